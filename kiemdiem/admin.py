@@ -1,0 +1,119 @@
+"""Django admin for data fixes, scoped like every other page."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from kiemdiem.accounts.models import User
+from kiemdiem.campaigns.models import Cycle, QuotaGroup
+from kiemdiem.campaigns.queries import cycles_visible_to
+from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit
+from kiemdiem.orgs.queries import persons_visible_to, units_visible_to
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Limit every list, form and lookup to the user's subtree."""
+
+    unit_field = "unit"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
+        qs = super().get_queryset(request)
+        return qs.filter(**{f"{self.unit_field}__in": units_visible_to(request.user)})  # type: ignore[arg-type]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.related_model is Unit:
+            kwargs["queryset"] = units_visible_to(request.user)
+        elif db_field.related_model is Person:
+            kwargs["queryset"] = persons_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return self.has_module_permission(request)
+
+    has_change_permission = has_view_permission
+    has_add_permission = has_module_permission  # type: ignore[assignment]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser)
+
+
+@admin.register(Unit)
+class UnitAdmin(ScopedAdmin):
+    unit_field = "pk"
+    list_display = ["name", "code", "kind", "valid_from", "valid_to"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["path", "depth"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
+        return units_visible_to(request.user)  # type: ignore[arg-type]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        if not obj.path or "parent" in form.changed_data:
+            obj.compute_path()
+            obj.save(update_fields=["path", "depth"])
+
+
+@admin.register(Person)
+class PersonAdmin(ScopedAdmin):
+    list_display = ["full_name", "code", "home_cell", "membership", "management_tier"]
+    search_fields = ["full_name", "code"]
+    raw_id_fields = ["home_cell", "temporary_cell", "managing_unit"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
+        return persons_visible_to(request.user)  # type: ignore[arg-type]
+
+
+@admin.register(LeadershipCollective)
+class LeadershipCollectiveAdmin(ScopedAdmin):
+    list_display = ["name", "kind", "unit"]
+    search_fields = ["name"]
+    raw_id_fields = ["unit"]
+
+
+@admin.register(Position)
+class PositionAdmin(ScopedAdmin):
+    list_display = ["person", "title", "role", "unit"]
+    raw_id_fields = ["person", "unit", "collective"]
+
+
+@admin.register(Cycle)
+class CycleAdmin(ScopedAdmin):
+    list_display = ["__str__", "year", "regime", "state", "review_deadline", "report_deadline"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
+        return cycles_visible_to(request.user)  # type: ignore[arg-type]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        # A cycle opened above the user's subtree is visible to them but not theirs to change.
+        if obj is not None and not units_visible_to(request.user).filter(pk=obj.unit_id).exists():  # type: ignore[arg-type]
+            return False
+        return super().has_change_permission(request, obj)
+
+
+@admin.register(QuotaGroup)
+class QuotaGroupAdmin(ScopedAdmin):
+    unit_field = "scope_unit"
+    list_display = ["name", "code", "subject_type", "has_exception"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(User)
+class ScopedUserAdmin(UserAdmin):
+    fieldsets = (*UserAdmin.fieldsets, ("Phạm vi", {"fields": ("role", "unit", "assigned_units", "person")}))  # type: ignore[operator]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(unit__in=units_visible_to(request.user))  # type: ignore[arg-type]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)

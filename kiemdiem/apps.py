@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KiemdiemConfig(AppConfig):
+    name = "kiemdiem"
+    verbose_name = "kiemdiem"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CampaignsConfig(AppConfig):
+    name = "kiemdiem.campaigns"
+    verbose_name = "Đợt kiểm điểm"

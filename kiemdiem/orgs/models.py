@@ -1,0 +1,266 @@
+"""The organisation tree, people, leadership collectives and positions."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+
+# Materialised path: every unit stores the ids of its ancestors and itself as fixed-width segments,
+# so a subtree is one indexed prefix match and all children of a unit share one path length.
+SEGMENT_WIDTH = 7  # "0000123." — six digits and a dot; up to 999,999 units
+
+
+def path_segment(pk: int) -> str:
+    return f"{pk:06d}."
+
+
+class UnitKind(models.TextChoices):
+    # Party organisations (tổ chức đảng)
+    PROVINCE_COMMITTEE = "dang_bo_tinh", "Đảng bộ tỉnh"
+    DISTRICT_COMMITTEE = "dang_bo_huyen", "Đảng bộ huyện, thành phố"
+    AFFILIATED_COMMITTEE = "dang_bo_truc_thuoc", "Đảng bộ trực thuộc tỉnh ủy"
+    GRASSROOTS_COMMITTEE = "dang_bo_co_so", "Đảng bộ cơ sở"
+    GRASSROOTS_CELL = "chi_bo_co_so", "Chi bộ cơ sở"
+    SUB_COMMITTEE = "dang_bo_bo_phan", "Đảng bộ bộ phận"
+    CELL = "chi_bo_truc_thuoc", "Chi bộ trực thuộc"
+    # Agencies and bodies (cơ quan, đơn vị)
+    PARTY_AGENCY = "co_quan_dang", "Cơ quan đảng"
+    GOVERNMENT = "chinh_quyen", "Chính quyền"
+    STATE_AGENCY = "co_quan_nha_nuoc", "Sở, ban, ngành"
+    FRONT_MASS_ORG = "mttq_doan_the", "Mặt trận Tổ quốc, đoàn thể"
+    PUBLIC_SERVICE_UNIT = "don_vi_su_nghiep", "Đơn vị sự nghiệp"
+    STATE_ENTERPRISE = "doanh_nghiep_nha_nuoc", "Doanh nghiệp nhà nước"
+
+
+PARTY_KINDS = frozenset(
+    {
+        UnitKind.PROVINCE_COMMITTEE,
+        UnitKind.DISTRICT_COMMITTEE,
+        UnitKind.AFFILIATED_COMMITTEE,
+        UnitKind.GRASSROOTS_COMMITTEE,
+        UnitKind.GRASSROOTS_CELL,
+        UnitKind.SUB_COMMITTEE,
+        UnitKind.CELL,
+    }
+)
+GRASSROOTS_KINDS = frozenset({UnitKind.GRASSROOTS_COMMITTEE, UnitKind.GRASSROOTS_CELL})
+# Units where members hold their party membership (sinh hoạt đảng).
+CELL_KINDS = frozenset({UnitKind.GRASSROOTS_CELL, UnitKind.CELL})
+
+
+class UnitQuerySet(models.QuerySet["Unit"]):
+    def valid_on(self, day: datetime.date) -> UnitQuerySet:
+        return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+    def valid_in_year(self, year: int) -> UnitQuerySet:
+        start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        return self.filter(Q(valid_from__lte=end), Q(valid_to__isnull=True) | Q(valid_to__gte=start))
+
+    def subtree_of(self, unit: Unit) -> UnitQuerySet:
+        return self.filter(path__startswith=unit.path)
+
+
+class Unit(models.Model):
+    code = models.CharField("mã", max_length=40)
+    name = models.CharField("tên", max_length=255)
+    kind = models.CharField("loại", max_length=32, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="cấp trên",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField("đường dẫn", max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField("cấp", default=0, editable=False)
+    valid_from = models.DateField("hiệu lực từ", default=datetime.date(2000, 1, 1))
+    valid_to = models.DateField("hiệu lực đến", null=True, blank=True)
+    established_on = models.DateField("ngày thành lập", null=True, blank=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "đơn vị"
+        verbose_name_plural = "đơn vị"
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="unit_code_valid_from_unique"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="unit_validity_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_party_org(self) -> bool:
+        return self.kind in PARTY_KINDS
+
+    @property
+    def is_cell(self) -> bool:
+        return self.kind in CELL_KINDS
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(s) for s in self.path.split(".")[:-2]]
+
+    def compute_path(self) -> None:
+        prefix = self.parent.path if self.parent_id else ""  # type: ignore[union-attr]
+        self.path = prefix + path_segment(self.pk)
+        self.depth = len(self.path) // SEGMENT_WIDTH - 1
+
+
+class CollectiveKind(models.TextChoices):
+    EXECUTIVE_COMMITTEE = "bch", "Ban Chấp hành"
+    STANDING_COMMITTEE = "btv", "Ban Thường vụ"
+    CELL_COMMITTEE = "chi_uy", "Chi ủy"
+    PARTY_DELEGATION = "dang_doan", "Đảng đoàn"
+    PARTY_AFFAIRS_COMMITTEE = "ban_can_su", "Ban cán sự đảng"
+    AGENCY_LEADERSHIP = "lanh_dao_co_quan", "Tập thể lãnh đạo cơ quan, đơn vị"
+
+
+class Role(models.TextChoices):
+    HEAD = "head", "Người đứng đầu"
+    DEPUTY = "deputy", "Cấp phó"
+    MEMBER = "member", "Thành viên"
+
+
+class LeadershipCollective(models.Model):
+    unit = models.ForeignKey(
+        Unit, verbose_name="đơn vị", on_delete=models.PROTECT, related_name="collectives"
+    )
+    kind = models.CharField("loại", max_length=32, choices=CollectiveKind.choices)
+    name = models.CharField("tên", max_length=255)
+
+    class Meta:
+        verbose_name = "tập thể lãnh đạo, quản lý"
+        verbose_name_plural = "tập thể lãnh đạo, quản lý"
+        ordering = ["unit_id", "kind"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ManagementTier(models.TextChoices):
+    CENTRAL = "tw", "Diện Trung ương quản lý"
+    PROVINCE_STANDING = "btv_tinh", "Diện Ban Thường vụ Tỉnh ủy quản lý"
+    DISTRICT_STANDING = "btv_huyen", "Diện Ban Thường vụ huyện ủy và tương đương quản lý"
+    GRASSROOTS = "co_so", "Diện đảng ủy cơ sở quản lý"
+    NONE = "", "Không thuộc diện quản lý cán bộ"
+
+
+class Membership(models.TextChoices):
+    FULL = "full", "Chính thức"
+    PROBATIONARY = "probationary", "Dự bị"
+
+
+class CivilServiceStatus(models.TextChoices):
+    CADRE = "can_bo", "Cán bộ"
+    CIVIL_SERVANT = "cong_chuc", "Công chức"
+    PUBLIC_EMPLOYEE = "vien_chuc", "Viên chức"
+    NONE = "", "Không"
+
+
+class Gender(models.TextChoices):
+    MALE = "m", "Nam"
+    FEMALE = "f", "Nữ"
+
+
+class Person(models.Model):
+    code = models.CharField("mã", max_length=40, unique=True)
+    full_name = models.CharField("họ và tên", max_length=120)
+    gender = models.CharField("giới tính", max_length=1, choices=Gender.choices)
+    birth_date = models.DateField("ngày sinh", null=True, blank=True)
+    # Party-member data
+    is_party_member = models.BooleanField("là đảng viên", default=True)
+    admitted_on = models.DateField("ngày vào Đảng", null=True, blank=True)
+    membership = models.CharField("loại đảng viên", max_length=16, choices=Membership.choices, blank=True)
+    is_exempt = models.BooleanField("miễn công tác và sinh hoạt đảng", default=False)
+    is_suspended = models.BooleanField("đình chỉ sinh hoạt đảng", default=False)
+    home_cell = models.ForeignKey(
+        Unit,
+        verbose_name="chi bộ sinh hoạt",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    temporary_cell = models.ForeignKey(
+        Unit,
+        verbose_name="chi bộ sinh hoạt tạm thời",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="temporary_members",
+    )
+    # Cadre data
+    civil_service_status = models.CharField(
+        "cán bộ, công chức, viên chức", max_length=16, choices=CivilServiceStatus.choices, blank=True
+    )
+    management_tier = models.CharField(
+        "diện quản lý", max_length=16, choices=ManagementTier.choices, blank=True, db_index=True
+    )
+    managing_unit = models.ForeignKey(
+        Unit,
+        verbose_name="cấp ủy quản lý cán bộ",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managed_cadres",
+    )
+
+    class Meta:
+        verbose_name = "cá nhân"
+        verbose_name_plural = "cá nhân"
+        ordering = ["full_name", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_party_member=False) | Q(admitted_on__isnull=False),
+                name="party_member_has_admission_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Position(models.Model):
+    """A seat a person holds: in a leadership collective (with a role) or a job title in a unit."""
+
+    person = models.ForeignKey(
+        Person, verbose_name="cá nhân", on_delete=models.CASCADE, related_name="positions"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="đơn vị", on_delete=models.PROTECT, related_name="positions")
+    collective = models.ForeignKey(
+        LeadershipCollective,
+        verbose_name="tập thể lãnh đạo",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="positions",
+    )
+    title = models.CharField("chức vụ", max_length=160)
+    role = models.CharField("vai trò", max_length=16, choices=Role.choices, default=Role.MEMBER)
+    valid_from = models.DateField("từ ngày", default=datetime.date(2000, 1, 1))
+    valid_to = models.DateField("đến ngày", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "chức vụ"
+        verbose_name_plural = "chức vụ"
+        ordering = ["unit_id", "role", "id"]
+        constraints = [
+            # One head per collective at a time is what the regulation assumes (người đứng đầu).
+            models.UniqueConstraint(
+                fields=["collective"],
+                condition=Q(role="head", valid_to__isnull=True, collective__isnull=False),
+                name="one_current_head_per_collective",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} — {self.person}"

@@ -1,0 +1,117 @@
+"""Pages: function views that read through the scoped query helpers and hold no business logic."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, Prefetch, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from kiemdiem.accounts.models import UserRole
+from kiemdiem.campaigns.models import Cycle
+from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
+from kiemdiem.orgs.models import Person, Position, Role
+from kiemdiem.orgs.queries import (
+    children_of,
+    get_person_for_user,
+    get_unit_for_user,
+    subtree_counts,
+    top_units_for,
+    units_visible_to,
+    visible_ancestors,
+)
+
+
+def _current_cycle(request: HttpRequest) -> Cycle | None:
+    return cycles_visible_to(request.user).order_by("-year", "unit__path").first()  # type: ignore[arg-type]
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role == UserRole.MEMBER and not user.is_superuser:  # type: ignore[union-attr]
+        if user.person_id:  # type: ignore[union-attr]
+            return redirect("person", pk=user.person_id)  # type: ignore[union-attr]
+        return render(request, "home_empty.html")
+    tops = list(top_units_for(user))  # type: ignore[arg-type]
+    if len(tops) == 1:
+        return redirect("unit", pk=tops[0].pk)
+    return redirect("units")
+
+
+@require_GET
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    tops = list(top_units_for(request.user))  # type: ignore[arg-type]
+    counts = subtree_counts(tops)
+    rows = [(u, counts[u.pk]) for u in tops]
+    return render(request, "orgs/unit_list.html", {"rows": rows, "cycle": _current_cycle(request)})
+
+
+@require_GET
+@login_required
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_unit_for_user(request.user, pk)  # type: ignore[arg-type]
+    cycle = _current_cycle(request)
+    year = cycle.year if cycle else None
+    children = list(children_of(unit, year=year).order_by("kind", "name"))
+    counts = subtree_counts([unit, *children])
+    heads_first = Case(When(role=Role.HEAD, then=0), When(role=Role.DEPUTY, then=1), default=2)
+    collectives = unit.collectives.prefetch_related(
+        Prefetch("positions", Position.objects.select_related("person").order_by(heads_first, "id"))
+    )
+    members_page = None
+    if unit.is_cell:
+        members = unit.members.filter(is_party_member=True).order_by("full_name", "code")
+        members_page = Paginator(members, 50).get_page(request.GET.get("trang"))
+    context = {
+        "unit": unit,
+        "ancestors": visible_ancestors(request.user, unit),  # type: ignore[arg-type]
+        "children": [(c, counts[c.pk]) for c in children],
+        "counts": counts[unit.pk],
+        "collectives": collectives,
+        "members_page": members_page,
+        "cycle": cycle,
+    }
+    return render(request, "orgs/unit_detail.html", context)
+
+
+@require_GET
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person: Person = get_person_for_user(request.user, pk)  # type: ignore[arg-type]
+    positions = Position.objects.filter(person=person).select_related("unit", "collective")
+    reachable = set(
+        units_visible_to(request.user)
+        .filter(  # type: ignore[arg-type]
+            pk__in=[p.unit_id for p in positions] + [person.home_cell_id, person.temporary_cell_id]
+        )
+        .values_list("pk", flat=True)
+    )
+    context = {
+        "person": person,
+        "positions": positions,
+        "reachable": reachable,
+        "cycle": _current_cycle(request),
+    }
+    return render(request, "orgs/person_detail.html", context)
+
+
+@require_GET
+@login_required
+def cycle_list(request: HttpRequest) -> HttpResponse:
+    cycles = cycles_visible_to(request.user).select_related("unit")  # type: ignore[arg-type]
+    return render(request, "campaigns/cycle_list.html", {"cycles": cycles})
+
+
+@require_GET
+@login_required
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_cycle_for_user(request.user, pk)  # type: ignore[arg-type]
+    visible = units_visible_to(request.user)  # type: ignore[arg-type]
+    groups = cycle.quota_groups.filter(scope_unit__in=visible).select_related("scope_unit")
+    page = Paginator(groups, 50).get_page(request.GET.get("trang"))
+    return render(request, "campaigns/cycle_detail.html", {"cycle": cycle, "groups_page": page})

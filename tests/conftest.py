@@ -1,0 +1,153 @@
+"""The cast: a small province built through the actions, and one user per role."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@dataclass
+class World:
+    province: object
+    na_hang: object
+    lam_binh: object
+    go_na_hang: object  # a grassroots committee in Na Hang
+    cell_na_hang: object
+    cell_lam_binh: object
+    agency_na_hang: object
+    member_na_hang: object
+    member_lam_binh: object
+    cycle_province: object
+    cycle_na_hang: object
+    cycle_lam_binh: object
+
+
+@pytest.fixture
+def world(db) -> World:
+    from kiemdiem.campaigns.actions import do_open_cycle
+    from kiemdiem.orgs.actions import do_create_unit
+    from kiemdiem.orgs.models import Person, UnitKind
+
+    province = do_create_unit(
+        code="TQ", name="Đảng bộ tỉnh Tuyên Quang", kind=UnitKind.PROVINCE_COMMITTEE, parent=None
+    )
+    na_hang = do_create_unit(
+        code="NH", name="Đảng bộ huyện Na Hang", kind=UnitKind.DISTRICT_COMMITTEE, parent=province
+    )
+    lam_binh = do_create_unit(
+        code="LB", name="Đảng bộ huyện Lâm Bình", kind=UnitKind.DISTRICT_COMMITTEE, parent=province
+    )
+    go_nh = do_create_unit(
+        code="NH-001", name="Đảng bộ thị trấn Na Hang", kind=UnitKind.GRASSROOTS_COMMITTEE, parent=na_hang
+    )
+    cell_nh = do_create_unit(
+        code="NH-001-01", name="Chi bộ tổ dân phố số 1", kind=UnitKind.CELL, parent=go_nh
+    )
+    go_lb = do_create_unit(
+        code="LB-001", name="Đảng bộ xã Lăng Can", kind=UnitKind.GRASSROOTS_COMMITTEE, parent=lam_binh
+    )
+    cell_lb = do_create_unit(code="LB-001-01", name="Chi bộ thôn Nà Khà", kind=UnitKind.CELL, parent=go_lb)
+    agency_nh = do_create_unit(
+        code="NH-UBND", name="Ủy ban nhân dân huyện Na Hang", kind=UnitKind.GOVERNMENT, parent=na_hang
+    )
+    admitted = datetime.date(2010, 5, 19)
+    member_nh = Person.objects.create(
+        code="DV1",
+        full_name="Ma Văn Hùng",
+        gender="m",
+        admitted_on=admitted,
+        membership="full",
+        home_cell=cell_nh,
+    )
+    member_lb = Person.objects.create(
+        code="DV2",
+        full_name="Hoàng Thị Lan",
+        gender="f",
+        admitted_on=admitted,
+        membership="full",
+        home_cell=cell_lb,
+    )
+    return World(
+        province=province,
+        na_hang=na_hang,
+        lam_binh=lam_binh,
+        go_na_hang=go_nh,
+        cell_na_hang=cell_nh,
+        cell_lam_binh=cell_lb,
+        agency_na_hang=agency_nh,
+        member_na_hang=member_nh,
+        member_lam_binh=member_lb,
+        cycle_province=do_open_cycle(unit=province, year=2021),
+        cycle_na_hang=do_open_cycle(unit=na_hang, year=2021, quarter=4),
+        cycle_lam_binh=do_open_cycle(unit=lam_binh, year=2021, quarter=4),
+    )
+
+
+def _user(username: str, **fields):  # type: ignore[no-untyped-def]
+    from kiemdiem.accounts.models import User
+
+    return User.objects.create_user(username=username, password="mat-khau-thu-nghiem", **fields)
+
+
+@pytest.fixture
+def province_admin(world):  # type: ignore[no-untyped-def]
+    """Ban Tổ chức Tỉnh ủy: the whole province."""
+    return _user("tinhuy", role="province_admin", unit=world.province, is_staff=True)
+
+
+@pytest.fixture
+def district_officer(world):  # type: ignore[no-untyped-def]
+    """Na Hang's officer: Na Hang's subtree only, never Lâm Bình."""
+    return _user("nahang", role="district_officer", unit=world.na_hang, is_staff=True)
+
+
+@pytest.fixture
+def outsider(world):  # type: ignore[no-untyped-def]
+    """Lâm Bình's officer: the outsider for everything in Na Hang."""
+    return _user("lambinh", role="district_officer", unit=world.lam_binh, is_staff=True)
+
+
+@pytest.fixture
+def cell_secretary(world):  # type: ignore[no-untyped-def]
+    """Secretary of one cell in Na Hang: that cell only."""
+    return _user("chibo", role="cell_secretary", unit=world.cell_na_hang)
+
+
+@pytest.fixture
+def member(world):  # type: ignore[no-untyped-def]
+    """A plain member in Na Hang: their own record only."""
+    return _user("dangvien", role="member", person=world.member_na_hang)
+
+
+@pytest.fixture
+def standing_member(world):  # type: ignore[no-untyped-def]
+    """A standing-committee member assigned to attend in Na Hang's grassroots committee."""
+    user = _user("btv", role="standing_member")
+    user.assigned_units.set([world.go_na_hang])
+    return user
+
+
+@pytest.fixture
+def inspector(world):  # type: ignore[no-untyped-def]
+    """The province inspection committee: reads the whole province."""
+    return _user("kiemtra", role="inspector", unit=world.province)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+        ],
+    }

@@ -1,0 +1,114 @@
+"""The demo province: its shape, its determinism, and one account per role reaching its own subtree."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from kiemdiem.accounts.models import User, UserRole
+from kiemdiem.campaigns.models import Cycle
+from kiemdiem.orgs.demo import DEMO_PASSWORD, build_demo_province
+from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit, UnitKind
+
+
+@pytest.fixture
+def demo(db):  # type: ignore[no-untyped-def]
+    return build_demo_province(members=600, seed=7)
+
+
+def test_it_builds_the_province_in_the_shape_of_tuyen_quang(demo):
+    province = Unit.objects.get(code="TQ")
+    assert province.name == "Đảng bộ tỉnh Tuyên Quang"
+    districts = set(
+        Unit.objects.filter(parent=province, kind=UnitKind.DISTRICT_COMMITTEE).values_list("name", flat=True)
+    )
+    assert districts == {
+        "Đảng bộ thành phố Tuyên Quang",
+        "Đảng bộ huyện Lâm Bình",
+        "Đảng bộ huyện Na Hang",
+        "Đảng bộ huyện Chiêm Hóa",
+        "Đảng bộ huyện Hàm Yên",
+        "Đảng bộ huyện Yên Sơn",
+        "Đảng bộ huyện Sơn Dương",
+    }
+    affiliated = set(Unit.objects.filter(kind=UnitKind.AFFILIATED_COMMITTEE).values_list("name", flat=True))
+    assert {"Đảng bộ Khối các cơ quan tỉnh", "Đảng bộ Quân sự tỉnh", "Đảng bộ Công an tỉnh"} <= affiliated
+    assert Person.objects.count() == 600
+    assert Unit.objects.filter(kind=UnitKind.CELL).count() >= 30
+    assert LeadershipCollective.objects.filter(name="Ban Thường vụ Tỉnh ủy").exists()
+    # Every collective that has members has exactly one head.
+    for col in LeadershipCollective.objects.filter(positions__isnull=False).distinct()[:50]:
+        assert Position.objects.filter(collective=col, role="head").count() == 1
+
+
+def test_it_opens_the_2021_cycle_with_the_deadlines_of_cv_854(demo):
+    cycle = Cycle.objects.get(unit__code="TQ", year=2021)
+    assert cycle.state == "open"
+    assert cycle.regime == "QD132_HD21"
+    assert cycle.review_deadline == datetime.date(2022, 1, 10)
+    assert cycle.dossier_deadline == datetime.date(2022, 1, 15)
+    assert cycle.report_deadline == datetime.date(2022, 2, 10)
+    assert (
+        cycle.quota_groups.filter(subject_type="party_member").count()
+        == Unit.objects.filter(kind__in=[UnitKind.GRASSROOTS_COMMITTEE, UnitKind.GRASSROOTS_CELL]).count()
+    )
+
+
+def test_it_is_deterministic_from_the_seed(db):
+    build_demo_province(members=300, seed=11, with_accounts=False)
+    first = list(
+        Person.objects.order_by("code").values_list("code", "full_name", "home_cell__code", "admitted_on")
+    )
+    Position.objects.all().delete()
+    Cycle.objects.all().delete()
+    LeadershipCollective.objects.all().delete()
+    Person.objects.all().delete()
+    for depth in range(5, -1, -1):
+        Unit.objects.filter(depth=depth).delete()
+    build_demo_province(members=300, seed=11, with_accounts=False)
+    second = list(
+        Person.objects.order_by("code").values_list("code", "full_name", "home_cell__code", "admitted_on")
+    )
+    assert first == second
+
+
+@pytest.mark.parametrize(
+    ("username", "reachable", "unreachable"),
+    [
+        ("tinhuy", ["TQ", "LB", "NH"], []),
+        ("nahang", ["NH"], ["TQ", "LB"]),
+        ("lambinh", ["LB"], ["TQ", "NH"]),
+        ("kiemtra", ["TQ", "NH"], []),
+        ("btv", ["NH", "KCQ-001"], ["TQ", "LB"]),
+    ],
+)
+def test_each_demo_account_reaches_its_own_subtree(demo, username, reachable, unreachable):
+    client = Client()
+    assert client.login(username=username, password=DEMO_PASSWORD)
+    assert client.get("/").status_code == 302
+    for code in reachable:
+        assert client.get(f"/don-vi/{Unit.objects.get(code=code).pk}/").status_code == 200, code
+    for code in unreachable:
+        assert client.get(f"/don-vi/{Unit.objects.get(code=code).pk}/").status_code == 404, code
+
+
+def test_the_cell_secretary_and_member_accounts_see_their_cell_and_self(demo):
+    secretary = User.objects.get(username="chibo")
+    member = User.objects.get(username="dangvien")
+    assert secretary.role == UserRole.CELL_SECRETARY and secretary.unit.kind == UnitKind.CELL
+    assert member.person.home_cell_id == secretary.unit_id
+    client = Client()
+    client.login(username="chibo", password=DEMO_PASSWORD)
+    page = client.get(f"/don-vi/{secretary.unit_id}/").content.decode()
+    assert member.person.full_name in page
+    assert client.get(f"/don-vi/{secretary.unit.parent_id}/").status_code == 404
+    client.login(username="dangvien", password=DEMO_PASSWORD)
+    response = client.get("/", follow=True)
+    assert member.person.full_name in response.content.decode()
+
+
+def test_the_demo_command_skips_a_database_that_has_data(demo, capsys):
+    call_command("demo", "--if-empty")
+    assert "bỏ qua" in capsys.readouterr().out
+    assert Person.objects.count() == 600

@@ -1,0 +1,46 @@
+"""The Vietnamese shell: login, navigation, unit and person pages."""
+
+from django.test import Client
+
+from kiemdiem.orgs.models import Position, Role
+
+
+def test_the_login_page_speaks_vietnamese(db):
+    body = Client().get("/dang-nhap/").content.decode()
+    assert "Đăng nhập" in body and "Mật khẩu" in body and 'lang="vi"' in body
+
+
+def test_a_wrong_password_gets_a_vietnamese_error(db, world, district_officer):
+    response = Client().post("/dang-nhap/", {"username": "nahang", "password": "sai"})
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.content.decode()
+
+
+def test_the_unit_page_lists_collectives_children_and_counts(world, district_officer):
+    from kiemdiem.orgs.models import LeadershipCollective
+
+    col = LeadershipCollective.objects.create(
+        unit=world.na_hang, kind="btv", name="Ban Thường vụ Huyện ủy Na Hang"
+    )
+    Position.objects.create(
+        person=world.member_na_hang, unit=world.na_hang, collective=col, title="Bí thư", role=Role.HEAD
+    )
+    client = Client()
+    client.force_login(district_officer)
+    body = client.get(f"/don-vi/{world.na_hang.pk}/").content.decode()
+    assert "Ban Thường vụ Huyện ủy Na Hang" in body
+    assert "Ma Văn Hùng" in body and "Người đứng đầu" in body
+    assert "Đảng bộ thị trấn Na Hang" in body and "Ủy ban nhân dân huyện Na Hang" in body
+
+
+def test_the_person_page_shows_party_data_and_dates_as_dd_mm_yyyy(world, district_officer):
+    client = Client()
+    client.force_login(district_officer)
+    body = client.get(f"/ca-nhan/{world.member_na_hang.pk}/").content.decode()
+    assert "19/05/2010" in body and "Chính thức" in body and "Chi bộ tổ dân phố số 1" in body
+
+
+def test_the_cycle_page_shows_the_deadlines(world, province_admin):
+    client = Client()
+    client.force_login(province_admin)
+    body = client.get(f"/dot/{world.cycle_province.pk}/").content.decode()
+    assert "10/01/2022" in body and "15/01/2022" in body and "10/02/2022" in body
