@@ -151,3 +151,26 @@ def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyp
             "--disable-component-update",
         ],
     }
+
+
+@pytest.fixture
+def grassroots_officer(world):  # type: ignore[no-untyped-def]
+    """The office of Na Hang town's grassroots committee: decides its members' ratings."""
+    return _user("danguy", role="cell_secretary", unit=world.go_na_hang)
+
+
+def make_members(cell, count: int, *, prefix: str = "M"):  # type: ignore[no-untyped-def]
+    """Add party members admitted long ago to a cell."""
+    from kiemdiem.orgs.models import Person
+
+    return [
+        Person.objects.create(
+            code=f"{prefix}{cell.pk}-{i}",
+            full_name=f"Đảng viên {prefix}{i:02d}",
+            gender="m",
+            admitted_on=datetime.date(2005, 3, 1),
+            membership="full",
+            home_cell=cell,
+        )
+        for i in range(count)
+    ]

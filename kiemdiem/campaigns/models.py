@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -82,3 +83,226 @@ class QuotaGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RatingLevel(models.TextChoices):
+    EXCELLENT = "HTXS", "Hoàn thành xuất sắc nhiệm vụ"
+    GOOD = "HTT", "Hoàn thành tốt nhiệm vụ"
+    PASS = "HT", "Hoàn thành nhiệm vụ"
+    FAIL = "KHT", "Không hoàn thành nhiệm vụ"
+
+
+class EvaluationState(models.TextChoices):
+    DRAFT = "draft", "Chưa tự kiểm điểm"
+    SELF_REVIEWED = "self_reviewed", "Đã tự kiểm điểm"
+    REVIEWED = "reviewed", "Đã kiểm điểm tại hội nghị"
+    PROPOSED = "proposed", "Đã đề xuất mức xếp loại"
+    VERIFIED = "verified", "Đã thẩm định"
+    DECIDED = "decided", "Đã quyết định"
+
+
+STATE_ORDER = [s.value for s in EvaluationState]
+
+
+class Evaluation(models.Model):
+    """One subject (unit, collective, member or leader) in one cycle, from self-review to decision."""
+
+    cycle = models.ForeignKey(Cycle, verbose_name="đợt", on_delete=models.PROTECT, related_name="evaluations")
+    subject_type = models.CharField("đối tượng", max_length=32, choices=SubjectType.choices)
+    # The unit the evaluation hangs on in the tree, for scoping: the cell of a member, the unit of a
+    # collective or leader, the unit itself for a party organisation or agency.
+    unit = models.ForeignKey(
+        Unit, verbose_name="đơn vị", on_delete=models.PROTECT, related_name="evaluations"
+    )
+    person = models.ForeignKey(
+        "orgs.Person",
+        verbose_name="cá nhân",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+    )
+    collective = models.ForeignKey(
+        "orgs.LeadershipCollective",
+        verbose_name="tập thể lãnh đạo",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+    )
+    # For leaders: their role and the collective whose rating caps theirs (HD 21 II.B.4; CV 854 mục 2(5)).
+    role = models.CharField("vai trò", max_length=16, blank=True)
+    leader_collective = models.ForeignKey(
+        "orgs.LeadershipCollective",
+        verbose_name="tập thể lãnh đạo của cán bộ",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    quota_group = models.ForeignKey(
+        QuotaGroup,
+        verbose_name="nhóm tính tỷ lệ",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evaluations",
+    )
+    state = models.CharField(
+        "trạng thái",
+        max_length=16,
+        choices=EvaluationState.choices,
+        default=EvaluationState.DRAFT,
+        db_index=True,
+    )
+    form_code = models.CharField("mẫu", max_length=40, blank=True)
+    self_review = models.JSONField("bản tự kiểm điểm", default=dict, blank=True)
+    criteria = models.JSONField("tự đánh giá theo tiêu chí", default=dict, blank=True)
+    score = models.DecimalField("tổng điểm", max_digits=5, decimal_places=2, null=True, blank=True)
+    self_rating = models.CharField("tự nhận mức", max_length=4, choices=RatingLevel.choices, blank=True)
+    self_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người nhập",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    facts = models.JSONField("dữ kiện xếp loại", default=dict, blank=True)
+    meeting_comments = models.TextField("ý kiến của tập thể", blank=True)
+    votes = models.JSONField("kết quả biểu quyết", default=dict, blank=True)
+    proposed_rating = models.CharField("mức đề xuất", max_length=4, choices=RatingLevel.choices, blank=True)
+    verification_note = models.TextField("ý kiến thẩm định", blank=True)
+    decided_rating = models.CharField("mức quyết định", max_length=4, choices=RatingLevel.choices, blank=True)
+    not_rated_reason = models.CharField("lý do không xếp loại", max_length=255, blank=True)
+    deciding_unit = models.ForeignKey(
+        Unit, verbose_name="cấp quyết định", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người ghi quyết định",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_on = models.DateField("ngày quyết định", null=True, blank=True)
+    override_reason = models.TextField("lý do quyết định vượt cảnh báo", blank=True)
+    version = models.PositiveIntegerField("phiên bản", default=1)
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "đánh giá, xếp loại"
+        verbose_name_plural = "đánh giá, xếp loại"
+        ordering = ["cycle_id", "unit_id", "subject_type", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "subject_type", "person"],
+                condition=Q(person__isnull=False),
+                name="one_evaluation_per_person_type",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "collective"],
+                condition=Q(collective__isnull=False),
+                name="one_evaluation_per_collective",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "subject_type", "unit"],
+                condition=Q(person__isnull=True, collective__isnull=True),
+                name="one_evaluation_per_unit_type",
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "quota_group"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} — {self.cycle.year}"
+
+    @property
+    def subject_name(self) -> str:
+        if self.person_id:
+            return self.person.full_name  # type: ignore[union-attr]
+        if self.collective_id:
+            return self.collective.name  # type: ignore[union-attr]
+        return self.unit.name
+
+    @property
+    def rating(self) -> str:
+        """The rating the rules see now: the decision, else the proposal."""
+        return self.decided_rating or self.proposed_rating
+
+    def state_at_least(self, state: str) -> bool:
+        return STATE_ORDER.index(self.state) >= STATE_ORDER.index(state)
+
+
+class AuditRecord(models.Model):
+    """Append-only trail of every change of a rating, proposal, decision or state."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="audit_records")
+    action = models.CharField("thao tác", max_length=40)
+    field = models.CharField("trường", max_length=40)
+    old_value = models.CharField("giá trị cũ", max_length=40, blank=True)
+    new_value = models.CharField("giá trị mới", max_length=40, blank=True)
+    reason = models.TextField("lý do", blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="người thực hiện", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("thời điểm", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "nhật ký thay đổi"
+        verbose_name_plural = "nhật ký thay đổi"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.old_value or '—'} → {self.new_value or '—'}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise PermissionError("Nhật ký thay đổi không được sửa.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("Nhật ký thay đổi không được xóa.")
+
+
+class OrderKind(models.TextChoices):
+    REREVIEW = "rereview", "Kiểm điểm lại"
+    RERATING = "rerating", "Xếp loại lại"
+
+
+class Order(models.Model):
+    """An order from inspection or the upper level that reopens an evaluation."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="orders")
+    kind = models.CharField("loại", max_length=16, choices=OrderKind.choices)
+    reason = models.TextField("lý do")
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="người ra yêu cầu", on_delete=models.PROTECT, related_name="+"
+    )
+    ordered_at = models.DateTimeField("thời điểm", auto_now_add=True)
+    previous_rating = models.CharField("mức trước khi mở lại", max_length=4, blank=True)
+    resolved_at = models.DateTimeField("hoàn thành lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "yêu cầu kiểm điểm lại, xếp loại lại"
+        verbose_name_plural = "yêu cầu kiểm điểm lại, xếp loại lại"
+        ordering = ["-ordered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.evaluation}"
+
+
+class UnitDeadline(models.Model):
+    """A deadline a committee sets for one unit of its subtree, overriding the cycle's default."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="unit_deadlines")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    review_deadline = models.DateField("hạn hoàn thành kiểm điểm")
+
+    class Meta:
+        verbose_name = "hạn riêng của đơn vị"
+        verbose_name_plural = "hạn riêng của đơn vị"
+        constraints = [models.UniqueConstraint(fields=["cycle", "unit"], name="one_deadline_per_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.review_deadline:%d/%m/%Y}"

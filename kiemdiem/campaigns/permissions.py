@@ -1,0 +1,103 @@
+"""Who may do what to an evaluation, and which body decides it (HD 21 Mục III; HD 43 Mục 3)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+from kiemdiem.accounts.models import User, UserRole
+from kiemdiem.campaigns.models import Evaluation, SubjectType
+from kiemdiem.orgs.models import GRASSROOTS_KINDS, PARTY_KINDS, Unit, UnitKind
+from kiemdiem.orgs.queries import scope_roots
+
+# Roles that enter and record work for their subtree (inspectors read and order; members write their own).
+RECORDING_ROLES = frozenset({UserRole.PROVINCE_ADMIN, UserRole.DISTRICT_OFFICER, UserRole.CELL_SECRETARY})
+
+
+def _ancestors_and_self(unit: Unit) -> list[Unit]:
+    """Return the unit's chain from itself up to the root, in one query."""
+    ids = [*unit.ancestor_ids, unit.pk]
+    by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
+    return [by_id[i] for i in reversed(ids) if i in by_id]
+
+
+def grassroots_of(unit: Unit) -> Unit:
+    """Return the grassroots party organisation a unit belongs to (itself if it is one)."""
+    for u in _ancestors_and_self(unit):
+        if u.kind in GRASSROOTS_KINDS:
+            return u
+    return unit
+
+
+def deciding_unit_for(evaluation: Evaluation) -> Unit:
+    """The committee whose decision fixes the rating (HD 21 Mục III.3 as HD 16 lays it out; HD 43 Mục 3).
+
+    Members: the grassroots committee (đảng ủy cơ sở, chi bộ cơ sở). Cells and sub-committees: the grassroots
+    committee. Grassroots organisations and upper committees: the committee one level up. Collectives and
+    agencies: the party committee above their unit. Leaders: the committee that manages them as cadres, else the
+    committee above their unit. The provincial committee's own subjects are recorded by the province.
+    """
+    unit = evaluation.unit
+    kind = evaluation.subject_type
+    if kind == SubjectType.PARTY_MEMBER:
+        return grassroots_of(unit)
+    if kind == SubjectType.PARTY_ORGANIZATION and unit.kind in (UnitKind.CELL, UnitKind.SUB_COMMITTEE):
+        return grassroots_of(unit.parent) if unit.parent_id else unit  # type: ignore[arg-type]
+    if kind == SubjectType.LEADER and evaluation.person_id and evaluation.person.managing_unit_id:  # type: ignore[union-attr]
+        return evaluation.person.managing_unit  # type: ignore[union-attr,return-value]
+    chain = _ancestors_and_self(unit)[1:]
+    for u in chain:
+        if u.kind in PARTY_KINDS:
+            return u
+    return unit
+
+
+def _root_ids(user: User) -> set[int] | None:
+    roots = scope_roots(user)
+    return None if roots is None else {r.pk for r in roots}
+
+
+def _covers(user: User, unit: Unit) -> bool:
+    roots = scope_roots(user)
+    return roots is None or any(unit.path.startswith(r.path) for r in roots)
+
+
+def can_self_review(user: User, evaluation: Evaluation) -> bool:
+    if evaluation.person_id and user.person_id == evaluation.person_id:
+        return True
+    return _records(user) and _covers(user, evaluation.unit)
+
+
+def _records(user: User) -> bool:
+    return user.is_superuser or user.role in RECORDING_ROLES
+
+
+def can_propose(user: User, evaluation: Evaluation) -> bool:
+    return _records(user) and _covers(user, evaluation.unit)
+
+
+def can_verify(user: User, evaluation: Evaluation) -> bool:
+    """The organisation board of the deciding committee, or of a committee above it."""
+    return _records(user) and _covers(user, deciding_unit_for(evaluation))
+
+
+def can_decide(user: User, evaluation: Evaluation) -> bool:
+    """Only an account of the deciding committee itself records its decision."""
+    if user.is_superuser:
+        return True
+    roots = _root_ids(user)
+    return _records(user) and roots is not None and deciding_unit_for(evaluation).pk in roots
+
+
+def can_order(user: User, evaluation: Evaluation) -> bool:
+    """Inspection committees and upper-level boards covering the subject (CV 854 mục 2(6); QĐ 366 Đ13)."""
+    allowed = user.is_superuser or user.role in {
+        UserRole.INSPECTOR,
+        UserRole.PROVINCE_ADMIN,
+        UserRole.DISTRICT_OFFICER,
+    }
+    return allowed and _covers(user, evaluation.unit)
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)

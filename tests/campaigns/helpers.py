@@ -1,0 +1,38 @@
+"""Walk evaluations through the steps with the actions, as the pages do."""
+
+from kiemdiem.campaigns import actions
+from kiemdiem.campaigns.models import Evaluation, EvaluationState
+from kiemdiem.campaigns.review_forms import form_for, required_sections
+
+
+def submit_self_review(user, ev: Evaluation, rating: str = "HTT") -> Evaluation:  # type: ignore[no-untyped-def]
+    form = form_for(
+        regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == "leader"
+    )
+    sections = {key: f"Nội dung mục {key} của {ev.subject_name}." for key in required_sections(form)}
+    grade = {"HTXS": "XS", "HTT": "T", "HT": "TB", "KHT": "K"}[rating]
+    criteria = {c.key: grade for c in form.criteria}
+    return actions.do_save_self_review(
+        user=user,
+        evaluation=ev,
+        sections=sections,
+        criteria=criteria,
+        self_rating=rating,
+        submit=True,
+        score_general=27 if form.scored else None,
+        score_results=60 if form.scored else None,
+    )
+
+
+def propose(user, ev: Evaluation, rating: str) -> Evaluation:  # type: ignore[no-untyped-def]
+    ev.refresh_from_db()
+    if ev.state == EvaluationState.DRAFT:
+        submit_self_review(user, ev, rating)
+    return actions.do_record_meeting(
+        user=user,
+        evaluation=ev,
+        comments="Tập thể thống nhất.",
+        attendees=10,
+        votes_for=9,
+        proposed_rating=rating,
+    )
