@@ -4,6 +4,7 @@ from django.urls import path
 
 from kiemdiem import views
 from kiemdiem.api import api
+from kiemdiem.campaigns import views as campaign_views
 
 admin.site.site_header = "kiemdiem — quản trị dữ liệu"
 admin.site.site_title = "kiemdiem"
@@ -18,6 +19,18 @@ urlpatterns = [
     path("ca-nhan/<int:pk>/", views.person_detail, name="person"),
     path("dot/", views.cycle_list, name="cycles"),
     path("dot/<int:pk>/", views.cycle_detail, name="cycle"),
+    path("dot/<int:cycle_pk>/don-vi/<int:unit_pk>/", campaign_views.rating_page, name="rating_page"),
+    path(
+        "dot/<int:cycle_pk>/don-vi/<int:unit_pk>/de-xuat/", campaign_views.propose_many, name="propose_many"
+    ),
+    path("dot/<int:cycle_pk>/tien-do/<int:unit_pk>/", campaign_views.progress_page, name="progress"),
+    path("danh-gia/<int:pk>/", campaign_views.evaluation_page, name="evaluation"),
+    path("danh-gia/<int:pk>/tu-kiem-diem/", campaign_views.save_self_review, name="save_self_review"),
+    path("danh-gia/<int:pk>/du-kien/", campaign_views.save_facts, name="save_facts"),
+    path("danh-gia/<int:pk>/hoi-nghi/", campaign_views.record_meeting, name="record_meeting"),
+    path("danh-gia/<int:pk>/tham-dinh/", campaign_views.verify, name="verify"),
+    path("danh-gia/<int:pk>/quyet-dinh/", campaign_views.decide, name="decide"),
+    path("danh-gia/<int:pk>/yeu-cau/", campaign_views.order, name="order"),
     path("api/", api.urls),
     path("quan-tri/", admin.site.urls),
 ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
+from django.utils import timezone
 
 from kiemdiem.accounts.models import User
-from kiemdiem.campaigns.models import Cycle
+from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, UnitDeadline
+from kiemdiem.orgs.models import Unit
 from kiemdiem.orgs.queries import scope_roots
 
 
@@ -29,3 +32,74 @@ def get_cycle_for_user(user: User, pk: int) -> Cycle:
         return cycles_visible_to(user).select_related("unit").get(pk=pk)
     except Cycle.DoesNotExist:
         raise Http404("Không tìm thấy đợt kiểm điểm.") from None
+
+
+def evaluations_visible_to(user: User) -> QuerySet[Evaluation]:
+    """Evaluations hanging on a unit the user reaches, and the user's own."""
+    from kiemdiem.orgs.queries import units_visible_to
+
+    q = Q(unit__in=units_visible_to(user))
+    if user.is_authenticated and user.person_id:
+        q |= Q(person_id=user.person_id)
+    return Evaluation.objects.filter(q)
+
+
+def get_evaluation_for_user(user: User, pk: int) -> Evaluation:
+    try:
+        return (
+            evaluations_visible_to(user)
+            .select_related(
+                "cycle",
+                "cycle__unit",
+                "unit",
+                "person",
+                "collective",
+                "leader_collective",
+                "quota_group",
+                "decided_by",
+                "deciding_unit",
+            )
+            .get(pk=pk)
+        )
+    except Evaluation.DoesNotExist:
+        raise Http404("Không tìm thấy bản đánh giá.") from None
+
+
+def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
+    """For each child of a unit: evaluations by state in its subtree, in one grouped query."""
+    children = list(Unit.objects.filter(parent=unit).valid_in_year(cycle.year).order_by("kind", "name"))
+    if not children:
+        return []
+    length = len(children[0].path)
+    rows = (
+        Evaluation.objects.filter(cycle=cycle, unit__path__startswith=unit.path)
+        .exclude(unit=unit)
+        .annotate(prefix=Substr("unit__path", 1, length))
+        .values("prefix", "state")
+        .annotate(n=Count("pk"))
+    )
+    by_prefix: dict[str, dict[str, int]] = {}
+    for row in rows:
+        by_prefix.setdefault(row["prefix"], {})[row["state"]] = row["n"]
+    overrides = dict(
+        UnitDeadline.objects.filter(cycle=cycle, unit__in=children).values_list("unit_id", "review_deadline")
+    )
+    today = timezone.localdate()
+    result = []
+    for child in children:
+        states = by_prefix.get(child.path, {})
+        total = sum(states.values())
+        decided = states.get(EvaluationState.DECIDED, 0)
+        deadline = overrides.get(child.pk, cycle.review_deadline)
+        result.append(
+            {
+                "unit": child,
+                "total": total,
+                "decided": decided,
+                "states": states,
+                "pct": round(100 * decided / total) if total else 100,
+                "deadline": deadline,
+                "late": total > decided and today > deadline,
+            }
+        )
+    return result

@@ -1,0 +1,320 @@
+"""Pages of the campaign: a unit's rating page, an evaluation, and the progress against the deadlines."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from kiemdiem.campaigns import actions
+from kiemdiem.campaigns.actions import FACT_FIELDS, ActionError
+from kiemdiem.campaigns.compliance import check_evaluations, related_evaluations
+from kiemdiem.campaigns.models import Evaluation, EvaluationState, OrderKind, RatingLevel, SubjectType
+from kiemdiem.campaigns.permissions import (
+    can_decide,
+    can_order,
+    can_propose,
+    can_self_review,
+    can_verify,
+    deciding_unit_for,
+)
+from kiemdiem.campaigns.queries import get_cycle_for_user, get_evaluation_for_user, progress_by_child
+from kiemdiem.campaigns.review_forms import GRADES, form_for
+from kiemdiem.orgs.queries import get_unit_for_user, visible_ancestors
+
+
+def _version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _report(request: HttpRequest, exc: ActionError) -> None:
+    messages.error(request, str(exc))
+
+
+@require_GET
+@login_required
+def rating_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+    """Every subject of one unit with its rating, the findings next to it, and a quota meter per group."""
+    user = request.user
+    cycle = get_cycle_for_user(user, cycle_pk)  # type: ignore[arg-type]
+    unit = get_unit_for_user(user, unit_pk)  # type: ignore[arg-type]
+    peers = related_evaluations(cycle, unit)
+    compliance = check_evaluations(cycle, peers)
+    own = [ev for ev in peers if ev.unit_id == unit.pk]
+    own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_name))
+    rows = [
+        {
+            "ev": ev,
+            "findings": [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])],
+            "can_propose": can_propose(user, ev),  # type: ignore[arg-type]
+        }
+        for ev in own
+    ]
+    group_codes = {ev.quota_group.code: ev.quota_group for ev in own if ev.quota_group_id}  # type: ignore[union-attr]
+    meters = [
+        {"group": group, "plan": compliance.result.quota_groups[code]}
+        for code, group in sorted(group_codes.items())
+        if code in compliance.result.quota_groups
+    ]
+    members = [r for r in rows if r["ev"].subject_type == SubjectType.PARTY_MEMBER]
+    context = {
+        "cycle": cycle,
+        "unit": unit,
+        "ancestors": visible_ancestors(user, unit),  # type: ignore[arg-type]
+        "rows": [r for r in rows if r["ev"].subject_type != SubjectType.PARTY_MEMBER],
+        "members": members,
+        "bulk": any(r["can_propose"] for r in members),
+        "meters": meters,
+        "ratings": RatingLevel.choices,
+        "children": progress_by_child(cycle, unit),
+        "finding_count": sum(len(r["findings"]) for r in rows),
+    }
+    return render(request, "campaigns/rating_page.html", context)
+
+
+def _type_rank(ev: Evaluation) -> int:
+    return {
+        SubjectType.PARTY_ORGANIZATION: 0,
+        SubjectType.AGENCY: 0,
+        SubjectType.LEADERSHIP_COLLECTIVE: 1,
+        SubjectType.LEADER: 2,
+    }.get(ev.subject_type, 3)  # type: ignore[call-overload]
+
+
+@require_POST
+@login_required
+def propose_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+    """The meeting's proposals for the members of a cell, saved all together or not at all."""
+    user = request.user
+    cycle = get_cycle_for_user(user, cycle_pk)  # type: ignore[arg-type]
+    unit = get_unit_for_user(user, unit_pk)  # type: ignore[arg-type]
+    evaluations = {
+        ev.pk: ev
+        for ev in Evaluation.objects.filter(
+            cycle=cycle, unit=unit, subject_type=SubjectType.PARTY_MEMBER
+        ).select_related("person", "cycle", "unit")
+    }
+    rows = []
+    for pk, ev in evaluations.items():
+        rating = request.POST.get(f"rating-{pk}", "")
+        if not rating:
+            continue
+        version = request.POST.get(f"version-{pk}", "")
+        rows.append(
+            (ev, rating, request.POST.get(f"votes-{pk}", ""), int(version) if version.isdigit() else None)
+        )
+    rows.sort(key=lambda r: r[0].subject_name)
+    if not rows:
+        messages.error(request, "Chưa chọn mức đề xuất cho đảng viên nào.")
+    else:
+        try:
+            count = actions.do_propose_ratings(
+                user=user,
+                rows=rows,
+                attendees=request.POST.get("attendees", ""),  # type: ignore[arg-type]
+                comments=request.POST.get("comments", ""),
+            )
+            messages.success(request, f"Đã ghi mức đề xuất của {count} đảng viên.")
+        except ActionError as exc:
+            _report(request, exc)
+    return redirect("rating_page", cycle_pk=cycle.pk, unit_pk=unit.pk)
+
+
+@require_GET
+@login_required
+def evaluation_page(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    ev = get_evaluation_for_user(user, pk)  # type: ignore[arg-type]
+    form = form_for(
+        regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
+    )
+    peers = related_evaluations(ev.cycle, ev.unit)
+    compliance = check_evaluations(ev.cycle, peers)
+    findings = [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])]
+    plan = compliance.result.quota_groups.get(ev.quota_group.code) if ev.quota_group_id else None  # type: ignore[union-attr]
+    sections = [(key, heading, (ev.self_review or {}).get(key, "")) for key, heading in form.sections]
+    criteria = [(c, (ev.criteria or {}).get(c.key, "")) for c in form.criteria]
+    context = {
+        "ev": ev,
+        "form": form,
+        "sections": sections,
+        "criteria": criteria,
+        "grades": GRADES,
+        "ratings": RatingLevel.choices,
+        "findings": findings,
+        "plan": plan,
+        "facts": [
+            (key, label, kind, (ev.facts or {}).get(key, "")) for key, (label, kind) in FACT_FIELDS.items()
+        ],
+        "waiting": actions.prerequisites_for(ev),
+        "deciding_unit": deciding_unit_for(ev),
+        "audit": ev.audit_records.select_related("user").order_by("-at", "-id"),
+        "orders": ev.orders.select_related("ordered_by"),
+        "order_kinds": OrderKind.choices,
+        "can": {
+            "self_review": can_self_review(user, ev) and not ev.state_at_least(EvaluationState.REVIEWED),  # type: ignore[arg-type]
+            "propose": can_propose(user, ev) and ev.state != EvaluationState.DECIDED,  # type: ignore[arg-type]
+            "facts": can_propose(user, ev),  # type: ignore[arg-type]
+            "verify": can_verify(user, ev) and ev.state == EvaluationState.PROPOSED,  # type: ignore[arg-type]
+            "decide": can_decide(user, ev) and ev.state_at_least(EvaluationState.PROPOSED),  # type: ignore[arg-type]
+            "order": can_order(user, ev) and ev.state_at_least(EvaluationState.SELF_REVIEWED),  # type: ignore[arg-type]
+        },
+        "today": datetime.date.today(),
+    }
+    return render(request, "campaigns/evaluation_page.html", context)
+
+
+def _act(request: HttpRequest, pk: int, do) -> HttpResponse:  # type: ignore[no-untyped-def]
+    ev = get_evaluation_for_user(request.user, pk)  # type: ignore[arg-type]
+    try:
+        message = do(ev)
+        messages.success(request, message)
+    except ActionError as exc:  # a refused change; a PermissionDenied becomes Django's 403 page
+        _report(request, exc)
+    return redirect("evaluation", pk=pk)
+
+
+@require_POST
+@login_required
+def save_self_review(request: HttpRequest, pk: int) -> HttpResponse:
+    def do(ev: Evaluation) -> str:
+        form = form_for(
+            regime=ev.cycle.regime,
+            subject_type=ev.subject_type,
+            is_leader=ev.subject_type == SubjectType.LEADER,
+        )
+        sections = {key: request.POST.get(f"section-{key}", "") for key, _ in form.sections}
+        criteria = {c.key: request.POST.get(f"criterion-{c.key}", "") for c in form.criteria}
+        submit = "submit" in request.POST
+        actions.do_save_self_review(
+            user=request.user,
+            evaluation=ev,
+            sections=sections,
+            criteria=criteria,  # type: ignore[arg-type]
+            score_general=_number(request.POST.get("score_general")),
+            score_results=_number(request.POST.get("score_results")),
+            self_rating=request.POST.get("self_rating", ""),
+            submit=submit,
+            version=_version(request),
+        )
+        return "Đã nộp bản tự kiểm điểm." if submit else "Đã lưu bản nháp tự kiểm điểm."
+
+    return _act(request, pk, do)
+
+
+def _number(raw: str | None) -> float | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return float(raw.replace(",", "."))  # type: ignore[union-attr]
+    except ValueError:
+        raise ActionError(f"Điểm “{raw}” không phải là số.") from None
+
+
+@require_POST
+@login_required
+def save_facts(request: HttpRequest, pk: int) -> HttpResponse:
+    def do(ev: Evaluation) -> str:
+        facts: dict[str, object] = {}
+        for key, (_, kind) in FACT_FIELDS.items():
+            if kind == "bool":
+                facts[key] = key in request.POST
+            else:
+                facts[key] = request.POST.get(key, "")
+        facts = {k: v for k, v in facts.items() if v not in (False, "")}
+        actions.do_update_facts(user=request.user, evaluation=ev, facts=facts, version=_version(request))  # type: ignore[arg-type]
+        return "Đã cập nhật dữ kiện xếp loại."
+
+    return _act(request, pk, do)
+
+
+@require_POST
+@login_required
+def record_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    def do(ev: Evaluation) -> str:
+        actions.do_record_meeting(
+            user=request.user,
+            evaluation=ev,
+            comments=request.POST.get("comments", ""),  # type: ignore[arg-type]
+            attendees=request.POST.get("attendees", ""),
+            votes_for=request.POST.get("votes_for", ""),
+            proposed_rating=request.POST.get("proposed_rating", ""),
+            not_rated_reason=request.POST.get("not_rated_reason", ""),
+            version=_version(request),
+        )
+        return "Đã ghi kết quả hội nghị và mức đề xuất."
+
+    return _act(request, pk, do)
+
+
+@require_POST
+@login_required
+def verify(request: HttpRequest, pk: int) -> HttpResponse:
+    def do(ev: Evaluation) -> str:
+        actions.do_verify(
+            user=request.user, evaluation=ev, note=request.POST.get("note", ""), version=_version(request)
+        )  # type: ignore[arg-type]
+        return "Đã ghi ý kiến thẩm định."
+
+    return _act(request, pk, do)
+
+
+@require_POST
+@login_required
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    def do(ev: Evaluation) -> str:
+        raw_date = request.POST.get("decided_on", "")
+        try:
+            day = datetime.datetime.strptime(raw_date, "%d/%m/%Y").date() if raw_date else None
+        except ValueError:
+            raise ActionError(f"Ngày quyết định “{raw_date}” không đúng dạng ngày/tháng/năm.") from None
+        actions.do_decide_rating(
+            user=request.user,
+            evaluation=ev,
+            rating=request.POST.get("rating", ""),
+            decided_on=day,  # type: ignore[arg-type]
+            override_reason=request.POST.get("override_reason", ""),
+            reason=request.POST.get("reason", ""),
+            version=_version(request),
+        )
+        return "Đã ghi quyết định xếp loại."
+
+    return _act(request, pk, do)
+
+
+@require_POST
+@login_required
+def order(request: HttpRequest, pk: int) -> HttpResponse:
+    def do(ev: Evaluation) -> str:
+        created = actions.do_order(
+            user=request.user,
+            evaluation=ev,
+            kind=request.POST.get("kind", ""),  # type: ignore[arg-type]
+            reason=request.POST.get("reason", ""),
+        )
+        return f"Đã ra yêu cầu {created.get_kind_display().lower()}."
+
+    return _act(request, pk, do)
+
+
+@require_GET
+@login_required
+def progress_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+    """Each child of a unit against the deadline: how many evaluations are decided, who is late."""
+    cycle = get_cycle_for_user(request.user, cycle_pk)  # type: ignore[arg-type]
+    unit = get_unit_for_user(request.user, unit_pk)  # type: ignore[arg-type]
+    rows = progress_by_child(cycle, unit)
+    context = {
+        "cycle": cycle,
+        "unit": unit,
+        "ancestors": visible_ancestors(request.user, unit),  # type: ignore[arg-type]
+        "rows": rows,
+        "late": sum(1 for r in rows if r["late"]),
+        "states": EvaluationState.choices,
+    }
+    return render(request, "campaigns/progress_page.html", context)

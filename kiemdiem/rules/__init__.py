@@ -1,0 +1,54 @@
+"""The rules engine: levels, regimes, checks and the HTXS quota — pure Python, never Django."""
+
+from .checks import CEILING_CODES, FINDING_CODES, check, check_json
+from .citations import Citation
+from .criteria import max_rating_from_criteria, max_rating_from_score, score_band
+from .errors import BadInput
+from .levels import Grade, Rating, Role, SubjectType
+from .model import Criteria, Facts, Finding, QuotaPlan, Result, Scenario, Subject
+from .parse import parse_scenario
+from .quota import max_excellent, plan_quota
+from .regimes import (
+    OVERLAYS,
+    REGIMES,
+    Overlay,
+    Parameter,
+    Regime,
+    deadlines_for,
+    overlay_for,
+    regime_for_year,
+)
+
+__all__ = [
+    "BadInput",
+    "CEILING_CODES",
+    "Citation",
+    "Criteria",
+    "FINDING_CODES",
+    "Facts",
+    "Finding",
+    "Grade",
+    "OVERLAYS",
+    "Overlay",
+    "Parameter",
+    "QuotaPlan",
+    "REGIMES",
+    "Rating",
+    "Regime",
+    "Result",
+    "Role",
+    "Scenario",
+    "Subject",
+    "SubjectType",
+    "check",
+    "check_json",
+    "deadlines_for",
+    "max_excellent",
+    "max_rating_from_criteria",
+    "max_rating_from_score",
+    "overlay_for",
+    "parse_scenario",
+    "plan_quota",
+    "regime_for_year",
+    "score_band",
+]

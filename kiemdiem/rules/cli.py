@@ -1,0 +1,111 @@
+"""`kiemdiem rules check FILE|-` and `kiemdiem rules show YEAR`, callable without Django."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from .checks import check
+from .errors import BadInput
+from .parse import parse_scenario
+from .regimes import DEADLINE_LABELS, deadline_sources, effective_parameters, overlay_for, regime_for_year
+
+USAGE = (
+    "Cách dùng:\n"
+    "  kiemdiem rules check FILE.json   (dùng - để đọc từ stdin)\n"
+    "  kiemdiem rules show NĂM          (chế độ, tham số và thời hạn của năm)\n"
+)
+
+
+def main(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    """Run a rules command; return 0 (valid / shown), 1 (findings) or 2 (bad input or usage)."""
+    if len(argv) == 2 and argv[0] == "check":
+        return _check(argv[1], stdin, stdout, stderr)
+    if len(argv) >= 2 and argv[0] == "show" and len(argv) <= 3:
+        return _show(argv[1], argv[2] if len(argv) == 3 else "tuyen-quang", stdout, stderr)
+    stderr.write(USAGE)
+    return 2
+
+
+def _check(path: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        if path == "-":
+            text = stdin.read()
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+    except OSError as exc:
+        stderr.write(f"Lỗi dữ liệu vào: không đọc được tệp {path!r}: {exc.strerror or exc}\n")
+        return 2
+    except UnicodeDecodeError:
+        stderr.write(f"Lỗi dữ liệu vào: tệp {path!r} không phải văn bản UTF-8\n")
+        return 2
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        stderr.write(f"Lỗi dữ liệu vào: JSON không hợp lệ (dòng {exc.lineno}, cột {exc.colno}): {exc.msg}\n")
+        return 2
+    try:
+        result = check(parse_scenario(data))
+    except BadInput as exc:
+        stderr.write(f"Lỗi dữ liệu vào: {exc}\n")
+        return 2
+    json.dump(result.to_dict(), stdout, ensure_ascii=False, indent=2)
+    stdout.write("\n")
+    return 0 if result.valid else 1
+
+
+def _yes(flag: bool) -> str:
+    return "đã xác minh" if flag else "CHƯA XÁC MINH"
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    return str(value)
+
+
+def _show(year_text: str, province: str, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        year = int(year_text)
+    except ValueError:
+        stderr.write(f"Lỗi dữ liệu vào: năm {year_text!r} không phải số nguyên\n")
+        return 2
+    try:
+        regime = regime_for_year(year)
+        deadlines = deadline_sources(year, province)
+    except BadInput as exc:
+        stderr.write(f"Lỗi dữ liệu vào: {exc}\n")
+        return 2
+    overlay = overlay_for(year, province)
+    last = regime.last_year if regime.last_year is not None else "nay"
+    out = [
+        f"Năm {year}: chế độ {regime.code} — {regime.name} (áp dụng {regime.first_year}–{last})",
+        "Văn bản:",
+        *[f"  - {d}" for d in regime.documents],
+    ]
+    if overlay is not None:
+        out += [
+            f"Văn bản địa phương: {overlay.code} — {overlay.name}",
+            *[f"  - {d}" for d in overlay.documents],
+            f"  Cấp phó không cao hơn tập thể, đơn vị (cap_deputies): {_value(overlay.cap_deputies)}",
+        ]
+    else:
+        out.append(f"Văn bản địa phương: không có cho {province} năm {year}")
+    out.append("Thời hạn:")
+    for key, (when, cite) in deadlines.items():
+        label = DEADLINE_LABELS.get(key, key)
+        out.append(f"  - {label} ({key}): trước {when.strftime('%d/%m/%Y')} — {cite.text}")
+    out.append("Tham số (giá trị; xác minh; căn cứ; ghi chú):")
+    overridden = {p.key for p in overlay.parameters} if overlay else set()
+    for key, p in effective_parameters(regime, overlay).items():
+        mark = " [văn bản địa phương]" if key in overridden else ""
+        note = f" — {p.note}" if p.note else ""
+        out.append(f"  - {key} = {_value(p.value)}; {_yes(p.verified)}; {p.citation.text}{mark}{note}")
+    stdout.write("\n".join(out) + "\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:], sys.stdin, sys.stdout, sys.stderr))

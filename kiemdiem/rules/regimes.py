@@ -1,0 +1,933 @@
+"""The three regimes and the province overlays, as data.
+
+Every value the digest marks ❓/⚠️ is a Parameter with verified=False;
+scenario options may override any of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .citations import CV854, HD21, HD25, HD43, KL198, ND90, QD124, QD132, QD366, Citation
+from .errors import BadInput
+
+QUOTA_BASES = ("good_only", "good_or_better")
+ROUNDINGS = ("floor", "half_up", "ceil")
+MEMBER_DISCIPLINE_LEVELS = ("reprimand", "warning")
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    key: str
+    value: object
+    verified: bool
+    citation: Citation
+    note: str = ""
+    kind: str = "bool"  # bool | int | rating | choice
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Regime:
+    code: str
+    name: str
+    documents: tuple[str, ...]
+    first_year: int
+    last_year: int | None
+    parameters: tuple[Parameter, ...]
+    _index: dict[str, Parameter] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {p.key: p for p in self.parameters})
+
+    @property
+    def years(self) -> tuple[int, int | None]:
+        return (self.first_year, self.last_year)
+
+    def applies_to(self, year: int) -> bool:
+        return year >= self.first_year and (self.last_year is None or year <= self.last_year)
+
+    def parameter(self, key: str) -> Parameter:
+        return self._index[key]
+
+    def value(self, key: str) -> object:
+        return self._index[key].value
+
+    def has(self, key: str) -> bool:
+        return key in self._index
+
+
+@dataclass(frozen=True)
+class Overlay:
+    code: str
+    province: str
+    year: int
+    name: str
+    documents: tuple[str, ...]
+    cap_deputies: bool
+    deadlines: dict[str, date] = field(hash=False, compare=False)
+    parameters: tuple[Parameter, ...] = ()
+
+
+def _p(key, value, verified, citation, note="", kind=None, choices=()):  # type: ignore[no-untyped-def]
+    if kind is None:
+        kind = "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "rating"
+    return Parameter(key, value, verified, citation, note, kind, tuple(choices))
+
+
+def _c(document: str, article: str, clause: str = "") -> Citation:
+    return Citation(document, article, clause)
+
+
+# -- QĐ 132-QĐ/TW + HD 21-HD/BTCTW (2019–2022) -------------------------------------------------------------
+_HD21_MEMBER = _c(HD21, "Mục II, điểm B, tiết 2", "tiểu tiết 2.3")
+_HD21_COLL = _c(HD21, "Mục II, điểm B, tiết 3")
+_HD21_LEADER = _c(HD21, "Mục II, điểm B, tiết 4")
+_HD21_ORG = _c(HD21, "Mục II, điểm B, tiết 1", "tiểu tiết 1.3")
+_HD21_SPECIAL = _c(HD21, "Mục II, tiểu mục 6")
+_QD132_D12 = _c(QD132, "Điều 12", "khoản 4, điểm c")
+
+QD132_HD21 = Regime(
+    code="QD132_HD21",
+    name="Quy định 132-QĐ/TW và Hướng dẫn 21-HD/BTCTW",
+    documents=(
+        "QĐ 132-QĐ/TW ngày 08/3/2018 của Bộ Chính trị",
+        "HD 21-HD/BTCTW ngày 18/10/2019 của Ban Tổ chức Trung ương",
+    ),
+    first_year=2019,
+    last_year=2022,
+    parameters=(
+        _p(
+            "criteria_scale",
+            "grades",
+            True,
+            _c(HD21, "Mục II, điểm B"),
+            "4 cấp độ mỗi tiêu chí",
+            "fixed",
+            ("grades", "points"),
+        ),
+        _p("quota_ratio_pct", 20, True, _HD21_MEMBER, "HTXS ≤ 20% số được xếp loại HTT"),
+        _p("quota_exception_ratio_pct", 0, True, _HD21_MEMBER, "không có ngoại lệ (0 = không áp dụng)"),
+        _p(
+            "quota_basis",
+            "good_only",
+            False,
+            _HD21_MEMBER,
+            "mẫu số 20%: chỉ số HTT (good_only) hay HTT+HTXS (good_or_better) — văn bản không nói rõ",
+            "choice",
+            QUOTA_BASES,
+        ),
+        _p(
+            "rounding",
+            "floor",
+            False,
+            _HD21_MEMBER,
+            "không có quy tắc làm tròn; 'không vượt quá' ⇒ làm tròn xuống",
+            "choice",
+            ROUNDINGS,
+        ),
+        _p(
+            "org_quota_enabled",
+            False,
+            False,
+            _HD21_ORG,
+            "trích đoạn về trần cho tổ chức đảng bị cắt; số liệu các tỉnh vượt 20%",
+        ),
+        _p(
+            "head_cap",
+            True,
+            True,
+            _HD21_LEADER,
+            "người đứng đầu không cao hơn tập thể LĐQL và cơ quan, đơn vị",
+        ),
+        _p("cap_deputies", False, True, _HD21_LEADER, "HD 21 chỉ nêu người đứng đầu"),
+        _p(
+            "newly_transferred_head_exempt",
+            True,
+            False,
+            _HD21_SPECIAL,
+            "câu về người đứng đầu mới chuyển đến bị cắt; đọc là được miễn trần",
+        ),
+        _p(
+            "collective_cap",
+            True,
+            True,
+            _c(HD21, "Mục II, điểm B, tiết 3", "HTXS, ý (4)"),
+            "tập thể LĐQL không cao hơn tổ chức, cơ quan, đơn vị",
+        ),
+        _p(
+            "individual_discipline_max",
+            "KHT",
+            True,
+            _HD21_MEMBER,
+            "bị kỷ luật trong năm (mọi hình thức) ⇒ KHT",
+            "rating",
+        ),
+        _p(
+            "discipline_self_remedied_exempt",
+            False,
+            True,
+            _HD21_MEMBER,
+            "HD 21 không có ngoại lệ tự phát hiện",
+        ),
+        _p("discipline_self_remedied_max", "KHT", True, _HD21_MEMBER, "", "rating"),
+        _p(
+            "collective_discipline_max",
+            "KHT",
+            True,
+            _c(HD21, "Mục II, điểm B, tiết 3", "KHT, ý (c)"),
+            "tập thể bị kỷ luật ⇒ KHT",
+            "rating",
+        ),
+        _p("sick_leave_days", 90, True, _HD21_SPECIAL, "nghỉ ốm tổng cộng từ 3 tháng (đọc là 90 ngày)"),
+        _p("sick_leave_max", "HT", True, _HD21_SPECIAL, "nghỉ ốm ≥ 3 tháng ⇒ tối đa HT", "rating"),
+        _p(
+            "new_member_months",
+            6,
+            True,
+            _HD21_SPECIAL,
+            "ĐV kết nạp chưa đủ 6 tháng: kiểm điểm, không xếp loại",
+        ),
+        _p("new_collective_months", 6, True, _HD21_SPECIAL, "tổ chức/tập thể mới thành lập chưa đủ 6 tháng"),
+        _p(
+            "civil_service_consistency", True, True, _HD21_MEMBER, "HTXS cần CBCCVC HTXS; CBCCVC KHT ⇒ ĐV KHT"
+        ),
+        _p(
+            "civil_service_cap_all_levels",
+            True,
+            False,
+            _HD21_MEMBER,
+            "mức ĐV không cao hơn mức CBCCVC ở mọi mức (A-12)",
+        ),
+        _p("task_threshold_individual_pct", 50, True, _QD132_D12, "< 50% chỉ tiêu, nhiệm vụ ⇒ KHT"),
+        _p(
+            "key_targets_missed_fails_individual",
+            True,
+            True,
+            _QD132_D12,
+            "không hoàn thành 100% chỉ tiêu quan trọng ⇒ KHT",
+        ),
+        _p(
+            "task_threshold_collective_pct",
+            50,
+            True,
+            _c(HD21, "Mục II, điểm B, tiết 3", "KHT, ý (b)"),
+            "< 50% chỉ tiêu và chỉ tiêu chủ yếu không đạt, trừ bất khả kháng",
+        ),
+        _p(
+            "task_threshold_collective_requires_key_missed",
+            True,
+            True,
+            _c(HD21, "Mục II, điểm B, tiết 3", "KHT, ý (b)"),
+        ),
+        _p("kt_xh_targets_fail", False, True, _c(QD366, "Điều 11"), "chỉ có từ QĐ 366"),
+        _p("conduct_violation_fails", False, False, _QD132_D12, "không thấy trong trích đoạn"),
+        _p("org_excellent_children_min_ht_pct", 100, True, _HD21_ORG, "100% con đạt HT trở lên"),
+        _p("org_excellent_children_min_htt_pct", 80, True, _HD21_ORG, "≥ 80% con đạt HTT trở lên"),
+        _p(
+            "org_excellent_same_level_min",
+            "HTT",
+            True,
+            _HD21_ORG,
+            "chính quyền, MTTQ, đoàn thể cùng cấp đạt HTT trở lên",
+            "rating",
+        ),
+        _p("excellent_requires_no_disciplined_children", False, True, _HD21_ORG, "chỉ có từ QĐ 124"),
+        _p(
+            "member_discipline_min_level",
+            "warning",
+            True,
+            _c(HD21, "Mục II, điểm B, tiết 3", "KHT, ý (d)"),
+            "thành viên bị kỷ luật từ cảnh cáo ⇒ tập thể KHT",
+            "choice",
+            MEMBER_DISCIPLINE_LEVELS,
+        ),
+        _p("member_discipline_self_remedied_exempt", False, True, _c(HD21, "Mục II, điểm B, tiết 3")),
+        _p(
+            "children_disciplined_max_pct",
+            0,
+            True,
+            _c(QD124, "Điều 12", "khoản 4"),
+            "chỉ có từ QĐ 124 (0 = không áp dụng)",
+        ),
+        _p(
+            "leader_unit_kht_fails",
+            True,
+            True,
+            _c(QD132, "Điều 12", "khoản 4, điểm c, ý (d)"),
+            "đơn vị trực tiếp phụ trách KHT ⇒ CB LĐQL KHT",
+        ),
+        _p(
+            "leader_units_failed_max_pct",
+            0,
+            True,
+            _c(QD366, "Điều 11"),
+            "chỉ có từ QĐ 366 (0 = không áp dụng)",
+        ),
+        _p(
+            "leader_unit_task_threshold_pct",
+            0,
+            True,
+            _c(QD124, "Điều 12", "khoản 4"),
+            "chỉ có từ QĐ 124 (0 = không áp dụng)",
+        ),
+        _p(
+            "subordinate_corruption_fails",
+            True,
+            True,
+            _c(QD132, "Điều 12", "khoản 4, điểm c, ý (d)"),
+            "đơn vị/cá nhân thuộc quyền tham nhũng bị kỷ luật, trừ tự phát hiện và khắc phục xong",
+        ),
+        _p("low_confidence_max_pct", 0, True, _c(QD366, "Điều 11"), "chỉ có từ QĐ 366 (0 = không áp dụng)"),
+        _p("excellent_requires_full_completion", False, True, _HD21_MEMBER, "chỉ có từ QĐ 124"),
+        _p("excellent_min_tasks_exceeded_pct", 0, True, _HD21_MEMBER, "chỉ có từ QĐ 124 (0 = không áp dụng)"),
+        _p("excellent_requires_full_remediation", False, True, _HD21_MEMBER, "chỉ có từ QĐ 366"),
+        _p(
+            "criteria_good_min_other",
+            "T",
+            False,
+            _c(HD21, "Mục II, điểm B, tiết 2", "tiểu tiết 2.3 (HTT)"),
+            "HTT: các tiêu chí đạt Tốt trở lên (chưa đối chiếu)",
+            "choice",
+            ("T", "TB"),
+        ),
+        _p(
+            "exempt_suspended_not_rated",
+            True,
+            True,
+            _c(HD21, "Mục II, tiểu mục 6"),
+            "ĐV miễn công tác, sinh hoạt đảng (QĐ 132 Điều 5) hoặc bị đình chỉ sinh hoạt đảng không xếp loại",
+        ),
+        _p("unreviewed_not_rated", True, True, _HD21_SPECIAL, "phải hoàn thành kiểm điểm mới được xếp loại"),
+        _p(
+            "degradation_fails",
+            True,
+            True,
+            _c(HD21, "Mục II, điểm B, tiết 2", "tiểu tiết 2.3, KHT ý (a)"),
+            "bị kết luận suy thoái, 'tự diễn biến', 'tự chuyển hóa' ⇒ KHT",
+        ),
+        _p(
+            "disunity_fails",
+            True,
+            True,
+            _c(HD21, "Mục II, điểm B, tiết 3", "KHT, ý (a)"),
+            "tập thể bị kết luận mất đoàn kết nội bộ ⇒ KHT",
+        ),
+        _p(
+            "discipline_unrelated_to_duties_max", "KHT", True, _HD21_MEMBER, "mọi hình thức kỷ luật", "rating"
+        ),
+        _p(
+            "force_majeure_exempts_individual",
+            False,
+            True,
+            _QD132_D12,
+            "không có ngoại lệ bất khả kháng cho cá nhân",
+        ),
+        _p("task_threshold_individual_requires_key_missed", False, True, _QD132_D12, ""),
+        _p("leader_unit_task_requires_key_missed", False, True, _QD132_D12, "không áp dụng"),
+        _p(
+            "collective_subordinate_corruption_fails",
+            False,
+            True,
+            _c(HD21, "Mục II, điểm B, tiết 3"),
+            "không có",
+        ),
+        _p("excellent_conditions_apply_to_collectives", False, True, _c(HD21, "Mục II, điểm B, tiết 3"), ""),
+        _p("quarterly_reviews", False, True, _c(QD132, "Điều 1"), "chỉ đánh giá hằng năm"),
+        _p(
+            "review_done",
+            "12-31",
+            False,
+            _c(QD132, "Điều 14"),
+            "trước tổng kết năm; không có ngày cụ thể — mặc định 31/12",
+            "choice",
+        ),
+    ),
+)
+
+# -- QĐ 124-QĐ/TW + HD 25-HD/BTCTW (2023–2024) -------------------------------------------------------------
+_QD124_D12 = _c(QD124, "Điều 12")
+_QD124_K4 = _c(QD124, "Điều 12", "khoản 4")
+_QD124_K1 = _c(QD124, "Điều 12", "khoản 1")
+_QD124_D5 = _c(QD124, "Điều 5", "khoản 2")
+_QD124_D11 = _c(QD124, "Điều 11")
+
+QD124_HD25 = Regime(
+    code="QD124_HD25",
+    name="Quy định 124-QĐ/TW và Hướng dẫn 25-HD/BTCTW",
+    documents=(
+        "QĐ 124-QĐ/TW ngày 04/10/2023 của Bộ Chính trị",
+        "HD 25-HD/BTCTW ngày 10/11/2023 của Ban Tổ chức Trung ương",
+    ),
+    first_year=2023,
+    last_year=2024,
+    parameters=(
+        _p("criteria_scale", "grades", True, _QD124_D11, "4 cấp độ mỗi tiêu chí", "fixed"),
+        _p("quota_ratio_pct", 20, True, _QD124_K1, "HTXS ≤ 20% số HTT theo nhóm tương đồng"),
+        _p("quota_exception_ratio_pct", 0, True, _QD124_K1, "không có ngoại lệ (0 = không áp dụng)"),
+        _p(
+            "quota_basis",
+            "good_only",
+            False,
+            _QD124_K1,
+            "mẫu số 20% không được định nghĩa rõ",
+            "choice",
+            QUOTA_BASES,
+        ),
+        _p("rounding", "floor", False, _QD124_K1, "không có quy tắc làm tròn", "choice", ROUNDINGS),
+        _p("org_quota_enabled", True, True, _QD124_K1, "trần áp cho 'tập thể'"),
+        _p(
+            "head_cap",
+            True,
+            False,
+            _QD124_D11,
+            "không thấy trong trích đoạn QĐ 124; giữ nguyên tắc của HD 21",
+        ),
+        _p("cap_deputies", False, False, _QD124_D11, "không thấy quy định"),
+        _p("newly_transferred_head_exempt", True, False, _QD124_D11, "như HD 21"),
+        _p(
+            "collective_cap", True, False, _QD124_D11, "không thấy trong trích đoạn; giữ nguyên tắc của HD 21"
+        ),
+        _p("individual_discipline_max", "KHT", True, _QD124_K4, "bị kỷ luật trong năm ⇒ KHT", "rating"),
+        _p(
+            "discipline_self_remedied_exempt",
+            True,
+            True,
+            _QD124_K4,
+            "trừ tự phát hiện và khắc phục xong hậu quả",
+        ),
+        _p(
+            "discipline_self_remedied_max",
+            "HTT",
+            False,
+            _QD124_K1,
+            "kỷ luật đã tự khắc phục: không KHT nhưng không được HTXS (cách đọc)",
+            "rating",
+        ),
+        _p("collective_discipline_max", "KHT", True, _QD124_K4, "tập thể LĐQL bị kỷ luật ⇒ KHT", "rating"),
+        _p("sick_leave_days", 90, False, _c(HD25, "(không tìm được quy định)"), "mặc định như HD 21 (A-9)"),
+        _p(
+            "sick_leave_max",
+            "HT",
+            False,
+            _c(HD25, "(không tìm được quy định)"),
+            "mặc định như HD 21 (A-9)",
+            "rating",
+        ),
+        _p(
+            "new_member_months",
+            6,
+            True,
+            _QD124_D5,
+            "ĐV kết nạp chưa đủ 6 tháng: không kiểm điểm, không xếp loại",
+        ),
+        _p("new_collective_months", 6, False, _QD124_D5, "như HD 21"),
+        _p(
+            "civil_service_consistency",
+            True,
+            False,
+            _c(QD124, "Điều 12"),
+            "như HD 21; NĐ 48/2023 gắn hai bên",
+        ),
+        _p("civil_service_cap_all_levels", True, False, _c(QD124, "Điều 12"), "A-12"),
+        _p("task_threshold_individual_pct", 50, False, _QD124_K4, "K-C1 chỉ nêu người LĐQL; áp cho cá nhân"),
+        _p(
+            "key_targets_missed_fails_individual",
+            False,
+            True,
+            _QD124_K4,
+            "< 50% kèm chỉ tiêu chủ yếu không đạt, trừ bất khả kháng",
+        ),
+        _p("task_threshold_collective_pct", 50, True, _QD124_K4, "K-T2"),
+        _p("task_threshold_collective_requires_key_missed", True, True, _QD124_K4, "K-T2"),
+        _p("kt_xh_targets_fail", False, True, _c(QD366, "Điều 11"), "chỉ có từ QĐ 366"),
+        _p(
+            "conduct_violation_fails",
+            True,
+            True,
+            _QD124_K4,
+            "K-C3: vi phạm điều ĐV không được làm, nêu gương",
+        ),
+        _p(
+            "org_excellent_children_min_ht_pct",
+            0,
+            False,
+            _QD124_K1,
+            "không thấy ở QĐ 124 (0 = không áp dụng)",
+        ),
+        _p(
+            "org_excellent_children_min_htt_pct",
+            0,
+            False,
+            _QD124_K1,
+            "không thấy ở QĐ 124 (0 = không áp dụng)",
+        ),
+        _p(
+            "org_excellent_same_level_min",
+            "KHT",
+            False,
+            _QD124_K1,
+            "không thấy ở QĐ 124 (KHT = không áp dụng)",
+            "rating",
+        ),
+        _p(
+            "excellent_requires_no_disciplined_children",
+            True,
+            True,
+            _QD124_K1,
+            "tập thể HTXS: không tổ chức trực thuộc hay thành viên tập thể LĐQL bị kỷ luật",
+        ),
+        _p(
+            "member_discipline_min_level",
+            "reprimand",
+            True,
+            _QD124_D12,
+            "HT/HTT đòi không có thành viên bị kỷ luật (trừ tự khắc phục)",
+            "choice",
+            MEMBER_DISCIPLINE_LEVELS,
+        ),
+        _p(
+            "member_discipline_self_remedied_exempt",
+            True,
+            True,
+            _QD124_D12,
+            "trừ tự phát hiện, khắc phục xong",
+        ),
+        _p(
+            "children_disciplined_max_pct",
+            20,
+            True,
+            _QD124_K4,
+            "K-T3: > 20% đơn vị trực thuộc bị kỷ luật ⇒ KHT",
+        ),
+        _p("leader_unit_kht_fails", False, False, _QD124_K4, "QĐ 124 dùng ngưỡng chỉ tiêu của đơn vị (K-C1)"),
+        _p(
+            "leader_units_failed_max_pct",
+            0,
+            True,
+            _c(QD366, "Điều 11"),
+            "chỉ có từ QĐ 366 (0 = không áp dụng)",
+        ),
+        _p(
+            "leader_unit_task_threshold_pct",
+            50,
+            True,
+            _QD124_K4,
+            "K-C1: đơn vị < 50% chỉ tiêu và chỉ tiêu chủ yếu không đạt",
+        ),
+        _p("subordinate_corruption_fails", True, True, _QD124_K4, "K-T1, trừ tự phát hiện và khắc phục xong"),
+        _p("low_confidence_max_pct", 0, True, _c(QD366, "Điều 11"), "chỉ có từ QĐ 366 (0 = không áp dụng)"),
+        _p("excellent_requires_full_completion", True, True, _QD124_K1, "100% chỉ tiêu, nhiệm vụ"),
+        _p("excellent_min_tasks_exceeded_pct", 50, True, _QD124_K1, "≥ 50% chỉ tiêu, nhiệm vụ vượt mức"),
+        _p("excellent_requires_full_remediation", False, True, _QD124_K1, "chỉ có từ QĐ 366"),
+        _p(
+            "criteria_good_min_other",
+            "TB",
+            False,
+            _c(QD124, "Điều 12", "khoản 2"),
+            "HTT: các tiêu chí ≥ Trung bình theo bản dịch (có thể là ≥ Tốt)",
+            "choice",
+            ("T", "TB"),
+        ),
+        _p(
+            "exempt_suspended_not_rated",
+            True,
+            True,
+            _QD124_D5,
+            "miễn công tác, sinh hoạt đảng; đình chỉ sinh hoạt đảng",
+        ),
+        _p("unreviewed_not_rated", True, True, _QD124_D11, "tự đánh giá, kiểm điểm trước khi xếp loại"),
+        _p(
+            "degradation_fails",
+            True,
+            True,
+            _QD124_K4,
+            "K-C3, K-T4: suy thoái, 'tự diễn biến', 'tự chuyển hóa' ⇒ KHT",
+        ),
+        _p("disunity_fails", True, True, _QD124_K4, "K-T4: mất đoàn kết nội bộ ⇒ KHT"),
+        _p("discipline_unrelated_to_duties_max", "KHT", True, _QD124_K4, "mọi vi phạm bị kỷ luật", "rating"),
+        _p("force_majeure_exempts_individual", True, True, _QD124_K4, "trừ bất khả kháng"),
+        _p(
+            "task_threshold_individual_requires_key_missed",
+            True,
+            False,
+            _QD124_K4,
+            "< 50% kèm chỉ tiêu chủ yếu không đạt (như K-C1)",
+        ),
+        _p("leader_unit_task_requires_key_missed", True, True, _QD124_K4, "K-C1"),
+        _p(
+            "collective_subordinate_corruption_fails",
+            True,
+            True,
+            _QD124_K4,
+            "K-T1, trừ tự phát hiện, khắc phục xong",
+        ),
+        _p(
+            "excellent_conditions_apply_to_collectives",
+            False,
+            True,
+            _QD124_K1,
+            "100%/50% chỉ tiêu là điều kiện của cá nhân",
+        ),
+        _p("quarterly_reviews", False, True, _c(QD124, "Điều 1"), "chỉ đánh giá hằng năm"),
+        _p("review_done", "12-31", False, _c(HD25, "(không tìm được thời hạn)"), "mặc định 31/12", "choice"),
+    ),
+)
+
+# -- QĐ 366-QĐ/TW + HD 43-HD/BTCTW (2025 →) ----------------------------------------------------------------
+_QD366_D11 = _c(QD366, "Điều 11")
+_QD366_Q = _c(QD366, "Điều 11", "điểm 1.5")
+_QD366_D5 = _c(QD366, "Điều 5", "khoản 2")
+
+QD366_HD43 = Regime(
+    code="QD366_HD43",
+    name="Quy định 366-QĐ/TW và Hướng dẫn 43-HD/BTCTW",
+    documents=(
+        "QĐ 366-QĐ/TW ngày 30/8/2025 của Bộ Chính trị",
+        "HD 43-HD/BTCTW ngày 31/10/2025 của Ban Tổ chức Trung ương",
+        "KL 198-KL/TW ngày 08/10/2025 (đánh giá hằng quý)",
+    ),
+    first_year=2025,
+    last_year=None,
+    parameters=(
+        _p(
+            "criteria_scale",
+            "points",
+            True,
+            _c(QD366, "Điều 10"),
+            "thang 100 điểm: chung 30 + kết quả 70",
+            "fixed",
+            ("grades", "points"),
+        ),
+        _p("score_excellent_min", 90, True, _QD366_D11, "HTXS từ 90 điểm"),
+        _p("score_good_min", 70, True, _QD366_D11, "HTT từ 70 đến dưới 90 điểm"),
+        _p("score_pass_min", 50, True, _QD366_D11, "HT từ 50 đến dưới 70 điểm; dưới 50 là KHT"),
+        _p(
+            "band_gap_max",
+            "HT",
+            False,
+            _QD366_D11,
+            "đủ điểm nhưng không đủ 100% nhiệm vụ, chưa tới ngưỡng KHT (> 50% không hoàn thành): tối đa HT",
+            "rating",
+        ),
+        _p("max_overdue_pct_pass", 20, True, _QD366_D11, "HT: số nhiệm vụ chậm tiến độ ≤ 20%"),
+        _p("quota_ratio_pct", 20, True, _QD366_Q, "HTXS ≤ 20% tổng số được xếp HTT"),
+        _p(
+            "quota_exception_ratio_pct", 25, True, _QD366_Q, "ngoại lệ do cấp có thẩm quyền quyết định: ≤ 25%"
+        ),
+        _p(
+            "quota_basis",
+            "good_only",
+            False,
+            _QD366_Q,
+            "mẫu số 20% không được định nghĩa rõ",
+            "choice",
+            QUOTA_BASES,
+        ),
+        _p("rounding", "floor", False, _QD366_Q, "không có quy tắc làm tròn", "choice", ROUNDINGS),
+        _p("org_quota_enabled", True, True, _QD366_Q, "trần áp cho tập thể và cá nhân"),
+        _p(
+            "head_cap",
+            False,
+            False,
+            _QD366_D11,
+            "không thấy dạng trần; thay bằng điều kiện KHT theo kết quả đơn vị",
+        ),
+        _p("cap_deputies", False, False, _QD366_D11, "không thấy quy định"),
+        _p("newly_transferred_head_exempt", True, False, _c(QD366, "Điều 11", "lưu ý kỷ luật"), ""),
+        _p("collective_cap", False, False, _c(HD43, "Mục 3"), "không thấy dạng trần"),
+        _p(
+            "individual_discipline_max",
+            "KHT",
+            True,
+            _QD366_D11,
+            "vi phạm chức trách, công vụ bị kỷ luật từ khiển trách",
+            "rating",
+        ),
+        _p(
+            "discipline_self_remedied_exempt",
+            True,
+            True,
+            _QD366_D11,
+            "ngoại lệ cân nhắc khi tự phát hiện, khắc phục",
+        ),
+        _p(
+            "discipline_self_remedied_max",
+            "HTT",
+            False,
+            _QD366_D11,
+            "cân nhắc: không KHT nhưng không được HTXS",
+            "rating",
+        ),
+        _p(
+            "collective_discipline_max",
+            "HTT",
+            False,
+            _QD366_D11,
+            "tập thể bị kỷ luật không thể HTXS (cách đọc)",
+            "rating",
+        ),
+        _p("sick_leave_days", 90, True, _c(HD43, "Mục 7", "tiết 7.5"), "nghỉ ốm ≥ 3 tháng"),
+        _p(
+            "sick_leave_max",
+            "HTXS",
+            True,
+            _c(HD43, "Mục 7", "tiết 7.5"),
+            "xếp loại theo kết quả làm việc thực tế (không có trần)",
+            "rating",
+        ),
+        _p(
+            "new_member_months",
+            6,
+            True,
+            _QD366_D5,
+            "ĐV kết nạp chưa đủ 6 tháng: không kiểm điểm, không xếp loại",
+        ),
+        _p("new_collective_months", 6, False, _QD366_D5, "như HD 21"),
+        _p("civil_service_consistency", True, False, _QD366_D11, "như HD 21"),
+        _p("civil_service_cap_all_levels", True, False, _QD366_D11, "A-12"),
+        _p("task_threshold_individual_pct", 50, True, _QD366_D11, "> 50% nhiệm vụ không hoàn thành ⇒ KHT"),
+        _p("key_targets_missed_fails_individual", False, True, _QD366_D11, ""),
+        _p("task_threshold_collective_pct", 70, True, _QD366_D11, "đơn vị < 70% nhiệm vụ kế hoạch năm ⇒ KHT"),
+        _p("task_threshold_collective_requires_key_missed", False, True, _QD366_D11, ""),
+        _p("kt_xh_targets_fail", True, True, _QD366_D11, "không đạt 5 chỉ tiêu KT-XH cơ bản ⇒ KHT"),
+        _p("conduct_violation_fails", True, True, _QD366_D11, "vi phạm điều ĐV không được làm, nêu gương"),
+        _p(
+            "org_excellent_children_min_ht_pct", 0, False, _c(HD43, "Mục 3"), "không thấy (0 = không áp dụng)"
+        ),
+        _p(
+            "org_excellent_children_min_htt_pct",
+            0,
+            False,
+            _c(HD43, "Mục 3"),
+            "không thấy (0 = không áp dụng)",
+        ),
+        _p(
+            "org_excellent_same_level_min",
+            "KHT",
+            False,
+            _c(HD43, "Mục 3"),
+            "không thấy (KHT = không áp dụng)",
+            "rating",
+        ),
+        _p(
+            "excellent_requires_no_disciplined_children",
+            True,
+            True,
+            _QD366_D11,
+            "tập thể HTXS: không đơn vị trực thuộc hay thành viên tập thể LĐQL bị kỷ luật",
+        ),
+        _p(
+            "member_discipline_min_level",
+            "reprimand",
+            True,
+            _QD366_D11,
+            "thành viên vi phạm chức trách bị kỷ luật từ khiển trách ⇒ KHT",
+            "choice",
+            MEMBER_DISCIPLINE_LEVELS,
+        ),
+        _p(
+            "member_discipline_self_remedied_exempt",
+            True,
+            True,
+            _QD366_D11,
+            "cân nhắc khi tự phát hiện, khắc phục",
+        ),
+        _p("children_disciplined_max_pct", 0, True, _QD366_D11, "không có (0 = không áp dụng)"),
+        _p(
+            "leader_unit_kht_fails",
+            True,
+            True,
+            _QD366_D11,
+            "> 50% đơn vị phụ trách KHT (một đơn vị KHT là 100%)",
+        ),
+        _p("leader_units_failed_max_pct", 50, True, _QD366_D11, "> 50% đơn vị phụ trách KHT ⇒ KHT"),
+        _p("leader_unit_task_threshold_pct", 70, True, _QD366_D11, "đơn vị phụ trách < 70% nhiệm vụ ⇒ KHT"),
+        _p(
+            "subordinate_corruption_fails",
+            True,
+            True,
+            _QD366_D11,
+            "tổ chức/cá nhân thuộc quyền tham nhũng bị kỷ luật",
+        ),
+        _p("low_confidence_max_pct", 50, True, _QD366_D11, "> 50% phiếu tín nhiệm thấp ⇒ KHT"),
+        _p(
+            "excellent_requires_full_completion", True, True, _QD366_D11, "100% nhiệm vụ đúng hạn, chất lượng"
+        ),
+        _p("excellent_min_tasks_exceeded_pct", 30, True, _QD366_D11, "≥ 30% nhiệm vụ vượt mức"),
+        _p("excellent_requires_full_remediation", True, True, _QD366_D11, "khắc phục 100% hạn chế kỳ trước"),
+        _p(
+            "criteria_good_min_other",
+            "T",
+            True,
+            _c(QD366, "Điều 10"),
+            "không dùng (thang điểm)",
+            "choice",
+            ("T", "TB"),
+        ),
+        _p(
+            "exempt_suspended_not_rated",
+            True,
+            True,
+            _QD366_D5,
+            "miễn công tác, sinh hoạt đảng; đình chỉ sinh hoạt đảng",
+        ),
+        _p("unreviewed_not_rated", True, True, _c(QD366, "Điều 3"), "đã kiểm điểm thì phải được xếp loại"),
+        _p(
+            "degradation_fails",
+            True,
+            True,
+            _QD366_D11,
+            "bị kết luận suy thoái, 'tự diễn biến', 'tự chuyển hóa' ⇒ KHT",
+        ),
+        _p("disunity_fails", True, True, _QD366_D11, "tập thể LĐQL mất đoàn kết, bè phái ⇒ KHT"),
+        _p(
+            "discipline_unrelated_to_duties_max",
+            "HTT",
+            False,
+            _QD366_D11,
+            "KHT khi vi phạm chức trách, công vụ; vi phạm khác: không được HTXS (cách đọc)",
+            "rating",
+        ),
+        _p("force_majeure_exempts_individual", True, True, _QD366_D11, "cấp có thẩm quyền cân nhắc"),
+        _p("task_threshold_individual_requires_key_missed", False, True, _QD366_D11, ""),
+        _p("leader_unit_task_requires_key_missed", False, True, _QD366_D11, ""),
+        _p("collective_subordinate_corruption_fails", False, True, _QD366_D11, "chỉ nêu cho cá nhân LĐQL"),
+        _p(
+            "excellent_conditions_apply_to_collectives",
+            True,
+            True,
+            _QD366_D11,
+            "tập thể HTXS: 100% nhiệm vụ, ≥ 30% vượt mức, khắc phục 100% hạn chế",
+        ),
+        _p(
+            "quarterly_reviews",
+            True,
+            False,
+            _c(HD43, "đánh giá hằng quý", ""),
+            "quý I–III; quý IV gộp vào năm (" + KL198 + ")",
+        ),
+        _p("review_done", "12-31", True, _c(HD43, "Mục 4"), "kết thúc trước 31/12", "choice"),
+    ),
+)
+
+REGIMES: tuple[Regime, ...] = (QD132_HD21, QD124_HD25, QD366_HD43)
+
+# -- Province overlays -------------------------------------------------------------------------------------
+_CV854_5 = _c(CV854, "mục 2", "điểm (5)")
+_CV854_3 = _c(CV854, "mục 3")
+
+TUYEN_QUANG_2021 = Overlay(
+    code="TUYEN_QUANG_2021",
+    province="tuyen-quang",
+    year=2021,
+    name="Tỉnh ủy Tuyên Quang — Công văn 854-CV/TU ngày 09/11/2021",
+    documents=("CV 854-CV/TU ngày 09/11/2021 của Ban Thường vụ Tỉnh ủy Tuyên Quang",),
+    cap_deputies=True,
+    deadlines={
+        "review_done": date(2022, 1, 10),
+        "cadre_dossier": date(2022, 1, 15),
+        "report_to_province": date(2022, 2, 10),
+    },
+    parameters=(
+        _p(
+            "cap_deputies",
+            True,
+            True,
+            _CV854_5,
+            "người đứng đầu và cấp phó không cao hơn tập thể LĐQL và tổ chức, cơ quan, đơn vị",
+        ),
+        _p(
+            "org_quota_enabled",
+            True,
+            True,
+            _CV854_5,
+            "'tổ chức đảng, đảng viên và tập thể, cá nhân' HTXS ≤ 20% HTT",
+        ),
+    ),
+)
+
+OVERLAYS: tuple[Overlay, ...] = (TUYEN_QUANG_2021,)
+PROVINCES = ("tuyen-quang",)
+
+
+def regime_for_year(year: int) -> Regime:
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise BadInput(f"year: phải là số nguyên, nhận {year!r}")
+    for regime in REGIMES:
+        if regime.applies_to(year):
+            return regime
+    raise BadInput(f"year: năm {year} chưa được hỗ trợ (chỉ hỗ trợ từ năm 2019: QĐ 132, QĐ 124, QĐ 366)")
+
+
+def overlay_for(year: int, province: str = "tuyen-quang") -> Overlay | None:
+    for overlay in OVERLAYS:
+        if overlay.year == year and overlay.province == province:
+            return overlay
+    return None
+
+
+def deadline_sources(year: int, province: str = "tuyen-quang") -> dict[str, tuple[date, Citation]]:
+    """Deadlines of a cycle with where each comes from: the regime's defaults, then the province overlay."""
+    regime = regime_for_year(year)
+    # NĐ 90/2020 Điều 20: CBCCVC are rated before 15/12, before party members.
+    out = {"civil_service_done": (date(year, 12, 15), _c(ND90, "Điều 20"))}
+    month, day = (int(x) for x in str(regime.value("review_done")).split("-"))
+    out["review_done"] = (date(year, month, day), regime.parameter("review_done").citation)
+    if regime is QD366_HD43:
+        mucs4 = _c(HD43, "Mục 4")
+        out["special_units_done"] = (date(year + 1, 1, 15), mucs4)
+        out["report_to_central"] = (date(year + 1, 2, 1), mucs4)
+        out["central_report"] = (date(year + 1, 3, 1), mucs4)
+    overlay = overlay_for(year, province)
+    if overlay is not None:
+        for key, when in overlay.deadlines.items():
+            out[key] = (when, _CV854_3 if overlay is TUYEN_QUANG_2021 else _c(overlay.documents[0], ""))
+    return out
+
+
+def deadlines_for(year: int, province: str = "tuyen-quang") -> dict[str, date]:
+    """Deadlines of a cycle: the regime's defaults, then the province overlay's dates."""
+    return {key: when for key, (when, _) in deadline_sources(year, province).items()}
+
+
+DEADLINE_LABELS = {
+    "civil_service_done": "Xong xếp loại CBCCVC",
+    "review_done": "Hoàn thành kiểm điểm, đánh giá, xếp loại",
+    "special_units_done": "Hạn cho đơn vị đặc thù",
+    "report_to_central": "Gửi hồ sơ về Ban Tổ chức Trung ương (Mẫu 04)",
+    "central_report": "Ban Tổ chức Trung ương báo cáo Bộ Chính trị",
+    "cadre_dossier": "Gửi hồ sơ đánh giá cán bộ diện BTV Tỉnh ủy quản lý",
+    "report_to_province": "Báo cáo kết quả về BTV Tỉnh ủy (qua Ban Tổ chức Tỉnh ủy)",
+}
+
+
+def effective_parameters(regime: Regime, overlay: Overlay | None) -> dict[str, Parameter]:
+    params = {p.key: p for p in regime.parameters}
+    if overlay is not None:
+        for p in overlay.parameters:
+            params[p.key] = p
+    return params
+
+
+def coerce_option(param: Parameter, value: object) -> object:
+    """Validate an option overriding a parameter; raise BadInput naming the option."""
+    where = f"options.{param.key}"
+    if param.kind == "bool":
+        if not isinstance(value, bool):
+            raise BadInput(f"{where}: phải là true hoặc false, nhận {value!r}")
+        return value
+    if param.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise BadInput(f"{where}: phải là số nguyên không âm, nhận {value!r}")
+        return value
+    if param.kind == "rating":
+        from .levels import Rating
+
+        return Rating.parse(value, where=where).code
+    if param.choices:
+        if value not in param.choices:
+            raise BadInput(f"{where}: giá trị {value!r} không hợp lệ (chỉ nhận {', '.join(param.choices)})")
+        return value
+    raise BadInput(f"{where}: tham số này không thể thay đổi qua options")
