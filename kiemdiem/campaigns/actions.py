@@ -32,7 +32,6 @@ from kiemdiem.campaigns.permissions import (
     can_self_review,
     can_verify,
     deciding_unit_for,
-    grassroots_of,
     require,
 )
 from kiemdiem.campaigns.review_forms import GRADES, form_for, required_sections
@@ -162,20 +161,20 @@ class RuleViolation(ActionError):
         self.overridable = overridable
 
 
-def _group_code_for(ev: Evaluation, unit: Unit, position_unit_depth: int | None = None) -> str | None:
+def _group_code_for(ev: Evaluation, unit: Unit, chain: list[Unit]) -> str | None:
+    """The default comparable group (HD 21): members per grassroots organisation, collectives per level,
+    leaders per management tier, party organisations per upper committee. `chain` is the unit and its
+    ancestors, nearest first."""
     if ev.subject_type == SubjectType.PARTY_MEMBER:
-        return f"dv-{grassroots_of(unit).code}"
-    if ev.subject_type == SubjectType.PARTY_ORGANIZATION and unit.parent_id:
-        upper = unit.parent
-        while upper is not None and upper.kind not in UPPER_KINDS:
-            upper = upper.parent
+        go = next((u for u in chain if u.kind in GRASSROOTS_KINDS), unit)
+        return f"dv-{go.code}"
+    if ev.subject_type == SubjectType.PARTY_ORGANIZATION:
+        upper = next((u for u in chain[1:] if u.kind in UPPER_KINDS), None)
         return f"tcd-{upper.code}" if upper is not None else None
     if ev.subject_type == SubjectType.LEADERSHIP_COLLECTIVE:
-        suffix = LEVEL_GROUPS.get(unit.depth, ("co-so", ""))[0]
-        return f"tt-{suffix}"
+        return f"tt-{LEVEL_GROUPS.get(unit.depth, ('co-so', ''))[0]}"
     if ev.subject_type == SubjectType.LEADER and ev.person_id:
-        tier = ev.person.management_tier or ManagementTier.GRASSROOTS  # type: ignore[union-attr]
-        return f"ld-{tier}"
+        return f"ld-{ev.person.management_tier or ManagementTier.GRASSROOTS}"  # type: ignore[union-attr]
     return None
 
 
@@ -191,6 +190,15 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None) -> int:
     ensure_default_quota_groups(cycle=cycle)
     groups = {g.code: g for g in cycle.quota_groups.all()}
     units = {u.pk: u for u in Unit.objects.subtree_of(root).valid_in_year(cycle.year)}
+    units_and_above = {**{u.pk: u for u in Unit.objects.filter(pk__in=root.ancestor_ids)}, **units}
+    chains: dict[int, list[Unit]] = {}
+
+    def chain_of(unit: Unit) -> list[Unit]:
+        if unit.pk not in chains:
+            ids = [*unit.ancestor_ids, unit.pk]
+            chains[unit.pk] = [units_and_above[i] for i in reversed(ids) if i in units_and_above]
+        return chains[unit.pk]
+
     existing = set(
         Evaluation.objects.filter(cycle=cycle, unit_id__in=units).values_list(
             "subject_type", "unit_id", "person_id", "collective_id"
@@ -204,7 +212,7 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None) -> int:
             return
         existing.add(key)
         ev.unit = units[ev.unit_id]
-        code = _group_code_for(ev, ev.unit)
+        code = _group_code_for(ev, ev.unit, chain_of(ev.unit))
         ev.quota_group = groups.get(code) if code else None
         form = form_for(
             regime=cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
@@ -291,7 +299,7 @@ def _audit(
 def _lock(evaluation: Evaluation, version: int | None) -> Evaluation:
     """Re-read the row under a lock and refuse a stale form (no silent lost update)."""
     ev = (
-        Evaluation.objects.select_for_update()
+        Evaluation.objects.select_for_update(of=("self",))
         .select_related("cycle", "unit", "person", "quota_group")
         .get(pk=evaluation.pk)
     )
@@ -688,8 +696,14 @@ def do_propose_ratings(
     attendees: object,
     comments: str = "",
 ) -> int:
-    """The meeting's proposals for many subjects at once: all saved, or none (the error names the row)."""
-    for number, (evaluation, rating, votes_for, version) in enumerate(rows, start=1):
+    """The meeting's proposals for many subjects at once: all saved, or none (the error names the row).
+
+    Lower ratings are recorded first, so the quota is judged on the meeting's whole proposal and not on the
+    order of the rows on the page.
+    """
+    rank = {"KHT": 0, "HT": 1, "HTT": 2, "HTXS": 3}
+    numbered = sorted(enumerate(rows, start=1), key=lambda item: rank.get(item[1][1], -1))
+    for number, (evaluation, rating, votes_for, version) in numbered:
         try:
             do_record_meeting(
                 user=user,

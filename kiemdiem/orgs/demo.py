@@ -7,6 +7,7 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
@@ -616,10 +617,10 @@ def build_demo_province(*, members: int = 6000, seed: int = 2021, with_accounts:
     for pk, (tier, owner) in managed.items():
         Person.objects.filter(pk=pk).update(management_tier=tier, managing_unit=owner)
 
-    from kiemdiem.campaigns.actions import do_open_cycle, ensure_default_quota_groups
+    from kiemdiem.campaigns.actions import do_open_cycle, ensure_evaluations
 
     cycle = do_open_cycle(unit=province, year=CYCLE_YEAR)
-    ensure_default_quota_groups(cycle=cycle)
+    ensure_evaluations(cycle=cycle)
 
     summary = DemoSummary(
         units=len(b.units), persons=len(persons), collectives=len(collectives), positions=len(positions)
@@ -693,6 +694,14 @@ def _create_accounts(
             f"Đảng viên {member_person.full_name}, {cell.name}",
         ),
         (
+            "danguy",
+            UserRole.CELL_SECRETARY,
+            cell.parent,
+            None,
+            False,
+            f"Văn phòng {cell.parent} — quyết định xếp loại đảng viên",
+        ),
+        (
             "kiemtra",
             UserRole.INSPECTOR,
             province,
@@ -702,9 +711,10 @@ def _create_accounts(
         ),
     ]
     accounts = []
+    hashed = make_password(DEMO_PASSWORD)  # one hash for the shared demo password: hashing is slow on purpose
     for username, role, unit, person, staff, description in specs:
-        user = User.objects.create_user(
-            username=username, password=DEMO_PASSWORD, role=role, unit=unit, person=person, is_staff=staff
+        user = User.objects.create(
+            username=username, password=hashed, role=role, unit=unit, person=person, is_staff=staff
         )
         if person is not None:
             parts = person.full_name.rsplit(" ", 1)
@@ -713,4 +723,31 @@ def _create_accounts(
         if role == UserRole.STANDING_MEMBER:
             user.assigned_units.set([na_hang, so_gd])
         accounts.append((username, role.label, description))
+    _seed_self_reviews(cell=cell, secretary=User.objects.get(username="chibo"), skip=member_person)
     return accounts
+
+
+def _seed_self_reviews(*, cell: Unit, secretary: User, skip: Person) -> None:
+    """The secretary's cell has its paper self-reviews entered, so the meeting can be run at once."""
+    from kiemdiem.campaigns.actions import do_save_self_review
+    from kiemdiem.campaigns.models import Evaluation
+    from kiemdiem.campaigns.review_forms import form_for, required_sections
+
+    evaluations = Evaluation.objects.filter(
+        unit=cell, subject_type="party_member", not_rated_reason=""
+    ).exclude(person=skip)
+    for ev in evaluations.select_related("cycle", "person", "unit"):
+        form = form_for(regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=False)
+        sections = {
+            key: f"{heading.split('. ', 1)[-1]}: thực hiện nghiêm túc."
+            for key, heading in form.sections
+            if key in required_sections(form)
+        }
+        do_save_self_review(
+            user=secretary,
+            evaluation=ev,
+            sections=sections,
+            criteria={c.key: "T" for c in form.criteria},
+            self_rating="HTT",
+            submit=True,
+        )
