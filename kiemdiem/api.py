@@ -11,6 +11,8 @@ from ninja.security import django_auth
 
 from kiemdiem import rules
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
+from kiemdiem.followup import api as followup_api
+from kiemdiem.imports import api as imports_api
 from kiemdiem.orgs.models import Person, Unit
 from kiemdiem.orgs.queries import (
     children_of,
@@ -19,6 +21,7 @@ from kiemdiem.orgs.queries import (
     subtree_counts,
     top_units_for,
 )
+from kiemdiem.reports import api as reports_api
 
 api = NinjaAPI(title="kiemdiem API", version="1", urls_namespace="api", auth=django_auth)
 
@@ -149,3 +152,6 @@ api.add_router("/units", units)
 api.add_router("/persons", persons)
 api.add_router("/cycles", cycles)
 api.add_router("/rules", rules_router)
+api.add_router("/followup", followup_api.router)
+api.add_router("/reports", reports_api.router)
+api.add_router("/imports", imports_api.router)

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "kiemdiem.accounts",
     "kiemdiem.orgs",
     "kiemdiem.campaigns",
+    "kiemdiem.followup",
+    "kiemdiem.reports",
+    "kiemdiem.imports",
     "kiemdiem",
 ]
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from kiemdiem import views
 from kiemdiem.api import api
@@ -31,6 +31,9 @@ urlpatterns = [
     path("danh-gia/<int:pk>/tham-dinh/", campaign_views.verify, name="verify"),
     path("danh-gia/<int:pk>/quyet-dinh/", campaign_views.decide, name="decide"),
     path("danh-gia/<int:pk>/yeu-cau/", campaign_views.order, name="order"),
+    path("theo-doi/", include("kiemdiem.followup.urls")),
+    path("bao-cao/", include("kiemdiem.reports.urls")),
+    path("nhap-lieu/", include("kiemdiem.imports.urls")),
     path("api/", api.urls),
     path("quan-tri/", admin.site.urls),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ImportsConfig(AppConfig):
+    name = "kiemdiem.imports"
+    verbose_name = "Nhập dữ liệu từ Excel"
