@@ -34,7 +34,7 @@ class Compliance:
     def message(self, finding: rules.Finding) -> str:
         """The finding's message with subject ids replaced by names."""
         return re.sub(
-            r'"(e\d+)"', lambda m: f"\u201c{self.names.get(m.group(1), m.group(1))}\u201d", finding.message
+            r'"([^"]+)"', lambda m: f"\u201c{self.names.get(m.group(1), m.group(1))}\u201d", finding.message
         )
 
 

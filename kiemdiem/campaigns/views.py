@@ -40,9 +40,13 @@ def _report(request: HttpRequest, exc: ActionError) -> None:
 @login_required
 def rating_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """Every subject of one unit with its rating, the findings next to it, and a quota meter per group."""
+    cycle = get_cycle_for_user(request.user, cycle_pk)  # type: ignore[arg-type]
+    unit = get_unit_for_user(request.user, unit_pk)  # type: ignore[arg-type]
+    return render(request, "campaigns/rating_page.html", _rating_context(request, cycle, unit, posted={}))
+
+
+def _rating_context(request: HttpRequest, cycle, unit, *, posted: dict[str, str]) -> dict[str, object]:  # type: ignore[no-untyped-def]
     user = request.user
-    cycle = get_cycle_for_user(user, cycle_pk)  # type: ignore[arg-type]
-    unit = get_unit_for_user(user, unit_pk)  # type: ignore[arg-type]
     peers = related_evaluations(cycle, unit)
     compliance = check_evaluations(cycle, peers)
     own = [ev for ev in peers if ev.unit_id == unit.pk]
@@ -52,6 +56,9 @@ def rating_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespon
             "ev": ev,
             "findings": [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])],
             "can_propose": can_propose(user, ev),  # type: ignore[arg-type]
+            # A refused bulk form comes back with what the secretary entered, not with the old values.
+            "rating": posted.get(f"rating-{ev.pk}", ev.proposed_rating) if posted else ev.proposed_rating,
+            "votes": posted.get(f"votes-{ev.pk}", "") if posted else (ev.votes or {}).get("in_favour", ""),
         }
         for ev in own
     ]
@@ -62,7 +69,7 @@ def rating_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespon
         if code in compliance.result.quota_groups
     ]
     members = [r for r in rows if r["ev"].subject_type == SubjectType.PARTY_MEMBER]
-    context = {
+    return {
         "cycle": cycle,
         "unit": unit,
         "ancestors": visible_ancestors(user, unit),  # type: ignore[arg-type]
@@ -73,8 +80,9 @@ def rating_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespon
         "ratings": RatingLevel.choices,
         "children": progress_by_child(cycle, unit),
         "finding_count": sum(len(r["findings"]) for r in rows),
+        "attendees": posted.get("attendees", ""),
+        "comments": posted.get("comments", ""),
     }
-    return render(request, "campaigns/rating_page.html", context)
 
 
 def _type_rank(ev: Evaluation) -> int:
@@ -109,19 +117,21 @@ def propose_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespo
             (ev, rating, request.POST.get(f"votes-{pk}", ""), int(version) if version.isdigit() else None)
         )
     rows.sort(key=lambda r: r[0].subject_name)
-    if not rows:
-        messages.error(request, "Chưa chọn mức đề xuất cho đảng viên nào.")
-    else:
-        try:
-            count = actions.do_propose_ratings(
-                user=user,
-                rows=rows,
-                attendees=request.POST.get("attendees", ""),  # type: ignore[arg-type]
-                comments=request.POST.get("comments", ""),
-            )
-            messages.success(request, f"Đã ghi mức đề xuất của {count} đảng viên.")
-        except ActionError as exc:
-            _report(request, exc)
+    try:
+        if not rows:
+            raise ActionError("Chưa chọn mức đề xuất cho đảng viên nào.")
+        count = actions.do_propose_ratings(
+            user=user,  # type: ignore[arg-type]
+            rows=rows,
+            attendees=request.POST.get("attendees", ""),
+            comments=request.POST.get("comments", ""),
+        )
+    except ActionError as exc:
+        # Nothing was written: show the page again with what was entered and the reason, so nothing is retyped.
+        _report(request, exc)
+        context = _rating_context(request, cycle, unit, posted=request.POST.dict())
+        return render(request, "campaigns/rating_page.html", context, status=422)
+    messages.success(request, f"Đã ghi mức đề xuất của {count} đảng viên.")
     return redirect("rating_page", cycle_pk=cycle.pk, unit_pk=unit.pk)
 
 
