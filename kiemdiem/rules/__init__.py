@@ -5,8 +5,8 @@ from .citations import Citation
 from .criteria import max_rating_from_criteria, max_rating_from_score, score_band
 from .errors import BadInput
 from .levels import Grade, Rating, Role, SubjectType
-from .model import Criteria, Facts, Finding, QuotaPlan, Result, Scenario, Subject
-from .parse import parse_scenario
+from .model import Criteria, Facts, Finding, QuotaGroupSettings, QuotaPlan, Result, Scenario, Subject
+from .parse import make_scenario, parse_facts, parse_scenario
 from .quota import max_excellent, plan_quota
 from .regimes import (
     OVERLAYS,
@@ -31,6 +31,7 @@ __all__ = [
     "OVERLAYS",
     "Overlay",
     "Parameter",
+    "QuotaGroupSettings",
     "QuotaPlan",
     "REGIMES",
     "Rating",
@@ -47,6 +48,8 @@ __all__ = [
     "max_rating_from_criteria",
     "max_rating_from_score",
     "overlay_for",
+    "make_scenario",
+    "parse_facts",
     "parse_scenario",
     "plan_quota",
     "regime_for_year",

@@ -343,3 +343,26 @@ def _check_references(subjects: list[Subject], types: dict[str, SubjectType]) ->
                 raise BadInput(
                     f"{_who(i, s.id)}: children: {c!r} phải là party_member hoặc party_organization khác"
                 )
+
+
+def parse_facts(raw: object, where: object = "facts") -> Facts:
+    """Validate and convert one subject's facts, as the contract's parser does."""
+    return _facts(where, raw)
+
+
+def make_scenario(
+    year: int,
+    subjects: list[Subject] | tuple[Subject, ...],
+    *,
+    quota_groups: dict[str, QuotaGroupSettings] | None = None,
+    quarter: int | None = None,
+    province: str | None = "tuyen-quang",
+) -> Scenario:
+    """Build a scenario from subjects a caller made itself (the database side), with the year's parameters.
+
+    The caller vouches for references between subjects; unknown references would only make rules not apply.
+    """
+    regime = regime_for_year(year)
+    overlay = overlay_for(year, province) if province else None
+    settings: dict[str, object] = {k: p.value for k, p in effective_parameters(regime, overlay).items()}
+    return Scenario(year, regime, overlay, settings, tuple(subjects), quota_groups or {}, quarter)
