@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from kiemdiem.accounts.models import UserRole
 from kiemdiem.campaigns.models import Cycle
-from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
+from kiemdiem.campaigns.queries import cycles_visible_to, evaluations_visible_to, get_cycle_for_user
 from kiemdiem.orgs.models import Person, Position, Role
 from kiemdiem.orgs.queries import (
     children_of,
@@ -114,4 +114,5 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visible = units_visible_to(request.user)  # type: ignore[arg-type]
     groups = cycle.quota_groups.filter(scope_unit__in=visible).select_related("scope_unit")
     page = Paginator(groups, 50).get_page(request.GET.get("trang"))
-    return render(request, "campaigns/cycle_detail.html", {"cycle": cycle, "groups_page": page})
+    tops = [u for u in top_units_for(request.user) if u.path.startswith(cycle.unit.path)]  # type: ignore[arg-type]
+    return render(request, "campaigns/cycle_detail.html", {"cycle": cycle, "groups_page": page, "tops": tops})
