@@ -234,6 +234,18 @@ class Evaluation(models.Model):
         return STATE_ORDER.index(self.state) >= STATE_ORDER.index(state)
 
 
+AUDIT_ACTIONS = {
+    "self_review": "Tự nhận mức",
+    "facts": "Cập nhật dữ kiện",
+    "propose": "Đề xuất mức",
+    "state": "Chuyển trạng thái",
+    "decide": "Quyết định mức",
+    "rereview": "Yêu cầu kiểm điểm lại",
+    "rerating": "Yêu cầu xếp loại lại",
+    "import": "Nhập từ Excel",
+}
+
+
 class AuditRecord(models.Model):
     """Append-only trail of every change of a rating, proposal, decision or state."""
 
@@ -255,6 +267,23 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.old_value or '—'} → {self.new_value or '—'}"
+
+    @property
+    def action_label(self) -> str:
+        return AUDIT_ACTIONS.get(self.action, self.action)
+
+    def _label(self, value: str) -> str:
+        if self.field == "state":
+            return dict(EvaluationState.choices).get(value, value)
+        return value
+
+    @property
+    def old_label(self) -> str:
+        return self._label(self.old_value)
+
+    @property
+    def new_label(self) -> str:
+        return self._label(self.new_value)
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.pk is not None:
