@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PY ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.13*/bin/python3.13 /root/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.13 /usr/bin/python3.12; do \
 	$$p -c 'import sys; assert sys.version_info >= (3, 12); print(sys.executable)' 2>/dev/null && break; done)
 
-.PHONY: setup run test test-e2e bench lint browsers clean
+.PHONY: setup run test test-e2e bench bench-tools bench-national lint browsers clean
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -21,14 +21,21 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py demo --if-empty
+	@# The background worker runs long imports and exports; it stops with the server.
+	$(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	KIEMDIEM_DEBUG=1 $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 # Browser tests need Debian's Chromium (Playwright cannot download its own here); install it when we can.
+# PDF reports need fonts-liberation2 (Vietnamese glyphs) and their tests poppler-utils (pdftotext, pdftoppm).
 browsers:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		(apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
 		 (apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null)) \
 		&& echo "Đã cài Chromium."; fi
+	@if { [ ! -d /usr/share/fonts/truetype/liberation2 ] || [ ! -x /usr/bin/pdftoppm ]; } && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y --no-install-recommends fonts-liberation2 poppler-utils >/dev/null 2>&1 || \
+		 (apt-get update >/dev/null && apt-get install -y --no-install-recommends fonts-liberation2 poppler-utils >/dev/null)) \
+		&& echo "Đã cài phông Liberation Serif 2 và poppler-utils."; fi
 
 test: setup browsers
 	$(BIN)/python -m pytest
@@ -37,8 +44,24 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: setup
+# The benchmark tools come from Debian: PostgreSQL 15 (the profile's cluster, bench/pg.py) and wrk (the page load).
+bench-tools:
+	@missing=""; command -v wrk >/dev/null || missing="$$missing wrk"; \
+	 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing="$$missing postgresql"; \
+	 if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
+		 (apt-get update >/dev/null && apt-get install -y --no-install-recommends $$missing >/dev/null)) \
+		&& echo "Đã cài$$missing."; fi
+
+# Province profile (generated once into bench/.cache/pg, PostgreSQL on 127.0.0.1:5450), measured; writes
+# bench/results.json. The rules engine's own figure (bench/bench_rules.py) first.
+bench: setup bench-tools
 	$(BIN)/python bench/bench_rules.py
+	$(BIN)/python bench/run.py
+
+# National profile (×40, bulk SQL from the province profile); skips with a message when the disk is too small.
+bench-national: setup bench-tools
+	$(BIN)/python bench/national.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

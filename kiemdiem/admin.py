@@ -28,6 +28,8 @@ class ScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = units_visible_to(request.user)
         elif db_field.related_model is Person:
             kwargs["queryset"] = persons_visible_to(request.user)
+        elif db_field.related_model is Cycle:  # the quota group form listed every cycle, other districts' too
+            kwargs["queryset"] = cycles_visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "kiemdiem.reports",
     "kiemdiem.imports",
     "kiemdiem",
+    "ninja",  # serve Swagger UI from our own static files, not a CDN (the CSP allows only 'self')
+    "axes",  # login throttling (Trust)
 ]
 
 MIDDLEWARE = [
@@ -46,6 +48,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the 429 page
 ]
 
 ROOT_URLCONF = "kiemdiem.urls"
@@ -100,3 +104,47 @@ WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# -- Trust: login throttling, CSP, passwords (production switches are in kiemdiem/settings_production.py) --------
+AUTHENTICATION_BACKENDS = [
+    "kiemdiem.security.LoginThrottleBackend",  # django-axes: refuses a locked-out username before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("KIEMDIEM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 1  # hours; an officer can also be unlocked at once with `manage.py axes_reset_username`
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one person guessing cannot lock a colleague out
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# No inline script anywhere; inline style attributes stay allowed (charts and meters set widths inline).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+# Background tasks (django.tasks) for long imports and exports. The database backend (django-tasks-db) needs a
+# worker: `kiemdiem db_worker`. KIEMDIEM_TASKS_BACKEND=immediate runs each task in the request (tests).
+INSTALLED_APPS += ["django_tasks_db"]
+TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
+        if os.environ.get("KIEMDIEM_TASKS_BACKEND") == "immediate"
+        else "django_tasks_db.DatabaseBackend",
+    }
+}
+
+# E-mail for the daily digest (`kiemdiem digest`): SMTP only when KIEMDIEM_EMAIL_HOST is set; otherwise the
+# digest is printed, not sent.
+if os.environ.get("KIEMDIEM_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["KIEMDIEM_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("KIEMDIEM_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("KIEMDIEM_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("KIEMDIEM_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("KIEMDIEM_EMAIL_USE_TLS", True)
+    DEFAULT_FROM_EMAIL = os.environ.get("KIEMDIEM_EMAIL_FROM", "kiemdiem@localhost")

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from kiemdiem.accounts.models import UserRole
 from kiemdiem.campaigns.models import Cycle
-from kiemdiem.campaigns.queries import cycles_visible_to, evaluations_visible_to, get_cycle_for_user
+from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
 from kiemdiem.orgs.models import Person, Position, Role
 from kiemdiem.orgs.queries import (
     children_of,

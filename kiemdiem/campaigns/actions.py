@@ -424,7 +424,10 @@ def do_save_self_review(
 
 def _missing_suggestion_answers(ev: Evaluation) -> list[str]:
     """Hook for review suggestions (gợi ý kiểm điểm): every item must be answered before submitting."""
-    return []
+    # Imported here: the followup app imports this module.
+    from kiemdiem.followup.actions import missing_suggestion_answers
+
+    return missing_suggestion_answers(ev)
 
 
 FACT_FIELDS = {
@@ -438,6 +441,7 @@ FACT_FIELDS = {
     "internal_disunity_concluded": ("Bị kết luận mất đoàn kết nội bộ", "bool"),
     "same_level_bodies_min_rating": ("Mức thấp nhất của chính quyền, MTTQ, đoàn thể cùng cấp", "rating"),
     "newly_transferred": ("Người đứng đầu mới chuyển đến", "bool"),
+    "remediation_pct": ("Tỷ lệ hạn chế kỳ trước đã khắc phục (%)", "pct"),
 }
 
 
@@ -624,6 +628,8 @@ def do_decide_rating(
     _lock_quota_group(evaluation)
     ev = _lock(evaluation, version)
     value = _rating_or_blank(rating, "Mức quyết định")
+    reason = _clean_text(reason, "Lý do quyết định lại", 4000)
+    override_reason = _clean_text(override_reason, "Lý do quyết định vượt cảnh báo", 4000)
     if not value and not ev.not_rated_reason:
         raise ActionError("Cần chọn mức xếp loại.")
     if ev.state == EvaluationState.DECIDED and not reason.strip():

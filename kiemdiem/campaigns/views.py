@@ -24,12 +24,16 @@ from kiemdiem.campaigns.permissions import (
 )
 from kiemdiem.campaigns.queries import get_cycle_for_user, get_evaluation_for_user, progress_by_child
 from kiemdiem.campaigns.review_forms import GRADES, form_for
+from kiemdiem.followup.queries import panel_for
 from kiemdiem.orgs.queries import get_unit_for_user, visible_ancestors
 
 
 def _version(request: HttpRequest) -> int | None:
     raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        # A tampered version must not silently switch off the lost-update check.
+        raise ActionError("Phiên bản của biểu mẫu không hợp lệ; đề nghị tải lại trang rồi nhập lại.")
+    return int(raw) if raw else None
 
 
 def _report(request: HttpRequest, exc: ActionError) -> None:
@@ -108,16 +112,19 @@ def propose_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespo
         ).select_related("person", "cycle", "unit")
     }
     rows = []
-    for pk, ev in evaluations.items():
-        rating = request.POST.get(f"rating-{pk}", "")
-        if not rating:
-            continue
-        version = request.POST.get(f"version-{pk}", "")
-        rows.append(
-            (ev, rating, request.POST.get(f"votes-{pk}", ""), int(version) if version.isdigit() else None)
-        )
-    rows.sort(key=lambda r: r[0].subject_name)
     try:
+        for pk, ev in evaluations.items():
+            rating = request.POST.get(f"rating-{pk}", "")
+            if not rating:
+                continue
+            version = request.POST.get(f"version-{pk}", "")
+            if version and not (version.isascii() and version.isdigit() and len(version) <= 9):
+                # A tampered version must not silently switch off the lost-update check.
+                raise ActionError(
+                    f"Phiên bản của dòng “{ev.subject_name}” không hợp lệ; đề nghị tải lại trang rồi nhập lại."
+                )
+            rows.append((ev, rating, request.POST.get(f"votes-{pk}", ""), int(version) if version else None))
+        rows.sort(key=lambda r: r[0].subject_name)
         if not rows:
             raise ActionError("Chưa chọn mức đề xuất cho đảng viên nào.")
         count = actions.do_propose_ratings(
@@ -175,6 +182,7 @@ def evaluation_page(request: HttpRequest, pk: int) -> HttpResponse:
             "order": can_order(user, ev) and ev.state_at_least(EvaluationState.SELF_REVIEWED),  # type: ignore[arg-type]
         },
         "today": datetime.date.today(),
+        "followup": panel_for(user, ev),  # type: ignore[arg-type]
     }
     return render(request, "campaigns/evaluation_page.html", context)
 

@@ -1,5 +1,113 @@
-"""JSON API of the imports app; mounted in kiemdiem/api.py."""
+"""JSON API of the imports app; mounted in kiemdiem/api.py at /api/imports."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router()
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from kiemdiem.campaigns.queries import get_cycle_for_user
+from kiemdiem.imports.actions import can_import, do_create_import_job
+from kiemdiem.imports.models import ImportJob, ImportKind
+from kiemdiem.imports.parsing import MAX_UPLOAD_BYTES
+from kiemdiem.imports.queries import get_job_for_user
+from kiemdiem.imports.validation import SPECS, ImportRefused
+from kiemdiem.imports.workbook_templates import template_workbook
+
+router = Router(tags=["Nhập Excel"])
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    cycle_id: int | None
+    file_name: str
+    status: str
+    status_label: str
+    progress: int
+    errors: list[str]
+    error_total: int
+    summary: dict[str, int]
+    created_at: datetime.datetime
+    finished_at: datetime.datetime | None
+
+
+class ErrorsOut(Schema):
+    detail: str
+    errors: list[str] = []
+
+
+def _out(job: ImportJob) -> JobOut:
+    return JobOut(
+        id=job.pk,
+        kind=job.kind,
+        cycle_id=job.cycle_id,
+        file_name=job.file_name,
+        status=job.status,
+        status_label=job.get_status_display(),
+        progress=job.progress,
+        errors=job.errors,
+        error_total=job.error_total,
+        summary=job.summary,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
+
+
+@router.post("/", response={201: JobOut, 400: ErrorsOut, 403: ErrorsOut, 404: ErrorsOut})
+def create_import(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    kind: Form[ImportKind],
+    cycle_id: Form[int | None] = None,
+):  # type: ignore[no-untyped-def]
+    """Upload a workbook to import; poll GET /api/imports/{id} for progress, errors and the result."""
+    from kiemdiem.imports.views import start_job
+
+    user = request.user
+    if not can_import(user):  # type: ignore[arg-type]
+        return 403, {"detail": "Đồng chí không có quyền nhập dữ liệu."}
+    try:
+        cycle = get_cycle_for_user(user, cycle_id) if cycle_id is not None else None  # type: ignore[arg-type]
+    except Http404:
+        return 404, {"detail": "Không tìm thấy đợt kiểm điểm."}
+    if file.size and file.size > MAX_UPLOAD_BYTES:
+        return 400, {"detail": f"Tệp vượt giới hạn {MAX_UPLOAD_BYTES // 1048576} MB."}
+    try:
+        job = do_create_import_job(
+            user=user,  # type: ignore[arg-type]
+            kind=str(kind.value if hasattr(kind, "value") else kind),
+            file_name=file.name or "",
+            content=file.read(),
+            cycle=cycle,
+        )
+    except ImportRefused as exc:
+        return 400, {"detail": exc.errors[0], "errors": exc.errors}
+    except PermissionDenied as exc:
+        return 403, {"detail": str(exc)}
+    start_job(job.pk, job.size)
+    job.refresh_from_db()
+    return 201, _out(job)
+
+
+@router.get("/{int:job_id}", response={200: JobOut, 404: ErrorsOut})
+def get_import(request: HttpRequest, job_id: int):  # type: ignore[no-untyped-def]
+    return _out(get_job_for_user(request.user, job_id))  # type: ignore[arg-type]
+
+
+@router.get("/templates/{kind}", response={200: None, 403: ErrorsOut, 404: ErrorsOut})
+def get_template(request: HttpRequest, kind: str):  # type: ignore[no-untyped-def]
+    """The blank workbook (.xlsx) for one kind of import."""
+    if not can_import(request.user):  # type: ignore[arg-type]
+        return 403, {"detail": "Đồng chí không có quyền nhập dữ liệu."}
+    if kind not in SPECS:
+        return 404, {"detail": "Không có mẫu này."}
+    response = HttpResponse(
+        template_workbook(kind),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="mau-nhap-{kind}.xlsx"'
+    return response

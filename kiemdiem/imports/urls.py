@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kiemdiem.imports import views
 
 app_name = "imports"
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns = [
+    path("", views.import_home, name="home"),
+    path("luot/<int:pk>/", views.job_detail, name="job"),
+    path("mau/<str:kind>.xlsx", views.download_template, name="template"),
+]

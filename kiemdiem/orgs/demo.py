@@ -355,6 +355,7 @@ FEMALE_GIVEN = [
 ]
 
 CYCLE_YEAR = 2021
+FIRST_YEAR = 2019  # the first year the rules engine knows (QĐ 132)
 
 
 @dataclass
@@ -411,8 +412,25 @@ def _grassroots_counts(total: int, weights: list[int]) -> list[int]:
 
 
 @transaction.atomic
-def build_demo_province(*, members: int = 6000, seed: int = 2021, with_accounts: bool = True) -> DemoSummary:
-    """Create the province, its tree, people, collectives, the open 2021 cycle and one account per role."""
+def build_demo_province(
+    *,
+    members: int = 6000,
+    seed: int = 2021,
+    with_accounts: bool = True,
+    history_years: int = 1,
+    leaders_per_collective: int = 0,
+    big_cell: int = 0,
+    ratings: bool = False,
+) -> DemoSummary:
+    """Create the province, its tree, people, collectives, the open 2021 cycle and one account per role.
+
+    The benchmark profile (bench/, DESIGN.md "Scale and speed") asks for more than the default demo, behind
+    parameters whose defaults leave the demo as it is: `history_years` years of cycles ending in 2021 (the
+    earlier ones decided, with their audit records), `leaders_per_collective` heads and deputies in every
+    leadership collective, one cell of `big_cell` members, and `ratings` proposed and decided in 2021.
+    """
+    if not 1 <= history_years <= CYCLE_YEAR - FIRST_YEAR + 1:
+        raise ValueError(f"history_years: từ 1 đến {CYCLE_YEAR - FIRST_YEAR + 1}")
     b = _Builder(members=members, seed=seed)
     rng = b.rng
     province = b.unit("TQ", "Đảng bộ tỉnh Tuyên Quang", UnitKind.PROVINCE_COMMITTEE, None)
@@ -525,6 +543,13 @@ def build_demo_province(*, members: int = 6000, seed: int = 2021, with_accounts:
                 ),
             )
         )
+    if big_cell:
+        # One cell of the size the page benchmark reads (the first ordinary cell):
+        # its members are taken from the end of the list, so every other cell keeps at least one member.
+        target = next(c for c in cells if c.kind == UnitKind.CELL)
+        have = sum(1 for p in persons if p.home_cell is target)
+        for p in persons[len(persons) - max(0, big_cell - have) :]:
+            p.home_cell = target
     Person.objects.bulk_create(persons, batch_size=2000)
     persons = list(
         Person.objects.filter(code__startswith=f"DV{seed % 100:02d}").only("id", "home_cell_id", "code")
@@ -596,9 +621,12 @@ def build_demo_province(*, members: int = 6000, seed: int = 2021, with_accounts:
         pool = members_under(unit)
         if not pool:
             continue
+        deputies = 2 if size >= 5 else 1
+        if leaders_per_collective:
+            size, deputies = max(size, leaders_per_collective + 1), leaders_per_collective - 1
         chosen = rng.sample(pool, min(size, len(pool)))
         for idx, person in enumerate(chosen):
-            role = Role.HEAD if idx == 0 else Role.DEPUTY if idx <= (2 if size >= 5 else 1) else Role.MEMBER
+            role = Role.HEAD if idx == 0 else Role.DEPUTY if idx <= deputies else Role.MEMBER
             title = _title(col.kind, role, unit)
             positions.append(
                 Position(
@@ -619,8 +647,12 @@ def build_demo_province(*, members: int = 6000, seed: int = 2021, with_accounts:
 
     from kiemdiem.campaigns.actions import do_open_cycle, ensure_evaluations
 
+    past = [
+        do_open_cycle(unit=province, year=year) for year in range(CYCLE_YEAR - history_years + 1, CYCLE_YEAR)
+    ]
     cycle = do_open_cycle(unit=province, year=CYCLE_YEAR)
-    ensure_evaluations(cycle=cycle)
+    for c in [*past, cycle]:
+        ensure_evaluations(cycle=c)
 
     summary = DemoSummary(
         units=len(b.units), persons=len(persons), collectives=len(collectives), positions=len(positions)
@@ -629,7 +661,70 @@ def build_demo_province(*, members: int = 6000, seed: int = 2021, with_accounts:
         summary.accounts = _create_accounts(
             province=province, uppers=[u for u, _, _ in uppers], by_cell=by_cell
         )
+    if past or ratings:
+        recorder = _history_recorder(province)
+        for c in past:
+            _write_ratings(cycle=c, user=recorder, salt=c.year, decided_share=100)
+        if ratings:
+            _write_ratings(cycle=cycle, user=recorder, salt=CYCLE_YEAR, decided_share=30)
     return summary
+
+
+def _history_recorder(province: Unit) -> User:
+    """The account the bulk-written ratings are audited under: the province admin, or one made for it."""
+    user = User.objects.filter(role=UserRole.PROVINCE_ADMIN, unit=province).order_by("id").first()
+    if user is None:
+        user = User.objects.create(
+            username="lichsu", password=make_password(None), role=UserRole.PROVINCE_ADMIN, unit=province
+        )
+    return user
+
+
+# Rating shares (per mille) of the benchmark profile: about the province's 2021 results.
+_RATING_SHARES = (("HTXS", 120), ("HTT", 800), ("HT", 960), ("KHT", 980))
+
+
+def _write_ratings(*, cycle, user: User, salt: int, decided_share: int) -> None:  # type: ignore[no-untyped-def]
+    """Propose (and decide, for `decided_share` % of them) a rating of every rated subject, in two SQL statements
+    per step, with an AuditRecord for every rating written (DESIGN.md: no rating without its audit record).
+
+    Deterministic: the rating follows a hash of the evaluation id, so the same seed gives the same profile.
+    """
+    from django.db.models import Case, F, IntegerField, Value, When
+    from django.db.models.functions import Mod, Now
+    from django.db.models.lookups import LessThan
+
+    from kiemdiem.campaigns.models import AuditRecord, Evaluation, EvaluationState
+
+    h = Mod(F("id") * 2654435761 + salt, 1000, output_field=IntegerField())
+    pick = Mod(F("id") * 40503 + salt, 100, output_field=IntegerField())
+    rating = Case(
+        *[When(LessThan(h, bound), then=Value(code)) for code, bound in _RATING_SHARES], default=Value("")
+    )
+    rows = Evaluation.objects.filter(cycle=cycle, not_rated_reason="", state=EvaluationState.DRAFT)
+    decided_on = cycle.review_deadline
+    rows.filter(LessThan(h, _RATING_SHARES[-1][1])).update(
+        proposed_rating=rating,
+        state=Case(
+            When(LessThan(pick, decided_share), then=Value(EvaluationState.DECIDED)),
+            default=Value(EvaluationState.PROPOSED),
+        ),
+        updated_at=Now(),
+    )
+    rows = Evaluation.objects.filter(cycle=cycle, state=EvaluationState.DECIDED, decided_rating="")
+    rows.update(decided_rating=F("proposed_rating"), decided_on=decided_on, decided_by=user, updated_at=Now())
+    ev, audit = Evaluation._meta.db_table, AuditRecord._meta.db_table
+    at = connection.ops.adapt_datetimefield_value(
+        datetime.datetime.combine(decided_on, datetime.time(9), tzinfo=datetime.UTC)
+    )
+    insert = (
+        f"INSERT INTO {audit} (evaluation_id, action, field, old_value, new_value, reason, user_id, at) "
+        f"SELECT id, %s, %s, '', {{column}}, %s, %s, %s FROM {ev} WHERE cycle_id = %s AND {{column}} <> ''"
+    )
+    reason = f"Ghi hàng loạt dữ liệu mẫu năm {cycle.year}"
+    with connection.cursor() as cursor:
+        for action, column in (("propose", "proposed_rating"), ("decide", "decided_rating")):
+            cursor.execute(insert.format(column=column), [action, column, reason, user.pk, at, cycle.pk])
 
 
 def _title(kind: str, role: str, unit: Unit) -> str:
@@ -660,8 +755,13 @@ def _create_accounts(
     na_hang = next(u for u in uppers if u.code == "NH")
     lam_binh = next(u for u in uppers if u.code == "LB")
     so_gd = Unit.objects.get(code="KCQ-001")
-    cell = Unit.objects.filter(path__startswith=na_hang.path, kind=UnitKind.CELL).order_by("path").first()
-    assert cell is not None
+    # The first Na Hang cell with a secretary and at least one more member (small demos have one-member cells).
+    cells = Unit.objects.filter(path__startswith=na_hang.path, kind=UnitKind.CELL).order_by("path")
+    cell = next((c for c in cells if len(by_cell.get(c.pk, ())) >= 2), None)
+    if cell is None:
+        raise ValueError(
+            "Dữ liệu mẫu quá nhỏ: không chi bộ nào của Na Hang có từ 2 đảng viên; tăng --members."
+        )
     cell_members = sorted(by_cell[cell.pk], key=lambda p: p.pk)
     secretary_person = cell_members[0]
     member_person = cell_members[1]

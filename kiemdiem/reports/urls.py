@@ -1,4 +1,34 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kiemdiem.reports import views
 
 app_name = "reports"
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("dot/<int:cycle_pk>/don-vi/<int:unit_pk>/", views.dashboard, name="dashboard"),
+    path("dot/<int:cycle_pk>/don-vi/<int:unit_pk>/gui/", views.submit, name="submit"),
+    path(
+        "dot/<int:cycle_pk>/don-vi/<int:unit_pk>/bieu-thong-ke.xlsx",
+        views.export_live,
+        {"kind": "xlsx"},
+        name="xlsx",
+    ),
+    path(
+        "dot/<int:cycle_pk>/don-vi/<int:unit_pk>/bao-cao.docx",
+        views.export_live,
+        {"kind": "docx"},
+        name="docx",
+    ),
+    path(
+        "dot/<int:cycle_pk>/don-vi/<int:unit_pk>/bao-cao.pdf", views.export_live, {"kind": "pdf"}, name="pdf"
+    ),
+    path(
+        "dot/<int:cycle_pk>/don-vi/<int:unit_pk>/danh-sach-xep-loai.xlsx",
+        views.export_ratings,
+        name="ratings_xlsx",
+    ),
+    path("lan-gui/<int:pk>/", views.submission_detail, name="submission"),
+    path("lan-gui/<int:pk>/bieu-thong-ke.xlsx", views.export_submission, {"kind": "xlsx"}, name="sub_xlsx"),
+    path("lan-gui/<int:pk>/bao-cao.docx", views.export_submission, {"kind": "docx"}, name="sub_docx"),
+    path("lan-gui/<int:pk>/bao-cao.pdf", views.export_submission, {"kind": "pdf"}, name="sub_pdf"),
+]

@@ -46,10 +46,18 @@ def test_a_member_writes_a_self_review(live_server, page, world, member):
     assert page.locator("#state").inner_text() == "Đã tự kiểm điểm"
 
 
-def test_a_secretary_proposes_for_a_cell_and_the_quota_refuses_a_third_htxs(live_server, page, world, cell_secretary):
+def test_a_secretary_proposes_for_a_cell_and_the_quota_refuses_a_third_htxs(
+    live_server, page, world, cell_secretary
+):
     make_members(world.cell_na_hang, 12)  # with Ma Văn Hùng, thirteen members
     actions.ensure_evaluations(cycle=world.cycle_province)
-    evs = list(Evaluation.objects.filter(cycle=world.cycle_province, unit=world.cell_na_hang, subject_type="party_member").select_related("person").order_by("person__code"))
+    evs = list(
+        Evaluation.objects.filter(
+            cycle=world.cycle_province, unit=world.cell_na_hang, subject_type="party_member"
+        )
+        .select_related("person")
+        .order_by("person__code")
+    )
     for number, ev in enumerate(evs):
         submit_self_review(cell_secretary, ev, "HTXS" if number >= 10 else "HTT")
     login(page, live_server, "chibo")
@@ -75,7 +83,9 @@ def test_a_secretary_proposes_for_a_cell_and_the_quota_refuses_a_third_htxs(live
 
 def test_the_grassroots_committee_decides(live_server, page, world, cell_secretary, grassroots_officer):
     actions.ensure_evaluations(cycle=world.cycle_province)
-    ev = propose(cell_secretary, Evaluation.objects.get(cycle=world.cycle_province, person=world.member_na_hang), "HTT")
+    ev = propose(
+        cell_secretary, Evaluation.objects.get(cycle=world.cycle_province, person=world.member_na_hang), "HTT"
+    )
     login(page, live_server, "chibo")
     page.goto(f"{live_server.url}/danh-gia/{ev.pk}/")
     assert page.get_by_role("button", name="Ghi quyết định").count() == 0  # not the secretary's to decide
@@ -94,13 +104,21 @@ def test_the_grassroots_committee_decides(live_server, page, world, cell_secreta
 
 def test_a_head_cannot_be_decided_above_the_collective(live_server, page, world, district_officer):
     head = world.member_na_hang
-    collective = LeadershipCollective.objects.create(unit=world.agency_na_hang, kind="lanh_dao_co_quan", name="Tập thể lãnh đạo UBND huyện Na Hang")
-    Position.objects.create(person=head, unit=world.agency_na_hang, collective=collective, title="Chủ tịch", role=Role.HEAD)
+    collective = LeadershipCollective.objects.create(
+        unit=world.agency_na_hang, kind="lanh_dao_co_quan", name="Tập thể lãnh đạo UBND huyện Na Hang"
+    )
+    Position.objects.create(
+        person=head, unit=world.agency_na_hang, collective=collective, title="Chủ tịch", role=Role.HEAD
+    )
     actions.ensure_evaluations(cycle=world.cycle_province)
-    agency = Evaluation.objects.get(cycle=world.cycle_province, unit=world.agency_na_hang, subject_type="agency")
+    agency = Evaluation.objects.get(
+        cycle=world.cycle_province, unit=world.agency_na_hang, subject_type="agency"
+    )
     col = Evaluation.objects.get(cycle=world.cycle_province, collective=collective)
     leader = Evaluation.objects.get(cycle=world.cycle_province, person=head, subject_type="leader")
-    actions.do_decide_rating(user=district_officer, evaluation=propose(district_officer, agency, "HTT"), rating="HTT")
+    actions.do_decide_rating(
+        user=district_officer, evaluation=propose(district_officer, agency, "HTT"), rating="HTT"
+    )
     login(page, live_server, "nahang")
     propose(district_officer, leader, "HTT")
     actions.do_verify(user=district_officer, evaluation=leader, note="Đã thẩm định hồ sơ.")
@@ -108,7 +126,9 @@ def test_a_head_cannot_be_decided_above_the_collective(live_server, page, world,
     assert page.get_by_text("Cần quyết định trước").is_visible()
     assert page.get_by_role("link", name="Tập thể lãnh đạo UBND huyện Na Hang").is_visible()
     shot(page, "head-waits-for-collective")
-    actions.do_decide_rating(user=district_officer, evaluation=propose(district_officer, col, "HT"), rating="HT")
+    actions.do_decide_rating(
+        user=district_officer, evaluation=propose(district_officer, col, "HT"), rating="HT"
+    )
     page.goto(f"{live_server.url}/danh-gia/{leader.pk}/")
     page.select_option("#rating", "HTT")
     page.get_by_role("button", name="Ghi quyết định").click()
@@ -122,10 +142,14 @@ def test_a_head_cannot_be_decided_above_the_collective(live_server, page, world,
     shot(page, "head-decided")
 
 
-def test_an_inspector_orders_a_rerating_and_the_history_shows_it(live_server, page, world, cell_secretary, grassroots_officer, inspector):
+def test_an_inspector_orders_a_rerating_and_the_history_shows_it(
+    live_server, page, world, cell_secretary, grassroots_officer, inspector
+):
     actions.ensure_evaluations(cycle=world.cycle_province)
     ev = Evaluation.objects.get(cycle=world.cycle_province, person=world.member_na_hang)
-    actions.do_decide_rating(user=grassroots_officer, evaluation=propose(cell_secretary, ev, "HTT"), rating="HTT")
+    actions.do_decide_rating(
+        user=grassroots_officer, evaluation=propose(cell_secretary, ev, "HTT"), rating="HTT"
+    )
     login(page, live_server, "kiemtra")
     page.goto(f"{live_server.url}/danh-gia/{ev.pk}/")
     assert page.get_by_role("button", name="Ghi quyết định").count() == 0

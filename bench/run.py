@@ -1,0 +1,662 @@
+"""`make bench`: the province profile on PostgreSQL, measured; a Markdown table and bench/results.json.
+
+Run: python bench/run.py [--rebuild] [--quick]. The profile (DESIGN.md "Scale and speed") is generated once into the
+benchmark's own PostgreSQL cluster (bench/pg.py, port 5450) and kept between runs; the cluster is stopped at the end.
+Every figure is measured on this machine in this run. A measurement whose code is not built yet prints
+"n/a (not built yet)" and is null in the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import importlib
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+CACHE = BENCH / ".cache"
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT))
+
+import pg  # noqa: E402
+
+PROVINCE_DB = "kiemdiem_province"
+# The province profile of DESIGN.md: 140,000 members, 3 years (2019–2021), ~3,000 collectives with their leaders,
+# one 300-member cell for the page benchmark, ratings proposed and decided (with audit records).
+PROFILE_ARGS = [
+    "--members",
+    "140000",
+    "--history-years",
+    "3",
+    "--leaders-per-collective",
+    "9",
+    "--big-cell",
+    "300",
+    "--ratings",
+]
+PROFILE_MARK = CACHE / f"{PROVINCE_DB}.profile"
+PAGE_PORT = int(os.environ.get("BENCH_PAGE_PORT", "8450"))
+PAGE_SECONDS = int(os.environ.get("BENCH_PAGE_SECONDS", "20"))
+NOT_BUILT = "n/a (not built yet)"
+
+TARGETS = {
+    "compliance_province_s": ("≤ 2 s", lambda v: v <= 2),
+    "rollup_province_s": ("≤ 0.5 s", lambda v: v <= 0.5),
+    "rollup_vs_duckdb": ("≤ 3×", lambda v: v <= 3),
+    "import_140k_s": ("≤ 20 s", lambda v: v <= 20),
+    "page_p95_ms": ("≤ 100 ms", lambda v: v <= 100),
+    "compliance_national_s": ("≤ 60 s", lambda v: v <= 60),
+}
+
+
+class NotBuilt(Exception):
+    """The code this measurement calls does not exist yet."""
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def timed(fn: Callable[[], object], *, repeat: int = 3, warmup: int = 1) -> tuple[float, list[float]]:
+    """Median wall time of `repeat` runs after `warmup` untimed runs."""
+    for _ in range(warmup):
+        fn()
+    runs = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - t)
+    return statistics.median(runs), runs
+
+
+# -- the profile --------------------------------------------------------------------------------------------------
+
+
+def ensure_province(rebuild: bool) -> None:
+    wanted = " ".join(PROFILE_ARGS)
+    have = PROFILE_MARK.read_text() if PROFILE_MARK.exists() else ""
+    if not rebuild and have == wanted and pg.database_exists(PROVINCE_DB):
+        log(f"province profile cached in {PROVINCE_DB} ({wanted})")
+        return
+    log(f"generating the province profile ({wanted}); a few minutes, once")
+    if pg.database_exists(PROVINCE_DB):
+        pg.psql(f"DROP DATABASE {PROVINCE_DB}")
+    pg.psql(f"CREATE DATABASE {PROVINCE_DB}")
+    env = {**os.environ, "DATABASE_URL": pg.url(PROVINCE_DB)}
+    py = sys.executable
+    subprocess.run([py, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    t = time.perf_counter()
+    subprocess.run(
+        [py, "manage.py", "demo", *PROFILE_ARGS], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    pg.psql("VACUUM ANALYZE", PROVINCE_DB)
+    log(f"province profile generated in {time.perf_counter() - t:.0f} s")
+    PROFILE_MARK.write_text(wanted)
+
+
+def setup_django(db: str) -> None:
+    os.environ["DATABASE_URL"] = pg.url(db)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemdiem.settings")
+    import django
+
+    django.setup()
+
+
+def current_cycle():  # type: ignore[no-untyped-def]
+    from kiemdiem.campaigns.models import Cycle
+
+    return (
+        Cycle.objects.filter(year=2021, quarter__isnull=True, unit__parent__isnull=True)
+        .order_by("id")
+        .first()
+    )
+
+
+def profile_counts() -> dict[str, int]:
+    from kiemdiem.campaigns.models import AuditRecord, Cycle, Evaluation
+    from kiemdiem.orgs.models import LeadershipCollective, Person, Unit
+
+    cycle = current_cycle()
+    return {
+        "units": Unit.objects.count(),
+        "members": Person.objects.filter(is_party_member=True).count(),
+        "collectives": LeadershipCollective.objects.count(),
+        "leaders_2021": Evaluation.objects.filter(cycle=cycle, subject_type="leader").count(),
+        "cycles": Cycle.objects.count(),
+        "evaluations_all_years": Evaluation.objects.count(),
+        "subjects_2021": Evaluation.objects.filter(cycle=cycle).count(),
+        "audit_records": AuditRecord.objects.count(),
+    }
+
+
+# -- compliance ---------------------------------------------------------------------------------------------------
+
+
+def bench_compliance(repeat: int = 3) -> dict[str, object]:
+    from kiemdiem.campaigns.compliance import check_cycle
+
+    cycle = current_cycle()
+    result = check_cycle(cycle)
+    median, runs = timed(lambda: check_cycle(cycle), repeat=repeat, warmup=0)
+    return {"s": median, "runs": runs, "findings": len(result.findings)}
+
+
+# -- roll-up: the reports app's statistics, and DuckDB doing the same GROUP BY -----------------------------------
+
+
+def _rollup_callable() -> Callable[[], object]:
+    """Every statistic for every unit of the province, through the reports app's public query."""
+    try:
+        queries = importlib.import_module("kiemdiem.reports.queries")
+    except ImportError as exc:
+        raise NotBuilt(str(exc)) from None
+    cycle = current_cycle()
+    from kiemdiem.accounts.models import User
+
+    admin = User.objects.filter(role="province_admin", unit=cycle.unit).order_by("id").first()
+    fn = getattr(queries, "statistics", None)
+    if not callable(fn):
+        raise NotBuilt("kiemdiem.reports.queries has no statistics()")
+    # The province's figures: every form, the whole subtree rolled up under each child. The rule findings are
+    # left out (with_findings=False): they are the compliance check, measured on their own above.
+    return _call_with(fn, cycle=cycle, unit=cycle.unit, user=admin, with_findings=False)
+
+
+def _call_with(fn: Callable[..., object], **available: object) -> Callable[[], object]:
+    import inspect
+
+    params = inspect.signature(fn).parameters
+    kwargs = {k: v for k, v in available.items() if k in params}
+    return lambda: fn(**kwargs)
+
+
+ROLLUP_SQL = """
+    SELECT a.ancestor_id, e.subject_type, e.state, e.rating, e.not_rated, count(*) AS n
+    FROM ev e JOIN anc a ON a.unit_id = e.unit_id
+    GROUP BY a.ancestor_id, e.subject_type, e.state, e.rating, e.not_rated
+"""
+
+
+def export_rollup_rows(directory: Path) -> tuple[Path, Path, int]:
+    """The rows the roll-up reads, exported once to CSV with Python (no DuckDB extension is downloaded)."""
+    from django.db import connection
+
+    cycle = current_cycle()
+    ev_csv, anc_csv = directory / "ev.csv", directory / "anc.csv"
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT unit_id, subject_type, state, COALESCE(NULLIF(decided_rating, ''), proposed_rating), "
+            "(not_rated_reason <> '')::int FROM campaigns_evaluation WHERE cycle_id = %s",
+            [cycle.pk],
+        )
+        rows = cur.fetchall()
+        with ev_csv.open("w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["unit_id", "subject_type", "state", "rating", "not_rated"])
+            w.writerows(rows)
+        # Every (unit, ancestor-or-self) pair from the materialised path: the tree the roll-up climbs.
+        cur.execute("SELECT id, path FROM orgs_unit")
+        with anc_csv.open("w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["unit_id", "ancestor_id"])
+            for uid, path in cur.fetchall():
+                for seg in path.rstrip(".").split("."):
+                    w.writerow([uid, int(seg)])
+    return ev_csv, anc_csv, len(rows)
+
+
+def bench_duckdb(directory: Path) -> dict[str, object]:
+    import duckdb
+
+    ev_csv, anc_csv, n = export_rollup_rows(directory)
+    con = duckdb.connect()
+    con.execute("SET threads TO 2")
+    con.execute(f"CREATE TABLE ev AS SELECT * FROM read_csv_auto('{ev_csv}')")
+    con.execute(f"CREATE TABLE anc AS SELECT * FROM read_csv_auto('{anc_csv}')")
+    median, runs = timed(lambda: con.execute(ROLLUP_SQL).fetchall(), repeat=5)
+    groups = len(con.execute(ROLLUP_SQL).fetchall())
+    return {"s": median, "runs": runs, "rows": n, "groups": groups}
+
+
+def bench_rollup_sql_reference() -> dict[str, object]:
+    """The same GROUP BY as DuckDB's, on PostgreSQL over the live tables: what the app's roll-up can reach."""
+    from django.db import connection
+
+    cycle = current_cycle()
+    sql = """
+        SELECT a.id, e.subject_type, e.state, COALESCE(NULLIF(e.decided_rating, ''), e.proposed_rating),
+               e.not_rated_reason <> '', count(*)
+        FROM campaigns_evaluation e
+        JOIN orgs_unit u ON u.id = e.unit_id
+        JOIN orgs_unit a ON u.path LIKE a.path || '%%' AND a.depth <= u.depth
+        WHERE e.cycle_id = %s
+        GROUP BY 1, 2, 3, 4, 5
+    """
+    # Cheaper form: climb the fixed-width path segments instead of a LIKE join.
+    sql = """
+        SELECT substr(u.path, 1, 7 * d)::text AS anc, e.subject_type, e.state,
+               COALESCE(NULLIF(e.decided_rating, ''), e.proposed_rating), e.not_rated_reason <> '', count(*)
+        FROM campaigns_evaluation e
+        JOIN orgs_unit u ON u.id = e.unit_id
+        CROSS JOIN generate_series(1, 8) d
+        WHERE e.cycle_id = %s AND d <= u.depth + 1
+        GROUP BY 1, 2, 3, 4, 5
+    """
+
+    def run() -> int:
+        with connection.cursor() as cur:
+            cur.execute(sql, [cycle.pk])
+            return len(cur.fetchall())
+
+    groups = run()
+    median, runs = timed(run, repeat=3, warmup=0)
+    return {"s": median, "runs": runs, "groups": groups}
+
+
+# -- import -------------------------------------------------------------------------------------------------------
+
+
+def people_workbook(n: int = 140_000) -> Path:
+    """A people workbook of n rows in the import template's columns (cached: writing it takes ~15 s)."""
+    from openpyxl import Workbook
+
+    from kiemdiem.imports.validation import SPECS
+    from kiemdiem.orgs.models import Unit
+
+    path = CACHE / f"people_{n}.xlsx"
+    if path.exists():
+        return path
+    spec = SPECS["people"]
+    cells = list(
+        Unit.objects.filter(kind="chi_bo_truc_thuoc").order_by("path").values_list("code", flat=True)
+    )
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(spec.sheet)
+    ws.append([c.header for c in spec.columns])
+    keys = [c.key for c in spec.columns]
+    for i in range(n):
+        values = {
+            "code": f"NB{i + 1:07d}",
+            "full_name": f"Nguyễn Văn Nhập {i + 1}",
+            "gender": "Nam" if i % 2 else "Nữ",
+            "birth_date": f"{1 + i % 28:02d}/{1 + i % 12:02d}/{1940 + i % 40}",
+            "is_party_member": "Có",
+            "admitted_on": f"{1 + i % 28:02d}/{1 + i % 12:02d}/{2000 + i % 20}",
+            "membership": "Chính thức",
+            "home_cell": cells[i % len(cells)],
+        }
+        ws.append([values.get(k) for k in keys])
+    wb.save(path)
+    return path
+
+
+def bench_import() -> dict[str, object]:
+    try:
+        from kiemdiem.imports.actions import do_import_workbook
+    except ImportError as exc:
+        raise NotBuilt(str(exc)) from None
+    from django.db import transaction
+
+    from kiemdiem.accounts.models import User
+
+    path = people_workbook()
+    content = path.read_bytes()
+    admin = User.objects.filter(role="province_admin").order_by("id").first()
+
+    class Rollback(Exception):
+        pass
+
+    # Read, validated and written inside a transaction that is then rolled back, so the profile stays as it is.
+    t = time.perf_counter()
+    took = 0.0
+    result: object = None
+    try:
+        with transaction.atomic():
+            result = do_import_workbook(user=admin, kind="people", content=content, file_name=path.name)
+            took = time.perf_counter() - t
+            raise Rollback
+    except Rollback:
+        pass
+    return {"s": took, "rows": 140_000, "bytes": len(content), "result": result}
+
+
+# -- the rating page under load -----------------------------------------------------------------------------------
+
+
+def page_target() -> tuple[str, str]:
+    """The 300-member cell's rating page, and the session cookie of its secretary."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from kiemdiem.accounts.models import User
+    from kiemdiem.orgs.models import Unit
+
+    cycle = current_cycle()
+    cell = (
+        Unit.objects.filter(kind="chi_bo_truc_thuoc")
+        .annotate(n=Count("members"))
+        .order_by("-n", "id")
+        .first()
+    )
+    user, _ = User.objects.get_or_create(
+        username="bench-chibo", defaults={"role": "cell_secretary", "unit": cell, "first_name": "Bench"}
+    )
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    url = reverse("rating_page", kwargs={"cycle_pk": cycle.pk, "unit_pk": cell.pk})
+    log(f"page: {url} ({cell.name}, {cell.n} members), as {user.username}")
+    return url, f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def _wait_port(port: int, timeout: float = 30) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not listen on 127.0.0.1:{port}")
+
+
+def _wrk(url: str, cookie: str, *, pause_ms: int, seconds: int, connections: int = 50) -> dict[str, object]:
+    env = {**os.environ, "WRK_COOKIE": cookie, "WRK_PAUSE_MS": str(pause_ms)}
+    done = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(BENCH / "page.lua"),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=seconds + 30,
+    )
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no result: {done.stdout}{done.stderr}")
+    out = json.loads(line[len("RESULT ") :])
+    out["rps"] = out["requests"] / out["duration_s"] if out["duration_s"] else 0.0
+    return out
+
+
+def bench_page(db: str) -> dict[str, object]:
+    if shutil.which("wrk") is None:
+        raise NotBuilt("wrk is not installed (apt-get install wrk)")
+    path, cookie = page_target()
+    url = f"http://127.0.0.1:{PAGE_PORT}{path}"
+    env = {k: v for k, v in os.environ.items() if k != "KIEMDIEM_DEBUG"}
+    env["DATABASE_URL"] = pg.url(db)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [
+            str(gunicorn),
+            "kiemdiem.wsgi:application",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{PAGE_PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        _wait_port(PAGE_PORT)
+        request = urllib.request.Request(url, headers={"Cookie": cookie})
+        sizes = []
+        for _ in range(6):  # warm both workers' connections and caches; and prove the page is really served
+            t = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                body = resp.read()
+                if (
+                    resp.status != 200
+                    or "/dang-nhap" in resp.url
+                    or b"rating" not in body
+                    and len(body) < 5000
+                ):
+                    raise RuntimeError(f"page not served: {resp.status} {resp.url}")
+            sizes.append((len(body), round((time.perf_counter() - t) * 1000, 1)))
+        log(f"page warm-up (bytes, ms): {sizes}")
+        # Throughput first, with as many connections as workers ×2 (more would only queue), then the paused load:
+        # run the other way round, the 50-user run leaves a backlog of timed-out requests that the second waits on.
+        flat = _wrk(url, cookie, pause_ms=0, seconds=min(PAGE_SECONDS, 10), connections=4)
+        log(f"wrk no pause: {flat}")
+        paused = _wrk(url, cookie, pause_ms=1000, seconds=PAGE_SECONDS)
+        log(f"wrk 50 users, 1 s pause: {paused}")
+        for run in (paused, flat):
+            if run["non2xx"]:
+                raise RuntimeError(f"{run['non2xx']} responses were not 2xx under load: {run}")
+        return {
+            "p95_ms": paused["p95_ms"],
+            "rps": flat["rps"],
+            "paused": paused,
+            "flat": flat,
+            "bytes": sizes[0][0],
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+# -- PDF export ---------------------------------------------------------------------------------------------------
+
+
+def bench_export_pdf() -> dict[str, object]:
+    """The province report as PDF, as the export view makes it: the live figures, then the PDF."""
+    try:
+        exports = importlib.import_module("kiemdiem.reports.exports")
+        queries = importlib.import_module("kiemdiem.reports.queries")
+    except ImportError as exc:
+        raise NotBuilt(str(exc)) from None
+    if not hasattr(exports, "report_pdf"):
+        raise NotBuilt("kiemdiem.reports.exports has no report_pdf()")
+    cycle = current_cycle()
+
+    def make() -> bytes:
+        figures = queries.statistics(cycle, cycle.unit)
+        return exports.report_pdf(figures, exports.heading_for(cycle.unit, cycle.year))  # type: ignore[no-any-return]
+
+    t = time.perf_counter()
+    out = make()
+    took = time.perf_counter() - t
+    (CACHE / "province-report.pdf").write_bytes(out)
+    return {"s": took, "bytes": len(out)}
+
+
+# -- the run ------------------------------------------------------------------------------------------------------
+
+
+def measure(
+    name: str, fn: Callable[[], dict[str, object]], notes: dict[str, str]
+) -> dict[str, object] | None:
+    log(f"measuring {name} …")
+    try:
+        out = fn()
+    except NotBuilt as exc:
+        notes[name] = NOT_BUILT
+        log(f"{name}: {NOT_BUILT} ({exc})")
+        return None
+    except Exception as exc:  # one failing measurement must not hide the others
+        notes[name] = f"error: {type(exc).__name__}: {str(exc)[:300]}"
+        log(f"{name}: {notes[name]}")
+        return None
+    log(f"{name}: {json.dumps(out, default=str)[:400]}")
+    return out
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "ms":
+        return f"{value:.1f} ms"
+    if unit == "×":
+        return f"{value:.2f}×"
+    if unit == "req/s":
+        return f"{value:.0f} req/s"
+    return f"{value:.3f} s"
+
+
+def table(results: dict[str, float | None], notes: dict[str, str], rows: list[tuple[str, str, str]]) -> str:
+    lines = ["| measure | how | result | target | |", "| --- | --- | --- | --- | --- |"]
+    for key, how, unit in rows:
+        value = results.get(key)
+        target, ok = TARGETS.get(key, ("", None))
+        verdict = "" if value is None or ok is None else ("✅" if ok(value) else "❌")
+        shown = notes.get(key) if value is None and key in notes else fmt(value, unit)
+        lines.append(f"| `{key}` | {how} | {shown} | {target} | {verdict} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rebuild", action="store_true", help="regenerate the province profile")
+    parser.add_argument("--keep-running", action="store_true", help="leave PostgreSQL running at the end")
+    parser.add_argument("--only", default="", help="comma-separated measurements to run (default: all)")
+    args = parser.parse_args()
+    only = {s for s in args.only.split(",") if s}
+    CACHE.mkdir(parents=True, exist_ok=True)
+    pg.start()
+    try:
+        ensure_province(args.rebuild)
+        setup_django(PROVINCE_DB)
+        counts = profile_counts()
+        log(f"profile: {counts}")
+        notes: dict[str, str] = {}
+        raw: dict[str, object] = {}
+
+        def want(name: str) -> bool:
+            return not only or name in only
+
+        if want("compliance"):
+            raw["compliance"] = measure("compliance_province_s", bench_compliance, notes)
+        if want("rollup"):
+            raw["rollup"] = measure(
+                "rollup_province_s",
+                lambda: dict(zip(("s", "runs"), timed(_rollup_callable()), strict=True)),
+                notes,
+            )
+            raw["rollup_sql_reference"] = measure("rollup_sql_reference_s", bench_rollup_sql_reference, notes)
+            with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+                raw["duckdb"] = measure("rollup_duckdb_s", lambda: bench_duckdb(Path(tmp)), notes)
+        if want("import"):
+            raw["import"] = measure("import_140k_s", bench_import, notes)
+        if want("page"):
+            raw["page"] = measure("page_p95_ms", lambda: bench_page(PROVINCE_DB), notes)
+            if raw["page"] is None:
+                notes["page_rps"] = notes["page_p95_ms"]
+        if want("pdf"):
+            raw["pdf"] = measure("export_pdf_s", bench_export_pdf, notes)
+
+        def get(part: str, key: str = "s") -> float | None:
+            value = (raw.get(part) or {}).get(key)  # type: ignore[union-attr]
+            return round(float(value), 4) if value is not None else None
+
+        results: dict[str, float | None] = {
+            "compliance_province_s": get("compliance"),
+            "rollup_province_s": get("rollup"),
+            "rollup_duckdb_s": get("duckdb"),
+            "rollup_vs_duckdb": None,
+            "import_140k_s": get("import"),
+            "page_p95_ms": get("page", "p95_ms"),
+            "page_rps": get("page", "rps"),
+            "export_pdf_s": get("pdf"),
+        }
+        if results["rollup_province_s"] is not None and results["rollup_duckdb_s"]:
+            results["rollup_vs_duckdb"] = round(results["rollup_province_s"] / results["rollup_duckdb_s"], 2)
+        elif "rollup_province_s" in notes:
+            notes["rollup_vs_duckdb"] = notes["rollup_province_s"]
+        rows = [
+            (
+                "compliance_province_s",
+                "every rule on every 2021 subject, PostgreSQL → findings (median of 3)",
+                "s",
+            ),
+            ("rollup_province_s", "reports app: every statistic for every unit, PostgreSQL", "s"),
+            ("rollup_duckdb_s", "DuckDB, same GROUP BY on the same rows (CSV loaded once; query alone)", "s"),
+            ("rollup_vs_duckdb", "ratio of the two", "×"),
+            ("import_140k_s", "140,000-row people workbook: read, validated, written (rolled back)", "s"),
+            (
+                "page_p95_ms",
+                "300-member cell rating page, gunicorn ×2 + PostgreSQL, 50 users, 1 s pause",
+                "ms",
+            ),
+            ("page_rps", "same page, 4 connections, no pause", "req/s"),
+            ("export_pdf_s", "province report as PDF (live figures with findings + WeasyPrint)", "s"),
+        ]
+        out = table(results, notes, rows)
+        ref = get("rollup_sql_reference")
+        extra = []
+        if ref is not None:
+            extra.append(
+                f"- Reference roll-up, the DuckDB GROUP BY written for PostgreSQL over the live tables: {ref:.3f} s"
+                + (f" ({ref / results['rollup_duckdb_s']:.1f}× DuckDB)" if results["rollup_duckdb_s"] else "")
+            )
+        rules_json = BENCH / "rules_results.json"
+        if rules_json.exists():
+            rr = json.loads(rules_json.read_text())
+            extra.append(
+                f"- Rules engine alone (bench/bench_rules.py, {rr['subjects']:,} synthetic subjects): {rr['check_s']:.3f} s"
+            )
+        header = (
+            f"Province profile on PostgreSQL 15 ({counts['units']:,} units, {counts['members']:,} members, "
+            f"{counts['collectives']:,} collectives, {counts['leaders_2021']:,} leaders, "
+            f"{counts['subjects_2021']:,} subjects in 2021, {counts['evaluations_all_years']:,} evaluations "
+            f"over {counts['cycles']} years, {counts['audit_records']:,} audit records); "
+            f"{platform.machine()}, {os.cpu_count()} cores, {datetime.date.today():%d/%m/%Y}."
+        )
+        print()
+        print(header)
+        print()
+        print(out)
+        if extra:
+            print()
+            print("\n".join(extra))
+        if only:
+            log("partial run (--only): bench/results.json left as it was")
+            return
+        (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        detail = {"profile": counts, "notes": notes, "raw": raw, "loadavg_at_end": os.getloadavg()}
+        (BENCH / "results_detail.json").write_text(json.dumps(detail, indent=2, default=str) + "\n")
+        log("wrote bench/results.json and bench/results_detail.json")
+    finally:
+        if not args.keep_running:
+            try:
+                from django.db import connections
+
+                connections.close_all()
+            except Exception:  # Django was never set up
+                pass
+            pg.stop()
+            log("PostgreSQL stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,424 @@
+"""Scoped reads of the follow-up: the evaluation panel, the upper committee's tracking, years in a row, reminders."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from kiemdiem.accounts.models import User, UserRole
+from kiemdiem.campaigns.models import (
+    Cycle,
+    CycleState,
+    Evaluation,
+    EvaluationState,
+    Order,
+    OrderKind,
+    SubjectType,
+)
+from kiemdiem.campaigns.permissions import can_propose, can_self_review
+from kiemdiem.campaigns.queries import evaluations_visible_to
+from kiemdiem.campaigns.review_forms import form_for, required_sections
+from kiemdiem.followup import permissions as perms
+from kiemdiem.followup import textcheck
+from kiemdiem.followup.actions import remediation_pct
+from kiemdiem.followup.models import (
+    BreakthroughResult,
+    BreakthroughTask,
+    DegradationConclusion,
+    Notice,
+    RemediationItem,
+    RemediationStatus,
+    ResponsibleBoard,
+    SignRelation,
+    Suggestion,
+)
+from kiemdiem.followup.signs import GROUPS, SIGNS
+from kiemdiem.orgs.models import Unit
+
+REMIND_DAYS = 14
+# Only yearly cycles count towards years in a row: a quarter's rating feeds the year's, it is not a year.
+YEARLY = Q(cycle__quarter__isnull=True)
+
+
+# -- The same subject across cycles ----------------------------------------------------------------------------------
+
+
+def same_subject(ev: Evaluation) -> Q:
+    """The same person in the same capacity, the same collective, or the same unit as the same kind of subject."""
+    if ev.person_id:
+        return Q(person_id=ev.person_id, subject_type=ev.subject_type)
+    if ev.collective_id:
+        return Q(collective_id=ev.collective_id)
+    return Q(unit_id=ev.unit_id, subject_type=ev.subject_type, person__isnull=True, collective__isnull=True)
+
+
+def previous_evaluation(ev: Evaluation) -> Evaluation | None:
+    """The subject's evaluation of the year before (yearly cycles), the decided one first."""
+    return (
+        Evaluation.objects.filter(same_subject(ev), YEARLY, cycle__year=ev.cycle.year - 1)
+        .select_related("cycle")
+        .order_by("-decided_on", "-pk")
+        .first()
+    )
+
+
+def rating_history(ev: Evaluation) -> list[tuple[int, str]]:
+    """(year, decided rating) of the subject's yearly evaluations up to this cycle's year, newest first."""
+    rows = (
+        Evaluation.objects.filter(same_subject(ev), YEARLY, cycle__year__lte=ev.cycle.year)
+        .exclude(decided_rating="")
+        .order_by("-cycle__year", "-decided_on", "-pk")
+        .values_list("cycle__year", "decided_rating")
+    )
+    seen: dict[int, str] = {}
+    for year, rating in rows:
+        seen.setdefault(year, rating)
+    return sorted(seen.items(), reverse=True)
+
+
+@dataclass(frozen=True)
+class StreakFlag:
+    code: str  # KHT_TWO_YEARS, HTXS_FIVE_YEARS
+    message: str
+    citation: str
+
+
+def streak_flags(subject_type: str, history: list[tuple[int, str]], *, year: int) -> list[StreakFlag]:
+    """Flags from the ratings of consecutive years ending this year or the year before."""
+    if not history or history[0][0] < year - 1:
+        return []
+    last_year, rating = history[0]
+    streak = 1
+    for (y1, _r1), (y2, r2) in zip(history, history[1:], strict=False):
+        if r2 != rating or y2 != y1 - 1:
+            break
+        streak += 1
+    span = f"{last_year - streak + 1}–{last_year}"
+    flags = []
+    if rating == "KHT" and streak >= 2:
+        if subject_type == SubjectType.PARTY_MEMBER:
+            flags.append(
+                StreakFlag(
+                    "KHT_TWO_YEARS",
+                    f"{streak} năm liền không hoàn thành nhiệm vụ ({span}): chi bộ phải giáo dục, giúp đỡ; "
+                    "sau 12 tháng không tiến bộ thì xem xét đưa ra khỏi Đảng.",
+                    "HD 02-HD/BTCTW (2021); Điều lệ Đảng",
+                )
+            )
+        elif subject_type == SubjectType.LEADER:
+            flags.append(
+                StreakFlag(
+                    "KHT_TWO_YEARS",
+                    f"{streak} năm liên tiếp không hoàn thành nhiệm vụ ({span}): căn cứ xem xét cho thôi chức, "
+                    "miễn nhiệm.",
+                    "QĐ 41-QĐ/TW (2021)",
+                )
+            )
+        else:
+            flags.append(
+                StreakFlag("KHT_TWO_YEARS", f"{streak} năm liền không hoàn thành nhiệm vụ ({span}).", "")
+            )
+    if rating == "HTXS" and streak >= 5:
+        flags.append(
+            StreakFlag(
+                "HTXS_FIVE_YEARS",
+                f"{streak} năm liền hoàn thành xuất sắc nhiệm vụ ({span}): đủ điều kiện đề nghị khen thưởng.",
+                "HD 06-HD/TW (2025) tiểu mục 19.2",
+            )
+        )
+    return flags
+
+
+def repeated_ratings(cycle: Cycle, unit: Unit) -> dict[str, list[dict[str, object]]]:
+    """People under a unit with two years in a row at KHT, or five at HTXS, up to the cycle's year: grouped SQL."""
+    base = Evaluation.objects.filter(YEARLY, unit__path__startswith=unit.path, person__isnull=False)
+
+    def having(rating: str, years: int) -> list[dict[str, object]]:
+        return list(
+            base.filter(
+                decided_rating=rating, cycle__year__gt=cycle.year - years, cycle__year__lte=cycle.year
+            )
+            .values("person_id", "person__full_name", "subject_type")
+            .annotate(years=Count("cycle__year", distinct=True))
+            .filter(years=years)
+            .order_by("person__full_name")
+        )
+
+    return {"kht_two": having("KHT", 2), "htxs_five": having("HTXS", 5)}
+
+
+# -- The evaluation panel --------------------------------------------------------------------------------------------
+
+
+def missing_answers(ev: Evaluation) -> list[str]:
+    from kiemdiem.followup.actions import missing_suggestion_answers
+
+    return missing_suggestion_answers(ev)
+
+
+def text_warnings(user: User, ev: Evaluation) -> list[str]:
+    """Warnings against a perfunctory review; peers' names only for those who may see the whole unit."""
+    if not ev.self_review:
+        return []
+    form = form_for(
+        regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
+    )
+    headings = dict(form.sections)
+    required = [(k, headings[k]) for k in required_sections(form)]
+    peers_qs = (
+        Evaluation.objects.filter(cycle=ev.cycle, unit=ev.unit, subject_type=ev.subject_type)
+        .exclude(pk=ev.pk)
+        .exclude(self_review={})
+        .values_list("person__full_name", "collective__name", "self_review")
+    )
+    peers = [(person or collective or "?", sections) for person, collective, sections in peers_qs]
+    previous = previous_evaluation(ev)
+    found = textcheck.check_self_review(
+        sections=ev.self_review,
+        required=required,
+        peers=peers,
+        last_year=previous.self_review if previous else None,
+    )
+    if can_propose(user, ev):
+        return [w.message for w in found]
+    # The subject sees that a near-copy exists, not whose review it resembles.
+    return [
+        "Bản kiểm điểm gần trùng với bản kiểm điểm khác trong cùng đơn vị."
+        if w.code == "NEAR_COPY_PEER"
+        else w.message
+        for w in found
+    ]
+
+
+def panel_for(user: User, ev: Evaluation) -> dict[str, object]:
+    """Everything the follow-up adds to an evaluation's page, as one context entry."""
+    suggestions = list(
+        Suggestion.objects.filter(evaluation=ev)
+        .select_related("issuing_unit", "attendee", "issued_by", "concluded_by")
+        .prefetch_related("items")
+    )
+    previous = previous_evaluation(ev)
+    prev_items = list(RemediationItem.objects.filter(evaluation=previous)) if previous else []
+    prev_pct = remediation_pct(previous) if prev_items else None  # type: ignore[arg-type]
+    fact_pct = (ev.facts or {}).get("remediation_pct")
+    relations = {r.code: r for r in SignRelation.objects.filter(evaluation=ev)}
+    is_individual = ev.subject_type in perms.INDIVIDUAL_TYPES
+    signs = (
+        [{"sign": s, "group": GROUPS[s.group], "relation": relations.get(s.code)} for s in SIGNS]
+        if is_individual
+        else []
+    )
+    history = rating_history(ev)
+    tasks = list(BreakthroughTask.objects.filter(evaluation=ev).select_related("evaluated_by"))
+    can_upper = can_propose(user, ev)
+    return {
+        "suggestions": [
+            {"s": s, "items": list(s.items.all()), "can_conclude": perms.can_conclude_suggestion(user, s)}
+            for s in suggestions
+        ],
+        "missing_answers": missing_answers(ev) if suggestions else [],
+        "can_answer": perms.can_answer(user, ev),
+        "can_issue": perms.can_issue_suggestion(user, ev) and not ev.state_at_least(EvaluationState.REVIEWED),
+        "attendees": _attendee_choices(ev) if perms.can_issue_suggestion(user, ev) else [],
+        "previous": previous,
+        "prev_items": prev_items,
+        "prev_pct": prev_pct,
+        "fact_pct": fact_pct,
+        "pct_unsynced": prev_pct is not None and fact_pct != prev_pct,
+        "can_assess": bool(prev_items) and perms.can_assess(user, ev),
+        "statuses": [(v, label) for v, label in RemediationStatus.choices if v != RemediationStatus.PENDING],
+        "plan": list(RemediationItem.objects.filter(evaluation=ev).select_related("assessed_in__cycle")),
+        "can_plan": perms.can_plan(user, ev) and ev.state == EvaluationState.DECIDED,
+        "is_individual": is_individual,
+        "signs": signs,
+        "signs_related": len(relations),
+        "can_relate": perms.can_relate_signs(user, ev),
+        "conclusions": list(DegradationConclusion.objects.filter(evaluation=ev)),
+        "can_conclude_degradation": can_upper,
+        "is_province_cadre": perms.is_province_cadre(ev),
+        "tasks": tasks,
+        "boards": ResponsibleBoard.choices,
+        "results": [(v, label) for v, label in BreakthroughResult.choices if v],
+        "can_breakthrough": perms.is_province_cadre(ev) and perms.can_manage_breakthrough(user, ev),
+        "history": history,
+        "flags": streak_flags(ev.subject_type, history, year=ev.cycle.year),
+        "text_warnings": text_warnings(user, ev),
+        "can_self_review": can_self_review(user, ev),
+    }
+
+
+def _attendee_choices(ev: Evaluation) -> list[User]:
+    """Standing-committee members assigned to a unit that covers the subject's unit."""
+    ids = [*ev.unit.ancestor_ids, ev.unit_id]
+    return list(
+        User.objects.filter(role=UserRole.STANDING_MEMBER, is_active=True, assigned_units__in=ids)
+        .distinct()
+        .order_by("last_name", "username")
+    )
+
+
+# -- The upper committee's tracking ----------------------------------------------------------------------------------
+
+
+def tracking(
+    user: User, cycle: Cycle, unit: Unit, *, today: datetime.date | None = None
+) -> dict[str, object]:
+    """Plans, suggestions, pending re-reviews and years-in-a-row flags under a unit, for one cycle."""
+    today = today or timezone.localdate()
+    evals = evaluations_visible_to(user).filter(cycle=cycle, unit__path__startswith=unit.path)
+    items = RemediationItem.objects.filter(evaluation__in=evals)
+    by_status = dict(items.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    overdue = (
+        items.filter(status=RemediationStatus.PENDING, due_on__lt=today)
+        .select_related("evaluation__person", "evaluation__collective", "evaluation__unit")
+        .order_by("due_on", "pk")[:100]
+    )
+    suggestions = (
+        Suggestion.objects.filter(evaluation__in=evals)
+        .select_related("evaluation__person", "evaluation__collective", "evaluation__unit", "attendee")
+        .annotate(
+            total=Count("items"),
+            answered=Count("items", filter=~Q(items__answer="")),
+        )
+        .order_by("issued_on", "pk")
+    )
+    rereviews = (
+        Order.objects.filter(evaluation__in=evals, kind=OrderKind.REREVIEW, resolved_at__isnull=True)
+        .select_related("evaluation__person", "evaluation__collective", "evaluation__unit", "ordered_by")
+        .order_by("ordered_at")
+    )
+    own_texts = dict(
+        Evaluation.objects.filter(cycle=cycle, unit=unit, subject_type=SubjectType.PARTY_MEMBER)
+        .exclude(self_review={})
+        .values_list("pk", "self_review")[:500]
+    )
+    pairs = textcheck.near_copy_pairs({pk: textcheck.joined(s) for pk, s in own_texts.items()})
+    names = dict(
+        Evaluation.objects.filter(pk__in={p for a, b, _ in pairs for p in (a, b)}).values_list(
+            "pk", "person__full_name"
+        )
+    )
+    return {
+        "by_status": [(label, by_status.get(value, 0)) for value, label in RemediationStatus.choices],
+        "item_total": sum(by_status.values()),
+        "overdue": list(overdue),
+        "suggestions": list(suggestions),
+        "rereviews": list(rereviews),
+        "repeated": repeated_ratings(cycle, unit),
+        "copies": [(a, names.get(a), b, names.get(b), score) for a, b, score in pairs[:50]],
+    }
+
+
+def breakthrough_summary(user: User, cycle: Cycle, *, board: str = "") -> dict[str, object]:
+    """Each responsible body's tasks by result (CV 854 mục 2(7)), and the tasks of one body."""
+    tasks = BreakthroughTask.objects.filter(evaluation__in=evaluations_visible_to(user).filter(cycle=cycle))
+    counts: dict[str, dict[str, int]] = {}
+    for row in tasks.values("board", "result").annotate(n=Count("pk")):
+        counts.setdefault(row["board"], {})[row["result"]] = row["n"]
+    rows = [
+        {
+            "board": value,
+            "label": label,
+            "total": sum(counts.get(value, {}).values()),
+            "results": [counts.get(value, {}).get(r, 0) for r, _ in BreakthroughResult.choices],
+        }
+        for value, label in ResponsibleBoard.choices
+    ]
+    listed = (
+        tasks.filter(board=board)
+        .select_related("evaluation__person", "evaluation__unit")
+        .order_by("evaluation__unit__path")
+        if board in ResponsibleBoard.values
+        else tasks.none()
+    )
+    return {
+        "rows": rows,
+        "result_labels": [label for _, label in BreakthroughResult.choices],
+        "tasks": list(listed),
+    }
+
+
+# -- Reminders -------------------------------------------------------------------------------------------------------
+
+
+def notices_for(user: User) -> QuerySet[Notice]:
+    return Notice.objects.filter(user=user)
+
+
+def reminders_for(user: User, *, today: datetime.date | None = None) -> list[dict[str, object]]:
+    """The deadlines coming up for a user, computed now: each says what is still open before it."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=REMIND_DAYS)
+    found: list[dict[str, object]] = []
+
+    def add(text: str, due: datetime.date, url: str = "") -> None:
+        found.append({"text": text, "due_on": due, "overdue": due < today, "url": url})
+
+    if user.person_id:
+        own = Evaluation.objects.filter(
+            person_id=user.person_id, cycle__state=CycleState.OPEN, state=EvaluationState.DRAFT
+        ).select_related("cycle")
+        for ev in own.filter(cycle__review_deadline__lte=horizon):
+            add(
+                f"Bản tự kiểm điểm năm {ev.cycle.year} của đồng chí chưa nộp.",
+                ev.cycle.review_deadline,
+                reverse("evaluation", args=[ev.pk]),
+            )
+    scoped = evaluations_visible_to(user).filter(cycle__state=CycleState.OPEN)
+    if user.role in perms.UPPER_ROLES | {UserRole.CELL_SECRETARY} or user.is_superuser:
+        rows = (
+            scoped.filter(cycle__review_deadline__lte=horizon)
+            .exclude(state=EvaluationState.DECIDED)
+            .exclude(not_rated_reason__gt="")
+            .values("cycle_id", "cycle__year", "cycle__review_deadline")
+            .annotate(n=Count("pk"))
+            .order_by("cycle__review_deadline")
+        )
+        for row in rows:
+            add(
+                f"Hạn hoàn thành kiểm điểm năm {row['cycle__year']}: còn {row['n']} đối tượng chưa có quyết định xếp loại.",
+                row["cycle__review_deadline"],
+                reverse("cycle", args=[row["cycle_id"]]),
+            )
+    if user.role in perms.UPPER_ROLES or user.is_superuser:
+        for cycle in Cycle.objects.filter(pk__in=scoped.values("cycle_id")).order_by("year"):
+            if (
+                cycle.dossier_deadline
+                and today - datetime.timedelta(days=7) <= cycle.dossier_deadline <= horizon
+            ):
+                add(
+                    f"Hạn gửi hồ sơ đánh giá cán bộ năm {cycle.year}.",
+                    cycle.dossier_deadline,
+                    reverse("cycle", args=[cycle.pk]),
+                )
+            if today - datetime.timedelta(days=7) <= cycle.report_deadline <= horizon:
+                add(
+                    f"Hạn báo cáo kết quả kiểm điểm năm {cycle.year}.",
+                    cycle.report_deadline,
+                    reverse("cycle", args=[cycle.pk]),
+                )
+    own_items = Q(evaluation__person_id=user.person_id) if user.person_id else Q(pk__in=[])
+    item_scope = RemediationItem.objects.filter(
+        own_items | Q(evaluation__in=evaluations_visible_to(user))
+        if user.role != UserRole.MEMBER
+        else own_items,
+        status=RemediationStatus.PENDING,
+        due_on__lte=horizon,
+    )
+    for row in item_scope.values("due_on").annotate(n=Count("pk")).order_by("due_on")[:20]:
+        add(f"{row['n']} nội dung kế hoạch khắc phục đến hạn.", row["due_on"])
+    if user.role == UserRole.STANDING_MEMBER:
+        for s in Suggestion.objects.filter(attendee=user, conclusion="").select_related(
+            "evaluation__cycle", "evaluation__person", "evaluation__collective", "evaluation__unit"
+        ):
+            add(
+                f"Chưa ghi kết luận buổi kiểm điểm của {s.evaluation.subject_name} (được gợi ý kiểm điểm).",
+                s.evaluation.cycle.review_deadline,
+                reverse("evaluation", args=[s.evaluation_id]),
+            )
+    found.sort(key=lambda r: r["due_on"])  # type: ignore[arg-type,return-value]
+    return found

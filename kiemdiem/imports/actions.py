@@ -1,0 +1,258 @@
+"""Excel imports: validate every row first, write all or nothing in one transaction, record the job."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from kiemdiem.accounts.models import User
+from kiemdiem.campaigns.models import Cycle
+from kiemdiem.campaigns.permissions import RECORDING_ROLES
+from kiemdiem.imports.models import ImportJob, ImportKind, JobStatus
+from kiemdiem.imports.parsing import MAX_UPLOAD_BYTES, WorkbookError, read_sheet
+from kiemdiem.imports.ratings import import_ratings
+from kiemdiem.imports.validation import (
+    SPECS,
+    ImportRefused,
+    PositionPlan,
+    UnitPlan,
+    validate_people,
+    validate_positions,
+    validate_units,
+)
+from kiemdiem.orgs.models import SEGMENT_WIDTH, LeadershipCollective, Person, Position, Unit, path_segment
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int], None]
+
+
+def can_import(user: User) -> bool:
+    """Accounts that record data for a subtree; inspectors read, members and standing members do not import."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or (user.role in RECORDING_ROLES and user.unit_id is not None)
+
+
+def do_create_import_job(
+    *, user: User, kind: str, file_name: str, content: bytes, cycle: Cycle | None = None
+) -> ImportJob:
+    """Record an upload to import; refuse at once what no one may import or what is too big to keep."""
+    if not can_import(user):
+        raise PermissionDenied("Đồng chí không có quyền nhập dữ liệu.")
+    if kind not in ImportKind.values:
+        raise ImportRefused([f"Loại dữ liệu “{kind}” không được hỗ trợ."])
+    if kind == ImportKind.RATINGS and cycle is None:
+        raise ImportRefused(["Nhập kết quả xếp loại cần chọn đợt kiểm điểm."])
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ImportRefused(
+            [f"Tệp dài {len(content) / 1048576:.0f} MB, vượt giới hạn {MAX_UPLOAD_BYTES // 1048576} MB."]
+        )
+    return ImportJob.objects.create(
+        user=user,
+        kind=kind,
+        cycle=cycle if kind == ImportKind.RATINGS else None,
+        file_name=os.path.basename(file_name or "")[:255] or "tệp không tên.xlsx",
+        size=len(content),
+        content=content,
+    )
+
+
+def do_import_workbook(
+    *,
+    user: User,
+    kind: str,
+    content: bytes,
+    file_name: str = "",
+    cycle: Cycle | None = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Read, validate every row, then write it all in one transaction; raise ImportRefused listing the errors.
+
+    Reading and validation happen outside the transaction (their progress is visible to the job page); the
+    write is one `transaction.atomic` block, so a failure or a killed process leaves the database as it was.
+    """
+    if not can_import(user):
+        raise PermissionDenied("Đồng chí không có quyền nhập dữ liệu.")
+    report = progress or (lambda status, pct: None)
+    spec = SPECS[kind]
+    report(JobStatus.READING, 1)
+    try:
+        sheet = read_sheet(content, preferred=spec.sheet, progress=lambda pct: report(JobStatus.READING, pct))
+    except WorkbookError as exc:
+        raise ImportRefused([str(exc)]) from None
+    total = len(sheet.rows)
+    report(JobStatus.VALIDATING, 30)
+
+    def tick(done: int) -> None:
+        report(JobStatus.VALIDATING, 30 + round(40 * done / max(total, 1)))
+
+    try:
+        if kind == ImportKind.RATINGS:
+            if cycle is None:
+                raise ImportRefused(["Nhập kết quả xếp loại cần chọn đợt kiểm điểm."])
+            return import_ratings(
+                user=user,
+                cycle=cycle,
+                sheet=sheet,
+                file_name=file_name,
+                tick=tick,
+                before_write=lambda: report(JobStatus.WRITING, 70),
+            ) | {"rows": total}
+        if kind == ImportKind.UNITS:
+            plan = validate_units(sheet, user, tick)
+            report(JobStatus.WRITING, 70)
+            return _write_units(plan) | {"rows": total}
+        if kind == ImportKind.PEOPLE:
+            people = validate_people(sheet, user, tick)
+            report(JobStatus.WRITING, 70)
+            return _write_people(people) | {"rows": total}
+        plan_positions = validate_positions(sheet, user, tick)
+        report(JobStatus.WRITING, 70)
+        return _write_positions(plan_positions) | {"rows": total}
+    except IntegrityError as exc:
+        # Someone wrote the same codes between validation and the write: nothing of ours was kept.
+        logger.warning("import refused by a database constraint: %s", exc)
+        raise ImportRefused(
+            [
+                "Dữ liệu vừa bị thay đổi trong lúc nhập (trùng mã hoặc trùng người đứng đầu); "
+                "không có dòng nào được ghi. Đề nghị nhập lại."
+            ]
+        ) from None
+
+
+@transaction.atomic
+def _write_units(plan: UnitPlan) -> dict[str, int]:
+    """Insert parents before children, level by level, then set the materialised paths in bulk."""
+    by_key = {unit.code.casefold(): unit for _, unit, _ in plan.units}
+    parent_key = {unit.code.casefold(): key for _, unit, key in plan.units}
+    level: dict[str, int] = {}
+
+    def level_of(key: str) -> int:
+        if key not in level:
+            parent = parent_key.get(key)
+            level[key] = 0 if parent is None else level_of(parent) + 1
+        return level[key]
+
+    levels: dict[int, list[Unit]] = {}
+    for key, unit in by_key.items():
+        levels.setdefault(level_of(key), []).append(unit)
+    for depth in sorted(levels):
+        batch = levels[depth]
+        for unit in batch:
+            key = parent_key.get(unit.code.casefold())
+            if key is not None:
+                unit.parent_id = by_key[key].pk
+        Unit.objects.bulk_create(batch, batch_size=2000)
+        for unit in batch:
+            key = parent_key.get(unit.code.casefold())
+            if key is not None:
+                prefix = by_key[key].path
+            elif unit.parent_id:
+                prefix = plan.parent_paths[unit.parent_id]
+            else:
+                prefix = ""
+            unit.path = prefix + path_segment(unit.pk)
+            unit.depth = len(unit.path) // SEGMENT_WIDTH - 1
+        Unit.objects.bulk_update(batch, ["path", "depth"], batch_size=2000)
+    return {"units": len(by_key)}
+
+
+@transaction.atomic
+def _write_people(people: list[dict[str, object]]) -> dict[str, int]:
+    _insert_rows(Person, people)
+    return {"people": len(people)}
+
+
+def _insert_rows(model: type[Model], rows: list[dict[str, object]], *, chunk: int = 5000) -> None:
+    """INSERT validated rows with executemany: bulk_create's SQL compiler costs ~10 s per 140,000 people.
+
+    Values are already clean (validated above); dates go through the backend's own adapter, every field the
+    rows leave out takes its model default, and constraints still hold in the database.
+    """
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    defaults = {f.attname: f.get_default() for f in fields}
+    dates = {f.attname for f in fields if f.get_internal_type() == "DateField"}
+    adapt = connection.ops.adapt_datefield_value
+    names = [f.attname for f in fields]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY is PostgreSQL's bulk path: 140,000 rows in about a second, where executemany takes ~15 s.
+            columns = ", ".join(quote(f.column) for f in fields)
+            with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    values = {**defaults, **row}
+                    copy.write_row([values[n] for n in names])
+            return
+        for start in range(0, len(rows), chunk):
+            params = []
+            for row in rows[start : start + chunk]:
+                values = {**defaults, **row}
+                params.append(tuple(adapt(values[n]) if n in dates else values[n] for n in names))
+            cursor.executemany(sql, params)
+
+
+@transaction.atomic
+def _write_positions(plan: PositionPlan) -> dict[str, int]:
+    new = list(plan.new_collectives.values())
+    LeadershipCollective.objects.bulk_create(new, batch_size=2000)
+    for at, key in plan.position_collective.items():
+        plan.positions[at].collective_id = plan.new_collectives[key].pk
+    Position.objects.bulk_create(plan.positions, batch_size=2000)
+    return {"positions": len(plan.positions), "collectives": len(new)}
+
+
+def run_import_job(job_id: int, *, echo: Callable[[str], None] | None = None) -> ImportJob:
+    """Run one queued job to the end, recording its progress, errors and result on the job row."""
+    job = ImportJob.objects.select_related("user", "cycle", "cycle__unit").get(pk=job_id)
+    if job.is_finished:
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.READING, started_at=timezone.now())
+    last: list[tuple[str, int]] = []
+
+    def progress(status: str, pct: int) -> None:
+        if last and last[-1] == (status, pct):
+            return
+        if echo and (not last or last[-1][0] != status):
+            echo(f"{JobStatus(status).label}…")
+        last.append((status, pct))
+        ImportJob.objects.filter(pk=job.pk).update(status=status, progress=min(pct, 99))
+
+    finished: dict[str, object] = {"finished_at": timezone.now(), "content": b""}
+    try:
+        summary = do_import_workbook(
+            user=job.user,
+            kind=job.kind,
+            content=bytes(job.content),
+            file_name=job.file_name,
+            cycle=job.cycle,
+            progress=progress,
+        )
+    except ImportRefused as exc:
+        finished |= {"status": JobStatus.REFUSED, "errors": exc.errors, "error_total": exc.total}
+    except PermissionDenied as exc:
+        finished |= {"status": JobStatus.REFUSED, "errors": [str(exc)], "error_total": 1}
+    except Exception:
+        logger.exception("import job %s failed", job.pk)
+        finished |= {
+            "status": JobStatus.FAILED,
+            "errors": ["Lỗi hệ thống khi nhập; không có dòng nào được ghi. Đề nghị báo quản trị viên."],
+            "error_total": 1,
+        }
+    else:
+        finished |= {"status": JobStatus.DONE, "progress": 100, "summary": summary}
+    finished["finished_at"] = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(**finished)
+    job.refresh_from_db()
+    return job

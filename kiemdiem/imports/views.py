@@ -1,0 +1,103 @@
+"""Pages of the Excel import: upload, the job's progress and errors, the templates to download."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kiemdiem.campaigns.models import CycleState
+from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
+from kiemdiem.imports.actions import can_import, do_create_import_job, run_import_job
+from kiemdiem.imports.models import ImportKind
+from kiemdiem.imports.queries import get_job_for_user, jobs_visible_to
+from kiemdiem.imports.tasks import run_import
+from kiemdiem.imports.validation import SPECS, ImportRefused
+from kiemdiem.imports.workbook_templates import template_workbook
+
+# Small files (a paper unit's list) are imported in the request; bigger ones go to the background worker.
+INLINE_MAX_BYTES = 256 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_importer(request: HttpRequest) -> None:
+    if not can_import(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied("Đồng chí không có quyền nhập dữ liệu.")
+
+
+def start_job(job_id: int, size: int) -> None:
+    if size <= INLINE_MAX_BYTES:
+        run_import_job(job_id)
+    else:
+        run_import.enqueue(job_id)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_home(request: HttpRequest) -> HttpResponse:
+    _require_importer(request)
+    user = request.user
+    errors: list[str] = []
+    posted = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        upload = request.FILES.get("file")
+        cycle = None
+        if kind == ImportKind.RATINGS:
+            raw = request.POST.get("cycle", "")
+            if not raw.isdigit():
+                errors.append("Nhập kết quả xếp loại cần chọn đợt kiểm điểm.")
+            else:
+                cycle = get_cycle_for_user(user, int(raw))  # type: ignore[arg-type]
+        if upload is None:
+            errors.append("Chưa chọn tệp Excel để nhập.")
+        if not errors and upload is not None:
+            try:
+                from kiemdiem.imports.parsing import MAX_UPLOAD_BYTES
+
+                if upload.size and upload.size > MAX_UPLOAD_BYTES:
+                    raise ImportRefused(
+                        [
+                            f"Tệp dài {upload.size / 1048576:.0f} MB, vượt giới hạn {MAX_UPLOAD_BYTES // 1048576} MB."
+                        ]
+                    )
+                job = do_create_import_job(
+                    user=user,  # type: ignore[arg-type]
+                    kind=kind,
+                    file_name=upload.name or "",
+                    content=upload.read(),
+                    cycle=cycle,
+                )
+            except ImportRefused as exc:
+                errors.extend(exc.errors)
+            else:
+                start_job(job.pk, job.size)
+                return redirect("imports:job", pk=job.pk)
+    context = {
+        "kinds": [(k, label, SPECS[k]) for k, label in ImportKind.choices],
+        "cycles": cycles_visible_to(user).filter(state=CycleState.OPEN).select_related("unit"),  # type: ignore[arg-type]
+        "jobs": jobs_visible_to(user)[:20],  # type: ignore[arg-type]
+        "errors": errors,
+        "posted": posted,
+    }
+    return render(request, "imports/import_home.html", context, status=400 if errors else 200)
+
+
+@require_GET
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_job_for_user(request.user, pk)  # type: ignore[arg-type]
+    return render(request, "imports/job_detail.html", {"job": job})
+
+
+@require_GET
+@login_required
+def download_template(request: HttpRequest, kind: str) -> HttpResponse:
+    _require_importer(request)
+    if kind not in SPECS:
+        raise Http404("Không có mẫu này.")
+    response = HttpResponse(template_workbook(kind), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="mau-nhap-{kind}.xlsx"'
+    return response

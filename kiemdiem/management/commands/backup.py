@@ -1,0 +1,30 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kiemdiem.backup import BackupError, backup, fingerprint
+
+
+class Command(BaseCommand):
+    help = "Sao lưu toàn bộ cơ sở dữ liệu vào một tệp, nhất quán tại một thời điểm (SQLite hoặc PostgreSQL)."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("file", help="tệp sao lưu sẽ tạo")
+        parser.add_argument("--json", action="store_true", help="ghi dạng JSON (khôi phục được sang hệ khác)")
+        parser.add_argument("--force", action="store_true", help="ghi đè tệp đã có")
+
+    def handle(self, *args, file: str, json: bool, force: bool, **options):  # type: ignore[no-untyped-def]
+        path = Path(file)
+        if path.exists() and not force:
+            raise CommandError(f"Tệp “{path}” đã có; dùng --force để ghi đè.")
+        if path.exists():
+            path.unlink()
+        before = fingerprint()
+        try:
+            kind = backup(path, use_json=json)
+        except BackupError as exc:
+            path.unlink(missing_ok=True)
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Đã sao lưu ({kind}) vào {path} ({path.stat().st_size:,} byte).")
+        for line in before.lines():
+            self.stdout.write(line)

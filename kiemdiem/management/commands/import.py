@@ -1,0 +1,85 @@
+"""`kiemdiem import FILE --kind … --user …`: the same import as the web page, run in this process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
+
+from kiemdiem.accounts.models import User
+from kiemdiem.campaigns.queries import get_cycle_for_user
+from kiemdiem.imports.actions import do_create_import_job, run_import_job
+from kiemdiem.imports.models import ImportKind, JobStatus
+from kiemdiem.imports.parsing import MAX_UPLOAD_BYTES
+from kiemdiem.imports.validation import ImportRefused
+
+
+class Command(BaseCommand):
+    help = "Nhập dữ liệu từ tệp Excel (.xlsx): kiểm tra mọi dòng trước, có lỗi thì không ghi dòng nào."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("file", help="tệp .xlsx theo mẫu tải từ trang Nhập Excel")
+        parser.add_argument("--kind", required=True, choices=ImportKind.values, help="loại dữ liệu")
+        parser.add_argument("--user", required=True, help="tài khoản thực hiện (phạm vi nhập theo tài khoản)")
+        parser.add_argument("--cycle", type=int, help="mã số đợt kiểm điểm (bắt buộc với --kind ratings)")
+
+    def handle(self, *args, file: str, kind: str, user: str, cycle: int | None, **options):  # type: ignore[no-untyped-def]
+        try:
+            account = User.objects.get(username=user, is_active=True)
+        except User.DoesNotExist:
+            raise CommandError(f"Không tìm thấy tài khoản “{user}”.") from None
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"Không tìm thấy tệp “{file}”.")
+        if path.stat().st_size > MAX_UPLOAD_BYTES:
+            raise CommandError(
+                f"Tệp dài {path.stat().st_size / 1048576:.0f} MB, vượt giới hạn {MAX_UPLOAD_BYTES // 1048576} MB."
+            )
+        chosen = None
+        if kind == ImportKind.RATINGS:
+            if cycle is None:
+                raise CommandError("Nhập kết quả xếp loại cần --cycle (mã số đợt kiểm điểm).")
+            try:
+                chosen = get_cycle_for_user(account, cycle)
+            except Http404:
+                raise CommandError(
+                    f"Không tìm thấy đợt kiểm điểm số {cycle} trong phạm vi của tài khoản."
+                ) from None
+        try:
+            job = do_create_import_job(
+                user=account, kind=kind, file_name=path.name, content=path.read_bytes(), cycle=chosen
+            )
+        except (ImportRefused, PermissionDenied) as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"Lượt nhập số {job.pk}: {job.get_kind_display()} từ “{job.file_name}”.")
+        self.stdout.flush()
+
+        def echo(line: str) -> None:
+            self.stdout.write(line)
+            self.stdout.flush()
+
+        job = run_import_job(job.pk, echo=echo)
+        if job.status != JobStatus.DONE:
+            for line in job.errors:
+                self.stderr.write(line)
+            if job.error_total > len(job.errors):
+                self.stderr.write(f"… và {job.error_total - len(job.errors):,} lỗi khác.")
+            raise CommandError(
+                f"Không nhập: {job.error_total:,} lỗi; không có dòng nào được ghi vào cơ sở dữ liệu."
+            )
+        parts = ", ".join(f"{label}: {job.summary[k]:,}" for k, label in _LABELS.items() if k in job.summary)
+        self.stdout.write(self.style.SUCCESS(f"Đã nhập xong ({parts})."))
+
+
+_LABELS = {
+    "units": "đơn vị",
+    "people": "cá nhân",
+    "positions": "chức vụ",
+    "collectives": "tập thể mới",
+    "ratings": "kết quả xếp loại",
+    "unchanged": "không đổi",
+    "evaluations_created": "bản đánh giá tạo thêm",
+    "rows": "dòng",
+}

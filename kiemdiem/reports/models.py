@@ -1,0 +1,72 @@
+"""Reports a unit sends upward: a frozen snapshot of its statistics for one cycle."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from kiemdiem.campaigns.models import Cycle
+from kiemdiem.orgs.models import Unit
+
+
+class ReportSubmission(models.Model):
+    """One submission of a unit's figures for a cycle; never edited, only superseded by a newer one."""
+
+    cycle = models.ForeignKey(Cycle, verbose_name="đợt", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, verbose_name="đơn vị báo cáo", on_delete=models.PROTECT, related_name="report_submissions"
+    )
+    number = models.CharField("số báo cáo", max_length=40, blank=True)
+    note = models.TextField("ghi chú", blank=True)
+    figures = models.JSONField("số liệu đã khóa")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="người gửi", on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField("gửi lúc", default=timezone.now)
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name="được thay bằng",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "báo cáo đã gửi"
+        verbose_name_plural = "báo cáo đã gửi"
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            # One current report per unit and cycle: a new submission supersedes the old in the same transaction.
+            models.UniqueConstraint(
+                fields=["cycle", "unit"],
+                condition=Q(superseded_by__isnull=True),
+                name="one_current_report_per_unit_cycle",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Báo cáo {self.unit} — {self.cycle.year} ({self.submitted_at:%d/%m/%Y})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_by_id is None
+
+    @property
+    def submitted_on(self):  # type: ignore[no-untyped-def]
+        return timezone.localtime(self.submitted_at).date()
+
+    @property
+    def is_late(self) -> bool:
+        return self.submitted_on > self.cycle.report_deadline
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # The snapshot is what the upper level received: it never changes once sent.
+        if self.pk is not None:
+            raise PermissionError("Báo cáo đã gửi không được sửa; hãy gửi báo cáo mới để thay thế.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("Báo cáo đã gửi không được xóa.")

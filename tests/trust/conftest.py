@@ -1,0 +1,164 @@
+"""Branches of the tree for the trust tests: what a role reaches (inside) and what it must not (outside)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field, replace
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One object of every kind the URL kwargs name, all in one subtree; None = the role reaches none."""
+
+    label: str
+    unit: object | None
+    person: object | None
+    cycle: object | None
+    evaluation: object | None
+    collective: object | None
+    position: object | None
+    quota_group: object | None
+    user: object | None
+    import_job: object | None
+    report_submission: object | None
+    names: tuple[str, ...] = field(default=())  # names that must never show for someone outside
+
+    def get(self, kind: str) -> object | None:
+        return getattr(self, kind)
+
+
+def _branch(label: str, *, cell, district, grassroots, person, cycle, user) -> Branch:  # type: ignore[no-untyped-def]
+    from kiemdiem.campaigns.actions import ensure_evaluations
+    from kiemdiem.campaigns.models import Evaluation, SubjectType
+    from kiemdiem.orgs.models import CollectiveKind, LeadershipCollective, Position, Role
+
+    collective = LeadershipCollective.objects.create(
+        unit=cell, kind=CollectiveKind.CELL_COMMITTEE, name=f"Chi ủy {cell.name}"
+    )
+    position = Position.objects.create(
+        person=person, unit=cell, collective=collective, title="Bí thư chi bộ", role=Role.HEAD
+    )
+    ensure_evaluations(cycle=cycle)
+    evaluation = Evaluation.objects.get(cycle=cycle, person=person, subject_type=SubjectType.PARTY_MEMBER)
+    return Branch(
+        label=label,
+        unit=cell,
+        person=person,
+        cycle=cycle,
+        evaluation=evaluation,
+        collective=collective,
+        position=position,
+        quota_group=evaluation.quota_group,
+        user=user,
+        import_job=_import_job(user, cell),
+        report_submission=_report_submission(user, cycle, cell),
+        names=(district.name, grassroots.name, cell.name, person.full_name, collective.name),
+    )
+
+
+def _import_job(user, cell):  # type: ignore[no-untyped-def]
+    from kiemdiem.imports.models import ImportJob
+
+    return ImportJob.objects.create(user=user, kind="people", file_name=f"Danh sách {cell.name}.xlsx")
+
+
+def _report_submission(user, cycle, cell):  # type: ignore[no-untyped-def]
+    from kiemdiem.reports.actions import do_submit_report
+
+    return do_submit_report(user=user, cycle=cycle, unit=cell, number=f"BC-{cell.code}")
+
+
+@pytest.fixture
+def branches(world, request):  # type: ignore[no-untyped-def]
+    """Na Hang (inside for the Na Hang roles), Lâm Bình (a sibling district), Hà Giang (another province)."""
+    from kiemdiem.campaigns.actions import do_open_cycle
+    from kiemdiem.orgs.actions import do_create_unit
+    from kiemdiem.orgs.models import Person, UnitKind
+    from tests.conftest import _user
+
+    cell_secretary = request.getfixturevalue("cell_secretary")
+    outsider = request.getfixturevalue("outsider")
+    hg = do_create_unit(
+        code="HG", name="Đảng bộ tỉnh Hà Giang", kind=UnitKind.PROVINCE_COMMITTEE, parent=None
+    )
+    hg_district = do_create_unit(
+        code="HG-DV", name="Đảng bộ huyện Đồng Văn", kind=UnitKind.DISTRICT_COMMITTEE, parent=hg
+    )
+    hg_go = do_create_unit(
+        code="HG-DV-1", name="Đảng bộ xã Lũng Cú", kind=UnitKind.GRASSROOTS_COMMITTEE, parent=hg_district
+    )
+    hg_cell = do_create_unit(
+        code="HG-DV-1-1", name="Chi bộ thôn Lô Lô Chải", kind=UnitKind.CELL, parent=hg_go
+    )
+    hg_person = Person.objects.create(
+        code="HG1",
+        full_name="Vàng Thị Mỷ",
+        gender="f",
+        admitted_on=datetime.date(2008, 2, 3),
+        membership="full",
+        home_cell=hg_cell,
+    )
+    hg_user = _user("hagiang", role="province_admin", unit=hg, is_staff=True)
+    w = world
+    return {
+        "na_hang": _branch(
+            "Na Hang",
+            cell=w.cell_na_hang,
+            district=w.na_hang,
+            grassroots=w.go_na_hang,
+            person=w.member_na_hang,
+            cycle=w.cycle_na_hang,
+            user=cell_secretary,
+        ),
+        "lam_binh": _branch(
+            "Lâm Bình",
+            cell=w.cell_lam_binh,
+            district=w.lam_binh,
+            grassroots=w.lam_binh.children.get(),
+            person=w.member_lam_binh,
+            cycle=w.cycle_lam_binh,
+            user=outsider,
+        ),
+        "ha_giang": _branch(
+            "Hà Giang",
+            cell=hg_cell,
+            district=hg_district,
+            grassroots=hg_go,
+            person=hg_person,
+            cycle=do_open_cycle(unit=hg, year=2021),
+            user=hg_user,
+        ),
+    }
+
+
+# role fixture → (what it reaches of Na Hang, which branches are outside its scope)
+ROLES = {
+    "province_admin": ("all", ["ha_giang"]),
+    "inspector": ("all", ["ha_giang"]),
+    "district_officer": ("all", ["lam_binh", "ha_giang"]),
+    "standing_member": ("all", ["lam_binh", "ha_giang"]),
+    "grassroots_officer": ("all", ["lam_binh", "ha_giang"]),
+    "cell_secretary": ("all", ["lam_binh", "ha_giang"]),
+    # A member reaches their own record, evaluation and the cycles covering their cell; no unit at all.
+    "member": ("self", ["lam_binh", "ha_giang"]),
+}
+
+
+def inside_for(role: str, branch: Branch, user: object | None = None) -> Branch:
+    """What of the branch the role reaches; import jobs are their starter's own, so the role's own job."""
+    reach, _ = ROLES[role]
+    own_job = _import_job(user, branch.unit) if user is not None else None
+    if reach == "self":
+        return replace(
+            branch,
+            unit=None,
+            collective=None,
+            position=None,
+            quota_group=None,
+            user=None,
+            import_job=own_job,
+            report_submission=None,
+        )
+    return replace(branch, import_job=own_job)
