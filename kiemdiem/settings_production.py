@@ -32,6 +32,9 @@ SECURE_SSL_REDIRECT = env_bool("KIEMDIEM_SSL_REDIRECT", True)
 if env_bool("KIEMDIEM_BEHIND_PROXY"):
     # Only behind a reverse proxy that sets this header itself (and strips it from clients).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Login throttling by the client's address, not the proxy's: the one proxy's X-Forwarded-For entry.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True

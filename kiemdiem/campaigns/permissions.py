@@ -88,6 +88,11 @@ def can_decide(user: User, evaluation: Evaluation) -> bool:
     return _records(user) and roots is not None and deciding_unit_for(evaluation).pk in roots
 
 
+def can_enter_paper_decision(user: User, deciding_unit: Unit) -> bool:
+    """A decision taken on paper is entered by the deciding committee or an office above it, never below."""
+    return _records(user) and _covers(user, deciding_unit)
+
+
 def can_order(user: User, evaluation: Evaluation) -> bool:
     """Inspection committees and upper-level boards covering the subject (CV 854 mục 2(6); QĐ 366 Đ13)."""
     allowed = user.is_superuser or user.role in {

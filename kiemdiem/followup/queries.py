@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -61,7 +61,7 @@ def previous_evaluation(ev: Evaluation) -> Evaluation | None:
     return (
         Evaluation.objects.filter(same_subject(ev), YEARLY, cycle__year=ev.cycle.year - 1)
         .select_related("cycle")
-        .order_by("-decided_on", "-pk")
+        .order_by(F("decided_on").desc(nulls_last=True), "-pk")
         .first()
     )
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from kiemdiem import rules
 from kiemdiem.accounts.models import User
-from kiemdiem.campaigns.actions import ensure_evaluations
+from kiemdiem.campaigns.actions import ensure_evaluations, prerequisites_for
 from kiemdiem.campaigns.compliance import (
     OVERRIDABLE_CODES,
     Compliance,
@@ -36,7 +36,7 @@ from kiemdiem.campaigns.models import (
     RatingLevel,
     SubjectType,
 )
-from kiemdiem.campaigns.permissions import deciding_unit_for
+from kiemdiem.campaigns.permissions import can_enter_paper_decision, deciding_unit_for
 from kiemdiem.imports.parsing import Sheet
 from kiemdiem.imports.validation import (
     SPECS,
@@ -246,13 +246,22 @@ def _apply(*, user: User, cycle: Cycle, parsed: list[RatingRow], file_name: str)
         else:
             wanted[pk] = item
     errors.refuse_if_any()
-    # Lock the groups and rows the file touches, so no one decides in between (PostgreSQL row locks).
+    # Lock the groups, then the rows the file touches, so no one decides in between (PostgreSQL row locks);
+    # the same order as do_decide_rating, so an import and a decision cannot deadlock.
+    group_ids: set[int] = set()
+    for chunk in _chunks(sorted(wanted)):
+        group_ids.update(
+            Evaluation.objects.filter(pk__in=chunk, quota_group__isnull=False).values_list(
+                "quota_group_id", flat=True
+            )
+        )
+    list(QuotaGroup.objects.select_for_update().filter(pk__in=sorted(group_ids)).values_list("pk"))
     for chunk in _chunks(sorted(wanted)):
         list(Evaluation.objects.select_for_update(of=("self",)).filter(pk__in=chunk).values_list("pk"))
     evaluations = related_evaluations(cycle, anchor)
-    group_ids = {ev.quota_group_id for ev in evaluations if ev.pk in wanted and ev.quota_group_id}
-    list(QuotaGroup.objects.select_for_update().filter(pk__in=group_ids).values_list("pk"))
     by_id = {ev.pk: ev for ev in evaluations}
+    _check_authority(user, by_id, wanted, errors)
+    errors.refuse_if_any()
     for pk, item in wanted.items():
         ev = by_id[pk]
         if ev.state == EvaluationState.DECIDED and ev.decided_rating != item.rating and not item.reason:
@@ -267,6 +276,37 @@ def _apply(*, user: User, cycle: Cycle, parsed: list[RatingRow], file_name: str)
     return _write(user=user, by_id=by_id, wanted=wanted, overrides=overrides, file_name=file_name) | {
         "evaluations_created": created
     }
+
+
+def _deciding_key(ev: Evaluation) -> tuple[object, ...]:
+    return (ev.subject_type, ev.unit_id, ev.person.managing_unit_id if ev.person_id else None)  # type: ignore[union-attr]
+
+
+def _check_authority(
+    user: User, by_id: dict[int, Evaluation], wanted: dict[int, RatingRow], errors: Errors
+) -> None:
+    """Paper decisions are entered by the deciding committee or an office above it; heads after their collective."""
+    deciding: dict[tuple[object, ...], Unit] = {}
+    for pk, item in wanted.items():
+        ev = by_id[pk]
+        key = _deciding_key(ev)
+        if key not in deciding:
+            deciding[key] = deciding_unit_for(ev)
+        if not can_enter_paper_decision(user, deciding[key]):
+            errors.add(
+                item.number,
+                f"quyết định xếp loại “{ev.subject_name}” thuộc thẩm quyền của {deciding[key].name}; "
+                "chỉ cấp đó hoặc cấp trên mới nhập được quyết định này",
+            )
+        elif ev.subject_type == SubjectType.LEADER and ev.role in (Role.HEAD, Role.DEPUTY):
+            waiting = [w for w in prerequisites_for(ev) if w.pk not in wanted]
+            if waiting:
+                names = ", ".join(w.subject_name for w in waiting[:10])
+                errors.add(
+                    item.number,
+                    "người đứng đầu được xếp loại sau cùng (HD 21-HD/BTCTW II.B.4): cần quyết định trước, "
+                    f"hoặc nhập cùng tệp: {names}",
+                )
 
 
 def _check_rules(
@@ -374,7 +414,7 @@ def _write(
                     reason=where,
                 )
             )
-        key = (ev.subject_type, ev.unit_id, ev.person.managing_unit_id if ev.person_id else None)  # type: ignore[union-attr]
+        key = _deciding_key(ev)
         if key not in deciding_cache:
             deciding_cache[key] = deciding_unit_for(ev)
         ev.decided_rating = item.rating

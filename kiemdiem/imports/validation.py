@@ -519,7 +519,10 @@ def validate_units(sheet: Sheet, user: User, tick: Tick | None = None) -> UnitPl
     for row, unit, parent_code in parsed:
         for start, end in existing.get(unit.code.casefold(), []):
             if (end is None or end >= unit.valid_from) and (unit.valid_to is None or unit.valid_to >= start):
-                row.error("code", f"mã '{unit.code}' đã có trong hệ thống (hiệu lực từ {start:%d/%m/%Y})")
+                # Nothing about the other unit: it may lie outside the user's subtree.
+                row.error(
+                    "code", f"mã '{unit.code}' đã được dùng trong cùng thời gian hiệu lực; chọn mã khác"
+                )
                 break
         in_file = None
         if parent_code:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -551,6 +551,11 @@ def _no_borders(table) -> None:  # type: ignore[no-untyped-def]
     tbl_pr.append(borders)
 
 
+def _with_period(heading: Heading, figures: dict[str, Any]) -> Heading:
+    """The report's title names its period: the year, or the quarter of a quarterly cycle (QĐ 366)."""
+    return replace(heading, subtitle=f"kết quả kiểm điểm, đánh giá, xếp loại chất lượng {_period(figures)}")
+
+
 def report_docx(figures: dict[str, Any], heading: Heading) -> bytes:
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -558,6 +563,7 @@ def report_docx(figures: dict[str, Any], heading: Heading) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
 
+    heading = _with_period(heading, figures)
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -639,7 +645,11 @@ def report_docx(figures: dict[str, Any], heading: Heading) -> bytes:
 def report_html(figures: dict[str, Any], heading: Heading) -> str:
     return render_to_string(
         "reports/report_pdf.html",
-        {"heading": heading, "sections": report_sections(figures), "table_headers": TABLE_HEADERS},
+        {
+            "heading": _with_period(heading, figures),
+            "sections": report_sections(figures),
+            "table_headers": TABLE_HEADERS,
+        },
     )
 
 

@@ -139,3 +139,43 @@ def test_it_refuses_a_closed_cycle_and_dates_out_of_the_cycle(district_officer, 
     assert refused(district_officer, world.cycle_province, [rating_row(m.code, "HTT")]) == [
         "Đợt kiểm điểm năm 2021 đã đóng; chỉ mở lại được bằng yêu cầu của cấp trên."
     ]
+
+
+def test_a_cell_cannot_enter_decisions_its_grassroots_committee_takes(cell_secretary, world):
+    members = make_members(world.cell_na_hang, 2)
+    errors = refused(cell_secretary, world.cycle_province, [rating_row(m.code, "HTT") for m in members])
+    assert len(errors) == 2
+    assert "thuộc thẩm quyền của Đảng bộ thị trấn Na Hang" in errors[0] and errors[0].startswith("Dòng 2")
+
+
+def _agency_with_head(world):  # type: ignore[no-untyped-def]
+    from kiemdiem.orgs.models import LeadershipCollective, Position, Role
+
+    collective = LeadershipCollective.objects.create(
+        unit=world.agency_na_hang, kind="lanh_dao_co_quan", name="Tập thể lãnh đạo UBND huyện Na Hang"
+    )
+    Position.objects.create(
+        person=world.member_na_hang,
+        unit=world.agency_na_hang,
+        collective=collective,
+        title="Chủ tịch",
+        role=Role.HEAD,
+    )
+    return collective
+
+
+def test_a_head_is_entered_after_or_together_with_the_collective(district_officer, world):
+    collective = _agency_with_head(world)
+    head = rating_row(world.member_na_hang.code, "HT", kind="Cán bộ lãnh đạo, quản lý")
+    errors = refused(district_officer, world.cycle_province, [head])
+    assert "sau cùng" in errors[0] and collective.name in errors[0]
+    together = [
+        ["Cơ quan, đơn vị", None, "NH-UBND", None, "HTT", DAY, None, None],
+        ["Tập thể lãnh đạo, quản lý", None, "NH-UBND", collective.name, "HT", DAY, None, None],
+        head,
+    ]
+    assert run(district_officer, world.cycle_province, together)["ratings"] == 3
+    leader = Evaluation.objects.get(
+        cycle=world.cycle_province, person=world.member_na_hang, subject_type="leader"
+    )
+    assert (leader.state, leader.decided_rating) == ("decided", "HT")

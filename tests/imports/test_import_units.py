@@ -54,7 +54,7 @@ def test_it_refuses_duplicate_codes_in_the_file_and_in_the_database(district_off
     ]
     assert refused(district_officer, xlsx("units", rows)) == [
         "Dòng 3, cột «Mã đơn vị»: mã 'nh-009' trùng với dòng 2.",
-        "Dòng 4, cột «Mã đơn vị»: mã 'NH-001' đã có trong hệ thống (hiệu lực từ 01/01/2000).",
+        "Dòng 4, cột «Mã đơn vị»: mã 'NH-001' đã được dùng trong cùng thời gian hiệu lực; chọn mã khác.",
     ]
 
 

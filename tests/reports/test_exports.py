@@ -218,3 +218,11 @@ def test_a_submitted_report_exports_its_snapshot_its_number_and_its_date(
         doc.tables[0].cell(2, 1).text
         == f"Na Hang, ngày {day.day:02d} tháng {day.month if day.month > 2 else f'{day.month:02d}'} năm {day.year}"
     )
+
+
+def test_a_quarterly_report_names_its_quarter(client, world, district_officer):
+    cycle = world.cycle_na_hang
+    assert cycle.quarter
+    doc = Document(io.BytesIO(_get(client, district_officer, _url("docx", cycle, world.na_hang))))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert f"xếp loại chất lượng quý {cycle.quarter} năm {cycle.year}" in text
