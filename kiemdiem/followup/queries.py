@@ -134,19 +134,24 @@ def streak_flags(subject_type: str, history: list[tuple[int, str]], *, year: int
 
 
 def repeated_ratings(cycle: Cycle, unit: Unit) -> dict[str, list[dict[str, object]]]:
-    """People under a unit with two years in a row at KHT, or five at HTXS, up to the cycle's year: grouped SQL."""
+    """People under a unit with two years in a row at KHT, or five at HTXS: grouped SQL.
+
+    Like the evaluation panel (`streak_flags`), a run may end in the cycle's year or, while this year is not decided
+    yet, the year before.
+    """
     base = Evaluation.objects.filter(YEARLY, unit__path__startswith=unit.path, person__isnull=False)
 
     def having(rating: str, years: int) -> list[dict[str, object]]:
-        return list(
-            base.filter(
-                decided_rating=rating, cycle__year__gt=cycle.year - years, cycle__year__lte=cycle.year
-            )
-            .values("person_id", "person__full_name", "subject_type")
-            .annotate(years=Count("cycle__year", distinct=True))
-            .filter(years=years)
-            .order_by("person__full_name")
-        )
+        found: dict[tuple[object, object], dict[str, object]] = {}
+        for last in (cycle.year, cycle.year - 1):
+            for row in (
+                base.filter(decided_rating=rating, cycle__year__gt=last - years, cycle__year__lte=last)
+                .values("person_id", "person__full_name", "subject_type")
+                .annotate(years=Count("cycle__year", distinct=True))
+                .filter(years=years)
+            ):
+                found.setdefault((row["person_id"], row["subject_type"]), row)
+        return sorted(found.values(), key=lambda r: str(r["person__full_name"]))
 
     return {"kht_two": having("KHT", 2), "htxs_five": having("HTXS", 5)}
 

@@ -63,6 +63,9 @@ def test_two_years_at_kht_show_on_the_evaluation_and_in_the_tracking(
     # Next year's evaluation, not yet decided, still carries the flag from the two years before.
     nxt = member_evaluation(world, open_year(world, 2022))
     assert [f.code for f in queries.panel_for(district_officer, nxt)["flags"]] == ["KHT_TWO_YEARS"]
+    # ... and the tracking list of that cycle agrees with the panel.
+    repeated = queries.repeated_ratings(nxt.cycle, world.na_hang)
+    assert [r["person__full_name"] for r in repeated["kht_two"]] == ["Ma Văn Hùng"]
 
 
 def test_five_years_at_htxs_make_the_member_eligible_for_commendation(
