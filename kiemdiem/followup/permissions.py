@@ -29,7 +29,12 @@ def can_answer(user: User, ev: Evaluation) -> bool:
 
 
 def can_conclude_suggestion(user: User, suggestion) -> bool:  # type: ignore[no-untyped-def]
-    return user.is_superuser or (suggestion.attendee_id is not None and suggestion.attendee_id == user.pk)
+    """The assigned attendee; with nobody assigned, the upper committee's office that may issue suggestions."""
+    if user.is_superuser:
+        return True
+    if suggestion.attendee_id is not None:
+        return bool(suggestion.attendee_id == user.pk)
+    return can_issue_suggestion(user, suggestion.evaluation)
 
 
 def can_plan(user: User, ev: Evaluation) -> bool:

@@ -146,3 +146,19 @@ def test_an_outsider_gets_404_on_every_followup_form(client, ev, outsider):
         assert client.post(f"/theo-doi/danh-gia/{ev.pk}/{path}/", {"items": "x"}).status_code == 404, path
     assert client.get(f"/api/followup/evaluations/{ev.pk}").status_code == 404
     assert not ev.suggestions.exists()
+
+
+def test_without_an_attendee_the_upper_office_records_the_conclusion(
+    ev, district_officer, cell_secretary, member
+):
+    s = issue(district_officer, ev)
+    actions.do_answer_suggestions(
+        user=member, evaluation=ev, answers={i.pk: "Đã giải trình." for i in s.items.all()}
+    )
+    submit_self_review(member, ev)
+    with pytest.raises(PermissionDenied):
+        actions.do_record_suggestion_conclusion(user=cell_secretary, suggestion=s, conclusion="Đạt.")
+    s = actions.do_record_suggestion_conclusion(
+        user=district_officer, suggestion=s, conclusion="Đạt yêu cầu."
+    )
+    assert s.concluded_by == district_officer
