@@ -70,3 +70,62 @@ class ReportSubmission(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("Báo cáo đã gửi không được xóa.")
+
+
+class ExportKind(models.TextChoices):
+    XLSX = "xlsx", "Biểu thống kê (XLSX)"
+    DOCX = "docx", "Báo cáo (DOCX)"
+    PDF = "pdf", "Báo cáo (PDF)"
+    RATINGS_XLSX = "ratings_xlsx", "Danh sách xếp loại từng đối tượng (XLSX)"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Đang chờ xử lý"
+    RUNNING = "running", "Đang tạo tệp"
+    DONE = "done", "Đã tạo xong"
+    FAILED = "failed", "Không tạo được tệp"
+
+
+class ExportJob(models.Model):
+    """One large export made by the background worker; only the user who started it sees and downloads it.
+
+    The file is kept in the row (like an import's upload) so a worker on another machine can hand it to the web
+    process without a shared disk. A job is a disposable copy of what the pages show: it goes with its user,
+    cycle, unit or submission, and a user's jobs older than a week are deleted when they start a new one.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="người tải", on_delete=models.CASCADE, related_name="+"
+    )
+    cycle = models.ForeignKey(Cycle, verbose_name="đợt", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="+")
+    submission = models.ForeignKey(
+        ReportSubmission,
+        verbose_name="báo cáo đã gửi",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField("loại tệp", max_length=16, choices=ExportKind.choices)
+    status = models.CharField(
+        "trạng thái", max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField("tiến độ (%)", default=0)
+    error = models.TextField("lỗi", blank=True)
+    file_name = models.CharField("tên tệp", max_length=255, blank=True)
+    content = models.BinaryField("nội dung", blank=True, default=b"")
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    finished_at = models.DateTimeField("xong lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lượt tải tệp"
+        verbose_name_plural = "lượt tải tệp"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.unit}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)

@@ -31,4 +31,8 @@ urlpatterns = [
     path("lan-gui/<int:pk>/bieu-thong-ke.xlsx", views.export_submission, {"kind": "xlsx"}, name="sub_xlsx"),
     path("lan-gui/<int:pk>/bao-cao.docx", views.export_submission, {"kind": "docx"}, name="sub_docx"),
     path("lan-gui/<int:pk>/bao-cao.pdf", views.export_submission, {"kind": "pdf"}, name="sub_pdf"),
+    # Large exports made by the background worker: the job's page, the status it polls, the file.
+    path("tai-ve/<int:pk>/", views.export_job, name="export_job"),
+    path("tai-ve/<int:pk>/trang-thai/", views.export_status, name="export_status"),
+    path("tai-ve/<int:pk>/tep/", views.export_download, name="export_download"),
 ]

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from kiemdiem.campaigns.actions import ActionError
@@ -17,20 +17,21 @@ from kiemdiem.campaigns.models import Cycle
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user, progress_by_child
 from kiemdiem.orgs.models import Unit
 from kiemdiem.orgs.queries import get_unit_for_user, visible_ancestors
-from kiemdiem.reports import exports
+from kiemdiem.reports import export_jobs
 from kiemdiem.reports.actions import can_submit_report, do_submit_report
 from kiemdiem.reports.charts import distribution_chart, progress_chart
-from kiemdiem.reports.models import ReportSubmission
+from kiemdiem.reports.export_jobs import get_export_job_for_user
+from kiemdiem.reports.models import ExportKind, ExportStatus, ReportSubmission
 from kiemdiem.reports.queries import (
     current_submission,
     get_submission_for_user,
-    rating_list,
     report_units_for,
     rule_findings,
     statistics,
     submission_history,
     submission_status,
 )
+from kiemdiem.reports.tasks import run_export
 
 # The rules pass over a whole province takes seconds (~2.6 s for 158,000 subjects): the page runs it for a subtree
 # up to this size; above it, the findings are in the exports and in every submitted report.
@@ -90,6 +91,7 @@ def dashboard(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse
             "status_rows": submission_status(cycle, unit),
             "can_submit": can_submit_report(request.user, unit),  # type: ignore[arg-type]
             "over_groups": [g for g in figures["compliance"]["quota_groups"] if g["is_over"]][:50],
+            "exports_in_background": export_jobs.runs_in_background(figures["progress"]["total"]),
         },
     )
 
@@ -127,11 +129,16 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "figures": sub.figures,
             "distribution_svg": distribution_chart(sub.figures["forms"]),
             "superseded_by": sub.superseded_by,
+            "exports_in_background": export_jobs.runs_in_background(
+                export_jobs.submission_subject_count(sub)
+            ),
         },
     )
 
 
 # -- Downloads ---------------------------------------------------------------------------------------------------
+# A small subtree's export is made in the request; a large one becomes an ExportJob for the background worker and
+# the link leads to the job's page, whose progress bar polls `export_status` and offers the file when it is made.
 
 
 def _download(content: bytes, mime: str, filename: str) -> HttpResponse:
@@ -140,19 +147,25 @@ def _download(content: bytes, mime: str, filename: str) -> HttpResponse:
     return response
 
 
-def _name(prefix: str, unit: Unit, cycle: Cycle, ext: str) -> str:
-    return f"{prefix}-{slugify(unit.code) or unit.pk}-{cycle.year}.{ext}"
-
-
-def _render(kind: str, figures: dict[str, Any], heading: exports.Heading) -> tuple[bytes, str]:
-    if kind == "xlsx":
-        return exports.statistics_xlsx(figures, heading), exports.XLSX_MIME
-    if kind == "docx":
-        return exports.report_docx(figures, heading), exports.DOCX_MIME
-    return exports.report_pdf(figures, heading), "application/pdf"
-
-
-PREFIXES = {"xlsx": "bieu-thong-ke", "docx": "bao-cao", "pdf": "bao-cao"}
+def _export(
+    request: HttpRequest,
+    kind: str,
+    cycle: Cycle,
+    unit: Unit,
+    subjects: int,
+    submission: ReportSubmission | None = None,
+) -> HttpResponse:
+    if export_jobs.runs_in_background(subjects):
+        job = export_jobs.do_create_export_job(
+            user=request.user,  # type: ignore[arg-type]
+            kind=kind,
+            cycle=cycle,
+            unit=unit,
+            submission=submission,
+        )
+        run_export.enqueue(job.pk)
+        return redirect("reports:export_job", pk=job.pk)
+    return _download(*export_jobs.build_export(kind, cycle, unit, submission))
 
 
 @require_GET
@@ -160,9 +173,7 @@ PREFIXES = {"xlsx": "bieu-thong-ke", "docx": "bao-cao", "pdf": "bao-cao"}
 def export_live(request: HttpRequest, cycle_pk: int, unit_pk: int, kind: str) -> HttpResponse:
     """The live figures as the forms (XLSX) or the report (DOCX, PDF), dated today, number left blank."""
     cycle, unit = _cycle_and_unit(request, cycle_pk, unit_pk)
-    figures = statistics(cycle, unit)
-    content, mime = _render(kind, figures, exports.heading_for(unit, cycle.year))
-    return _download(content, mime, _name(PREFIXES[kind], unit, cycle, kind))
+    return _export(request, kind, cycle, unit, export_jobs.subject_count(cycle, unit))
 
 
 @require_GET
@@ -170,9 +181,7 @@ def export_live(request: HttpRequest, cycle_pk: int, unit_pk: int, kind: str) ->
 def export_submission(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """A submitted report exactly as it was sent: its snapshot, its number and its date."""
     sub = get_submission_for_user(request.user, pk)  # type: ignore[arg-type]
-    heading = exports.heading_for(sub.unit, sub.cycle.year, number=sub.number, day=sub.submitted_on)
-    content, mime = _render(kind, sub.figures, heading)
-    return _download(content, mime, _name(f"{PREFIXES[kind]}-lan-{sub.pk}", sub.unit, sub.cycle, kind))
+    return _export(request, kind, sub.cycle, sub.unit, export_jobs.submission_subject_count(sub), sub)
 
 
 @require_GET
@@ -180,8 +189,41 @@ def export_submission(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def export_ratings(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """Each subject's decided rating, in tree order."""
     cycle, unit = _cycle_and_unit(request, cycle_pk, unit_pk)
-    period = f"quý {cycle.quarter} năm {cycle.year}" if cycle.quarter else f"năm {cycle.year}"
-    content = exports.ratings_xlsx(
-        rating_list(cycle, unit).iterator(chunk_size=2000), exports.heading_for(unit, cycle.year), period
+    return _export(request, ExportKind.RATINGS_XLSX, cycle, unit, export_jobs.subject_count(cycle, unit))
+
+
+@require_GET
+@login_required
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background export: its progress bar while the worker makes it, then the file or what went wrong."""
+    job = get_export_job_for_user(request.user, pk)  # type: ignore[arg-type]
+    return render(request, "reports/export_job.html", {"job": job})
+
+
+@require_GET
+@login_required
+def export_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """What the job page polls: status, progress in %, the error, the download link once the file is made."""
+    job = get_export_job_for_user(request.user, pk)  # type: ignore[arg-type]
+    done = job.status == ExportStatus.DONE
+    response = JsonResponse(
+        {
+            "status": job.status,
+            "label": job.get_status_display(),
+            "progress": job.progress,
+            "finished": job.is_finished,
+            "error": job.error,
+            "download_url": reverse("reports:export_download", args=[job.pk]) if done else None,
+        }
     )
-    return _download(content, exports.XLSX_MIME, _name("danh-sach-xep-loai", unit, cycle, "xlsx"))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_export_job_for_user(request.user, pk, with_content=True)  # type: ignore[arg-type]
+    if job.status != ExportStatus.DONE:
+        return redirect("reports:export_job", pk=job.pk)
+    return _download(bytes(job.content), export_jobs.MIMES[job.kind], job.file_name)  # type: ignore[index]

@@ -53,3 +53,34 @@ def test_a_district_officer_reads_the_dashboard_drills_down_and_downloads_the_re
     content = Path(pdf.path()).read_bytes()
     assert content.startswith(b"%PDF") and len(content) > 5000
     (ARTEFACTS / "reports-journey.pdf").write_bytes(content)
+
+
+def test_a_large_export_shows_its_progress_bar_and_downloads_when_the_worker_is_done(
+    live_server, page, world, district_officer, cell_secretary, grassroots_officer, monkeypatch
+):
+    from kiemdiem.reports import export_jobs
+    from kiemdiem.reports.models import ExportJob
+
+    build_rated(world, cell_secretary, grassroots_officer)
+    monkeypatch.setattr(export_jobs, "EXPORT_INLINE_MAX_SUBJECTS", 0)  # Na Hang counts as a whole province
+    page.goto(live_server.url + "/dang-nhap/")
+    page.fill("#id_username", "nahang")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(live_server.url + f"/bao-cao/dot/{world.cycle_province.pk}/don-vi/{world.na_hang.pk}/")
+    page.get_by_role("link", name="Danh sách xếp loại từng đối tượng (XLSX)").click()
+    page.wait_for_url("**/bao-cao/tai-ve/*/")
+    assert page.locator("#job-status").inner_text() == "Đang chờ xử lý"  # no worker in the test: it waits
+    assert page.locator("#job-progress").is_visible() and page.locator("#job-ready").is_hidden()
+    job = ExportJob.objects.get(user=district_officer)
+    with page.expect_download() as info:
+        export_jobs.run_export_job(job.pk)  # the worker's turn; the page's poll sees it done and downloads
+    download = info.value
+    assert download.suggested_filename == "danh-sach-xep-loai-nh-2021.xlsx"
+    ws = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
+    assert any(row[8] == "HTXS" for row in ws.iter_rows(values_only=True))
+    assert page.locator("#job-status").inner_text() == "Đã tạo xong"
+    assert page.locator("#job-progress").get_attribute("value") == "100"
+    assert page.get_by_role("link", name="Tải tệp danh-sach-xep-loai-nh-2021.xlsx").is_visible()
+    page.screenshot(path=str(ARTEFACTS / "reports-export-job.png"), full_page=True)

@@ -22,6 +22,7 @@ class Branch:
     quota_group: object | None
     user: object | None
     import_job: object | None
+    export_job: object | None
     report_submission: object | None
     names: tuple[str, ...] = field(default=())  # names that must never show for someone outside
 
@@ -53,6 +54,7 @@ def _branch(label: str, *, cell, district, grassroots, person, cycle, user) -> B
         quota_group=evaluation.quota_group,
         user=user,
         import_job=_import_job(user, cell),
+        export_job=_export_job(user, cycle, cell),
         report_submission=_report_submission(user, cycle, cell),
         names=(district.name, grassroots.name, cell.name, person.full_name, collective.name),
     )
@@ -62,6 +64,21 @@ def _import_job(user, cell):  # type: ignore[no-untyped-def]
     from kiemdiem.imports.models import ImportJob
 
     return ImportJob.objects.create(user=user, kind="people", file_name=f"Danh sách {cell.name}.xlsx")
+
+
+def _export_job(user, cycle, cell):  # type: ignore[no-untyped-def]
+    from kiemdiem.reports.models import ExportJob
+
+    return ExportJob.objects.create(
+        user=user,
+        kind="xlsx",
+        cycle=cycle,
+        unit=cell,
+        status="done",
+        progress=100,
+        file_name=f"bieu-thong-ke-{cell.code}.xlsx",
+        content=b"PK",
+    )
 
 
 def _report_submission(user, cycle, cell):  # type: ignore[no-untyped-def]
@@ -147,9 +164,10 @@ ROLES = {
 
 
 def inside_for(role: str, branch: Branch, user: object | None = None) -> Branch:
-    """What of the branch the role reaches; import jobs are their starter's own, so the role's own job."""
+    """What of the branch the role reaches; import and export jobs are their starter's own, so the role's own."""
     reach, _ = ROLES[role]
     own_job = _import_job(user, branch.unit) if user is not None else None
+    own_export = _export_job(user, branch.cycle, branch.unit) if user is not None else None
     if reach == "self":
         return replace(
             branch,
@@ -159,6 +177,7 @@ def inside_for(role: str, branch: Branch, user: object | None = None) -> Branch:
             quota_group=None,
             user=None,
             import_job=own_job,
+            export_job=own_export,
             report_submission=None,
         )
-    return replace(branch, import_job=own_job)
+    return replace(branch, import_job=own_job, export_job=own_export)

@@ -51,7 +51,8 @@ PK_KINDS_BY_PREFIX: dict[str, str] = {
     "dot/": "cycle",
     "danh-gia/": "evaluation",
     "nhap-lieu/luot/": "import_job",
-    "bao-cao/lan-gui/": "report_submission",  # a job is its starter's own: "inside" is the role's own job
+    "bao-cao/lan-gui/": "report_submission",
+    "bao-cao/tai-ve/": "export_job",  # like an import job, an export job is its starter's own  # a job is its starter's own: "inside" is the role's own job
     "quan-tri/r/": "unit",  # admin "view on site" for a unit
     "quan-tri/orgs/unit/": "unit",
     "quan-tri/orgs/person/": "person",

@@ -1,0 +1,180 @@
+"""Exports of a large subtree made by the background worker, with their progress; small ones stay in the request.
+
+One function builds every export (`build_export`), so a file downloaded at once and a file made by a job are the
+same file. A job re-checks its user's scope when it runs: someone moved out of the subtree since gets no file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.text import slugify
+
+from kiemdiem.accounts.models import User
+from kiemdiem.campaigns.models import Cycle, Evaluation
+from kiemdiem.campaigns.queries import get_cycle_for_user
+from kiemdiem.orgs.models import Unit
+from kiemdiem.orgs.queries import get_unit_for_user
+from kiemdiem.reports import exports
+from kiemdiem.reports.models import ExportJob, ExportKind, ExportStatus, ReportSubmission
+from kiemdiem.reports.queries import get_submission_for_user, rating_list, statistics
+
+logger = logging.getLogger(__name__)
+
+# Up to this many evaluations in the subtree an export is made in the request (a district: well under a second);
+# above it (a whole province: ~7 s for the PDF, longer for the list of 140,000 ratings) it goes to the worker.
+EXPORT_INLINE_MAX_SUBJECTS = 5_000
+KEEP_JOBS = datetime.timedelta(days=7)
+
+MIMES = {
+    ExportKind.XLSX: exports.XLSX_MIME,
+    ExportKind.DOCX: exports.DOCX_MIME,
+    ExportKind.PDF: "application/pdf",
+    ExportKind.RATINGS_XLSX: exports.XLSX_MIME,
+}
+PREFIXES = {
+    ExportKind.XLSX: "bieu-thong-ke",
+    ExportKind.DOCX: "bao-cao",
+    ExportKind.PDF: "bao-cao",
+    ExportKind.RATINGS_XLSX: "danh-sach-xep-loai",
+}
+FAILED_MESSAGE = "Lỗi hệ thống khi tạo tệp; đề nghị tải lại sau ít phút hoặc báo quản trị viên."
+NO_LONGER_IN_SCOPE = "Đồng chí không còn quyền xem số liệu của đơn vị này nên tệp không được tạo."
+
+Progress = Callable[[int], None]
+
+
+def subject_count(cycle: Cycle, unit: Unit) -> int:
+    return Evaluation.objects.filter(cycle=cycle, unit__path__startswith=unit.path).count()
+
+
+def submission_subject_count(sub: ReportSubmission) -> int:
+    return int(sub.figures.get("progress", {}).get("total", 0))
+
+
+def runs_in_background(subjects: int) -> bool:
+    return subjects > EXPORT_INLINE_MAX_SUBJECTS
+
+
+def file_name(kind: str, cycle: Cycle, unit: Unit, submission: ReportSubmission | None = None) -> str:
+    prefix = PREFIXES[kind]  # type: ignore[index]
+    if submission is not None:
+        prefix = f"{prefix}-lan-{submission.pk}"
+    ext = "xlsx" if kind == ExportKind.RATINGS_XLSX else kind
+    return f"{prefix}-{slugify(unit.code) or unit.pk}-{cycle.year}.{ext}"
+
+
+def _counted(rows: Iterable[dict[str, Any]], total: int, progress: Progress) -> Iterator[dict[str, Any]]:
+    for done, row in enumerate(rows, start=1):
+        if done % 2000 == 0:
+            progress(5 + 85 * done // max(total, 1))
+        yield row
+
+
+def build_export(
+    kind: str,
+    cycle: Cycle,
+    unit: Unit,
+    submission: ReportSubmission | None = None,
+    progress: Progress | None = None,
+) -> tuple[bytes, str, str]:
+    """(content, MIME type, file name) of one export: live figures, a submitted snapshot, or the ratings list."""
+    report = progress or (lambda pct: None)
+    name = file_name(kind, cycle, unit, submission)
+    if kind == ExportKind.RATINGS_XLSX:
+        period = f"quý {cycle.quarter} năm {cycle.year}" if cycle.quarter else f"năm {cycle.year}"
+        rows = rating_list(cycle, unit).iterator(chunk_size=2000)
+        if progress is not None:
+            rows = _counted(rows, subject_count(cycle, unit), report)
+        content = exports.ratings_xlsx(rows, exports.heading_for(unit, cycle.year), period)
+        return content, exports.XLSX_MIME, name
+    if submission is not None:
+        figures = submission.figures
+        heading = exports.heading_for(unit, cycle.year, number=submission.number, day=submission.submitted_on)
+    else:
+        report(5)
+        figures = statistics(cycle, unit)
+        heading = exports.heading_for(unit, cycle.year)
+    report(50)
+    if kind == ExportKind.XLSX:
+        content = exports.statistics_xlsx(figures, heading)
+    elif kind == ExportKind.DOCX:
+        content = exports.report_docx(figures, heading)
+    else:
+        content = exports.report_pdf(figures, heading)
+    return content, MIMES[kind], name  # type: ignore[index]
+
+
+def do_create_export_job(
+    *, user: User, kind: str, cycle: Cycle, unit: Unit, submission: ReportSubmission | None = None
+) -> ExportJob:
+    """Record an export for the worker (the caller has checked the scope); drop the user's week-old jobs."""
+    ExportJob.objects.filter(user=user, created_at__lt=timezone.now() - KEEP_JOBS).delete()
+    return ExportJob.objects.create(
+        user=user,
+        kind=kind,
+        cycle=cycle,
+        unit=unit,
+        submission=submission,
+        file_name=file_name(kind, cycle, unit, submission),
+    )
+
+
+def get_export_job_for_user(user: User, pk: int, *, with_content: bool = False) -> ExportJob:
+    """A job is its starter's own: anyone else, a superuser too, gets the same 404 as for a job that is not there."""
+    jobs = ExportJob.objects.filter(user_id=user.pk) if user.is_authenticated else ExportJob.objects.none()
+    try:
+        return (jobs if with_content else jobs.defer("content")).select_related("cycle", "unit").get(pk=pk)
+    except ExportJob.DoesNotExist:
+        raise Http404("Không tìm thấy lượt tải tệp.") from None
+
+
+def _in_scope(job: ExportJob) -> tuple[Cycle, Unit, ReportSubmission | None]:
+    """The job's objects read again through the user's scope, as the export views read them."""
+    if job.submission_id is not None:
+        sub = get_submission_for_user(job.user, job.submission_id)
+        return sub.cycle, sub.unit, sub
+    cycle = get_cycle_for_user(job.user, job.cycle_id)
+    unit = get_unit_for_user(job.user, job.unit_id)
+    if not unit.path.startswith(cycle.unit.path):
+        raise Http404("Đơn vị không thuộc phạm vi đợt kiểm điểm này.")
+    return cycle, unit, None
+
+
+def run_export_job(job_id: int) -> ExportJob:
+    """Make one queued export, recording its progress; any failure marks the job failed with a message."""
+    job = ExportJob.objects.select_related("user").defer("content").get(pk=job_id)
+    if job.is_finished:
+        return job
+    jobs = ExportJob.objects.filter(pk=job.pk)
+    jobs.update(status=ExportStatus.RUNNING, progress=1)
+    last = [1]
+
+    def progress(pct: int) -> None:
+        pct = max(1, min(pct, 99))
+        if pct != last[-1]:
+            last.append(pct)
+            jobs.update(progress=pct)
+
+    try:
+        cycle, unit, sub = _in_scope(job)
+        content, _, name = build_export(job.kind, cycle, unit, sub, progress)
+    except Http404:
+        jobs.update(status=ExportStatus.FAILED, error=NO_LONGER_IN_SCOPE, finished_at=timezone.now())
+    except Exception:
+        logger.exception("export job %s failed", job.pk)
+        jobs.update(status=ExportStatus.FAILED, error=FAILED_MESSAGE, finished_at=timezone.now())
+    else:
+        jobs.update(
+            status=ExportStatus.DONE,
+            progress=100,
+            content=content,
+            file_name=name,
+            finished_at=timezone.now(),
+        )
+    return ExportJob.objects.defer("content").get(pk=job.pk)
