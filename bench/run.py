@@ -91,6 +91,11 @@ def ensure_province(rebuild: bool) -> None:
     have = PROFILE_MARK.read_text() if PROFILE_MARK.exists() else ""
     if not rebuild and have == wanted and pg.database_exists(PROVINCE_DB):
         log(f"province profile cached in {PROVINCE_DB} ({wanted})")
+        # Migrations added since the profile was generated (an index, say): applied, the data kept.
+        env = {**os.environ, "DATABASE_URL": pg.url(PROVINCE_DB)}
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
+        )
         return
     log(f"generating the province profile ({wanted}); a few minutes, once")
     if pg.database_exists(PROVINCE_DB):

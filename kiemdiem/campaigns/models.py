@@ -212,7 +212,11 @@ class Evaluation(models.Model):
                 name="one_evaluation_per_unit_type",
             ),
         ]
-        indexes = [models.Index(fields=["cycle", "quota_group"])]
+        indexes = [
+            models.Index(fields=["cycle", "quota_group"]),
+            # The rating page's data version: Max(updated_at) of a cycle, read from the index alone.
+            models.Index(fields=["cycle", "updated_at"], name="evaluation_cycle_updated"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject_name} — {self.cycle.year}"

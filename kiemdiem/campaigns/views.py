@@ -6,13 +6,19 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
 from kiemdiem.campaigns import actions
 from kiemdiem.campaigns.actions import FACT_FIELDS, ActionError
-from kiemdiem.campaigns.compliance import check_evaluations, related_evaluations
+from kiemdiem.campaigns.compliance import check_evaluations, check_related, related_evaluations
 from kiemdiem.campaigns.models import Evaluation, EvaluationState, OrderKind, RatingLevel, SubjectType
 from kiemdiem.campaigns.permissions import (
     can_decide,
@@ -49,43 +55,113 @@ def rating_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespon
     return render(request, "campaigns/rating_page.html", _rating_context(request, cycle, unit, posted={}))
 
 
+# How long a rendered table may be served: the key holds the cycle's data version (the last change of any of its
+# evaluations), so a change shows at once; the time bounds what the version does not see (a person renamed, a
+# quota group's exception, a unit's own deadline, a standing member's assigned units, a transaction stamped before
+# the version it commits after).
+TABLES_SECONDS = 60
+
+
 def _rating_context(request: HttpRequest, cycle, unit, *, posted: dict[str, str]) -> dict[str, object]:  # type: ignore[no-untyped-def]
     user = request.user
-    peers = related_evaluations(cycle, unit)
-    compliance = check_evaluations(cycle, peers)
-    own = [ev for ev in peers if ev.unit_id == unit.pk]
+    key = None
+    tables = None
+    # A refused form comes back with what was entered: never cached, never served from the cache.
+    if not posted:
+        version = Evaluation.objects.filter(cycle=cycle).aggregate(v=Max("updated_at"))["v"]
+        if version is not None:
+            # Per user: the controls are theirs. No CSRF token and no message is inside the tables.
+            who = f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"  # type: ignore[union-attr]
+            today = timezone.localdate()  # the children's "late" flags
+            key = f"rating-tables:{cycle.pk}:{unit.pk}:{unit.path}:{version.isoformat()}:{today}:{who}"
+            tables = cache.get(key)
+    if tables is None:
+        tables = _rating_tables(user, cycle, unit, posted)  # type: ignore[arg-type]
+        # The breadcrumbs (the user's and the unit's place in the tree are in the key) and the children's progress.
+        tables["ancestors"] = visible_ancestors(user, unit)  # type: ignore[arg-type]
+        tables["children"] = progress_by_child(cycle, unit)
+        if key is not None:
+            cache.set(key, tables, TABLES_SECONDS)
+    return {
+        "cycle": cycle,
+        "unit": unit,
+        "ancestors": tables["ancestors"],
+        "tables": tables,
+        "children": tables["children"],
+        "attendees": posted.get("attendees", ""),
+        "comments": posted.get("comments", ""),
+    }
+
+
+def _options(selected: str) -> str:
+    """The <option>s of a member's rating, as the template wrote them; one string per selected value."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (code, " selected" if code and code == selected else "", code or "—")
+            for code in ["", *RatingLevel.values]
+        ),
+    )
+
+
+def _rating_tables(user, cycle, unit, posted: dict[str, str]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The page's tables as HTML: the unit's subjects, their findings (rules over the unit and its peers), meters."""
+    compliance = check_related(cycle, unit)
+    own = list(
+        Evaluation.objects.filter(cycle=cycle, unit=unit).select_related(
+            "person", "collective", "unit", "quota_group"
+        )
+    )
     own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_name))
-    rows = [
-        {
-            "ev": ev,
-            "findings": [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])],
-            "can_propose": can_propose(user, ev),  # type: ignore[arg-type]
-            # A refused bulk form comes back with what the secretary entered, not with the old values.
-            "rating": posted.get(f"rating-{ev.pk}", ev.proposed_rating) if posted else ev.proposed_rating,
-            "votes": posted.get(f"votes-{ev.pk}", "") if posted else (ev.votes or {}).get("in_favour", ""),
-        }
-        for ev in own
-    ]
+    # Every row is of this one unit: the permission is the same for all of them.
+    allowed = bool(own) and can_propose(user, own[0])
+    options: dict[str, str] = {}
+    rows = []
+    members = []
+    for ev in own:
+        findings = [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])]
+        if ev.subject_type != SubjectType.PARTY_MEMBER:
+            rows.append({"ev": ev, "findings": findings})
+            continue
+        # A refused bulk form comes back with what the secretary entered, not with the old values.
+        rating = posted.get(f"rating-{ev.pk}", ev.proposed_rating) if posted else ev.proposed_rating
+        if rating not in options:
+            options[rating] = _options(rating)
+        members.append(
+            {
+                "ev": ev,
+                "name": ev.subject_name,
+                "url": reverse("evaluation", args=[ev.pk]),
+                "state": ev.get_state_display(),  # type: ignore[attr-defined]
+                "findings": findings,
+                "editable": allowed
+                and ev.state not in (EvaluationState.DECIDED, EvaluationState.DRAFT)
+                and not ev.not_rated_reason,
+                "options": options[rating],
+                "votes": posted.get(f"votes-{ev.pk}", "")
+                if posted
+                else (ev.votes or {}).get("in_favour", ""),
+            }
+        )
     group_codes = {ev.quota_group.code: ev.quota_group for ev in own if ev.quota_group_id}  # type: ignore[union-attr]
     meters = [
         {"group": group, "plan": compliance.result.quota_groups[code]}
         for code, group in sorted(group_codes.items())
         if code in compliance.result.quota_groups
     ]
-    members = [r for r in rows if r["ev"].subject_type == SubjectType.PARTY_MEMBER]
-    return {
-        "cycle": cycle,
-        "unit": unit,
-        "ancestors": visible_ancestors(user, unit),  # type: ignore[arg-type]
-        "rows": [r for r in rows if r["ev"].subject_type != SubjectType.PARTY_MEMBER],
+    context = {
+        "rows": rows,
         "members": members,
-        "bulk": any(r["can_propose"] for r in members),
+        "bulk": allowed and bool(members),
         "meters": meters,
-        "ratings": RatingLevel.choices,
-        "children": progress_by_child(cycle, unit),
-        "finding_count": sum(len(r["findings"]) for r in rows),
-        "attendees": posted.get("attendees", ""),
-        "comments": posted.get("comments", ""),
+        "finding_count": sum(len(compliance.by_subject.get(ev.pk, ())) for ev in own),
+    }
+    return {
+        "head": render_to_string("campaigns/rating_page.html#head", context),
+        "members": render_to_string("campaigns/rating_page.html#members", context) if members else "",
+        "has_members": bool(members),
+        "bulk": context["bulk"],
     }
 
 

@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Substr
+from django.db.models import Case, CharField, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, NullIf, Substr
 from django.http import Http404
 from django.utils import timezone
 
@@ -186,20 +186,18 @@ def submission_history(cycle: Cycle, unit: Unit) -> QuerySet[ReportSubmission]:
 # -- Statistics --------------------------------------------------------------------------------------------------
 
 
-def _row_key(subject_type: str, row: dict[str, Any]) -> str:
-    if subject_type in (SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY):
-        return row["unit__kind"]
-    if subject_type == SubjectType.PARTY_MEMBER:
-        return "cbccvc" if row["person__civil_service_status"] else "khac"
-    if subject_type == SubjectType.LEADERSHIP_COLLECTIVE:
-        return row["collective__kind"] or ""
-    return row["person__management_tier"] or "khac"
-
-
-def _bucket(row: dict[str, Any]) -> str:
-    if row["decided_rating"]:
-        return row["decided_rating"]
-    return "not_rated" if row["has_reason"] else "pending"
+def _row_key() -> Case:
+    """The row of its form a subject is counted in: the unit's kind, the collective's, civil servant or not, tier."""
+    return Case(
+        When(subject_type__in=[SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY], then="unit__kind"),
+        When(
+            subject_type=SubjectType.PARTY_MEMBER,
+            then=Case(When(person__civil_service_status__gt="", then=Value("cbccvc")), default=Value("khac")),
+        ),
+        When(subject_type=SubjectType.LEADERSHIP_COLLECTIVE, then=Coalesce("collective__kind", Value(""))),
+        default=Coalesce(NullIf("person__management_tier", Value("")), Value("khac")),
+        output_field=CharField(),
+    )
 
 
 def _pct(n: int, d: int) -> float | None:
@@ -254,48 +252,54 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
     """Every form for the unit's subtree, rolled up under each child, with compliance and progress."""
     base = Evaluation.objects.filter(cycle=cycle, unit__path__startswith=unit.path)
     child_len = len(unit.path) + SEGMENT_WIDTH
-    # One grouped query: the subtree's evaluations counted under each child (by path prefix), per subject type,
-    # row key and rating bucket. The unit's own evaluations have a shorter path: their prefix is the unit's path.
+    # One grouped query, one pass over the subtree's evaluations: counted under each child (by path prefix), per
+    # subject type, row key and rating bucket; with what the other figures read of the same rows (state, the
+    # quota group of a decided HTXS/HTT, the reason for not rating, a decision that overrode a warning).
+    # The unit's own evaluations have a shorter path: their prefix is the unit's path.
     grouped = (
         base.annotate(
             prefix=Substr("unit__path", 1, child_len),
-            has_reason=Case(
-                When(not_rated_reason="", then=Value(0)), default=Value(1), output_field=IntegerField()
+            key=_row_key(),
+            reason=Case(When(decided_rating="", then="not_rated_reason"), default=Value("")),
+            quota=Case(When(decided_rating__in=["HTXS", "HTT"], then="quota_group_id")),
+            overridden=Case(
+                When(Q(state=EvaluationState.DECIDED) & ~Q(override_reason=""), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
             ),
         )
-        .values(
-            "prefix",
-            "subject_type",
-            "unit__kind",
-            "collective__kind",
-            "person__management_tier",
-            "person__civil_service_status",
-            "decided_rating",
-            "has_reason",
+        .values_list(
+            "prefix", "subject_type", "key", "decided_rating", "reason", "state", "quota", "overridden"
         )
         .annotate(n=Count("pk"))
         .order_by()
     )
     by_form: dict[str, dict[str, Counter[str]]] = {f.subject_type: {} for f in FORMS}
     by_prefix: dict[str, dict[str, Counter[str]]] = {}
-    for row in grouped:
-        stype, bucket, n = row["subject_type"], _bucket(row), row["n"]
-        c = by_form.setdefault(stype, {}).setdefault(_row_key(stype, row), Counter())
+    reason_counts: Counter[tuple[str, str]] = Counter()
+    states: Counter[str] = Counter()
+    quota_counts: dict[int, Counter[str]] = {}
+    overrides: Counter[str] = Counter()
+    for prefix, stype, key, rating, reason, state, quota, overridden, n in grouped:
+        bucket = rating or ("not_rated" if reason else "pending")
+        c = by_form.setdefault(stype, {}).setdefault(key, Counter())
         c["total"] += n
         c[bucket] += n
-        p = by_prefix.setdefault(row["prefix"], {}).setdefault(stype, Counter())
+        p = by_prefix.setdefault(prefix, {}).setdefault(stype, Counter())
         p["total"] += n
         p[bucket] += n
+        states[state] += n
+        if reason:
+            reason_counts[stype, reason] += n
+        if quota is not None:
+            quota_counts.setdefault(quota, Counter())[rating] += n
+        if overridden:
+            overrides[stype] += n
     reasons: dict[str, list[dict[str, Any]]] = {}
-    reason_rows = (
-        base.filter(decided_rating="")
-        .exclude(not_rated_reason="")
-        .values("subject_type", "not_rated_reason")
-        .annotate(n=Count("pk"))
-        .order_by("subject_type", "-n", "not_rated_reason")
-    )
-    for row in reason_rows:
-        reasons.setdefault(row["subject_type"], []).append({"reason": row["not_rated_reason"], "n": row["n"]})
+    for (stype, reason), n in sorted(
+        reason_counts.items(), key=lambda item: (item[0][0], -item[1], item[0][1])
+    ):
+        reasons.setdefault(stype, []).append({"reason": reason, "n": n})
     forms = [
         _form(spec, by_form.get(spec.subject_type, {}), reasons.get(spec.subject_type, [])) for spec in FORMS
     ]
@@ -308,7 +312,6 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
         own["is_own"] = True
         own["name"] = f"{unit.name} (tổ chức, tập thể, cán bộ của cấp này)"
         children.insert(0, own)
-    states = dict(base.values_list("state").annotate(n=Count("pk")).order_by())
     total = sum(states.values())
     decided = states.get(EvaluationState.DECIDED, 0)
     today = timezone.localdate()
@@ -335,7 +338,9 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
             "days_to_review_deadline": (cycle.review_deadline - today).days,
             "days_to_report_deadline": (cycle.report_deadline - today).days,
         },
-        "compliance": compliance(cycle, unit, base=base, with_findings=with_findings),
+        "compliance": compliance(
+            cycle, unit, quota_counts=quota_counts, overrides=overrides, with_findings=with_findings
+        ),
     }
 
 
@@ -362,31 +367,36 @@ def _option(cycle: Cycle, key: str) -> Any:
 
 
 def compliance(
-    cycle: Cycle, unit: Unit, *, base: QuerySet[Evaluation] | None = None, with_findings: bool = True
+    cycle: Cycle,
+    unit: Unit,
+    *,
+    quota_counts: dict[int, Counter[str]],
+    overrides: dict[str, int],
+    with_findings: bool = True,
 ) -> dict[str, Any]:
-    """Quota use per group over decided ratings, decisions that overrode a warning, orders, and rule findings."""
-    base = (
-        base if base is not None else Evaluation.objects.filter(cycle=cycle, unit__path__startswith=unit.path)
-    )
-    counts: dict[int, Counter[str]] = {}
-    for row in (
-        base.filter(quota_group__isnull=False, decided_rating__in=["HTXS", "HTT"])
-        .values("quota_group_id", "decided_rating")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        counts.setdefault(row["quota_group_id"], Counter())[row["decided_rating"]] = row["n"]
+    """Quota use per group over decided ratings, decisions that overrode a warning, orders, and rule findings.
+
+    `quota_counts` (decided HTXS and HTT per quota group) and `overrides` (per subject type) are counted by
+    statistics() in its pass over the subtree.
+    """
+    counts = quota_counts
     regime = rules.regime_for_year(cycle.year)
     basis, ratio, rounding = (_option(cycle, k) for k in ("quota_basis", "quota_ratio_pct", "rounding"))
     groups = []
-    for group in QuotaGroup.objects.filter(pk__in=counts).select_related("scope_unit").order_by("code"):
-        c = counts[group.pk]
+    # Plain rows: a province has a thousand groups, and model instances with their scope units cost 50 ms.
+    quota_groups = (
+        QuotaGroup.objects.filter(pk__in=counts)
+        .order_by("code")
+        .values_list("pk", "code", "name", "subject_type", "has_exception", "scope_unit__path")
+    )
+    for pk, code, name, subject_type, has_exception, scope_path in quota_groups:
+        c = counts[pk]
         # A group wider than this report's subtree is judged by the level that holds all of it.
-        partial = group.scope_unit is None or not group.scope_unit.path.startswith(unit.path)
+        partial = scope_path is None or not scope_path.startswith(unit.path)
         entry: dict[str, Any] = {
-            "code": group.code,
-            "name": group.name,
-            "subject_type": group.subject_type,
+            "code": code,
+            "name": name,
+            "subject_type": subject_type,
             "excellent": c["HTXS"],
             "good": c["HTT"],
             "is_partial": partial,
@@ -403,7 +413,7 @@ def compliance(
                     basis=basis,
                     ratio_pct=ratio,
                     rounding=rounding,
-                    exception=group.has_exception,
+                    exception=has_exception,
                     regime=regime,
                 )
             except rules.BadInput:  # an exception flag the year's regime does not know: judge without it
@@ -418,13 +428,6 @@ def compliance(
             )
         groups.append(entry)
     groups.sort(key=lambda g: (not g["is_over"], g["is_partial"], g["code"]))
-    overrides = dict(
-        base.filter(state=EvaluationState.DECIDED)
-        .exclude(override_reason="")
-        .values_list("subject_type")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
     orders = {
         row["kind"]: {"total": row["total"], "open": row["open"]}
         for row in Order.objects.filter(evaluation__cycle=cycle, evaluation__unit__path__startswith=unit.path)
