@@ -251,7 +251,8 @@ def run_import_job(job_id: int, *, echo: Callable[[str], None] | None = None) ->
             "error_total": 1,
         }
     else:
-        finished |= {"status": JobStatus.DONE, "progress": 100, "summary": summary}
+        rows = int(summary.get("rows", 0))
+        finished |= {"status": JobStatus.DONE, "progress": 100, "summary": summary, "total_rows": rows}
     finished["finished_at"] = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(**finished)
     job.refresh_from_db()

@@ -30,5 +30,5 @@ def test_a_big_upload_waits_for_the_worker_then_is_imported(
     assert "Đang chờ xử lý" in page and '<meta http-equiv="refresh" content="2">' in page
     call_command("db_worker", "--batch", verbosity=0)
     job.refresh_from_db()
-    assert (job.status, job.summary) == ("done", {"people": 30, "rows": 30})
+    assert (job.status, job.summary, job.total_rows) == ("done", {"people": 30, "rows": 30}, 30)
     assert Person.objects.filter(code__startswith="Q").count() == 30

@@ -26,5 +26,7 @@ class Command(BaseCommand):
             path.unlink(missing_ok=True)
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Đã sao lưu ({kind}) vào {path} ({path.stat().st_size:,} byte).")
+        # Taken just before the copy: if someone wrote meanwhile, the copy (and what restore prints) is newer.
+        self.stdout.write("Số liệu lúc bắt đầu sao lưu (đối chiếu với số liệu `kiemdiem restore` in ra):")
         for line in before.lines():
             self.stdout.write(line)
