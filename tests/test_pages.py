@@ -44,3 +44,4 @@ def test_the_cycle_page_shows_the_deadlines(world, province_admin):
     client.force_login(province_admin)
     body = client.get(f"/dot/{world.cycle_province.pk}/").content.decode()
     assert "10/01/2022" in body and "15/01/2022" in body and "10/02/2022" in body
+    assert "Quy định 132-QĐ/TW và Hướng dẫn 21-HD/BTCTW" in body and "QD132_HD21" not in body

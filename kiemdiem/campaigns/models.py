@@ -47,6 +47,13 @@ class Cycle(models.Model):
         period = f"quý {self.quarter}/{self.year}" if self.quarter else f"năm {self.year}"
         return f"Kiểm điểm {period} — {self.unit}"
 
+    @property
+    def regime_name(self) -> str:
+        """The regime as people know it: the regulation and its guidance, not the code."""
+        from kiemdiem import rules
+
+        return next((r.name for r in rules.REGIMES if r.code == self.regime), self.regime)
+
 
 class SubjectType(models.TextChoices):
     PARTY_ORGANIZATION = "party_organization", "Tổ chức đảng"
