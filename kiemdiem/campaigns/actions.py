@@ -327,13 +327,17 @@ def _save(ev: Evaluation) -> Evaluation:
     return ev
 
 
-def _clean_text(value: object, label: str, limit: int = 20000) -> str:
+def clean_text(value: object, label: str, limit: int = 20000, *, required: bool = False) -> str:
+    """Free text from a form or a file: no NUL, not over the limit, trimmed; a clear error naming the field."""
     text = str(value or "")
     if "\x00" in text:
         raise ActionError(f"{label}: có ký tự không hợp lệ (NUL).")
     if len(text) > limit:
         raise ActionError(f"{label}: dài {len(text):,} ký tự, vượt giới hạn {limit:,} ký tự.")
-    return text.strip()
+    text = text.strip()
+    if required and not text:
+        raise ActionError(f"{label}: chưa nhập.")
+    return text
 
 
 def _count(value: object, label: str) -> int:
@@ -381,7 +385,7 @@ def do_save_self_review(
     if unknown:
         raise ActionError(f"Mục không có trong mẫu {form.code}: {', '.join(sorted(unknown))}.")
     headings = dict(form.sections)
-    ev.self_review = {k: _clean_text(v, headings[k]) for k, v in sections.items() if k in keys}
+    ev.self_review = {k: clean_text(v, headings[k]) for k, v in sections.items() if k in keys}
     if form.criteria:
         grades = {code for code, _ in GRADES}
         clean: dict[str, str] = {}
@@ -538,7 +542,7 @@ def do_record_meeting(
     if ev.state == EvaluationState.DECIDED:
         raise ActionError(f"“{ev.subject_name}” đã có quyết định; chỉ mở lại được bằng yêu cầu xếp loại lại.")
     rating = _rating_or_blank(proposed_rating, "Mức đề xuất")
-    reason = _clean_text(not_rated_reason, "Lý do không xếp loại", 255)
+    reason = clean_text(not_rated_reason, "Lý do không xếp loại", 255)
     if not rating and not reason:
         raise ActionError("Cần chọn mức đề xuất, hoặc ghi lý do không xếp loại.")
     clean_votes = {
@@ -555,7 +559,7 @@ def do_record_meeting(
             "chưa quá nửa số đảng viên dự họp."
         )
     _refuse_rule_breaks(ev, rating or None, override_reason="", allow_override=False)
-    ev.meeting_comments = _clean_text(comments, "Ý kiến của tập thể")
+    ev.meeting_comments = clean_text(comments, "Ý kiến của tập thể")
     ev.votes = clean_votes
     if rating != ev.proposed_rating:
         _audit(ev, user, "propose", "proposed_rating", ev.proposed_rating, rating, reason)
@@ -574,7 +578,7 @@ def do_verify(*, user: User, evaluation: Evaluation, note: str, version: int | N
         raise ActionError(
             f"Chỉ thẩm định được khi đã có mức đề xuất (hiện: {ev.get_state_display().lower()})."
         )
-    ev.verification_note = _clean_text(note, "Ý kiến thẩm định")
+    ev.verification_note = clean_text(note, "Ý kiến thẩm định")
     if not ev.verification_note:
         raise ActionError("Cần ghi ý kiến thẩm định.")
     _set_state(ev, user, EvaluationState.VERIFIED)
@@ -628,8 +632,8 @@ def do_decide_rating(
     _lock_quota_group(evaluation)
     ev = _lock(evaluation, version)
     value = _rating_or_blank(rating, "Mức quyết định")
-    reason = _clean_text(reason, "Lý do quyết định lại", 4000)
-    override_reason = _clean_text(override_reason, "Lý do quyết định vượt cảnh báo", 4000)
+    reason = clean_text(reason, "Lý do quyết định lại", 4000)
+    override_reason = clean_text(override_reason, "Lý do quyết định vượt cảnh báo", 4000)
     if not value and not ev.not_rated_reason:
         raise ActionError("Cần chọn mức xếp loại.")
     if ev.state == EvaluationState.DECIDED and not reason.strip():
@@ -666,7 +670,7 @@ def do_order(*, user: User, evaluation: Evaluation, kind: str, reason: str) -> O
         "Đồng chí không có quyền yêu cầu kiểm điểm lại, xếp loại lại đối tượng này.",
     )
     ev = _lock(evaluation, None)
-    text = _clean_text(reason, "Lý do")
+    text = clean_text(reason, "Lý do")
     if not text:
         raise ActionError("Yêu cầu kiểm điểm lại, xếp loại lại phải ghi rõ lý do.")
     if kind not in OrderKind.values:

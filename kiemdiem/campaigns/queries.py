@@ -34,6 +34,17 @@ def get_cycle_for_user(user: User, pk: int) -> Cycle:
         raise Http404("Không tìm thấy đợt kiểm điểm.") from None
 
 
+def get_cycle_and_unit_for_user(user: User, cycle_pk: int, unit_pk: int) -> tuple[Cycle, Unit]:
+    """A cycle and a unit of the user's scope, the unit inside the cycle's subtree; anything else is a 404."""
+    from kiemdiem.orgs.queries import get_unit_for_user
+
+    cycle = get_cycle_for_user(user, cycle_pk)
+    unit = get_unit_for_user(user, unit_pk)
+    if not unit.path.startswith(cycle.unit.path):
+        raise Http404("Đơn vị không thuộc phạm vi đợt kiểm điểm này.")
+    return cycle, unit
+
+
 def evaluations_visible_to(user: User) -> QuerySet[Evaluation]:
     """Evaluations hanging on a unit the user reaches, and the user's own."""
     from kiemdiem.orgs.queries import units_visible_to

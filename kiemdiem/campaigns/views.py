@@ -28,10 +28,14 @@ from kiemdiem.campaigns.permissions import (
     can_verify,
     deciding_unit_for,
 )
-from kiemdiem.campaigns.queries import get_cycle_for_user, get_evaluation_for_user, progress_by_child
+from kiemdiem.campaigns.queries import (
+    get_cycle_and_unit_for_user,
+    get_evaluation_for_user,
+    progress_by_child,
+)
 from kiemdiem.campaigns.review_forms import GRADES, form_for
 from kiemdiem.followup.queries import panel_for
-from kiemdiem.orgs.queries import get_unit_for_user, visible_ancestors
+from kiemdiem.orgs.queries import visible_ancestors
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -50,8 +54,7 @@ def _report(request: HttpRequest, exc: ActionError) -> None:
 @login_required
 def rating_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """Every subject of one unit with its rating, the findings next to it, and a quota meter per group."""
-    cycle = get_cycle_for_user(request.user, cycle_pk)  # type: ignore[arg-type]
-    unit = get_unit_for_user(request.user, unit_pk)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)  # type: ignore[arg-type]
     return render(request, "campaigns/rating_page.html", _rating_context(request, cycle, unit, posted={}))
 
 
@@ -179,8 +182,7 @@ def _type_rank(ev: Evaluation) -> int:
 def propose_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """The meeting's proposals for the members of a cell, saved all together or not at all."""
     user = request.user
-    cycle = get_cycle_for_user(user, cycle_pk)  # type: ignore[arg-type]
-    unit = get_unit_for_user(user, unit_pk)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(user, cycle_pk, unit_pk)  # type: ignore[arg-type]
     evaluations = {
         ev.pk: ev
         for ev in Evaluation.objects.filter(
@@ -400,8 +402,7 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def progress_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """Each child of a unit against the deadline: how many evaluations are decided, who is late."""
-    cycle = get_cycle_for_user(request.user, cycle_pk)  # type: ignore[arg-type]
-    unit = get_unit_for_user(request.user, unit_pk)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)  # type: ignore[arg-type]
     rows = progress_by_child(cycle, unit)
     context = {
         "cycle": cycle,

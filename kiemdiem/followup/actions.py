@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kiemdiem.accounts.models import User, UserRole
 from kiemdiem.campaigns import actions as campaign_actions
-from kiemdiem.campaigns.actions import FACT_FIELDS, ActionError
+from kiemdiem.campaigns.actions import FACT_FIELDS, ActionError, clean_text
 from kiemdiem.campaigns.models import Evaluation, EvaluationState
 from kiemdiem.campaigns.permissions import can_propose, require
 from kiemdiem.followup import permissions as perms
@@ -31,15 +31,7 @@ from kiemdiem.orgs.queries import scope_roots
 
 
 def _text(value: object, label: str, *, limit: int = 4000, required: bool = False) -> str:
-    text = str(value or "")
-    if "\x00" in text:
-        raise ActionError(f"{label}: có ký tự không hợp lệ (NUL).")
-    if len(text) > limit:
-        raise ActionError(f"{label}: dài {len(text):,} ký tự, vượt giới hạn {limit:,} ký tự.")
-    text = text.strip()
-    if required and not text:
-        raise ActionError(f"{label}: chưa nhập.")
-    return text
+    return clean_text(value, label, limit, required=required)
 
 
 def _date(value: object, label: str) -> datetime.date:

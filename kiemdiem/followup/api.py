@@ -7,9 +7,11 @@ import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from kiemdiem.campaigns.queries import get_cycle_for_user, get_evaluation_for_user
+from kiemdiem.campaigns.queries import (
+    get_cycle_and_unit_for_user,
+    get_evaluation_for_user,
+)
 from kiemdiem.followup import queries
-from kiemdiem.orgs.queries import get_unit_for_user
 
 router = Router(tags=["Theo dõi sau kiểm điểm"])
 
@@ -118,8 +120,7 @@ class TrackingOut(Schema):
 @router.get("/cycles/{int:cycle_id}/units/{int:unit_id}", response={200: TrackingOut, 404: ErrorOut})
 def get_tracking(request: HttpRequest, cycle_id: int, unit_id: int) -> TrackingOut:
     """The upper committee's follow-up of a subtree for one cycle, as counts."""
-    cycle = get_cycle_for_user(request.user, cycle_id)  # type: ignore[arg-type]
-    unit = get_unit_for_user(request.user, unit_id)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_id, unit_id)  # type: ignore[arg-type]
     t = queries.tracking(request.user, cycle, unit)  # type: ignore[arg-type]
     return TrackingOut(
         cycle_id=cycle.pk,

@@ -14,7 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.models import Evaluation
-from kiemdiem.campaigns.queries import get_cycle_for_user, get_evaluation_for_user
+from kiemdiem.campaigns.queries import (
+    get_cycle_and_unit_for_user,
+    get_cycle_for_user,
+    get_evaluation_for_user,
+)
 from kiemdiem.followup import actions, queries
 from kiemdiem.followup.models import (
     BreakthroughTask,
@@ -24,7 +28,7 @@ from kiemdiem.followup.models import (
     SuggestionItem,
 )
 from kiemdiem.followup.signs import SIGNS
-from kiemdiem.orgs.queries import get_unit_for_user, visible_ancestors
+from kiemdiem.orgs.queries import visible_ancestors
 
 PLAN_ROWS = 3
 
@@ -230,8 +234,7 @@ def evaluate_breakthrough(request: HttpRequest, evaluation_pk: int) -> HttpRespo
 @login_required
 def tracking_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """The upper committee's follow-up of a subtree: plans, suggestions, re-reviews, years in a row, copies."""
-    cycle = get_cycle_for_user(request.user, cycle_pk)  # type: ignore[arg-type]
-    unit = get_unit_for_user(request.user, unit_pk)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)  # type: ignore[arg-type]
     context = {
         "cycle": cycle,
         "unit": unit,

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kiemdiem.accounts.models import User, UserRole
-from kiemdiem.campaigns.actions import ActionError
+from kiemdiem.campaigns.actions import ActionError, clean_text
 from kiemdiem.campaigns.models import Cycle
 from kiemdiem.orgs.models import Unit
 from kiemdiem.orgs.queries import scope_roots
@@ -31,15 +31,6 @@ def can_submit_report(user: User, unit: Unit) -> bool:
     )
 
 
-def _clean(value: str, label: str, limit: int) -> str:
-    text = (value or "").strip()
-    if "\x00" in text:
-        raise ActionError(f"{label}: có ký tự không hợp lệ (NUL).")
-    if len(text) > limit:
-        raise ActionError(f"{label}: dài {len(text):,} ký tự, vượt giới hạn {limit:,} ký tự.")
-    return text
-
-
 @transaction.atomic
 def do_submit_report(
     *, user: User, cycle: Cycle, unit: Unit, number: str = "", note: str = ""
@@ -51,8 +42,8 @@ def do_submit_report(
         raise ActionError(
             f"“{unit.name}” không thuộc phạm vi đợt kiểm điểm năm {cycle.year} của {cycle.unit.name}."
         )
-    number = _clean(number, "Số báo cáo", 40)
-    note = _clean(note, "Ghi chú", 4000)
+    number = clean_text(number, "Số báo cáo", 40)
+    note = clean_text(note, "Ghi chú", 4000)
     # Lock the current report (if any): two officers sending at once serialise here, and the unique constraint
     # catches the case where neither found one.
     previous = (

@@ -14,9 +14,8 @@ from ninja import Field, Query, Router, Schema
 
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.models import Cycle
-from kiemdiem.campaigns.queries import get_cycle_for_user
+from kiemdiem.campaigns.queries import get_cycle_and_unit_for_user
 from kiemdiem.orgs.models import Unit
-from kiemdiem.orgs.queries import get_unit_for_user
 from kiemdiem.reports.actions import do_submit_report
 from kiemdiem.reports.queries import (
     get_submission_for_user,
@@ -158,11 +157,7 @@ class SubmitIn(Schema):
 
 
 def _scope(request: HttpRequest, cycle_id: int, unit_id: int) -> tuple[Cycle, Unit]:
-    cycle = get_cycle_for_user(request.user, cycle_id)  # type: ignore[arg-type]
-    unit = get_unit_for_user(request.user, unit_id)  # type: ignore[arg-type]
-    if not unit.path.startswith(cycle.unit.path):
-        raise Http404("Đơn vị không thuộc phạm vi đợt kiểm điểm này.")
-    return cycle, unit
+    return get_cycle_and_unit_for_user(request.user, cycle_id, unit_id)  # type: ignore[arg-type]
 
 
 def _submission_out(sub) -> dict[str, Any]:  # type: ignore[no-untyped-def]

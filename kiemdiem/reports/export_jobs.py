@@ -17,9 +17,8 @@ from django.utils.text import slugify
 
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle, Evaluation
-from kiemdiem.campaigns.queries import get_cycle_for_user
+from kiemdiem.campaigns.queries import get_cycle_and_unit_for_user
 from kiemdiem.orgs.models import Unit
-from kiemdiem.orgs.queries import get_unit_for_user
 from kiemdiem.reports import exports
 from kiemdiem.reports.models import ExportJob, ExportKind, ExportStatus, ReportSubmission
 from kiemdiem.reports.queries import get_submission_for_user, rating_list, statistics
@@ -139,10 +138,7 @@ def _in_scope(job: ExportJob) -> tuple[Cycle, Unit, ReportSubmission | None]:
     if job.submission_id is not None:
         sub = get_submission_for_user(job.user, job.submission_id)
         return sub.cycle, sub.unit, sub
-    cycle = get_cycle_for_user(job.user, job.cycle_id)
-    unit = get_unit_for_user(job.user, job.unit_id)
-    if not unit.path.startswith(cycle.unit.path):
-        raise Http404("Đơn vị không thuộc phạm vi đợt kiểm điểm này.")
+    cycle, unit = get_cycle_and_unit_for_user(job.user, job.cycle_id, job.unit_id)
     return cycle, unit, None
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -14,9 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.models import Cycle
-from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user, progress_by_child
+from kiemdiem.campaigns.queries import (
+    cycles_visible_to,
+    get_cycle_and_unit_for_user,
+    progress_by_child,
+)
 from kiemdiem.orgs.models import Unit
-from kiemdiem.orgs.queries import get_unit_for_user, visible_ancestors
+from kiemdiem.orgs.queries import visible_ancestors
 from kiemdiem.reports import export_jobs
 from kiemdiem.reports.actions import can_submit_report, do_submit_report
 from kiemdiem.reports.charts import distribution_chart, progress_chart
@@ -39,11 +43,7 @@ FINDINGS_ON_PAGE_LIMIT = 20_000
 
 
 def _cycle_and_unit(request: HttpRequest, cycle_pk: int, unit_pk: int) -> tuple[Cycle, Unit]:
-    cycle = get_cycle_for_user(request.user, cycle_pk)  # type: ignore[arg-type]
-    unit = get_unit_for_user(request.user, unit_pk)  # type: ignore[arg-type]
-    if not unit.path.startswith(cycle.unit.path):
-        raise Http404("Đơn vị không thuộc phạm vi đợt kiểm điểm này.")
-    return cycle, unit
+    return get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)  # type: ignore[arg-type]
 
 
 @require_GET
