@@ -113,6 +113,7 @@ def _parse(sheet: Sheet, user: User, cycle: Cycle, tick: Tick | None) -> list[Ra
         leader_units.setdefault(person_id, []).append(path)
     parsed: list[RatingRow] = []
     seen: dict[tuple[str, int | None], int] = {}
+    collectives: dict[int, dict[str, int]] = {}  # unit → its collectives by name, read once per unit
     for row in _each(rows, tick):
         subject_type = row.choice("subject_type", SUBJECT_TYPES, "xem trang Hướng dẫn", required=True)
         rating = row.choice("rating", RATINGS, "HTXS; HTT; HT; KHT")
@@ -157,7 +158,7 @@ def _parse(sheet: Sheet, user: User, cycle: Cycle, tick: Tick | None) -> list[Ra
                 elif subject_type == SubjectType.LEADERSHIP_COLLECTIVE:
                     name = row.text("collective", 255, required=True)
                     if name:
-                        item.collective_id = _collective_id(ref.id, name)
+                        item.collective_id = _collective_id(collectives, ref.id, name)
                         if item.collective_id is None:
                             row.error("collective", f"đơn vị mã '{code}' không có tập thể “{name}”")
         for path in item.anchor_paths:
@@ -182,11 +183,13 @@ def _names(evaluations: list[Evaluation]) -> dict[str, str]:
     return names
 
 
-def _collective_id(unit_id: int, name: str) -> int | None:
-    for pk, other in LeadershipCollective.objects.filter(unit_id=unit_id).values_list("id", "name"):
-        if _name_key(other) == _name_key(name):
-            return int(pk)
-    return None
+def _collective_id(collectives: dict[int, dict[str, int]], unit_id: int, name: str) -> int | None:
+    if unit_id not in collectives:
+        collectives[unit_id] = {
+            _name_key(other): int(pk)
+            for pk, other in LeadershipCollective.objects.filter(unit_id=unit_id).values_list("id", "name")
+        }
+    return collectives[unit_id].get(_name_key(name))
 
 
 def _common_anchor(cycle: Cycle, rows: list[RatingRow]) -> Unit:
@@ -260,7 +263,7 @@ def _apply(*, user: User, cycle: Cycle, parsed: list[RatingRow], file_name: str)
         list(Evaluation.objects.select_for_update(of=("self",)).filter(pk__in=chunk).values_list("pk"))
     evaluations = related_evaluations(cycle, anchor)
     by_id = {ev.pk: ev for ev in evaluations}
-    _check_authority(user, by_id, wanted, errors)
+    deciding = _check_authority(user, by_id, wanted, errors)
     errors.refuse_if_any()
     for pk, item in wanted.items():
         ev = by_id[pk]
@@ -273,9 +276,9 @@ def _apply(*, user: User, cycle: Cycle, parsed: list[RatingRow], file_name: str)
     errors.refuse_if_any()
     overrides = _check_rules(cycle, evaluations, wanted, errors)
     errors.refuse_if_any()
-    return _write(user=user, by_id=by_id, wanted=wanted, overrides=overrides, file_name=file_name) | {
-        "evaluations_created": created
-    }
+    return _write(
+        user=user, by_id=by_id, wanted=wanted, overrides=overrides, deciding=deciding, file_name=file_name
+    ) | {"evaluations_created": created}
 
 
 def _deciding_key(ev: Evaluation) -> tuple[object, ...]:
@@ -284,7 +287,7 @@ def _deciding_key(ev: Evaluation) -> tuple[object, ...]:
 
 def _check_authority(
     user: User, by_id: dict[int, Evaluation], wanted: dict[int, RatingRow], errors: Errors
-) -> None:
+) -> dict[tuple[object, ...], Unit]:
     """Paper decisions are entered by the deciding committee or an office above it; heads after their collective."""
     deciding: dict[tuple[object, ...], Unit] = {}
     for pk, item in wanted.items():
@@ -307,6 +310,7 @@ def _check_authority(
                     "người đứng đầu được xếp loại sau cùng (HD 21-HD/BTCTW II.B.4): cần quyết định trước, "
                     f"hoặc nhập cùng tệp: {names}",
                 )
+    return deciding
 
 
 def _check_rules(
@@ -366,11 +370,11 @@ def _write(
     by_id: dict[int, Evaluation],
     wanted: dict[int, RatingRow],
     overrides: dict[int, str],
+    deciding: dict[tuple[object, ...], Unit],
     file_name: str,
 ) -> dict[str, int]:
     audits: list[AuditRecord] = []
     changed: list[Evaluation] = []
-    deciding_cache: dict[tuple[object, ...], Unit] = {}
     for pk, item in wanted.items():
         ev = by_id[pk]
         if (
@@ -414,13 +418,10 @@ def _write(
                     reason=where,
                 )
             )
-        key = _deciding_key(ev)
-        if key not in deciding_cache:
-            deciding_cache[key] = deciding_unit_for(ev)
         ev.decided_rating = item.rating
         ev.not_rated_reason = item.not_rated_reason
         ev.override_reason = override
-        ev.deciding_unit = deciding_cache[key]
+        ev.deciding_unit = deciding[_deciding_key(ev)]
         ev.decided_by = user
         ev.decided_on = item.decided_on
         ev.state = EvaluationState.DECIDED
