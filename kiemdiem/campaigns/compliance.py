@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime
 import gc
 import json
+import multiprocessing
 import re
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import TextField, Value
 from django.db.models.functions import Cast, NullIf
 
@@ -333,11 +335,75 @@ def check_evaluations(
     return Compliance(result=result, names=_names(evaluations), by_subject=_index(result))
 
 
-def check_cycle(cycle: Cycle, unit: Unit | None = None) -> rules.Result:
-    """Every rule on every subject of a cycle (or of one subtree): one query, one pass of the engine."""
+def check_cycle(cycle: Cycle, unit: Unit | None = None, *, workers: int = 1) -> rules.Result:
+    """Every rule on every subject of a cycle (or of one subtree): one query, one pass of the engine.
+
+    With `workers` > 1, a cycle whose subjects lie in several separate trees (one per root unit: the provinces
+    of a national database) is checked tree by tree in that many processes, and the results merged as one pass
+    would give them (`rules.merge`). Trees share nothing but, possibly, a quota group; when one does, or when
+    the processes could not see this connection's uncommitted rows (inside a transaction; SQLite), it is one pass.
+    """
+    if workers > 1 and unit is None and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        roots = list(Unit.objects.filter(parent__isnull=True).order_by("path").values_list("path", flat=True))
+        if len(roots) > 1:
+            try:
+                return _check_trees(cycle, roots, workers)
+            except _SharedQuotaGroup:
+                pass
+    return _check_tree(cycle, unit.path if unit else "")
+
+
+class _SharedQuotaGroup(Exception):
+    pass
+
+
+def _check_trees(cycle: Cycle, roots: list[str], workers: int) -> rules.Result:
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        min(workers, len(roots)), mp_context=context, initializer=_forget_connections
+    ) as pool:
+        results = list(pool.map(_check_tree_apart, [cycle] * len(roots), roots))
+    try:
+        return rules.merge(results, key=lambda sid: int(sid[1:]))
+    except ValueError as exc:
+        raise _SharedQuotaGroup(str(exc)) from None
+
+
+_INHERITED: list[object] = []
+
+
+def _forget_connections() -> None:
+    """In a forked process: leave the parent's open database connections alone, and open new ones.
+
+    They are kept, never closed: closing would end the parent's session on the shared socket. The process
+    leaves through os._exit, which runs no finaliser.
+    """
+    for conn in connections.all(initialized_only=True):
+        _INHERITED.append(conn.connection)
+        conn.connection = None
+
+
+def _check_tree_apart(cycle: Cycle, path: str) -> rules.Result:
+    with connection.cursor() as cursor:
+        # The processes are the parallelism: PostgreSQL's own workers for each query would only compete with them
+        # for the same cores (47.7 s instead of 52.6 s for the national profile on two cores).
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    return _check_tree(cycle, path)
+
+
+def _check_tree(cycle: Cycle, path: str) -> rules.Result:
+    gc.disable()  # a batch of acyclic objects: reference counting frees them, the cyclic collector only slows it
+    try:
+        return _check_rows(cycle, _cycle_rows(cycle, path), None)
+    finally:
+        gc.enable()
+
+
+def _cycle_rows(cycle: Cycle, path: str) -> list[Row]:
+    """The cycle's evaluations (those under `path`, when given) as rows, by id."""
     qs = Evaluation.objects.filter(cycle=cycle)
-    if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
+    if path:
+        qs = qs.filter(unit__path__startswith=path)
     # JSON and dates come back as text straight from the cursor, and empty JSON as NULL: most rows carry no
     # recorded facts, and decoding 170,000 empty objects through the ORM's converters costs more than the whole
     # rules pass. No ORDER BY: sorting by id in Python is cheaper than PostgreSQL's sort of the joined rows.
@@ -356,21 +422,17 @@ def check_cycle(cycle: Cycle, unit: Unit | None = None) -> rules.Result:
     facts_at, criteria_at = ROW_FIELDS.index("facts"), ROW_FIELDS.index("criteria")
     make = Row._make
     rows = []
-    gc.disable()  # a batch of acyclic tuples: reference counting frees them, the cyclic collector only slows it
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for values in cursor.fetchall():
-                if values[facts_at] is not None or values[criteria_at] is not None:
-                    values = list(values)
-                    for at in (facts_at, criteria_at):
-                        raw = values[at]
-                        values[at] = json.loads(raw) if raw and raw != "{}" else None
-                rows.append(make(values))
-        rows.sort(key=itemgetter(0))
-        return _check_rows(cycle, rows, None)
-    finally:
-        gc.enable()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for values in cursor.fetchall():
+            if values[facts_at] is not None or values[criteria_at] is not None:
+                values = list(values)
+                for at in (facts_at, criteria_at):
+                    raw = values[at]
+                    values[at] = json.loads(raw) if raw and raw != "{}" else None
+            rows.append(make(values))
+    rows.sort(key=itemgetter(0))
+    return rows
 
 
 def findings_caused_by(

@@ -11,7 +11,19 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, CharField, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, NullIf, Substr
 from django.http import Http404
 from django.utils import timezone
@@ -22,6 +34,7 @@ from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, Order,
 from kiemdiem.orgs.models import (
     SEGMENT_WIDTH,
     CollectiveKind,
+    LeadershipCollective,
     ManagementTier,
     Unit,
     UnitKind,
@@ -187,17 +200,30 @@ def submission_history(cycle: Cycle, unit: Unit) -> QuerySet[ReportSubmission]:
 
 
 def _row_key() -> Case:
-    """The row of its form a subject is counted in: the unit's kind, the collective's, civil servant or not, tier."""
+    """The row of its form a subject is counted in: the unit's kind, the collective's, civil servant or not, tier.
+
+    Reads `cadre`, the person joined only when they are a civil servant or a managed cadre (a third of members),
+    and the collective's kind only for collectives: the roll-up's hash join then holds a third of the people, and
+    the collectives are looked up for their own 2,400 rows instead of joined to all 165,000 (province profile).
+    """
+    collective_kind = Subquery(
+        LeadershipCollective.objects.filter(pk=OuterRef("collective_id")).order_by().values("kind")[:1]
+    )
     return Case(
         When(subject_type__in=[SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY], then="unit__kind"),
         When(
             subject_type=SubjectType.PARTY_MEMBER,
-            then=Case(When(person__civil_service_status__gt="", then=Value("cbccvc")), default=Value("khac")),
+            then=Case(When(cadre__civil_service_status__gt="", then=Value("cbccvc")), default=Value("khac")),
         ),
-        When(subject_type=SubjectType.LEADERSHIP_COLLECTIVE, then=Coalesce("collective__kind", Value(""))),
-        default=Coalesce(NullIf("person__management_tier", Value("")), Value("khac")),
+        When(subject_type=SubjectType.LEADERSHIP_COLLECTIVE, then=Coalesce(collective_kind, Value(""))),
+        default=Coalesce(NullIf("cadre__management_tier", Value("")), Value("khac")),
         output_field=CharField(),
     )
+
+
+_CADRE = FilteredRelation(
+    "person", condition=Q(person__civil_service_status__gt="") | Q(person__management_tier__gt="")
+)
 
 
 def _pct(n: int, d: int) -> float | None:
@@ -258,6 +284,7 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
     # The unit's own evaluations have a shorter path: their prefix is the unit's path.
     grouped = (
         base.annotate(
+            cadre=_CADRE,
             prefix=Substr("unit__path", 1, child_len),
             key=_row_key(),
             reason=Case(When(decided_rating="", then="not_rated_reason"), default=Value("")),
@@ -271,7 +298,7 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
         .values_list(
             "prefix", "subject_type", "key", "decided_rating", "reason", "state", "quota", "overridden"
         )
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     by_form: dict[str, dict[str, Counter[str]]] = {f.subject_type: {} for f in FORMS}
@@ -282,17 +309,20 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
     overrides: Counter[str] = Counter()
     for prefix, stype, key, rating, reason, state, quota, overridden, n in grouped:
         bucket = rating or ("not_rated" if reason else "pending")
-        c = by_form.setdefault(stype, {}).setdefault(key, Counter())
+        # get() before setdefault(): 4,916 groups would otherwise build 15,000 Counters to throw away.
+        form_rows = by_form.get(stype) or by_form.setdefault(stype, {})
+        c = form_rows.get(key) or form_rows.setdefault(key, Counter())
         c["total"] += n
         c[bucket] += n
-        p = by_prefix.setdefault(prefix, {}).setdefault(stype, Counter())
+        child = by_prefix.get(prefix) or by_prefix.setdefault(prefix, {})
+        p = child.get(stype) or child.setdefault(stype, Counter())
         p["total"] += n
         p[bucket] += n
         states[state] += n
         if reason:
             reason_counts[stype, reason] += n
         if quota is not None:
-            quota_counts.setdefault(quota, Counter())[rating] += n
+            (quota_counts.get(quota) or quota_counts.setdefault(quota, Counter()))[rating] += n
         if overridden:
             overrides[stype] += n
     reasons: dict[str, list[dict[str, Any]]] = {}

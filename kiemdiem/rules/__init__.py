@@ -1,6 +1,6 @@
 """The rules engine: levels, regimes, checks and the HTXS quota — pure Python, never Django."""
 
-from .checks import CEILING_CODES, FINDING_CODES, check, check_json
+from .checks import CEILING_CODES, FINDING_CODES, check, check_json, merge
 from .citations import Citation
 from .criteria import max_rating_from_criteria, max_rating_from_score, score_band
 from .errors import BadInput
@@ -47,6 +47,7 @@ __all__ = [
     "max_excellent",
     "max_rating_from_criteria",
     "max_rating_from_score",
+    "merge",
     "overlay_for",
     "make_scenario",
     "parse_facts",

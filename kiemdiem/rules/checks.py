@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -164,6 +165,46 @@ def _check(scenario: Scenario) -> Result:
                 )
     plans = _quota(ctx, groups, add)
     return Result(scenario.regime, scenario.overlay, tuple(findings), plans, scenario.year, scenario.quarter)
+
+
+def merge(results: Sequence[Result], key: Callable[[str], Any]) -> Result:
+    """The results of scenarios checked apart, as one check of their union would give them.
+
+    The scenarios must share no subject and no quota group (a subject's links — children, collective, unit —
+    stay inside its scenario); the union's subjects are taken in the order of `key` over their ids. Findings
+    about subjects come in that order, then the quota findings by group name, as `check` gives them.
+    ValueError when a quota group appears in two of the results: only one check of the whole counts it.
+    """
+    if not results:
+        raise ValueError("không có kết quả nào để gộp")
+    first = results[0]
+    plans: dict[str, QuotaPlan] = {}
+    per_subject: list[Finding] = []
+    quota: list[tuple[str, Finding]] = []
+    for result in results:
+        if (result.regime, result.overlay, result.year, result.quarter) != (
+            first.regime,
+            first.overlay,
+            first.year,
+            first.quarter,
+        ):
+            raise ValueError("các kết quả không cùng quy định, năm hoặc quý")
+        shared = plans.keys() & result.quota_groups.keys()
+        if shared:
+            raise ValueError(f'nhóm "{min(shared)}" có mặt ở hai phần được kiểm tra riêng')
+        plans.update(result.quota_groups)
+        # check() adds one QUOTA_EXCELLENT per group over its cap, in the order of the group names.
+        over = iter(sorted(g for g, p in result.quota_groups.items() if p.excellent > p.max_excellent))
+        for finding in result.findings:
+            if finding.code == "QUOTA_EXCELLENT":
+                quota.append((next(over), finding))
+            else:
+                per_subject.append(finding)
+    per_subject.sort(key=lambda f: key(f.subjects[0]))  # stable: one subject's findings keep their order
+    quota.sort(key=lambda pair: pair[0])
+    findings = (*per_subject, *(f for _, f in quota))
+    merged = {name: plans[name] for name in sorted(plans)}
+    return Result(first.regime, first.overlay, findings, merged, first.year, first.quarter)
 
 
 def check_json(data: object) -> dict[str, object]:

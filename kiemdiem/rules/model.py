@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from .citations import Citation
 from .levels import Grade, Rating, Role, SubjectType
@@ -78,8 +79,11 @@ class Criteria:
     others: tuple[Grade, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(NamedTuple):
+    """One subject of a scenario. A named tuple, not a dataclass: a national check makes millions of them,
+    and a tuple is made five times faster than a frozen dataclass (whose __init__ sets each field through
+    object.__setattr__); reading a field costs about the same."""
+
     id: str
     type: SubjectType
     rating: Rating | None = None

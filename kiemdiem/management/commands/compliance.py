@@ -1,0 +1,84 @@
+import os
+import re
+import time
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kiemdiem.campaigns.compliance import Compliance, check_cycle
+from kiemdiem.campaigns.models import Cycle, Evaluation, QuotaGroup
+from kiemdiem.orgs.models import Unit
+from kiemdiem.reports.queries import FINDING_LABELS
+
+
+class Command(BaseCommand):
+    help = (
+        "Kiểm tra mọi quy tắc trên mọi đối tượng của các đợt kiểm điểm một năm (hoặc một quý), "
+        "như trang xếp loại và báo cáo vẫn kiểm tra; in số vi phạm theo từng quy tắc."
+    )
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("year", type=int, help="năm kiểm điểm")
+        parser.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="quý (đợt kiểm điểm theo quý)")
+        parser.add_argument("--unit", help="mã đơn vị: chỉ kiểm tra cây của đơn vị này")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="số tiến trình kiểm tra song song các cây tách rời (mặc định: số nhân CPU)",
+        )
+        parser.add_argument("--list", type=int, default=0, metavar="N", help="in thêm N vi phạm đầu tiên")
+
+    def handle(
+        self, *args, year: int, quarter: int | None, unit: str | None, workers: int, list: int, **options
+    ):  # type: ignore[no-untyped-def]  # noqa: A002
+        if workers < 1:
+            raise CommandError("--workers phải từ 1 trở lên.")
+        cycles = (
+            Cycle.objects.filter(year=year, quarter=quarter).select_related("unit").order_by("unit__path")
+        )
+        scope = None
+        if unit:
+            scope = Unit.objects.valid_in_year(year).filter(code=unit).first()
+            if scope is None:
+                raise CommandError(f"Không có đơn vị mã “{unit}” trong năm {year}.")
+            cycles = [c for c in cycles if scope.path.startswith(c.unit.path)]
+        period = f"quý {quarter}/{year}" if quarter else f"năm {year}"
+        if not cycles:
+            raise CommandError(
+                f"Không có đợt kiểm điểm {period}" + (f" chứa đơn vị “{unit}”." if unit else ".")
+            )
+        for cycle in cycles:
+            started = time.perf_counter()
+            subtree = scope if scope is not None and scope.pk != cycle.unit_id else None
+            result = check_cycle(cycle, subtree, workers=workers)
+            seconds = time.perf_counter() - started
+            where = f" — cây của {subtree.name}" if subtree else ""
+            self.stdout.write(
+                f"{cycle}{where}: {len(result.findings):,} vi phạm; "
+                f"{sum(1 for p in result.quota_groups.values() if p.excellent > p.max_excellent):,}"
+                f"/{len(result.quota_groups):,} nhóm vượt tỷ lệ HTXS; {seconds:.1f} giây."
+            )
+            first = {}
+            for finding in result.findings:
+                first.setdefault(finding.code, finding)
+            for code, n in Counter(f.code for f in result.findings).most_common():
+                label = FINDING_LABELS.get(code, code)
+                self.stdout.write(f"  {n:>9,}  {label} ({first[code].citation})")
+            if list:
+                shown = result.findings[:list]
+                compliance = Compliance(result=result, names=_names(cycle, shown))
+                for finding in shown:
+                    self.stdout.write(f"  - {compliance.message(finding)} ({finding.citation})")
+
+
+def _names(cycle: Cycle, findings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Names of the subjects and quota groups quoted in these findings' messages, and only those."""
+    quoted = {q for f in findings for q in re.findall(r'"([^"]+)"', f.message)}
+    ids = [int(q[1:]) for q in quoted if re.fullmatch(r"e\d+", q)]
+    names = {
+        f"e{ev.pk}": ev.subject_name
+        for ev in Evaluation.objects.filter(pk__in=ids).select_related("person", "collective", "unit")
+    }
+    names.update(QuotaGroup.objects.filter(cycle=cycle, code__in=quoted).values_list("code", "name"))
+    return names

@@ -1,0 +1,108 @@
+"""check_cycle over separate trees in processes, and `kiemdiem compliance`: the same findings as one pass."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+
+from kiemdiem.campaigns import compliance
+from kiemdiem.campaigns.compliance import check_cycle
+from kiemdiem.campaigns.models import Cycle, Evaluation, QuotaGroup
+from kiemdiem.orgs.demo import build_demo_province
+from kiemdiem.orgs.models import Unit
+
+
+def _detach(code: str) -> Unit:
+    """Make the unit a root of its own: its subtree's paths lose the province's prefix."""
+    unit = Unit.objects.get(code=code)
+    cut = len(unit.parent.path)  # type: ignore[union-attr]
+    subtree = list(Unit.objects.filter(path__startswith=unit.path))
+    for u in subtree:
+        u.path = u.path[cut:]
+        u.depth = len(u.path) // 7 - 1
+        if u.pk == unit.pk:
+            u.parent = None
+    Unit.objects.bulk_update(subtree, ["path", "depth", "parent"])
+    return Unit.objects.get(pk=unit.pk)
+
+
+def _split_shared_groups(cycle: Cycle, root: Unit) -> int:
+    """Give the detached tree's evaluations their own copy of every quota group they share with the rest."""
+    split = 0
+    inside = Evaluation.objects.filter(cycle=cycle, unit__path__startswith=root.path)
+    for group in QuotaGroup.objects.filter(cycle=cycle, evaluations__in=inside).distinct():
+        if group.evaluations.exclude(unit__path__startswith=root.path).exists():
+            copy = QuotaGroup.objects.create(
+                cycle=cycle, code=f"{group.code}-tach", name=group.name, subject_type=group.subject_type
+            )
+            inside.filter(quota_group=group).update(quota_group=copy)
+            split += 1
+    return split
+
+
+@pytest.mark.django_db(transaction=True)
+def test_separate_trees_checked_in_processes_equal_one_pass() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the processes read committed rows over their own connections: PostgreSQL only")
+    build_demo_province(members=400, seed=5, with_accounts=False, ratings=True)
+    cycle = Cycle.objects.get(year=2021, quarter=None)
+    root = _detach("NH")
+    roots = sorted(Unit.objects.filter(parent=None).values_list("path", flat=True))
+    assert len(roots) == 2
+
+    # The district's organisations still share the province's quota groups: checked apart, a group would be
+    # counted twice; check_cycle sees that and falls back to one pass.
+    one_pass = check_cycle(cycle)
+    with pytest.raises(compliance._SharedQuotaGroup):
+        compliance._check_trees(cycle, roots, 2)
+    assert check_cycle(cycle, workers=2) == one_pass
+
+    assert _split_shared_groups(cycle, root) > 0
+    one_pass = check_cycle(cycle)
+    apart = compliance._check_trees(cycle, roots, 2)
+    assert apart == one_pass
+    assert check_cycle(cycle, workers=2) == one_pass
+    # Findings from both trees, several of each kind, so the merge had something to order.
+    detached = {
+        f"e{pk}"
+        for pk in Evaluation.objects.filter(unit__path__startswith=root.path).values_list("pk", flat=True)
+    }
+    named = {f.subjects[0] for f in one_pass.findings}
+    assert named & detached and named - detached
+    assert len({f.code for f in one_pass.findings}) >= 3
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_it_is_one_pass(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    build_demo_province(members=300, seed=5, with_accounts=False, ratings=True)
+    cycle = Cycle.objects.get(year=2021, quarter=None)
+    _detach("NH")
+
+    def forbidden(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("other connections cannot see this transaction's rows")
+
+    monkeypatch.setattr(compliance, "_check_trees", forbidden)
+    with transaction.atomic():
+        assert check_cycle(cycle, workers=2) == check_cycle(cycle)
+
+
+@pytest.mark.django_db
+def test_compliance_command_counts_and_lists_findings(capsys) -> None:  # type: ignore[no-untyped-def]
+    build_demo_province(members=600, seed=3, with_accounts=False, ratings=True)
+    cycle = Cycle.objects.get(year=2021, quarter=None)
+    result = check_cycle(cycle)
+    call_command("compliance", "2021", "--list", "2", "--workers", "1")
+    out = capsys.readouterr().out
+    assert f"Kiểm điểm năm 2021 — Đảng bộ tỉnh Tuyên Quang: {len(result.findings):,} vi phạm" in out
+    first = result.findings[0]
+    ev = Evaluation.objects.get(pk=int(first.subjects[0][1:]))
+    assert f"“{ev.subject_name}”" in out  # listed with names, not ids
+    assert str(first.citation) in out
+
+    call_command("compliance", "2021", "--unit", "NH")
+    assert "cây của Đảng bộ huyện Na Hang" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="Không có đơn vị mã “XX”"):
+        call_command("compliance", "2021", "--unit", "XX")
+    with pytest.raises(CommandError, match="Không có đợt kiểm điểm năm 2019"):
+        call_command("compliance", "2019")
