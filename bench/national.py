@@ -201,9 +201,7 @@ def main() -> None:
         }
         run.log(f"national profile: {counts}")
         notes: dict[str, str] = {}
-        comp = run.measure(
-            "compliance_national_s", lambda: run.bench_compliance(repeat=3, warm=False), notes
-        )
+        comp = run.measure("compliance_national_s", lambda: run.bench_compliance(repeat=3, warm=False), notes)
         # Peak resident memory (kB on Linux) of this process and of the largest check process it forked.
         peak_gb = {
             who: round(resource.getrusage(what).ru_maxrss / 2**20, 2)

@@ -19,7 +19,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import connection, connections
-from django.db.models import TextField, Value
+from django.db.models import FilteredRelation, Q, TextField, Value
 from django.db.models.functions import Cast, NullIf
 
 from kiemdiem import rules
@@ -401,14 +401,24 @@ def _check_tree(cycle: Cycle, path: str) -> rules.Result:
 
 def _cycle_rows(cycle: Cycle, path: str) -> list[Row]:
     """The cycle's evaluations (those under `path`, when given) as rows, by id."""
-    qs = Evaluation.objects.filter(cycle=cycle)
+    # The person is joined only when the rules would read something of them: exempt, suspended, or admitted
+    # since the year before the cycle's (an older admission is dropped by _facts anyway). For the others the
+    # columns come back NULL, which _facts reads the same; the join then holds a few thousand people, not all.
+    recent = FilteredRelation(
+        "person",
+        condition=Q(person__is_exempt=True)
+        | Q(person__is_suspended=True)
+        | Q(person__admitted_on__gte=datetime.date(cycle.year - 1, 1, 1)),
+    )
+    qs = Evaluation.objects.filter(cycle=cycle).annotate(recent=recent)
     if path:
         qs = qs.filter(unit__path__startswith=path)
     # JSON and dates come back as text straight from the cursor, and empty JSON as NULL: most rows carry no
     # recorded facts, and decoding 170,000 empty objects through the ORM's converters costs more than the whole
     # rules pass. No ORDER BY: sorting by id in Python is cheaper than PostgreSQL's sort of the joined rows.
     text = {
-        name: Cast(name, output_field=TextField()) for name in ("person__admitted_on", "unit__established_on")
+        "person__admitted_on": Cast("recent__admitted_on", output_field=TextField()),
+        "unit__established_on": Cast("unit__established_on", output_field=TextField()),
     }
     text.update(
         {
@@ -416,7 +426,9 @@ def _cycle_rows(cycle: Cycle, path: str) -> list[Row]:
             for name in ("facts", "criteria")
         }
     )
-    fields = [f"{name}_text" if name in text else name for name in ROW_FIELDS]
+    fields = [
+        f"{name}_text" if name in text else name.replace("person__", "recent__", 1) for name in ROW_FIELDS
+    ]
     qs = qs.annotate(**{f"{name}_text": expr for name, expr in text.items()}).order_by()
     sql, params = qs.values_list(*fields).query.sql_with_params()
     facts_at, criteria_at = ROW_FIELDS.index("facts"), ROW_FIELDS.index("criteria")
