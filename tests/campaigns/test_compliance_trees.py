@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -106,3 +108,44 @@ def test_compliance_command_counts_and_lists_findings(capsys) -> None:  # type: 
         call_command("compliance", "2021", "--unit", "XX")
     with pytest.raises(CommandError, match="Không có đợt kiểm điểm năm 2019"):
         call_command("compliance", "2019")
+
+
+@pytest.mark.django_db
+def test_check_cycle_reads_exemption_suspension_and_recent_admission(world) -> None:  # type: ignore[no-untyped-def]
+    from kiemdiem.campaigns import actions
+    from kiemdiem.orgs.models import Person
+
+    cell = world.cell_na_hang
+
+    def member(code: str, admitted: datetime.date, **flags: bool) -> Person:
+        return Person.objects.create(
+            code=code,
+            full_name=f"Đảng viên {code}",
+            gender="m",
+            admitted_on=admitted,
+            membership="full",
+            home_cell=cell,
+            **flags,
+        )
+
+    people = {
+        "old": member("CU", datetime.date(1990, 5, 1)),
+        "exempt": member("MIEN", datetime.date(1990, 5, 1), is_exempt=True),
+        "suspended": member("DINHCHI", datetime.date(2001, 5, 1), is_suspended=True),
+        "new": member("MOI", datetime.date(2021, 9, 1)),  # under 6 months at 31/12/2021
+        "last_year": member("NAMTRUOC", datetime.date(2020, 3, 1)),  # read, but over 6 months
+    }
+    cycle = world.cycle_province
+    actions.ensure_evaluations(cycle=cycle)
+    Evaluation.objects.filter(cycle=cycle, person__in=people.values()).update(
+        state="proposed", proposed_rating="HTT"
+    )
+    sid = {
+        name: f"e{Evaluation.objects.get(cycle=cycle, person=p, subject_type='party_member').pk}"
+        for name, p in people.items()
+    }
+    flagged = {f.subjects[0]: f.message for f in check_cycle(cycle).findings if f.code == "NOT_RATABLE"}
+    assert {name for name, s in sid.items() if s in flagged} == {"exempt", "suspended", "new"}
+    assert "miễn công tác" in flagged[sid["exempt"]]
+    assert "đình chỉ" in flagged[sid["suspended"]]
+    assert "mới kết nạp ngày 01/09/2021" in flagged[sid["new"]]
