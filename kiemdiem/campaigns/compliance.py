@@ -291,7 +291,7 @@ def check_related(cycle: Cycle, unit: Unit) -> Compliance:
         row = Row(*values[:width])
         person_name, collective_name, unit_name, group_name = values[width:]
         rows.append(row)
-        # As Evaluation.subject_name and _names() read them.
+        # As Evaluation.subject_name and names_of() read them.
         if row.person_id:
             names[subject_id(row.id)] = person_name
         elif row.collective_id:
@@ -304,7 +304,8 @@ def check_related(cycle: Cycle, unit: Unit) -> Compliance:
     return Compliance(result=result, names=names, by_subject=_index(result))
 
 
-def _names(evaluations: Iterable[Evaluation]) -> dict[str, str]:
+def names_of(evaluations: Iterable[Evaluation]) -> dict[str, str]:
+    """What findings quote, by name: each evaluation's subject, and its quota group."""
     names: dict[str, str] = {}
     for ev in evaluations:
         names[subject_id(ev.pk)] = ev.subject_name
@@ -332,7 +333,7 @@ def check_evaluations(
 ) -> Compliance:
     evaluations = list(evaluations)
     result = _check_rows(cycle, [row_of(ev) for ev in evaluations], ratings)
-    return Compliance(result=result, names=_names(evaluations), by_subject=_index(result))
+    return Compliance(result=result, names=names_of(evaluations), by_subject=_index(result))
 
 
 def check_cycle(cycle: Cycle, unit: Unit | None = None, *, workers: int = 1) -> rules.Result:

@@ -20,9 +20,9 @@ from kiemdiem.campaigns.actions import ensure_evaluations, prerequisites_for
 from kiemdiem.campaigns.compliance import (
     OVERRIDABLE_CODES,
     Compliance,
+    names_of,
     related_evaluations,
     row_of,
-    subject_id,
     subjects_for,
 )
 from kiemdiem.campaigns.models import (
@@ -177,12 +177,6 @@ def _parse(sheet: Sheet, user: User, cycle: Cycle, tick: Tick | None) -> list[Ra
 _PARTY_KIND_VALUES = {k.value for k in PARTY_KINDS}
 
 
-def _names(evaluations: list[Evaluation]) -> dict[str, str]:
-    names = {subject_id(ev.pk): ev.subject_name for ev in evaluations}
-    names.update({ev.quota_group.code: ev.quota_group.name for ev in evaluations if ev.quota_group_id})  # type: ignore[union-attr]
-    return names
-
-
 def _collective_id(collectives: dict[int, dict[str, int]], unit_id: int, name: str) -> int | None:
     if unit_id not in collectives:
         collectives[unit_id] = {
@@ -329,7 +323,7 @@ def _check_rules(
 
     before = {(f.code, f.subjects) for f in check(rows, None).findings}
     result = check(after_rows, ratings)
-    compliance = Compliance(result=result, names=_names(evaluations))
+    compliance = Compliance(result=result, names=names_of(evaluations))
     overrides: dict[int, str] = {}
     for finding in result.findings:
         if (finding.code, finding.subjects) in before:

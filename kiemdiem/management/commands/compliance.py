@@ -5,8 +5,8 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kiemdiem.campaigns.compliance import Compliance, check_cycle
-from kiemdiem.campaigns.models import Cycle, Evaluation, QuotaGroup
+from kiemdiem.campaigns.compliance import Compliance, check_cycle, names_of
+from kiemdiem.campaigns.models import Cycle, Evaluation
 from kiemdiem.orgs.models import Unit
 from kiemdiem.reports.queries import FINDING_LABELS
 
@@ -67,18 +67,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {n:>9,}  {label} ({first[code].citation})")
             if list:
                 shown = result.findings[:list]
-                compliance = Compliance(result=result, names=_names(cycle, shown))
+                compliance = Compliance(result=result, names=_names(shown))
                 for finding in shown:
                     self.stdout.write(f"  - {compliance.message(finding)} ({finding.citation})")
 
 
-def _names(cycle: Cycle, findings) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Names of the subjects and quota groups quoted in these findings' messages, and only those."""
-    quoted = {q for f in findings for q in re.findall(r'"([^"]+)"', f.message)}
-    ids = [int(q[1:]) for q in quoted if re.fullmatch(r"e\d+", q)]
-    names = {
-        f"e{ev.pk}": ev.subject_name
-        for ev in Evaluation.objects.filter(pk__in=ids).select_related("person", "collective", "unit")
-    }
-    names.update(QuotaGroup.objects.filter(cycle=cycle, code__in=quoted).values_list("code", "name"))
-    return names
+def _names(findings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Names of what these findings quote: their subjects (the first, and any other the message quotes) and the
+    quota group of a quota finding (its first subject's group)."""
+    ids = {int(f.subjects[0][1:]) for f in findings}
+    ids.update(int(q[2:-1]) for f in findings for q in re.findall(r'"e\d+"', f.message))
+    return names_of(
+        Evaluation.objects.filter(pk__in=ids).select_related("person", "collective", "unit", "quota_group")
+    )
