@@ -11,6 +11,7 @@ import gc
 import json
 import multiprocessing
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -343,8 +344,15 @@ def check_cycle(cycle: Cycle, unit: Unit | None = None, *, workers: int = 1) -> 
     of a national database) is checked tree by tree in that many processes, and the results merged as one pass
     would give them (`rules.merge`). Trees share nothing but, possibly, a quota group; when one does, or when
     the processes could not see this connection's uncommitted rows (inside a transaction; SQLite), it is one pass.
+    So it is from a process that runs other threads (a threaded server): fork() there may deadlock the child.
     """
-    if workers > 1 and unit is None and connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if (
+        workers > 1
+        and unit is None
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and threading.active_count() == 1
+    ):
         roots = list(Unit.objects.filter(parent__isnull=True).order_by("path").values_list("path", flat=True))
         if len(roots) > 1:
             try:

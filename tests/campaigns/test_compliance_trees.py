@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import threading
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -73,6 +75,17 @@ def test_separate_trees_checked_in_processes_equal_one_pass() -> None:
     named = {f.subjects[0] for f in one_pass.findings}
     assert named & detached and named - detached
     assert len({f.code for f in one_pass.findings}) >= 3
+
+    # From a process that runs other threads (a threaded server), it never forks.
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        with mock.patch.object(compliance, "_check_trees", side_effect=AssertionError("fork")):
+            assert check_cycle(cycle, workers=2) == one_pass
+    finally:
+        release.set()
+        other.join()
 
 
 @pytest.mark.django_db
