@@ -4,7 +4,8 @@ Generated with bulk SQL, not the Python demo generator: the province database is
 TEMPLATE), its history years dropped, and its 2021 tree, people, collectives, quota groups and evaluations
 replicated 39 times with INSERT … SELECT over generate_series, ids offset and codes suffixed. All 40 provinces'
 subjects belong to one 2021 cycle; each province is a tree of its own (a root unit), so the national check runs as
-`kiemdiem compliance` does: province by province in one process per core, the results merged. Prints both profiles' figures side by side, per subject, and writes bench/results_national.json.
+`kiemdiem compliance` does: province by province in one process per core, the results merged. Prints both
+profiles' figures side by side, per subject, and writes bench/results_national.json.
 """
 
 from __future__ import annotations

@@ -221,9 +221,12 @@ def _row_key() -> Case:
     )
 
 
-_CADRE = FilteredRelation(
-    "person", condition=Q(person__civil_service_status__gt="") | Q(person__management_tier__gt="")
-)
+def _cadre() -> FilteredRelation:
+    """The person, joined only when a civil servant or a managed cadre. A new one per query: Django sets the
+    alias on the object it is given, so a shared one would be written to by every request."""
+    return FilteredRelation(
+        "person", condition=Q(person__civil_service_status__gt="") | Q(person__management_tier__gt="")
+    )
 
 
 def _pct(n: int, d: int) -> float | None:
@@ -284,7 +287,7 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
     # The unit's own evaluations have a shorter path: their prefix is the unit's path.
     grouped = (
         base.annotate(
-            cadre=_CADRE,
+            cadre=_cadre(),
             prefix=Substr("unit__path", 1, child_len),
             key=_row_key(),
             reason=Case(When(decided_rating="", then="not_rated_reason"), default=Value("")),

@@ -59,12 +59,14 @@ class Command(BaseCommand):
                 f"{sum(1 for p in result.quota_groups.values() if p.excellent > p.max_excellent):,}"
                 f"/{len(result.quota_groups):,} nhóm vượt tỷ lệ HTXS; {seconds:.1f} giây."
             )
-            first = {}
-            for finding in result.findings:
-                first.setdefault(finding.code, finding)
-            for code, n in Counter(f.code for f in result.findings).most_common():
-                label = FINDING_LABELS.get(code, code)
-                self.stdout.write(f"  {n:>9,}  {label} ({first[code].citation})")
+            # One line per rule and article: a rule cites the article of the subject's kind and the year's regime
+            # (a head above the collective: CV 854 for some, HD 21 for others).
+            by_code = Counter(f.code for f in result.findings)
+            by_article = Counter((f.code, str(f.citation)) for f in result.findings)
+            for (code, article), n in sorted(
+                by_article.items(), key=lambda item: (-by_code[item[0][0]], item[0][0], -item[1], item[0][1])
+            ):
+                self.stdout.write(f"  {n:>9,}  {FINDING_LABELS.get(code, code)} ({article})")
             if list:
                 shown = result.findings[:list]
                 compliance = Compliance(result=result, names=_names(shown))
