@@ -191,6 +191,57 @@ def _call_with(fn: Callable[..., object], **available: object) -> Callable[[], o
     return lambda: fn(**kwargs)
 
 
+def bench_rollup_recount(repeat: int = 3) -> dict[str, object]:
+    """The roll-up when its tallies must first be counted again (kiemdiem/reports/tally.py), rolled back after.
+
+    `all_units_s`: every unit stale, as after `migrate` put the triggers back. `one_percent_s`: 1 % of the units
+    with evaluations changed, about what a busy minute of deadline week writes between two reports.
+    """
+    import random
+
+    from django.db import connection, transaction
+
+    from kiemdiem.campaigns.models import Evaluation
+
+    cycle = current_cycle()
+    roll_up = _rollup_callable()
+    roll_up()  # the tallies current before each change
+    units = sorted(set(Evaluation.objects.filter(cycle=cycle).values_list("unit_id", flat=True)))
+    rng = random.Random(2021)
+
+    def after(change: Callable[[], object]) -> tuple[float, list[float]]:
+        runs = []
+        for _ in range(repeat):
+            with transaction.atomic():
+                change()
+                t = time.perf_counter()
+                roll_up()
+                runs.append(time.perf_counter() - t)
+                transaction.set_rollback(True)
+        return statistics.median(runs), runs
+
+    def every_unit() -> None:
+        with connection.cursor() as cur:
+            cur.execute(
+                "UPDATE reports_tallyversion SET version = version + 1 WHERE cycle_id = %s", [cycle.pk]
+            )
+
+    def one_percent() -> None:
+        chosen = rng.sample(units, max(1, len(units) // 100))
+        Evaluation.objects.filter(cycle=cycle, unit_id__in=chosen).update(override_reason="bench")
+
+    all_s, all_runs = after(every_unit)
+    pct_s, pct_runs = after(one_percent)
+    return {
+        "s": all_s,
+        "all_units_s": all_s,
+        "all_units_runs": all_runs,
+        "one_percent_s": pct_s,
+        "one_percent_runs": pct_runs,
+        "one_percent_units": max(1, len(units) // 100),
+    }
+
+
 ROLLUP_SQL = """
     SELECT a.ancestor_id, e.subject_type, e.state, e.rating, e.not_rated, count(*) AS n
     FROM ev e JOIN anc a ON a.unit_id = e.unit_id
@@ -571,6 +622,7 @@ def main() -> None:
                 lambda: dict(zip(("s", "runs"), timed(_rollup_callable(), repeat=5), strict=True)),
                 notes,
             )
+            raw["rollup_recount"] = measure("rollup_recount_s", bench_rollup_recount, notes)
             raw["rollup_sql_reference"] = measure("rollup_sql_reference_s", bench_rollup_sql_reference, notes)
             with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
                 raw["duckdb"] = measure("rollup_duckdb_s", lambda: bench_duckdb(Path(tmp)), notes)
@@ -626,6 +678,12 @@ def main() -> None:
             extra.append(
                 f"- Reference roll-up, the DuckDB GROUP BY written for PostgreSQL over the live tables: {ref:.3f} s"
                 + (f" ({ref / results['rollup_duckdb_s']:.1f}× DuckDB)" if results["rollup_duckdb_s"] else "")
+            )
+        recount = raw.get("rollup_recount")
+        if recount:
+            extra.append(
+                f"- Roll-up whose tallies must first be counted again: every unit {recount['all_units_s']:.3f} s; "  # type: ignore[index]
+                f"{recount['one_percent_units']} units (1 %) changed {recount['one_percent_s']:.3f} s (medians of 3)"  # type: ignore[index]
             )
         rules_json = BENCH / "rules_results.json"
         if rules_json.exists():

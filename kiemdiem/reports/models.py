@@ -129,3 +129,49 @@ class ExportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+
+# -- Tallies: per-unit counts the roll-up reads (kiemdiem/reports/tally.py) ---------------------------------------
+# Plain integer columns, no foreign keys: database triggers write TallyVersion rows while Django deletes a unit's
+# evaluations, and a row that outlives its unit or cycle is never read (the roll-up joins the live units).
+
+
+class TallyVersion(models.Model):
+    """How often a unit's evaluations of a cycle, or what their form rows read, have changed. Only the database
+    triggers of tally.install_triggers write it."""
+
+    cycle_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField()
+    version = models.BigIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle_id", "unit_id"], name="one_tally_version")]
+
+
+class TallyStamp(models.Model):
+    """The version a unit's Tally rows were counted at; they are current while it equals TallyVersion's."""
+
+    cycle_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField()
+    version = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle_id", "unit_id"], name="one_tally_stamp")]
+
+
+class Tally(models.Model):
+    """How many of a unit's own evaluations of a cycle share one form row, rating bucket and state."""
+
+    cycle_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField()
+    subject_type = models.CharField(max_length=32)
+    key = models.CharField(max_length=32)
+    decided_rating = models.CharField(max_length=4)
+    reason = models.CharField(max_length=255)
+    state = models.CharField(max_length=16)
+    quota = models.BigIntegerField(null=True)
+    overridden = models.SmallIntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["cycle_id", "unit_id"], name="tally_cycle_unit")]

@@ -11,20 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    FilteredRelation,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, NullIf, Substr
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -34,12 +21,12 @@ from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, Order,
 from kiemdiem.orgs.models import (
     SEGMENT_WIDTH,
     CollectiveKind,
-    LeadershipCollective,
     ManagementTier,
     Unit,
     UnitKind,
 )
 from kiemdiem.orgs.queries import scope_roots, units_visible_to
+from kiemdiem.reports import tally
 from kiemdiem.reports.models import ReportSubmission
 
 FIGURES_VERSION = 1
@@ -199,36 +186,6 @@ def submission_history(cycle: Cycle, unit: Unit) -> QuerySet[ReportSubmission]:
 # -- Statistics --------------------------------------------------------------------------------------------------
 
 
-def _row_key() -> Case:
-    """The row of its form a subject is counted in: the unit's kind, the collective's, civil servant or not, tier.
-
-    Reads `cadre`, the person joined only when they are a civil servant or a managed cadre (a third of members),
-    and the collective's kind only for collectives: the roll-up's hash join then holds a third of the people, and
-    the collectives are looked up for their own 2,400 rows instead of joined to all 165,000 (province profile).
-    """
-    collective_kind = Subquery(
-        LeadershipCollective.objects.filter(pk=OuterRef("collective_id")).order_by().values("kind")[:1]
-    )
-    return Case(
-        When(subject_type__in=[SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY], then="unit__kind"),
-        When(
-            subject_type=SubjectType.PARTY_MEMBER,
-            then=Case(When(cadre__civil_service_status__gt="", then=Value("cbccvc")), default=Value("khac")),
-        ),
-        When(subject_type=SubjectType.LEADERSHIP_COLLECTIVE, then=Coalesce(collective_kind, Value(""))),
-        default=Coalesce(NullIf("cadre__management_tier", Value("")), Value("khac")),
-        output_field=CharField(),
-    )
-
-
-def _cadre() -> FilteredRelation:
-    """The person, joined only when a civil servant or a managed cadre. A new one per query: Django sets the
-    alias on the object it is given, so a shared one would be written to by every request."""
-    return FilteredRelation(
-        "person", condition=Q(person__civil_service_status__gt="") | Q(person__management_tier__gt="")
-    )
-
-
 def _pct(n: int, d: int) -> float | None:
     return round(100 * n / d, 2) if d else None
 
@@ -279,31 +236,12 @@ def _form(spec: FormSpec, counts: dict[str, Counter[str]], reasons: list[dict[st
 
 def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[str, Any]:
     """Every form for the unit's subtree, rolled up under each child, with compliance and progress."""
-    base = Evaluation.objects.filter(cycle=cycle, unit__path__startswith=unit.path)
     child_len = len(unit.path) + SEGMENT_WIDTH
-    # One grouped query, one pass over the subtree's evaluations: counted under each child (by path prefix), per
-    # subject type, row key and rating bucket; with what the other figures read of the same rows (state, the
-    # quota group of a decided HTXS/HTT, the reason for not rating, a decision that overrode a warning).
-    # The unit's own evaluations have a shorter path: their prefix is the unit's path.
-    grouped = (
-        base.annotate(
-            cadre=_cadre(),
-            prefix=Substr("unit__path", 1, child_len),
-            key=_row_key(),
-            reason=Case(When(decided_rating="", then="not_rated_reason"), default=Value("")),
-            quota=Case(When(decided_rating__in=["HTXS", "HTT"], then="quota_group_id")),
-            overridden=Case(
-                When(Q(state=EvaluationState.DECIDED) & ~Q(override_reason=""), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .values_list(
-            "prefix", "subject_type", "key", "decided_rating", "reason", "state", "quota", "overridden"
-        )
-        .annotate(n=Count("*"))
-        .order_by()
-    )
+    # One pass over the subtree's counts: under each child (by path prefix), per subject type, row key and rating
+    # bucket; with what the other figures read of the same rows (state, the quota group of a decided HTXS/HTT,
+    # the reason for not rating, a decision that overrode a warning). The unit's own evaluations have a shorter
+    # path: their prefix is the unit's path.
+    grouped = tally.grouped_rows(cycle, unit, child_len)
     by_form: dict[str, dict[str, Counter[str]]] = {f.subject_type: {} for f in FORMS}
     by_prefix: dict[str, dict[str, Counter[str]]] = {}
     reason_counts: Counter[tuple[str, str]] = Counter()
