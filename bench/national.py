@@ -194,6 +194,8 @@ def main() -> None:
                 return
             run.log(f"disk: {free / 2**30:.0f} GB free, need about {need / 2**30:.1f} GB")
             build()
+        else:
+            run.migrate_cached(NATIONAL_DB)
         run.setup_django(NATIONAL_DB)
         counts = {
             "members": int(pg.psql("SELECT count(*) FROM orgs_person WHERE is_party_member", NATIONAL_DB)),

@@ -86,16 +86,20 @@ def timed(fn: Callable[[], object], *, repeat: int = 3, warmup: int = 1) -> tupl
 # -- the profile --------------------------------------------------------------------------------------------------
 
 
+def migrate_cached(db: str) -> None:
+    """Migrations added since a cached profile was generated (an index, say): applied, the data kept."""
+    env = {**os.environ, "DATABASE_URL": pg.url(db)}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
+    )
+
+
 def ensure_province(rebuild: bool) -> None:
     wanted = " ".join(PROFILE_ARGS)
     have = PROFILE_MARK.read_text() if PROFILE_MARK.exists() else ""
     if not rebuild and have == wanted and pg.database_exists(PROVINCE_DB):
         log(f"province profile cached in {PROVINCE_DB} ({wanted})")
-        # Migrations added since the profile was generated (an index, say): applied, the data kept.
-        env = {**os.environ, "DATABASE_URL": pg.url(PROVINCE_DB)}
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
-        )
+        migrate_cached(PROVINCE_DB)
         return
     log(f"generating the province profile ({wanted}); a few minutes, once")
     if pg.database_exists(PROVINCE_DB):

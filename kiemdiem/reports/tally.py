@@ -256,16 +256,20 @@ def _install_after_migrate(sender: Any, using: str, **kwargs: Any) -> None:
 
 
 def _stale_units(cycle: Cycle, unit: Unit) -> list[int]:
-    """The subtree's units whose tally is missing or older than their version, in id order."""
+    """The subtree's units whose tally is missing or older than their version, in id order.
+
+    Compared here, not in SQL: with the comparison in the query, PostgreSQL guesses that one unit is stale and
+    probes the units' index once per version row (1.2–1.9 s in the national profile instead of 0.1 s).
+    """
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT v.unit_id FROM reports_tallyversion v JOIN orgs_unit u ON u.id = v.unit_id "
+            "SELECT v.unit_id, v.version, s.version FROM orgs_unit u "
+            "JOIN reports_tallyversion v ON v.unit_id = u.id AND v.cycle_id = %s "
             "LEFT JOIN reports_tallystamp s ON s.cycle_id = v.cycle_id AND s.unit_id = v.unit_id "
-            "WHERE v.cycle_id = %s AND u.path LIKE %s AND (s.version IS NULL OR s.version <> v.version) "
-            "ORDER BY v.unit_id",
+            "WHERE u.path LIKE %s",
             [cycle.pk, unit.path + "%"],
         )
-        return [unit_id for (unit_id,) in cur.fetchall()]
+        return sorted(unit_id for unit_id, version, stamp in cur.fetchall() if stamp != version)
 
 
 def refresh(cycle: Cycle, unit: Unit) -> int:
