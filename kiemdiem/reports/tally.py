@@ -197,6 +197,7 @@ def _sqlite_statements() -> list[str]:
 # The names carry a version: a change to what the triggers do must change it, so that install_triggers replaces
 # the old ones (and counts everything again) instead of keeping them because their names are there.
 TRIGGER_VERSION = "v1"
+_TABLES = ("reports_tallyversion", "campaigns_evaluation", *(table for table, _, _ in _READ_ELSEWHERE))
 TRIGGER_NAMES = tuple(
     [f"reports_tally_{TRIGGER_VERSION}_evaluation_{e}" for e in ("insert", "delete", "update")]
     + [f"reports_tally_{TRIGGER_VERSION}_{table}" for table, _, _ in _READ_ELSEWHERE]
@@ -224,6 +225,8 @@ def install_triggers(conn: Any = connection) -> bool:
     """Put in the triggers, dropping those of another version; True if anything changed. Then every unit of every
     cycle is counted again: while a trigger was missing or different, a write could have gone uncounted."""
     if conn.vendor not in ("postgresql", "sqlite"):
+        return False
+    if not set(_TABLES) <= set(conn.introspection.table_names()):  # a partial migrate, or back below 0003
         return False
     installed = installed_triggers(conn)
     if set(installed) == set(TRIGGER_NAMES):

@@ -219,3 +219,16 @@ def test_triggers_of_another_version_are_replaced(demo, monkeypatch):
     bumps = 1 if connection.vendor == "postgresql" else rows
     assert TallyVersion.objects.get(cycle_id=demo.pk, unit_id=cell.pk).version == before + bumps
     assert_tallies_count_as_the_evaluations(demo)
+
+
+def test_migrating_back_below_the_tallies_drops_their_triggers(transactional_db):
+    """Without the version table, a trigger left behind would make every evaluation write fail."""
+    from django.core.management import call_command
+
+    try:
+        call_command("migrate", "reports", "0002", verbosity=0)
+        assert tally.installed_triggers() == {}
+        assert tally.install_triggers() is False  # no version table to write to: nothing is put in
+    finally:
+        call_command("migrate", verbosity=0)
+    assert set(tally.installed_triggers()) == set(tally.TRIGGER_NAMES)

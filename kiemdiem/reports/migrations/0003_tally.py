@@ -3,6 +3,25 @@
 from django.db import migrations, models
 
 
+def drop_triggers(apps, schema_editor):
+    """Back below 0003: the triggers that write reports_tallyversion go before the table does (they are put in
+    after every migrate by kiemdiem.reports.tally.install_triggers, so the forward step has nothing to do)."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname LIKE 'reports_tally_%'"
+            )
+            for name, table in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER {name} ON {table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        elif connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'reports_tally_%'")
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER {name}")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -53,4 +72,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('cycle_id', 'unit_id'), name='one_tally_version')],
             },
         ),
+        migrations.RunPython(migrations.RunPython.noop, drop_triggers),
     ]
