@@ -211,6 +211,7 @@ def bench_rollup_recount(repeat: int = 3) -> dict[str, object]:
     roll_up = _rollup_callable()
     roll_up()  # the tallies current before each change
     units = sorted(set(Evaluation.objects.filter(cycle=cycle).values_list("unit_id", flat=True)))
+    changed = max(1, len(units) // 100)
     rng = random.Random(2021)
 
     def after(change: Callable[[], object]) -> tuple[float, list[float]]:
@@ -231,7 +232,7 @@ def bench_rollup_recount(repeat: int = 3) -> dict[str, object]:
             )
 
     def one_percent() -> None:
-        chosen = rng.sample(units, max(1, len(units) // 100))
+        chosen = rng.sample(units, changed)
         Evaluation.objects.filter(cycle=cycle, unit_id__in=chosen).update(override_reason="bench")
 
     all_s, all_runs = after(every_unit)
@@ -242,7 +243,7 @@ def bench_rollup_recount(repeat: int = 3) -> dict[str, object]:
         "all_units_runs": all_runs,
         "one_percent_s": pct_s,
         "one_percent_runs": pct_runs,
-        "one_percent_units": max(1, len(units) // 100),
+        "one_percent_units": changed,
     }
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -250,8 +250,6 @@ def install_triggers(conn: Any = connection) -> bool:
 
 
 def _install_after_migrate(sender: Any, using: str, **kwargs: Any) -> None:
-    from django.db import connections
-
     install_triggers(connections[using])
 
 
@@ -300,11 +298,11 @@ def refresh(cycle: Cycle, unit: Unit) -> int:
         cur.execute(
             f"DELETE FROM reports_tally WHERE cycle_id = %s AND unit_id IN ({units})", [cycle.pk, *params]
         )
-        # Only the units stamped above: a unit whose first evaluation lands meanwhile is counted when it is stamped.
-        stamped = TallyStamp.objects.filter(cycle_id=cycle.pk).values("unit_id")
-        evaluations = Evaluation.objects.filter(cycle=cycle, unit_id__in=stamped)
+        evaluations = Evaluation.objects.filter(cycle=cycle)
         if whole:
-            evaluations = evaluations.filter(unit__path__startswith=unit.path)
+            # Only the units stamped above: a unit whose first evaluation lands meanwhile is counted once stamped.
+            stamped = TallyStamp.objects.filter(cycle_id=cycle.pk).values("unit_id")
+            evaluations = evaluations.filter(unit__path__startswith=unit.path, unit_id__in=stamped)
         else:
             evaluations = evaluations.filter(unit_id__in=stale)
         sql, count_params = count_evaluations(evaluations, F("unit_id")).query.sql_with_params()
@@ -331,7 +329,7 @@ def grouped_rows(cycle: Cycle, unit: Unit, prefix_length: int) -> list[tuple[Any
             cur.execute(
                 f"SELECT substr(u.path, 1, %s), {columns}, SUM(t.n) FROM reports_tally t "
                 "JOIN orgs_unit u ON u.id = t.unit_id WHERE t.cycle_id = %s AND u.path LIKE %s "
-                f"GROUP BY 1, {', '.join(f't.{c}' for c in COLUMNS)}",
+                f"GROUP BY 1, {columns}",
                 [prefix_length, cycle.pk, unit.path + "%"],
             )
             return cur.fetchall()
