@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kiemdiem import rules
 from kiemdiem.accounts.models import User
+from kiemdiem.campaigns import hooks
 from kiemdiem.campaigns.compliance import OVERRIDABLE_CODES, findings_caused_by, related_evaluations
 from kiemdiem.campaigns.models import (
     AuditRecord,
@@ -418,20 +419,12 @@ def do_save_self_review(
             missing.append("điểm tự chấm của hai nhóm tiêu chí")
         if not rating and not ev.not_rated_reason:
             missing.append("tự nhận mức xếp loại")
-        missing.extend(_missing_suggestion_answers(ev))
+        missing.extend(hooks.missing_for_self_review(ev))
         if missing:
             raise ActionError("Chưa thể nộp bản tự kiểm điểm, còn thiếu: " + "; ".join(missing) + ".")
         _set_state(ev, user, EvaluationState.SELF_REVIEWED)
     ev.self_reviewed_by = user
     return _save(ev)
-
-
-def _missing_suggestion_answers(ev: Evaluation) -> list[str]:
-    """Hook for review suggestions (gợi ý kiểm điểm): every item must be answered before submitting."""
-    # Imported here: the followup app imports this module.
-    from kiemdiem.followup.actions import missing_suggestion_answers
-
-    return missing_suggestion_answers(ev)
 
 
 FACT_FIELDS = {

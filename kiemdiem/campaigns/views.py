@@ -7,6 +7,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
-from kiemdiem.campaigns import actions
+from kiemdiem.campaigns import actions, hooks
 from kiemdiem.campaigns.actions import FACT_FIELDS, ActionError
 from kiemdiem.campaigns.compliance import check_evaluations, check_related, related_evaluations
 from kiemdiem.campaigns.models import Evaluation, EvaluationState, OrderKind, RatingLevel, SubjectType
@@ -29,13 +30,14 @@ from kiemdiem.campaigns.permissions import (
     deciding_unit_for,
 )
 from kiemdiem.campaigns.queries import (
+    cycles_visible_to,
     get_cycle_and_unit_for_user,
+    get_cycle_for_user,
     get_evaluation_for_user,
     progress_by_child,
 )
 from kiemdiem.campaigns.review_forms import GRADES, form_for
-from kiemdiem.followup.queries import panel_for
-from kiemdiem.orgs.queries import visible_ancestors
+from kiemdiem.orgs.queries import top_units_for, units_visible_to, visible_ancestors
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -260,7 +262,7 @@ def evaluation_page(request: HttpRequest, pk: int) -> HttpResponse:
             "order": can_order(user, ev) and ev.state_at_least(EvaluationState.SELF_REVIEWED),  # type: ignore[arg-type]
         },
         "today": datetime.date.today(),
-        "followup": panel_for(user, ev),  # type: ignore[arg-type]
+        **hooks.evaluation_panels(user, ev),  # type: ignore[arg-type]
     }
     return render(request, "campaigns/evaluation_page.html", context)
 
@@ -413,3 +415,21 @@ def progress_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResp
         "states": EvaluationState.choices,
     }
     return render(request, "campaigns/progress_page.html", context)
+
+
+@require_GET
+@login_required
+def cycle_list(request: HttpRequest) -> HttpResponse:
+    cycles = cycles_visible_to(request.user).select_related("unit")  # type: ignore[arg-type]
+    return render(request, "campaigns/cycle_list.html", {"cycles": cycles})
+
+
+@require_GET
+@login_required
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_cycle_for_user(request.user, pk)  # type: ignore[arg-type]
+    visible = units_visible_to(request.user)  # type: ignore[arg-type]
+    groups = cycle.quota_groups.filter(scope_unit__in=visible).select_related("scope_unit")
+    page = Paginator(groups, 50).get_page(request.GET.get("trang"))
+    tops = [u for u in top_units_for(request.user) if u.path.startswith(cycle.unit.path)]  # type: ignore[arg-type]
+    return render(request, "campaigns/cycle_detail.html", {"cycle": cycle, "groups_page": page, "tops": tops})

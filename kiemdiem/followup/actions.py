@@ -26,6 +26,7 @@ from kiemdiem.followup.models import (
     Suggestion,
     SuggestionItem,
 )
+from kiemdiem.followup.queries import previous_evaluation, remediation_pct
 from kiemdiem.followup.signs import SIGN_CODES
 from kiemdiem.orgs.queries import scope_roots
 
@@ -192,16 +193,6 @@ def do_record_suggestion_conclusion(*, user: User, suggestion: Suggestion, concl
     return s
 
 
-def missing_suggestion_answers(ev: Evaluation) -> list[str]:
-    """What the self-review still has to answer, one line per point (the hook of do_save_self_review)."""
-    rows = (
-        SuggestionItem.objects.filter(suggestion__evaluation_id=ev.pk, answer="")
-        .select_related("suggestion__issuing_unit")
-        .order_by("suggestion_id", "number")
-    )
-    return [f"giải trình nội dung gợi ý số {i.number} của {i.suggestion.issuing_unit.name}" for i in rows]
-
-
 # -- Remediation plans (kế hoạch khắc phục) -----------------------------------------------------------------------
 
 
@@ -254,18 +245,6 @@ def do_add_remediation_items(*, user: User, evaluation: Evaluation, items: list[
     return len(new)
 
 
-def remediation_pct(previous: Evaluation) -> float | None:
-    """Share of last period's items marked remedied (a partly remedied item is not remedied); None if none."""
-    from django.db.models import Count, Q
-
-    counts = RemediationItem.objects.filter(evaluation=previous).aggregate(
-        total=Count("pk"), done=Count("pk", filter=Q(status=RemediationStatus.REMEDIED))
-    )
-    if not counts["total"]:
-        return None
-    return round(100 * counts["done"] / counts["total"], 1)
-
-
 @transaction.atomic
 def do_assess_remediation(
     *, user: User, evaluation: Evaluation, outcomes: dict[int, tuple[str, str]]
@@ -276,8 +255,6 @@ def do_assess_remediation(
     goes to the facts the rules read (`remediation_pct`: QĐ 366 Đ11 requires 100% for HTXS). A member's own marks
     wait for that confirmation.
     """
-    from kiemdiem.followup.queries import previous_evaluation
-
     require(
         perms.can_assess(user, evaluation),
         "Đồng chí không có quyền đánh giá kết quả khắc phục của đối tượng này.",

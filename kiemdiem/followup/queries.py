@@ -24,7 +24,6 @@ from kiemdiem.campaigns.queries import evaluations_visible_to
 from kiemdiem.campaigns.review_forms import form_for, required_sections
 from kiemdiem.followup import permissions as perms
 from kiemdiem.followup import textcheck
-from kiemdiem.followup.actions import remediation_pct
 from kiemdiem.followup.models import (
     BreakthroughResult,
     BreakthroughTask,
@@ -35,6 +34,7 @@ from kiemdiem.followup.models import (
     ResponsibleBoard,
     SignRelation,
     Suggestion,
+    SuggestionItem,
 )
 from kiemdiem.followup.signs import GROUPS, SIGNS
 from kiemdiem.orgs.models import Unit
@@ -160,9 +160,27 @@ def repeated_ratings(cycle: Cycle, unit: Unit) -> dict[str, list[dict[str, objec
 
 
 def missing_answers(ev: Evaluation) -> list[str]:
-    from kiemdiem.followup.actions import missing_suggestion_answers
-
     return missing_suggestion_answers(ev)
+
+
+def missing_suggestion_answers(ev: Evaluation) -> list[str]:
+    """What the self-review still has to answer, one line per point (the hook of do_save_self_review)."""
+    rows = (
+        SuggestionItem.objects.filter(suggestion__evaluation_id=ev.pk, answer="")
+        .select_related("suggestion__issuing_unit")
+        .order_by("suggestion_id", "number")
+    )
+    return [f"giải trình nội dung gợi ý số {i.number} của {i.suggestion.issuing_unit.name}" for i in rows]
+
+
+def remediation_pct(previous: Evaluation) -> float | None:
+    """Share of last period's items marked remedied (a partly remedied item is not remedied); None if none."""
+    counts = RemediationItem.objects.filter(evaluation=previous).aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(status=RemediationStatus.REMEDIED))
+    )
+    if not counts["total"]:
+        return None
+    return round(100 * counts["done"] / counts["total"], 1)
 
 
 def text_warnings(user: User, ev: Evaluation) -> list[str]:

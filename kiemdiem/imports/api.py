@@ -14,6 +14,7 @@ from kiemdiem.imports.actions import can_import, do_create_import_job
 from kiemdiem.imports.models import ImportJob, ImportKind
 from kiemdiem.imports.parsing import MAX_UPLOAD_BYTES
 from kiemdiem.imports.queries import get_job_for_user
+from kiemdiem.imports.tasks import start_job
 from kiemdiem.imports.validation import SPECS, ImportRefused
 from kiemdiem.imports.workbook_templates import template_workbook
 
@@ -65,8 +66,6 @@ def create_import(
     cycle_id: Form[int | None] = None,
 ):  # type: ignore[no-untyped-def]
     """Upload a workbook to import; poll GET /api/imports/{id} for progress, errors and the result."""
-    from kiemdiem.imports.views import start_job
-
     user = request.user
     if not can_import(user):  # type: ignore[arg-type]
         return 403, {"detail": "Đồng chí không có quyền nhập dữ liệu."}

@@ -10,28 +10,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kiemdiem.campaigns.models import CycleState
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
-from kiemdiem.imports.actions import can_import, do_create_import_job, run_import_job
+from kiemdiem.imports.actions import can_import, do_create_import_job
 from kiemdiem.imports.models import ImportKind
 from kiemdiem.imports.queries import get_job_for_user, jobs_visible_to
-from kiemdiem.imports.tasks import run_import
+from kiemdiem.imports.tasks import start_job
 from kiemdiem.imports.validation import SPECS, ImportRefused
 from kiemdiem.imports.workbook_templates import template_workbook
 
-# Small files (a paper unit's list) are imported in the request; bigger ones go to the background worker.
-INLINE_MAX_BYTES = 256 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_importer(request: HttpRequest) -> None:
     if not can_import(request.user):  # type: ignore[arg-type]
         raise PermissionDenied("Đồng chí không có quyền nhập dữ liệu.")
-
-
-def start_job(job_id: int, size: int) -> None:
-    if size <= INLINE_MAX_BYTES:
-        run_import_job(job_id)
-    else:
-        run_import.enqueue(job_id)
 
 
 @require_http_methods(["GET", "POST"])

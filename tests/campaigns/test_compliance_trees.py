@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from kiemdiem.campaigns import compliance
 from kiemdiem.campaigns.compliance import check_cycle
 from kiemdiem.campaigns.models import Cycle, Evaluation, QuotaGroup
-from kiemdiem.orgs.demo import build_demo_province
+from kiemdiem.demo.province import build_demo_province
 from kiemdiem.orgs.models import SEGMENT_WIDTH, Unit
 from kiemdiem.reports.queries import FINDING_LABELS
 

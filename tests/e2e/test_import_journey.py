@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from kiemdiem.orgs.demo import DEMO_PASSWORD, build_demo_province
+from kiemdiem.demo.province import DEMO_PASSWORD, build_demo_province
 from kiemdiem.orgs.models import Person
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

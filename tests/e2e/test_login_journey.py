@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from kiemdiem.orgs.demo import DEMO_PASSWORD, build_demo_province
+from kiemdiem.demo.province import DEMO_PASSWORD, build_demo_province
 from kiemdiem.orgs.models import Unit
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

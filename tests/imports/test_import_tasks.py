@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from kiemdiem.imports import views
+from kiemdiem.imports import tasks
 from kiemdiem.imports.models import ImportJob
 from kiemdiem.orgs.models import Person
 from tests.imports.helpers import person_row, xlsx
@@ -17,7 +17,7 @@ def test_a_big_upload_waits_for_the_worker_then_is_imported(
     client, district_officer, world, settings, monkeypatch
 ):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    monkeypatch.setattr(views, "INLINE_MAX_BYTES", 100)
+    monkeypatch.setattr(tasks, "INLINE_MAX_BYTES", 100)
     # The worker recycles connections between tasks; in a test that would drop the test transaction.
     monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
     client.force_login(district_officer)

@@ -14,8 +14,8 @@ from django.db import connection
 from django.db.models.functions import Substr
 
 from kiemdiem.campaigns.models import Cycle, Evaluation
+from kiemdiem.demo.province import build_demo_province
 from kiemdiem.orgs.actions import do_move_unit
-from kiemdiem.orgs.demo import build_demo_province
 from kiemdiem.orgs.models import SEGMENT_WIDTH, LeadershipCollective, Person, Unit
 from kiemdiem.reports import tally
 from kiemdiem.reports.models import Tally, TallyStamp, TallyVersion

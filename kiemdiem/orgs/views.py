@@ -1,4 +1,6 @@
-"""Pages: function views that read through the scoped query helpers and hold no business logic."""
+"""Pages of the tree: units, their collectives and members, a person. They know no campaign: the current cycle's
+links come from the campaigns context processor (`current_cycle`), and the year a unit's children are listed for
+from `?nam=`."""
 
 from __future__ import annotations
 
@@ -10,8 +12,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from kiemdiem.accounts.models import UserRole
-from kiemdiem.campaigns.models import Cycle
-from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
 from kiemdiem.orgs.models import Person, Position, Role
 from kiemdiem.orgs.queries import (
     children_of,
@@ -24,8 +24,9 @@ from kiemdiem.orgs.queries import (
 )
 
 
-def _current_cycle(request: HttpRequest) -> Cycle | None:
-    return cycles_visible_to(request.user).order_by("-year", "unit__path").first()  # type: ignore[arg-type]
+def _year(request: HttpRequest) -> int | None:
+    raw = request.GET.get("nam", "")
+    return int(raw) if raw.isdigit() and 1990 <= int(raw) <= 2100 else None
 
 
 @require_GET
@@ -48,15 +49,14 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     tops = list(top_units_for(request.user))  # type: ignore[arg-type]
     counts = subtree_counts(tops)
     rows = [(u, counts[u.pk]) for u in tops]
-    return render(request, "orgs/unit_list.html", {"rows": rows, "cycle": _current_cycle(request)})
+    return render(request, "orgs/unit_list.html", {"rows": rows})
 
 
 @require_GET
 @login_required
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)  # type: ignore[arg-type]
-    cycle = _current_cycle(request)
-    year = cycle.year if cycle else None
+    year = _year(request)
     children = list(children_of(unit, year=year).order_by("kind", "name"))
     counts = subtree_counts([unit, *children])
     heads_first = Case(When(role=Role.HEAD, then=0), When(role=Role.DEPUTY, then=1), default=2)
@@ -74,7 +74,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "counts": counts[unit.pk],
         "collectives": collectives,
         "members_page": members_page,
-        "cycle": cycle,
+        "year": year,
     }
     return render(request, "orgs/unit_detail.html", context)
 
@@ -95,24 +95,5 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "person": person,
         "positions": positions,
         "reachable": reachable,
-        "cycle": _current_cycle(request),
     }
     return render(request, "orgs/person_detail.html", context)
-
-
-@require_GET
-@login_required
-def cycle_list(request: HttpRequest) -> HttpResponse:
-    cycles = cycles_visible_to(request.user).select_related("unit")  # type: ignore[arg-type]
-    return render(request, "campaigns/cycle_list.html", {"cycles": cycles})
-
-
-@require_GET
-@login_required
-def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = get_cycle_for_user(request.user, pk)  # type: ignore[arg-type]
-    visible = units_visible_to(request.user)  # type: ignore[arg-type]
-    groups = cycle.quota_groups.filter(scope_unit__in=visible).select_related("scope_unit")
-    page = Paginator(groups, 50).get_page(request.GET.get("trang"))
-    tops = [u for u in top_units_for(request.user) if u.path.startswith(cycle.unit.path)]  # type: ignore[arg-type]
-    return render(request, "campaigns/cycle_detail.html", {"cycle": cycle, "groups_page": page, "tops": tops})

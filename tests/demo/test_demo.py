@@ -9,7 +9,7 @@ from django.test import Client
 
 from kiemdiem.accounts.models import User, UserRole
 from kiemdiem.campaigns.models import Cycle
-from kiemdiem.orgs.demo import DEMO_PASSWORD, build_demo_province
+from kiemdiem.demo.province import DEMO_PASSWORD, build_demo_province
 from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit, UnitKind
 
 

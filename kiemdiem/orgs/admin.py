@@ -1,6 +1,8 @@
-"""Django admin for data fixes, scoped like every other page."""
+"""Django admin for the tree's data fixes, scoped like every other page. ScopedAdmin is the base of every app's admin."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
@@ -8,8 +10,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from kiemdiem.accounts.models import User
-from kiemdiem.campaigns.models import Cycle, QuotaGroup
-from kiemdiem.campaigns.queries import cycles_visible_to
 from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit
 from kiemdiem.orgs.queries import persons_visible_to, units_visible_to
 
@@ -18,6 +18,8 @@ class ScopedAdmin(admin.ModelAdmin):
     """Limit every list, form and lookup to the user's subtree."""
 
     unit_field = "unit"
+    # Models of apps above orgs, each with the scoped read that limits its choices (campaigns adds Cycle).
+    scoped_lookups: dict[type, Callable[..., QuerySet]] = {}  # type: ignore[type-arg]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
         qs = super().get_queryset(request)
@@ -28,8 +30,8 @@ class ScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = units_visible_to(request.user)
         elif db_field.related_model is Person:
             kwargs["queryset"] = persons_visible_to(request.user)
-        elif db_field.related_model is Cycle:  # the quota group form listed every cycle, other districts' too
-            kwargs["queryset"] = cycles_visible_to(request.user)
+        elif db_field.related_model in self.scoped_lookups:
+            kwargs["queryset"] = self.scoped_lookups[db_field.related_model](request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -86,27 +88,7 @@ class PositionAdmin(ScopedAdmin):
     raw_id_fields = ["person", "unit", "collective"]
 
 
-@admin.register(Cycle)
-class CycleAdmin(ScopedAdmin):
-    list_display = ["__str__", "year", "regime", "state", "review_deadline", "report_deadline"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
-        return cycles_visible_to(request.user)  # type: ignore[arg-type]
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        # A cycle opened above the user's subtree is visible to them but not theirs to change.
-        if obj is not None and not units_visible_to(request.user).filter(pk=obj.unit_id).exists():  # type: ignore[arg-type]
-            return False
-        return super().has_change_permission(request, obj)
-
-
-@admin.register(QuotaGroup)
-class QuotaGroupAdmin(ScopedAdmin):
-    unit_field = "scope_unit"
-    list_display = ["name", "code", "subject_type", "has_exception"]
-    search_fields = ["name", "code"]
-
-
+# Users live here, not in accounts: their scope is a unit of the tree, and accounts sits below orgs (orgs reads roles).
 @admin.register(User)
 class ScopedUserAdmin(UserAdmin):
     fieldsets = (*UserAdmin.fieldsets, ("Phạm vi", {"fields": ("role", "unit", "assigned_units", "person")}))  # type: ignore[operator]

@@ -1,0 +1,39 @@
+"""Extension points that apps above campaigns fill in, so that campaigns never imports them.
+
+Follow-up (suggestions, remediation) registers in its AppConfig.ready(): a check that a self-review must pass
+before it is submitted, and a panel of its own on the evaluation page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiemdiem.accounts.models import User
+    from kiemdiem.campaigns.models import Evaluation
+
+SelfReviewCheck = Callable[["Evaluation"], list[str]]
+EvaluationPanel = Callable[["User", "Evaluation"], Any]
+
+_self_review_checks: list[SelfReviewCheck] = []
+_evaluation_panels: dict[str, EvaluationPanel] = {}
+
+
+def register_self_review_check(check: SelfReviewCheck) -> None:
+    """Add a check returning what a self-review still lacks, one Vietnamese line per point."""
+    if check not in _self_review_checks:
+        _self_review_checks.append(check)
+
+
+def register_evaluation_panel(name: str, panel: EvaluationPanel) -> None:
+    """Add a context entry `name` to the evaluation page, built by `panel(user, evaluation)`."""
+    _evaluation_panels[name] = panel
+
+
+def missing_for_self_review(ev: Evaluation) -> list[str]:
+    return [line for check in _self_review_checks for line in check(ev)]
+
+
+def evaluation_panels(user: User, ev: Evaluation) -> dict[str, Any]:
+    return {name: panel(user, ev) for name, panel in _evaluation_panels.items()}
