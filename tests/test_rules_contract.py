@@ -43,6 +43,8 @@ def test_the_cli_and_the_api_give_the_same_answer(db):
     assert json.loads(cli.stdout) == api.json()
     codes = {f["code"] for f in api.json()["findings"]}
     assert {"QUOTA_EXCELLENT", "HEAD_ABOVE_COLLECTIVE"} <= codes
+    # Every finding says whether the rule behind it was checked against the text (DESIGN.md's contract).
+    assert {type(f["verified"]) for f in api.json()["findings"]} == {bool}
 
 
 def test_a_valid_scenario_exits_zero(db, tmp_path):

@@ -8,6 +8,7 @@ from .levels import Grade, Rating, Role, SubjectType
 from .model import Criteria, Facts, Finding, QuotaGroupSettings, QuotaPlan, Result, Scenario, Subject
 from .parse import make_scenario, parse_facts, parse_scenario
 from .quota import max_excellent, plan_quota
+from .readings import Reading, score_band_gap_reading
 from .regimes import (
     OVERLAYS,
     REGIMES,
@@ -35,6 +36,7 @@ __all__ = [
     "QuotaPlan",
     "REGIMES",
     "Rating",
+    "Reading",
     "Regime",
     "Result",
     "Role",
@@ -55,4 +57,5 @@ __all__ = [
     "plan_quota",
     "regime_for_year",
     "score_band",
+    "score_band_gap_reading",
 ]

@@ -20,6 +20,13 @@ _RANK = {EX: 3, GOOD: 2, PASS: 1, FAIL: 0}
 _BY_RANK = {3: EX, 2: GOOD, 1: PASS, 0: FAIL}
 _PM, _LEADER = SubjectType.PARTY_MEMBER, SubjectType.LEADER
 _PO, _LC = SubjectType.PARTY_ORGANIZATION, SubjectType.LEADERSHIP_COLLECTIVE
+_AGENCY = SubjectType.AGENCY
+
+# Appended to the message of a finding whose rule is an unverified reading: the competent authority may override.
+UNVERIFIED_NOTE = (
+    " Căn cứ này là cách đọc chưa được đối chiếu với nguyên văn: cấp có thẩm quyền có thể quyết định khác, "
+    "ghi rõ lý do."
+)
 
 # The codes that say "this subject is rated above what a rule allows it" (the subject is subjects[0]).
 CEILING_CODES = frozenset(
@@ -53,7 +60,6 @@ FINDING_CODES = CEILING_CODES | {"QUOTA_EXCELLENT"}
 _HD21_QUOTA = {
     SubjectType.PARTY_MEMBER: Citation(HD21, "Mục II, điểm B, tiết 2", "tiểu tiết 2.3, điểm a"),
     SubjectType.LEADERSHIP_COLLECTIVE: Citation(HD21, "Mục II, điểm B, tiết 3", "HTXS, ý (3)"),
-    SubjectType.AGENCY: Citation(HD21, "Mục II, điểm B, tiết 3", "HTXS, ý (3)"),
     SubjectType.LEADER: Citation(HD21, "Mục II, điểm B, tiết 4"),
 }
 
@@ -84,7 +90,9 @@ class _Ctx:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.settings = s = scenario.settings
-        self.params = effective_parameters(scenario.regime, scenario.overlay)
+        self.params = params = effective_parameters(scenario.regime, scenario.overlay)
+        # A parameter's rule is verified when the digest checked it and no option replaced its value.
+        self.verified = {key: p.verified and s.get(key, p.value) == p.value for key, p in params.items()}
         for key, value in s.items():
             if isinstance(value, str) and value in ("HTXS", "HTT", "HT", "KHT"):
                 value = _RANK[Rating(value)]
@@ -99,6 +107,16 @@ class _Ctx:
 
     def cite(self, key: str) -> Citation:
         return self.params[key].citation
+
+    def finding(
+        self, code: str, subjects: tuple[str, ...], message: str, key: str, *, verified: bool | None = None
+    ) -> Finding:
+        """A finding of the rule that parameter `key` states, verified as that parameter unless told."""
+        if verified is None:
+            verified = self.verified[key]
+        if not verified:
+            message += UNVERIFIED_NOTE
+        return Finding(code, subjects, message, self.params[key].citation, verified)
 
 
 def check(scenario: Scenario) -> Result:
@@ -118,7 +136,7 @@ def _check(scenario: Scenario) -> Result:
     for s in subjects:
         rating = s.rating
         g = s.quota_group
-        if g is not None and (org_quota or s.type is not _PO):
+        if g is not None and (org_quota or (s.type is not _PO and s.type is not _AGENCY)):
             c = groups.get(g)
             if c is None:
                 c = groups[g] = [0, 0, [], s.type]
@@ -142,11 +160,11 @@ def _check(scenario: Scenario) -> Result:
             band = _RANK[score_band(scenario.regime, s.score)]
             if rk > band:
                 add(
-                    Finding(
+                    ctx.finding(
                         "SCORE_BAND",
                         (s.id,),
                         f'"{s.id}" đạt {s.score:g} điểm, chỉ tới mức {_r(band)}, nhưng được xếp {_r(rk)}.',
-                        ctx.cite("score_excellent_min"),
+                        "score_excellent_min",
                     )
                 )
         if s.criteria is not None and rk > 0:
@@ -154,13 +172,16 @@ def _check(scenario: Scenario) -> Result:
                 max_rating_from_criteria(scenario.regime, s.criteria.others, result_grades=s.criteria.results)
             ]
             if rk > top:
+                # Refusing HTXS by its own criteria is verified (HD 21 2.3 a; QĐ 124 Đ12 k1); a cap at HT or KHT
+                # rests on the HTT/HT readings (A-10, A-11, criteria_good_min_other), which are not.
                 add(
-                    Finding(
+                    ctx.finding(
                         "CRITERIA_CAP",
                         (s.id,),
                         f'Cấp độ các tiêu chí của "{s.id}" chỉ cho phép tối đa {_r(top)}, '
                         f"nhưng được xếp {_r(rk)}.",
-                        ctx.cite("criteria_good_min_other"),
+                        "criteria_good_min_other",
+                        verified=top >= 2 or None,
                     )
                 )
     plans = _quota(ctx, groups, add)
@@ -220,10 +241,10 @@ def check_json(data: object) -> dict[str, object]:
 def _not_ratable(ctx: _Ctx, s: Subject, add) -> bool:  # type: ignore[no-untyped-def]
     f = s.facts
     reason = key = None
-    if f.exempt and ctx.exempt_suspended_not_rated:
-        reason, key = "được miễn công tác và sinh hoạt đảng", "exempt_suspended_not_rated"
-    elif f.suspended and ctx.exempt_suspended_not_rated:
-        reason, key = "đang bị đình chỉ sinh hoạt đảng", "exempt_suspended_not_rated"
+    if f.exempt and ctx.exempt_not_rated:
+        reason, key = "được miễn công tác và sinh hoạt đảng", "exempt_not_rated"
+    elif f.suspended and ctx.suspended_not_rated:
+        reason, key = "đang bị đình chỉ sinh hoạt đảng", "suspended_not_rated"
     elif not f.reviewed and ctx.unreviewed_not_rated:
         reason, key = "chưa kiểm điểm", "unreviewed_not_rated"
     elif f.admitted_on is not None and _add_months(f.admitted_on, ctx.new_member_months) > ctx.reference:
@@ -241,11 +262,11 @@ def _not_ratable(ctx: _Ctx, s: Subject, add) -> bool:  # type: ignore[no-untyped
     if reason is None:
         return False
     add(
-        Finding(
+        ctx.finding(
             "NOT_RATABLE",
             (s.id,),
             f'"{s.id}" {reason} nên không được xếp loại, nhưng đang có mức {s.rating.code}.',  # type: ignore[union-attr]
-            ctx.cite(key),  # type: ignore[arg-type]
+            key,  # type: ignore[arg-type]
         )
     )
     return True
@@ -265,40 +286,42 @@ def _individual(c: _Ctx, s: Subject, rk: int, add) -> None:  # type: ignore[no-u
             top, key = c.discipline_unrelated_to_duties_max, "discipline_unrelated_to_duties_max"
         if rk > top:
             add(
-                Finding(
+                c.finding(
                     "DISCIPLINED_IN_YEAR",
                     (sid,),
                     f'"{sid}" bị thi hành kỷ luật trong năm nên tối đa {_r(top)}, nhưng được xếp {_r(rk)}.',
-                    c.cite(key),
+                    key,
                 )
             )
     if f.sick_leave_days >= c.sick_leave_days and rk > c.sick_leave_max:
         add(
-            Finding(
+            c.finding(
                 "SICK_LEAVE_CAP",
                 (sid,),
                 f'"{sid}" nghỉ ốm {f.sick_leave_days} ngày (từ 3 tháng) trong năm nên tối đa '
                 f"{_r(c.sick_leave_max)}, nhưng được xếp {_r(rk)}.",
-                c.cite("sick_leave_max"),
+                "sick_leave_max",
             )
         )
     cs = f.civil_service_rating
     if cs is not None and c.civil_service_consistency:
         ck = _RANK[cs]
         why = None
+        key = "civil_service_consistency"
         if rk == 3 and ck != 3:
             why = "đảng viên HTXS phải được xếp loại CBCCVC HTXS"
         elif ck == 0 and rk > 0:
             why = "CBCCVC bị xếp KHT thì đảng viên phải xếp KHT"
         elif rk > ck and c.civil_service_cap_all_levels:
             why = "mức đảng viên không cao hơn mức xếp loại CBCCVC"
+            key = "civil_service_cap_all_levels"
         if why:
             add(
-                Finding(
+                c.finding(
                     "CIVIL_SERVICE_MISMATCH",
                     (sid,),
                     f'"{sid}" được xếp {_r(rk)} là đảng viên nhưng {cs.code} là CBCCVC: {why}.',
-                    c.cite("civil_service_consistency"),
+                    key,
                 )
             )
     if rk > 0:
@@ -311,8 +334,9 @@ def _individual(c: _Ctx, s: Subject, rk: int, add) -> None:  # type: ignore[no-u
         _leader(c, s, f, rk, add)
 
 
-def _fail(code: str, s: Subject, why: str, cite: Citation) -> Finding:
-    return Finding(code, (s.id,), f'"{s.id}" {why} nên phải xếp KHT, nhưng được xếp {s.rating.code}.', cite)  # type: ignore[union-attr]
+def _fail(c: _Ctx, code: str, s: Subject, why: str, key: str, *, verified: bool | None = None) -> Finding:
+    message = f'"{s.id}" {why} nên phải xếp KHT, nhưng được xếp {s.rating.code}.'  # type: ignore[union-attr]
+    return c.finding(code, (s.id,), message, key, verified=verified)
 
 
 def _individual_fail_cases(c: _Ctx, s: Subject, f, add) -> None:  # type: ignore[no-untyped-def]
@@ -326,13 +350,13 @@ def _individual_fail_cases(c: _Ctx, s: Subject, f, add) -> None:  # type: ignore
             if below
             else "không hoàn thành chỉ tiêu quan trọng"
         )
-        add(_fail("TASKS_BELOW_THRESHOLD", s, why, c.cite("task_threshold_individual_pct")))
+        add(_fail(c, "TASKS_BELOW_THRESHOLD", s, why, "task_threshold_individual_pct"))
     if f.degradation_concluded and c.degradation_fails:
         why = "bị kết luận có biểu hiện suy thoái, “tự diễn biến”, “tự chuyển hóa”"
-        add(_fail("DEGRADATION_CONCLUDED", s, why, c.cite("degradation_fails")))
+        add(_fail(c, "DEGRADATION_CONCLUDED", s, why, "degradation_fails"))
     if f.conduct_violation and c.conduct_violation_fails:
         why = "vi phạm những điều đảng viên không được làm hoặc trách nhiệm nêu gương"
-        add(_fail("CONDUCT_VIOLATION", s, why, c.cite("conduct_violation_fails")))
+        add(_fail(c, "CONDUCT_VIOLATION", s, why, "conduct_violation_fails"))
 
 
 def _excellent_conditions(c: _Ctx, s: Subject, f, add) -> None:  # type: ignore[no-untyped-def]
@@ -349,11 +373,11 @@ def _excellent_conditions(c: _Ctx, s: Subject, f, add) -> None:  # type: ignore[
         missing.append(f"khắc phục {f.remediation_pct:g}% hạn chế kỳ trước (cần 100%)")
     if missing:
         add(
-            Finding(
+            c.finding(
                 "EXCELLENT_CONDITIONS",
                 (s.id,),
                 f'"{s.id}" được xếp HTXS nhưng chưa đủ điều kiện: {"; ".join(missing)}.',
-                c.cite("excellent_min_tasks_exceeded_pct"),
+                "excellent_min_tasks_exceeded_pct",
             )
         )
 
@@ -361,18 +385,21 @@ def _excellent_conditions(c: _Ctx, s: Subject, f, add) -> None:  # type: ignore[
 def _band_conditions(c: _Ctx, s: Subject, f, rk: int, add) -> None:  # type: ignore[no-untyped-def]
     """QĐ 366 Điều 11: HTT needs 100% of tasks on time; HT allows ≤ 20% late."""
     why = None
+    # Short of HT's own conditions (100% of tasks, ≤ 20% late) and of the KHT list: the gap (band_gap_max, A-13).
+    top, key = c.band_gap_max, "band_gap_max"
     if f.task_completion_pct < 100:
         why = f"chỉ hoàn thành {f.task_completion_pct:g}% nhiệm vụ (HTT trở lên cần 100% đúng hạn)"
     elif f.tasks_overdue_pct > 0:
         why = f"có {f.tasks_overdue_pct:g}% nhiệm vụ chậm tiến độ (HTT trở lên cần 100% đúng hạn)"
-    top = c.band_gap_max
+        if f.tasks_overdue_pct <= c.max_overdue_pct_pass:
+            top, key = 1, "max_overdue_pct_pass"  # HT: 100% of tasks, at most 20% late
     if why and rk > top:
         add(
-            Finding(
+            c.finding(
                 "BAND_CONDITIONS",
                 (s.id,),
                 f'"{s.id}" {why} nên tối đa {_r(top)}, nhưng được xếp {_r(rk)}.',
-                c.cite("band_gap_max"),
+                key,
             )
         )
 
@@ -382,20 +409,31 @@ def _leader(c: _Ctx, s: Subject, f, rk: int, add) -> None:  # type: ignore[no-un
     coll = by_id[s.collective] if s.collective is not None else None
     unit_id = s.unit if s.unit is not None else coll.unit if coll is not None else None
     unit = by_id[unit_id] if unit_id is not None else None
-    capped = (s.role is Role.HEAD and c.head_cap) or (s.role is Role.DEPUTY and c.cap_deputies)
-    if capped and f.newly_transferred and c.newly_transferred_head_exempt:
-        capped = False
-    if capped:
-        key = "head_cap" if s.role is Role.HEAD else "cap_deputies"
+    # A deputy is never capped while the head is not: a province that caps deputies (CV 854 mục 2(5): "người đứng
+    # đầu và cấp phó") caps heads too. Only a head may be exempt, newly transferred and unrelated to the unit's
+    # shortcomings (A-6); CV 854 gives deputies no exception.
+    key = None
+    if s.role is Role.HEAD:
+        if c.head_cap or c.cap_deputies:
+            key = "head_cap" if c.head_cap else "cap_deputies"
+            if (
+                f.newly_transferred
+                and f.transfer_unrelated_to_shortcomings
+                and c.newly_transferred_head_exempt
+            ):
+                key = None
+    elif s.role is Role.DEPUTY and c.cap_deputies:
+        key = "cap_deputies"
+    if key is not None:
         for target, what in ((coll, "tập thể lãnh đạo, quản lý"), (unit, "tổ chức, cơ quan, đơn vị")):
             if target is not None and target.rating is not None and rk > _RANK[target.rating]:
                 add(
-                    Finding(
+                    c.finding(
                         "HEAD_ABOVE_COLLECTIVE",
                         (s.id, target.id),
                         f'{s.role.label.capitalize()} "{s.id}" được xếp {_r(rk)}, cao hơn {what} '  # type: ignore[union-attr]
                         f'"{target.id}" ({target.rating.code}).',
-                        c.cite(key),
+                        key,
                     )
                 )
     if rk == 0:
@@ -425,58 +463,81 @@ def _leader(c: _Ctx, s: Subject, f, rk: int, add) -> None:  # type: ignore[no-un
         )
         key = "leader_unit_task_threshold_pct"
     if why:
-        add(_fail("LEADER_UNIT_FAILED", s, why, c.cite(key)))  # type: ignore[arg-type]
+        add(_fail(c, "LEADER_UNIT_FAILED", s, why, key))  # type: ignore[arg-type]
     if f.kt_xh_targets_missed and c.kt_xh_targets_fail and not f.force_majeure:
-        add(
-            _fail(
-                "KT_XH_TARGETS_MISSED", s, "không đạt 5 chỉ tiêu KT-XH cơ bản", c.cite("kt_xh_targets_fail")
-            )
-        )
+        add(_fail(c, "KT_XH_TARGETS_MISSED", s, "không đạt 5 chỉ tiêu KT-XH cơ bản", "kt_xh_targets_fail"))
     if (
         f.low_confidence_pct is not None
         and c.low_confidence_max_pct
         and f.low_confidence_pct > c.low_confidence_max_pct
     ):
         why = f"có {f.low_confidence_pct:g}% phiếu tín nhiệm thấp (quá {c.low_confidence_max_pct}%)"
-        add(_fail("LOW_CONFIDENCE", s, why, c.cite("low_confidence_max_pct")))
+        add(_fail(c, "LOW_CONFIDENCE", s, why, "low_confidence_max_pct"))
     if (
         f.subordinate_corruption_disciplined
         and not f.subordinate_corruption_self_remedied
         and c.subordinate_corruption_fails
     ):
         why = "có tổ chức, cá nhân thuộc quyền quản lý trực tiếp tham nhũng, tiêu cực bị kỷ luật"
-        add(_fail("SUBORDINATE_CORRUPTION", s, why, c.cite("subordinate_corruption_fails")))
+        add(_fail(c, "SUBORDINATE_CORRUPTION", s, why, "subordinate_corruption_fails"))
 
 
 # -- Collectives: party organisations, agencies, leadership collectives --------------------------------------
 
 
+_EXTENDED_TO = {_PO: "tổ chức đảng", _AGENCY: "tổ chức, cơ quan, đơn vị"}
+
+
 def _collective(c: _Ctx, s: Subject, rk: int, add) -> None:  # type: ignore[no-untyped-def]
     f = s.facts
     sid = s.id
-    if f.disciplined_in_year and rk > c.collective_discipline_max:
-        add(
-            Finding(
-                "DISCIPLINED_IN_YEAR",
-                (sid,),
-                f'Tập thể "{sid}" bị thi hành kỷ luật trong năm nên tối đa '
-                f"{_r(c.collective_discipline_max)}, nhưng được xếp {_r(rk)}.",
-                c.cite("collective_discipline_max"),
+    # The KHT cases are stated for leadership collectives; a regime says how far they reach the other collectives
+    # (HD 21: party organisations only for body discipline and disunity, as the digest reads them; agencies none).
+    scope, scope_key, scope_verified, extension = "all", None, True, ""
+    if s.type is not _LC:
+        scope_key = "party_organization_fail_cases" if s.type is _PO else "agency_fail_cases"
+        scope = c.settings[scope_key]
+        scope_verified = c.verified[scope_key]
+        if not scope_verified:
+            extension = (
+                f" (quy tắc nêu cho tập thể lãnh đạo, quản lý; áp dụng mở rộng cho {_EXTENDED_TO[s.type]})"
             )
+    every_case = scope == "all"
+    named_cases = every_case or scope == "discipline_disunity"
+
+    def emit(code: str, message: str, key: str) -> None:
+        # An extension cites where the digest puts the type's own (unverified) list, and says so.
+        if extension:
+            add(c.finding(code, (sid,), message, scope_key, verified=False))  # type: ignore[arg-type]
+        else:
+            add(c.finding(code, (sid,), message, key))
+
+    def fail(code: str, why: str, key: str) -> None:
+        emit(code, f'"{sid}" {why}{extension} nên phải xếp KHT, nhưng được xếp {s.rating.code}.', key)  # type: ignore[union-attr]
+
+    if named_cases and f.disciplined_in_year and rk > c.collective_discipline_max:
+        top = c.collective_discipline_max
+        message = (
+            f'Tập thể "{sid}" bị thi hành kỷ luật trong năm nên tối đa {_r(top)}{extension}, '
+            f"nhưng được xếp {_r(rk)}."
         )
+        emit("DISCIPLINED_IN_YEAR", message, "collective_discipline_max")
     if s.type is _LC and s.unit is not None and c.collective_cap:
         unit = c.by_id[s.unit]
         if unit.rating is not None and rk > _RANK[unit.rating]:
             add(
-                Finding(
+                c.finding(
                     "COLLECTIVE_ABOVE_UNIT",
                     (sid, unit.id),
                     f'Tập thể lãnh đạo, quản lý "{sid}" được xếp {_r(rk)}, cao hơn tổ chức, cơ quan, đơn vị '
                     f'"{unit.id}" ({unit.rating.code}).',
-                    c.cite("collective_cap"),
+                    "collective_cap",
                 )
             )
-    if rk > 0:
+    if rk > 0 and named_cases:
+        if f.internal_disunity_concluded and c.disunity_fails:
+            fail("COLLECTIVE_DISUNITY", "bị kết luận mất đoàn kết nội bộ", "disunity_fails")
+    if rk > 0 and every_case:
         member_hit = f.member_disciplined_warning_or_above or (
             f.member_disciplined_in_year and c.member_discipline_min_level == "reprimand"
         )
@@ -490,24 +551,18 @@ def _collective(c: _Ctx, s: Subject, rk: int, add) -> None:  # type: ignore[no-u
                 else "từ khiển trách trở lên"
             )
             if rk > top:
-                add(
-                    Finding(
-                        "COLLECTIVE_MEMBER_DISCIPLINED",
-                        (sid,),
-                        f'Tập thể "{sid}" có thành viên bị kỷ luật {level} trong năm nên tối đa {_r(top)}, '
-                        f"nhưng được xếp {_r(rk)}.",
-                        c.cite("member_discipline_min_level"),
-                    )
+                message = (
+                    f'Tập thể "{sid}" có thành viên bị kỷ luật {level} trong năm nên tối đa {_r(top)}{extension}, '
+                    f"nhưng được xếp {_r(rk)}."
                 )
+                emit("COLLECTIVE_MEMBER_DISCIPLINED", message, "member_discipline_min_level")
         pct = f.children_disciplined_pct
         if pct is not None and c.children_disciplined_max_pct and pct > c.children_disciplined_max_pct:
             why = f"có {pct:g}% đơn vị trực thuộc bị kỷ luật (quá {c.children_disciplined_max_pct}%)"
-            add(_fail("CHILDREN_DISCIPLINED", s, why, c.cite("children_disciplined_max_pct")))
-        if (f.member_degradation_concluded or f.degradation_concluded) and c.degradation_fails:
+            fail("CHILDREN_DISCIPLINED", why, "children_disciplined_max_pct")
+        if (f.member_degradation_concluded or f.degradation_concluded) and c.collective_degradation_fails:
             why = "có thành viên bị kết luận suy thoái, “tự diễn biến”, “tự chuyển hóa”"
-            add(_fail("DEGRADATION_CONCLUDED", s, why, c.cite("degradation_fails")))
-        if f.internal_disunity_concluded and c.disunity_fails:
-            add(_fail("COLLECTIVE_DISUNITY", s, "bị kết luận mất đoàn kết nội bộ", c.cite("disunity_fails")))
+            fail("DEGRADATION_CONCLUDED", why, "collective_degradation_fails")
         pct = f.task_completion_pct
         thr = c.task_threshold_collective_pct
         if (
@@ -518,34 +573,27 @@ def _collective(c: _Ctx, s: Subject, rk: int, add) -> None:  # type: ignore[no-u
             why = f"chỉ hoàn thành {pct:g}% chỉ tiêu, nhiệm vụ (dưới {thr}%)"
             if c.task_threshold_collective_requires_key_missed:
                 why += " và có chỉ tiêu chủ yếu không đạt"
-            add(_fail("TASKS_BELOW_THRESHOLD", s, why, c.cite("task_threshold_collective_pct")))
+            fail("TASKS_BELOW_THRESHOLD", why, "task_threshold_collective_pct")
         if f.kt_xh_targets_missed and c.kt_xh_targets_fail and not f.force_majeure:
-            add(
-                _fail(
-                    "KT_XH_TARGETS_MISSED",
-                    s,
-                    "không đạt 5 chỉ tiêu KT-XH cơ bản",
-                    c.cite("kt_xh_targets_fail"),
-                )
-            )
+            fail("KT_XH_TARGETS_MISSED", "không đạt 5 chỉ tiêu KT-XH cơ bản", "kt_xh_targets_fail")
         if (
             f.subordinate_corruption_disciplined
             and not f.subordinate_corruption_self_remedied
             and c.collective_subordinate_corruption_fails
         ):
             why = "có đơn vị trực thuộc xảy ra tham nhũng, lãng phí, tiêu cực bị kỷ luật"
-            add(_fail("SUBORDINATE_CORRUPTION", s, why, c.cite("collective_subordinate_corruption_fails")))
+            fail("SUBORDINATE_CORRUPTION", why, "collective_subordinate_corruption_fails")
     if rk == 3:
         if s.type is _PO:
             _org_excellent(c, s, f, add)
         elif f.children_disciplined_pct and c.excellent_requires_no_disciplined_children:
             add(
-                Finding(
+                c.finding(
                     "EXCELLENT_CONDITIONS",
                     (sid,),
                     f'"{sid}" được xếp HTXS nhưng có {f.children_disciplined_pct:g}% đơn vị trực thuộc '
                     "bị kỷ luật.",
-                    c.cite("excellent_requires_no_disciplined_children"),
+                    "excellent_requires_no_disciplined_children",
                 )
             )
         _excellent_conditions(c, s, f, add)
@@ -593,11 +641,11 @@ def _org_excellent(c: _Ctx, s: Subject, f, add) -> None:  # type: ignore[no-unty
             key = "excellent_requires_no_disciplined_children"
     if missing:
         add(
-            Finding(
+            c.finding(
                 "ORG_EXCELLENT_CONDITIONS",
                 (s.id,),
                 f'Tổ chức đảng "{s.id}" được xếp HTXS nhưng chưa đủ điều kiện: {"; ".join(missing)}.',
-                c.cite(key),
+                key,
             )
         )
 
@@ -618,27 +666,31 @@ def _quota(c: _Ctx, groups: dict[str, list], add) -> dict[str, QuotaPlan]:  # ty
         plans[name] = QuotaPlan(excellent, good, cap, cap - excellent, quota_message(cap - excellent))
         if excellent > cap:
             base = "số HTT" if basis == "good_only" else "số HTT và HTXS"
-            add(
-                Finding(
-                    "QUOTA_EXCELLENT",
-                    tuple(ids),
-                    f'Nhóm "{name}" có {excellent} HTXS và {good} HTT: vượt trần {cap} HTXS '
-                    f"({pct}% {base}{', ngoại lệ' if exception else ''}, làm tròn {_ROUNDING[rounding]}); "
-                    f"vượt {excellent - cap} suất.",
-                    _quota_citation(c, stype, exception),
-                )
+            message = (
+                f'Nhóm "{name}" có {excellent} HTXS và {good} HTT: vượt trần {cap} HTXS '
+                f"({pct}% {base}{', ngoại lệ' if exception else ''}, làm tròn {_ROUNDING[rounding]}); "
+                f"vượt {excellent - cap} suất."
             )
+            citation, keys = _quota_source(c, stype, exception)
+            # Verified when the group is over the ratio under either reading of the denominator (A-1): then no
+            # reading of the text and no rounding lets it through.
+            verified = all(c.verified[key] for key in keys) and excellent * 100 > pct * (excellent + good)
+            if not verified:
+                message += UNVERIFIED_NOTE
+            add(Finding("QUOTA_EXCELLENT", tuple(ids), message, citation, verified))
     return plans
 
 
 _ROUNDING = {"floor": "xuống", "ceil": "lên", "half_up": "nửa lên"}
 
 
-def _quota_citation(c: _Ctx, stype: SubjectType | None, exception: bool) -> Citation:
+def _quota_source(c: _Ctx, stype: SubjectType | None, exception: bool) -> tuple[Citation, tuple[str, ...]]:
+    """The clause of a group's cap and the parameters it rests on."""
     if exception:
-        return c.cite("quota_exception_ratio_pct")
-    if stype is _PO:
-        return c.cite("org_quota_enabled")
+        return c.cite("quota_exception_ratio_pct"), ("quota_exception_ratio_pct",)
+    if stype is _PO or stype is _AGENCY:
+        # Party organisations and agencies: the cap of "tổ chức đảng … tập thể" (CV 854 mục 2(5); QĐ 124, 366).
+        return c.cite("org_quota_enabled"), ("org_quota_enabled", "quota_ratio_pct")
     if c.scenario.regime.code == "QD132_HD21" and stype in _HD21_QUOTA:
-        return _HD21_QUOTA[stype]
-    return c.cite("quota_ratio_pct")
+        return _HD21_QUOTA[stype], ("quota_ratio_pct",)
+    return c.cite("quota_ratio_pct"), ("quota_ratio_pct",)

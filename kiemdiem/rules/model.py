@@ -43,6 +43,8 @@ class Facts:
     sick_leave_days: int = 0
     civil_service_rating: Rating | None = None
     newly_transferred: bool = False
+    # A newly transferred head: the unit's shortcomings are not theirs (HD 21 tiểu mục 6 as read, A-6)
+    transfer_unrelated_to_shortcomings: bool = False
     # Tasks (percentages 0–100)
     task_completion_pct: float = 100
     key_targets_missed: bool = False
@@ -119,6 +121,8 @@ class Finding:
     subjects: tuple[str, ...]
     message: str
     citation: Citation
+    # Whether the rule behind the finding was checked against the regulation's text (the digest's ✅).
+    verified: bool = True
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -126,6 +130,7 @@ class Finding:
             "subjects": list(self.subjects),
             "message": self.message,
             "citation": self.citation.to_dict(),
+            "verified": self.verified,
         }
 
 

@@ -46,6 +46,7 @@ FACT_KINDS = {
     "sick_leave_days": "days",
     "civil_service_rating": "rating",
     "newly_transferred": "bool",
+    "transfer_unrelated_to_shortcomings": "bool",
     "task_completion_pct": "pct",
     "key_targets_missed": "bool",
     "force_majeure": "bool",

@@ -15,6 +15,9 @@ from .errors import BadInput
 QUOTA_BASES = ("good_only", "good_or_better")
 ROUNDINGS = ("floor", "half_up", "ceil")
 MEMBER_DISCIPLINE_LEVELS = ("reprimand", "warning")
+# Which KHT cases of leadership collectives apply to another kind of collective: all, only body discipline and
+# disunity (the cases the digest names for party organisations under HD 21), or none.
+FAIL_CASE_SCOPES = ("all", "discipline_disunity", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,12 @@ _HD21_LEADER = _c(HD21, "Mục II, điểm B, tiết 4")
 _HD21_ORG = _c(HD21, "Mục II, điểm B, tiết 1", "tiểu tiết 1.3")
 _HD21_SPECIAL = _c(HD21, "Mục II, tiểu mục 6")
 _QD132_D12 = _c(QD132, "Điều 12", "khoản 4, điểm c")
+# After 2022 some HD 21 rules are kept by reading where the later texts say nothing (unverified).
+_KEPT = "giữ theo cách đọc, chưa xác minh"
+_HD21_KEPT_LEADER = _c(HD21, "Mục II, điểm B, tiết 4", _KEPT)
+_HD21_KEPT_COLL = _c(HD21, "Mục II, điểm B, tiết 3", "HTXS, ý (4); " + _KEPT)
+_HD21_KEPT_SPECIAL = _c(HD21, "Mục II, tiểu mục 6", _KEPT)
+_HD21_KEPT_MEMBER = _c(HD21, "Mục II, điểm B, tiết 2", "tiểu tiết 2.3; mặc định A-12, " + _KEPT)
 
 QD132_HD21 = Regime(
     code="QD132_HD21",
@@ -132,7 +141,8 @@ QD132_HD21 = Regime(
             False,
             False,
             _HD21_ORG,
-            "trích đoạn về trần cho tổ chức đảng bị cắt; số liệu các tỉnh vượt 20%",
+            "trần cho tổ chức đảng: trích đoạn bị cắt, số liệu các tỉnh vượt 20%; "
+            "cho tổ chức, cơ quan, đơn vị: bản tóm lược không nêu",
         ),
         _p(
             "head_cap",
@@ -147,7 +157,8 @@ QD132_HD21 = Regime(
             True,
             False,
             _HD21_SPECIAL,
-            "câu về người đứng đầu mới chuyển đến bị cắt; đọc là được miễn trần",
+            "câu về người đứng đầu mới chuyển đến bị cắt (A-6): miễn trần chỉ cho người đứng đầu, khi "
+            "không liên quan khuyết điểm của đơn vị (facts.transfer_unrelated_to_shortcomings); cấp phó không",
         ),
         _p(
             "collective_cap",
@@ -293,11 +304,18 @@ QD132_HD21 = Regime(
             ("T", "TB"),
         ),
         _p(
-            "exempt_suspended_not_rated",
+            "exempt_not_rated",
+            True,
+            True,
+            _c(QD132, "Điều 5"),
+            "ĐV được miễn công tác và sinh hoạt đảng không kiểm điểm, xếp loại",
+        ),
+        _p(
+            "suspended_not_rated",
             True,
             True,
             _c(HD21, "Mục II, tiểu mục 6"),
-            "ĐV miễn công tác, sinh hoạt đảng (QĐ 132 Điều 5) hoặc bị đình chỉ sinh hoạt đảng không xếp loại",
+            "HD 21 thêm: ĐV bị đình chỉ sinh hoạt đảng không xếp loại",
         ),
         _p("unreviewed_not_rated", True, True, _HD21_SPECIAL, "phải hoàn thành kiểm điểm mới được xếp loại"),
         _p(
@@ -313,6 +331,32 @@ QD132_HD21 = Regime(
             True,
             _c(HD21, "Mục II, điểm B, tiết 3", "KHT, ý (a)"),
             "tập thể bị kết luận mất đoàn kết nội bộ ⇒ KHT",
+        ),
+        _p(
+            "collective_degradation_fails",
+            True,
+            True,
+            _c(HD21, "Mục II, điểm B, tiết 3", "KHT, ý (a)"),
+            "tập thể LĐQL có thành viên bị kết luận suy thoái ⇒ KHT",
+        ),
+        _p(
+            "party_organization_fail_cases",
+            "discipline_disunity",
+            False,
+            _c(HD21, "Mục II, điểm B, tiết 1", "tiểu tiết 1.3, KHT"),
+            "danh sách KHT của tổ chức đảng chưa xác minh (bản tóm lược §5.1): chỉ áp 'tổ chức đảng bị kỷ luật' "
+            "và 'mất đoàn kết nội bộ' mà bản tóm lược nêu; các trường hợp khác của tiết 3 là của tập thể LĐQL",
+            "choice",
+            FAIL_CASE_SCOPES,
+        ),
+        _p(
+            "agency_fail_cases",
+            "none",
+            True,
+            _c(HD21, "Mục II, điểm B, tiết 3", "KHT"),
+            "các trường hợp KHT của tiết 3 là của tập thể LĐQL; HD 21 không nêu cho tổ chức, cơ quan, đơn vị",
+            "choice",
+            FAIL_CASE_SCOPES,
         ),
         _p(
             "discipline_unrelated_to_duties_max", "KHT", True, _HD21_MEMBER, "mọi hình thức kỷ luật", "rating"
@@ -381,13 +425,29 @@ QD124_HD25 = Regime(
             "head_cap",
             True,
             False,
-            _QD124_D11,
-            "không thấy trong trích đoạn QĐ 124; giữ nguyên tắc của HD 21",
+            _HD21_KEPT_LEADER,
+            "không thấy trong QĐ 124 (Q124-03): giữ nguyên tắc của HD 21 theo cách đọc",
         ),
-        _p("cap_deputies", False, False, _QD124_D11, "không thấy quy định"),
-        _p("newly_transferred_head_exempt", True, False, _QD124_D11, "như HD 21"),
         _p(
-            "collective_cap", True, False, _QD124_D11, "không thấy trong trích đoạn; giữ nguyên tắc của HD 21"
+            "cap_deputies",
+            False,
+            False,
+            _HD21_KEPT_LEADER,
+            "không thấy quy định; HD 21 chỉ nêu người đứng đầu",
+        ),
+        _p(
+            "newly_transferred_head_exempt",
+            True,
+            False,
+            _HD21_KEPT_SPECIAL,
+            "như HD 21 (A-6), giữ theo cách đọc",
+        ),
+        _p(
+            "collective_cap",
+            True,
+            False,
+            _HD21_KEPT_COLL,
+            "không thấy trong QĐ 124 (Q124-03): giữ nguyên tắc của HD 21 theo cách đọc",
         ),
         _p("individual_discipline_max", "KHT", True, _QD124_K4, "bị kỷ luật trong năm ⇒ KHT", "rating"),
         _p(
@@ -406,13 +466,13 @@ QD124_HD25 = Regime(
             "rating",
         ),
         _p("collective_discipline_max", "KHT", True, _QD124_K4, "tập thể LĐQL bị kỷ luật ⇒ KHT", "rating"),
-        _p("sick_leave_days", 90, False, _c(HD25, "(không tìm được quy định)"), "mặc định như HD 21 (A-9)"),
+        _p("sick_leave_days", 90, False, _c(HD25, "(không tìm được quy định)"), "không dùng: không áp trần"),
         _p(
             "sick_leave_max",
-            "HT",
+            "HTXS",
             False,
             _c(HD25, "(không tìm được quy định)"),
-            "mặc định như HD 21 (A-9)",
+            "không tìm được văn bản (A-9): không áp trần (HTXS = không giới hạn)",
             "rating",
         ),
         _p(
@@ -530,13 +590,8 @@ QD124_HD25 = Regime(
             "choice",
             ("T", "TB"),
         ),
-        _p(
-            "exempt_suspended_not_rated",
-            True,
-            True,
-            _QD124_D5,
-            "miễn công tác, sinh hoạt đảng; đình chỉ sinh hoạt đảng",
-        ),
+        _p("exempt_not_rated", True, True, _QD124_D5, "ĐV được miễn công tác và sinh hoạt đảng"),
+        _p("suspended_not_rated", True, True, _QD124_D5, "ĐV bị đình chỉ sinh hoạt đảng"),
         _p("unreviewed_not_rated", True, True, _QD124_D11, "tự đánh giá, kiểm điểm trước khi xếp loại"),
         _p(
             "degradation_fails",
@@ -546,6 +601,27 @@ QD124_HD25 = Regime(
             "K-C3, K-T4: suy thoái, 'tự diễn biến', 'tự chuyển hóa' ⇒ KHT",
         ),
         _p("disunity_fails", True, True, _QD124_K4, "K-T4: mất đoàn kết nội bộ ⇒ KHT"),
+        _p(
+            "collective_degradation_fails", True, True, _QD124_K4, "K-T4: có thành viên bị kết luận suy thoái"
+        ),
+        _p(
+            "party_organization_fail_cases",
+            "all",
+            True,
+            _QD124_K4,
+            "K-T1..K-T4 nêu cho tập thể",
+            "choice",
+            FAIL_CASE_SCOPES,
+        ),
+        _p(
+            "agency_fail_cases",
+            "all",
+            True,
+            _QD124_K4,
+            "K-T1..K-T4 nêu cho tập thể",
+            "choice",
+            FAIL_CASE_SCOPES,
+        ),
         _p("discipline_unrelated_to_duties_max", "KHT", True, _QD124_K4, "mọi vi phạm bị kỷ luật", "rating"),
         _p("force_majeure_exempts_individual", True, True, _QD124_K4, "trừ bất khả kháng"),
         _p(
@@ -685,8 +761,20 @@ QD366_HD43 = Regime(
             "ĐV kết nạp chưa đủ 6 tháng: không kiểm điểm, không xếp loại",
         ),
         _p("new_collective_months", 6, False, _QD366_D5, "như HD 21"),
-        _p("civil_service_consistency", True, False, _QD366_D11, "như HD 21"),
-        _p("civil_service_cap_all_levels", True, False, _QD366_D11, "A-12"),
+        _p(
+            "civil_service_consistency",
+            True,
+            False,
+            _HD21_KEPT_MEMBER,
+            "không thấy trong QĐ 366: mặc định A-12, giữ quy tắc của HD 21 theo cách đọc",
+        ),
+        _p(
+            "civil_service_cap_all_levels",
+            True,
+            False,
+            _HD21_KEPT_MEMBER,
+            "mặc định A-12: mức ĐV không cao hơn mức CBCCVC",
+        ),
         _p("task_threshold_individual_pct", 50, True, _QD366_D11, "> 50% nhiệm vụ không hoàn thành ⇒ KHT"),
         _p("key_targets_missed_fails_individual", False, True, _QD366_D11, ""),
         _p("task_threshold_collective_pct", 70, True, _QD366_D11, "đơn vị < 70% nhiệm vụ kế hoạch năm ⇒ KHT"),
@@ -766,14 +854,15 @@ QD366_HD43 = Regime(
             "choice",
             ("T", "TB"),
         ),
+        _p("exempt_not_rated", True, True, _QD366_D5, "ĐV được miễn công tác và sinh hoạt đảng"),
+        _p("suspended_not_rated", True, True, _QD366_D5, "ĐV bị đình chỉ sinh hoạt đảng"),
         _p(
-            "exempt_suspended_not_rated",
+            "unreviewed_not_rated",
             True,
-            True,
-            _QD366_D5,
-            "miễn công tác, sinh hoạt đảng; đình chỉ sinh hoạt đảng",
+            False,
+            _HD21_KEPT_SPECIAL,
+            "QĐ 366 Điều 3 chỉ nói điều ngược lại (đã kiểm điểm thì phải được xếp loại); giữ quy tắc của HD 21",
         ),
-        _p("unreviewed_not_rated", True, True, _c(QD366, "Điều 3"), "đã kiểm điểm thì phải được xếp loại"),
         _p(
             "degradation_fails",
             True,
@@ -782,6 +871,31 @@ QD366_HD43 = Regime(
             "bị kết luận suy thoái, 'tự diễn biến', 'tự chuyển hóa' ⇒ KHT",
         ),
         _p("disunity_fails", True, True, _QD366_D11, "tập thể LĐQL mất đoàn kết, bè phái ⇒ KHT"),
+        _p(
+            "collective_degradation_fails",
+            True,
+            True,
+            _QD366_D11,
+            "tập thể LĐQL có thành viên suy thoái ⇒ KHT",
+        ),
+        _p(
+            "party_organization_fail_cases",
+            "all",
+            False,
+            _QD366_D11,
+            "các trường hợp KHT nêu cho tập thể LĐQL; áp cho tổ chức đảng theo cách đọc",
+            "choice",
+            FAIL_CASE_SCOPES,
+        ),
+        _p(
+            "agency_fail_cases",
+            "all",
+            False,
+            _QD366_D11,
+            "các trường hợp KHT nêu cho tập thể LĐQL; áp cho tổ chức, cơ quan, đơn vị theo cách đọc",
+            "choice",
+            FAIL_CASE_SCOPES,
+        ),
         _p(
             "discipline_unrelated_to_duties_max",
             "HTT",
@@ -858,6 +972,12 @@ def regime_for_year(year: int) -> Regime:
     for regime in REGIMES:
         if regime.applies_to(year):
             return regime
+    if year == 2018:
+        raise BadInput(
+            "year: năm 2018 (QĐ 132-QĐ/TW và HD 16-HD/BTCTW ngày 24/9/2018) chưa được hỗ trợ: bản tóm lược quy "
+            "định chỉ có phần đầu HD 16, không có tiêu chuẩn các mức và các trường hợp KHT để kiểm tra "
+            "(chỉ hỗ trợ từ năm 2019: QĐ 132 + HD 21, QĐ 124, QĐ 366)"
+        )
     raise BadInput(f"year: năm {year} chưa được hỗ trợ (chỉ hỗ trợ từ năm 2019: QĐ 132, QĐ 124, QĐ 366)")
 
 

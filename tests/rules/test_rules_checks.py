@@ -57,6 +57,7 @@ class Case:
     article: str
     options: dict | None = None
     subject: str | None = None  # the subject the finding must name first
+    verified: bool = True  # whether the rule behind the finding is checked against the text (the digest's ✅)
 
 
 def _board_and_unit(unit_rating: str, board_rating: str) -> list[dict]:
@@ -88,6 +89,7 @@ CASES = [
         "QUOTA_EXCELLENT",
         "QĐ 124-QĐ/TW",
         "Điều 12",
+        verified=False,  # 1 of 5 is 20%: over only when the HTXS stay out of the denominator (A-1)
     ),
     Case(
         "quota 366: 2 HTXS for 8 HTT without the exception",
@@ -97,6 +99,7 @@ CASES = [
         "QUOTA_EXCELLENT",
         "QĐ 366-QĐ/TW",
         "Điều 11",
+        verified=False,
     ),
     # -- head / deputy / collective ceilings ----------------------------------------------------------------------
     Case(
@@ -138,13 +141,72 @@ CASES = [
         subject="bgd",
     ),
     Case(
-        "collective above unit under 124 (kept, unverified)",
+        "collective above unit under 124: the HD 21 principle kept by reading, unverified",
         2024,
         _board_and_unit("HT", "HTT"),
         _board_and_unit("HTT", "HTT"),
         "COLLECTIVE_ABOVE_UNIT",
-        "QĐ 124-QĐ/TW",
+        "HD 21-HD/BTCTW",
+        "tiết 3",
+        verified=False,
+    ),
+    Case(
+        "head above collective under 124: the HD 21 principle kept by reading, unverified",
+        2023,
+        [*_board_and_unit("HTT", "HTT"), leader("gd", "HTXS", "head", collective="bgd")],
+        [*_board_and_unit("HTT", "HTT"), leader("gd", "HTT", "head", collective="bgd")],
+        "HEAD_ABOVE_COLLECTIVE",
+        "HD 21-HD/BTCTW",
+        "tiết 4",
+        verified=False,
+    ),
+    Case(
+        "CV 854: a newly transferred deputy has no exemption",
+        2021,
+        [
+            *_board_and_unit("HTT", "HTT"),
+            leader("pgd", "HTXS", "deputy", collective="bgd", newly_transferred=True),
+        ],
+        [
+            *_board_and_unit("HTT", "HTT"),
+            leader("pgd", "HTT", "deputy", collective="bgd", newly_transferred=True),
+        ],
+        "HEAD_ABOVE_COLLECTIVE",
+        "CV 854-CV/TU",
+        "mục 2",
+    ),
+    Case(
+        "newly transferred head: exempt only when unrelated to the unit's shortcomings",
+        2021,
+        [
+            *_board_and_unit("HTT", "HTT"),
+            leader("gd", "HTXS", "head", collective="bgd", newly_transferred=True),
+        ],
+        [
+            *_board_and_unit("HTT", "HTT"),
+            leader(
+                "gd",
+                "HTXS",
+                "head",
+                collective="bgd",
+                newly_transferred=True,
+                transfer_unrelated_to_shortcomings=True,
+            ),
+        ],
+        "HEAD_ABOVE_COLLECTIVE",
+        "HD 21-HD/BTCTW",
+        "tiết 4",
+    ),
+    Case(
+        "366: a province capping deputies caps the head too",
+        2025,
+        [*_board_and_unit("HTT", "HTT"), leader("gd", "HTXS", "head", collective="bgd")],
+        [*_board_and_unit("HTT", "HTT"), leader("gd", "HTT", "head", collective="bgd")],
+        "HEAD_ABOVE_COLLECTIVE",
+        "QĐ 366-QĐ/TW",
         "Điều 11",
+        options={"cap_deputies": True},
+        verified=False,
     ),
     # -- discipline ----------------------------------------------------------------------------------------------
     Case(
@@ -173,6 +235,7 @@ CASES = [
         "DISCIPLINED_IN_YEAR",
         "QĐ 124-QĐ/TW",
         "Điều 12",
+        verified=False,
     ),
     Case(
         "366: duty-related discipline ⇒ KHT",
@@ -184,13 +247,23 @@ CASES = [
         "Điều 11",
     ),
     Case(
-        "132: collective disciplined ⇒ KHT",
+        "132: leadership collective disciplined ⇒ KHT",
         2021,
-        [agency("so", "HT", disciplined_in_year=True)],
-        [agency("so", "KHT", disciplined_in_year=True)],
+        [board("bgd", "HT", disciplined_in_year=True)],
+        [board("bgd", "KHT", disciplined_in_year=True), agency("so", "HTT", disciplined_in_year=True)],
         "DISCIPLINED_IN_YEAR",
         "HD 21-HD/BTCTW",
         "tiết 3",
+    ),
+    Case(
+        "132: party organisation disciplined ⇒ KHT, an unverified extension",
+        2022,
+        [org("cb", "HT", [], disciplined_in_year=True)],
+        [org("cb", "KHT", [], disciplined_in_year=True)],
+        "DISCIPLINED_IN_YEAR",
+        "HD 21-HD/BTCTW",
+        "tiết 1",
+        verified=False,
     ),
     # -- sick leave ----------------------------------------------------------------------------------------------
     Case(
@@ -202,21 +275,21 @@ CASES = [
         "HD 21-HD/BTCTW",
         "tiểu mục 6",
     ),
-    Case(
-        "124: sick leave cap kept as HD 21 (unverified)",
-        2023,
-        [pm("a", "HTT", sick_leave_days=120)],
-        [pm("a", "HT", sick_leave_days=120)],
-        "SICK_LEAVE_CAP",
-        "HD 25-HD/BTCTW",
-        "",
-    ),
     # -- not ratable ---------------------------------------------------------------------------------------------
     Case(
-        "exempt member rated",
+        "exempt member rated (QĐ 132 Điều 5)",
         2021,
         [pm("a", "HT", exempt=True)],
         [pm("a", None, exempt=True)],
+        "NOT_RATABLE",
+        "QĐ 132-QĐ/TW",
+        "Điều 5",
+    ),
+    Case(
+        "suspended member rated (HD 21 adds it)",
+        2020,
+        [pm("a", "HT", suspended=True)],
+        [pm("a", None, suspended=True)],
         "NOT_RATABLE",
         "HD 21-HD/BTCTW",
         "tiểu mục 6",
@@ -231,13 +304,14 @@ CASES = [
         "Điều 5",
     ),
     Case(
-        "member not yet reviewed",
+        "member not yet reviewed, 2025: HD 21's rule kept by reading (QĐ 366 Điều 3 states the converse)",
         2025,
         [pm("a", "HTT", reviewed=False)],
         [pm("a", "HTT", reviewed=True)],
         "NOT_RATABLE",
-        "QĐ 366-QĐ/TW",
-        "Điều 3",
+        "HD 21-HD/BTCTW",
+        "tiểu mục 6",
+        verified=False,
     ),
     Case(
         "member admitted under 6 months before 31/12",
@@ -284,6 +358,17 @@ CASES = [
         "CIVIL_SERVICE_MISMATCH",
         "QĐ 124-QĐ/TW",
         "Điều 12",
+        verified=False,
+    ),
+    Case(
+        "366: civil-service consistency is the A-12 default, unverified",
+        2025,
+        [pm("a", "HTXS", civil_service_rating="HTT", tasks_exceeded_pct=40)],
+        [pm("a", "HTXS", civil_service_rating="HTXS", tasks_exceeded_pct=40)],
+        "CIVIL_SERVICE_MISMATCH",
+        "HD 21-HD/BTCTW",
+        "A-12",
+        verified=False,
     ),
     # -- tasks ---------------------------------------------------------------------------------------------------
     Case(
@@ -324,6 +409,7 @@ CASES = [
         "TASKS_BELOW_THRESHOLD",
         "QĐ 366-QĐ/TW",
         "Điều 11",
+        verified=False,  # QĐ 366 states its KHT cases for leadership collectives
     ),
     Case(
         "366: more than half of a member's tasks not completed",
@@ -343,6 +429,15 @@ CASES = [
         "DEGRADATION_CONCLUDED",
         "HD 21-HD/BTCTW",
         "tiết 2",
+    ),
+    Case(
+        "132: a leadership collective with a member concluded degraded (tiết 3, KHT a)",
+        2021,
+        [board("bgd", "HT", member_degradation_concluded=True)],
+        [board("bgd", "KHT", member_degradation_concluded=True)],
+        "DEGRADATION_CONCLUDED",
+        "HD 21-HD/BTCTW",
+        "tiết 3, KHT, ý (a)",
     ),
     Case(
         "degradation concluded against a member of the collective",
@@ -593,7 +688,10 @@ def test_it_reports_the_rule_with_its_citation(run, case: Case) -> None:  # noqa
     assert result["valid"] is False
     finding = hits[0]
     assert finding["citation"]["document"] == case.document
-    assert case.article in finding["citation"]["article"] + " " + finding["citation"]["clause"]
+    assert case.article in finding["citation"]["article"] + ", " + finding["citation"]["clause"]
+    assert finding["verified"] is case.verified
+    # A refusal on an unverified reading says so, so the competent authority knows it may override.
+    assert ("chưa được đối chiếu" in finding["message"]) is not case.verified
     assert finding["message"] and any(ch in finding["message"] for ch in "ẫếợđưạ")  # Vietnamese text
     if case.subject:
         assert finding["subjects"][0] == case.subject
@@ -665,14 +763,19 @@ def test_deputies_are_not_capped_outside_tuyen_quang_2021(run) -> None:  # noqa:
     assert "HEAD_ABOVE_COLLECTIVE" not in _codes(run(2021, subjects, {"province": None}))
 
 
-def test_a_newly_transferred_head_is_not_capped(run) -> None:  # noqa: ANN001
-    subjects = [
+def test_a_newly_transferred_head_is_not_capped_when_unrelated_to_the_shortcomings(run) -> None:  # noqa: ANN001
+    facts = {"newly_transferred": True, "transfer_unrelated_to_shortcomings": True}
+    subjects = [*_board_and_unit("HTT", "HTT"), leader("gd", "HTXS", "head", collective="bgd", **facts)]
+    assert "HEAD_ABOVE_COLLECTIVE" not in _codes(run(2021, subjects))
+    assert "HEAD_ABOVE_COLLECTIVE" not in _codes(run(2022, subjects))
+    options = {"newly_transferred_head_exempt": False}
+    assert "HEAD_ABOVE_COLLECTIVE" in _codes(run(2021, subjects, options))
+    # Having just moved in is not the exemption: the unit's shortcomings must not be theirs (A-6).
+    moved = [
         *_board_and_unit("HTT", "HTT"),
         leader("gd", "HTXS", "head", collective="bgd", newly_transferred=True),
     ]
-    assert "HEAD_ABOVE_COLLECTIVE" not in _codes(run(2021, subjects))
-    options = {"newly_transferred_head_exempt": False}
-    assert "HEAD_ABOVE_COLLECTIVE" in _codes(run(2021, subjects, options))
+    assert "HEAD_ABOVE_COLLECTIVE" in _codes(run(2022, moved))
 
 
 def test_head_cap_is_off_under_366_unless_asked(run) -> None:  # noqa: ANN001
