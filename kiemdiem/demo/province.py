@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from kiemdiem.accounts.models import User, UserRole
+from kiemdiem.orgs.actions import do_create_units
 from kiemdiem.orgs.models import (
     SEGMENT_WIDTH,
     CivilServiceStatus,
@@ -507,7 +508,7 @@ def build_demo_province(
     for agency in province_agencies:
         b.unit(f"{agency.code}-CB", f"Chi bộ {agency.name}", UnitKind.CELL, agency)
 
-    Unit.objects.bulk_create(b.units, batch_size=2000)
+    do_create_units(units=b.units)
     _reset_sequences(Unit)
 
     # People: party members spread over the cells.

@@ -26,7 +26,8 @@ from kiemdiem.imports.validation import (
     validate_positions,
     validate_units,
 )
-from kiemdiem.orgs.models import SEGMENT_WIDTH, LeadershipCollective, Person, Position, Unit, path_segment
+from kiemdiem.orgs.actions import do_create_units
+from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit
 
 logger = logging.getLogger(__name__)
 
@@ -127,40 +128,15 @@ def do_import_workbook(
         ) from None
 
 
-@transaction.atomic
 def _write_units(plan: UnitPlan) -> dict[str, int]:
-    """Insert parents before children, level by level, then set the materialised paths in bulk."""
+    """The tree's one writer inserts them: parents before children, paths in bulk."""
     by_key = {unit.code.casefold(): unit for _, unit, _ in plan.units}
-    parent_key = {unit.code.casefold(): key for _, unit, key in plan.units}
-    level: dict[str, int] = {}
-
-    def level_of(key: str) -> int:
-        if key not in level:
-            parent = parent_key.get(key)
-            level[key] = 0 if parent is None else level_of(parent) + 1
-        return level[key]
-
-    levels: dict[int, list[Unit]] = {}
-    for key, unit in by_key.items():
-        levels.setdefault(level_of(key), []).append(unit)
-    for depth in sorted(levels):
-        batch = levels[depth]
-        for unit in batch:
-            key = parent_key.get(unit.code.casefold())
-            if key is not None:
-                unit.parent_id = by_key[key].pk
-        Unit.objects.bulk_create(batch, batch_size=2000)
-        for unit in batch:
-            key = parent_key.get(unit.code.casefold())
-            if key is not None:
-                prefix = by_key[key].path
-            elif unit.parent_id:
-                prefix = plan.parent_paths[unit.parent_id]
-            else:
-                prefix = ""
-            unit.path = prefix + path_segment(unit.pk)
-            unit.depth = len(unit.path) // SEGMENT_WIDTH - 1
-        Unit.objects.bulk_update(batch, ["path", "depth"], batch_size=2000)
+    for _, unit, key in plan.units:
+        if key is not None:
+            unit.parent = by_key[key]
+        elif unit.parent_id:
+            unit.parent = Unit(pk=unit.parent_id, path=plan.parent_paths[unit.parent_id])
+    do_create_units(units=[unit for _, unit, _ in plan.units])
     return {"units": len(by_key)}
 
 

@@ -6,10 +6,12 @@ from collections.abc import Callable
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from kiemdiem.accounts.models import User
+from kiemdiem.orgs.actions import check_parent, do_save_unit
 from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit
 from kiemdiem.orgs.queries import persons_visible_to, units_visible_to
 
@@ -58,11 +60,36 @@ class UnitAdmin(ScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
         return units_visible_to(request.user)  # type: ignore[arg-type]
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None):  # type: ignore[no-untyped-def]
+        # The top of the user's own subtree: its parent is outside their reach, so they see it and cannot change it.
+        fields = list(super().get_readonly_fields(request, obj))
+        if (
+            obj is not None
+            and obj.parent_id
+            and not units_visible_to(request.user).filter(pk=obj.parent_id).exists()
+        ):  # type: ignore[arg-type]
+            fields.append("parent")
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user
+
+        class CheckedUnitForm(form_class):  # type: ignore[misc, valid-type]
+            def clean(self):  # type: ignore[no-untyped-def]
+                cleaned = super().clean()
+                if "parent" in self.fields:
+                    try:
+                        check_parent(unit=self.instance, parent=cleaned.get("parent"), user=user)
+                    except ValidationError as exc:
+                        self.add_error(None, exc)
+                return cleaned
+
+        return CheckedUnitForm
+
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        super().save_model(request, obj, form, change)
-        if not obj.path or "parent" in form.changed_data:
-            obj.compute_path()
-            obj.save(update_fields=["path", "depth"])
+        # One writer for the tree: the action keeps an out-of-reach parent, refuses loops, rewrites the subtree.
+        do_save_unit(unit=obj, user=request.user)
 
 
 @admin.register(Person)

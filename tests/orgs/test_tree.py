@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from kiemdiem.orgs.actions import do_create_unit, do_move_unit
 from kiemdiem.orgs.models import Person, Unit, UnitKind
@@ -48,7 +49,7 @@ def test_it_moves_a_subtree_and_rewrites_paths(world):
 
 
 def test_it_refuses_to_move_a_unit_under_its_own_descendant(world):
-    with pytest.raises(ValueError, match="cấp dưới"):
+    with pytest.raises(ValidationError, match="cấp dưới"):
         do_move_unit(unit=world.na_hang, new_parent=world.cell_na_hang)
 
 
