@@ -136,6 +136,9 @@ class LeadershipCollective(models.Model):
     )
     kind = models.CharField("loại", max_length=32, choices=CollectiveKind.choices)
     name = models.CharField("tên", max_length=255)
+    # A collective ends with its unit (or its term) and a reorganisation begins its successor on the new unit.
+    valid_from = models.DateField("hiệu lực từ", default=datetime.date(2000, 1, 1))
+    valid_to = models.DateField("hiệu lực đến", null=True, blank=True)
 
     class Meta:
         verbose_name = "tập thể lãnh đạo, quản lý"
@@ -190,6 +193,9 @@ class Person(models.Model):
         on_delete=models.PROTECT,
         related_name="members",
     )
+    # The current home cell holds from this day (None: from before any recorded change); earlier cells are the
+    # person's `CellMembership` rows, so a cycle reads who was where in its period.
+    home_cell_since = models.DateField("sinh hoạt tại chi bộ từ ngày", null=True, blank=True)
     temporary_cell = models.ForeignKey(
         Unit,
         verbose_name="chi bộ sinh hoạt tạm thời",
@@ -198,6 +204,9 @@ class Person(models.Model):
         on_delete=models.PROTECT,
         related_name="temporary_members",
     )
+    # Identifiers of the party's member database (cơ sở dữ liệu đảng viên); unique when given.
+    party_card_number = models.CharField("số thẻ đảng viên", max_length=20, blank=True, default="")
+    personal_record_number = models.CharField("số lý lịch", max_length=20, blank=True, default="")
     # Cadre data
     civil_service_status = models.CharField(
         "cán bộ, công chức, viên chức", max_length=16, choices=CivilServiceStatus.choices, blank=True
@@ -222,6 +231,16 @@ class Person(models.Model):
             models.CheckConstraint(
                 condition=Q(is_party_member=False) | Q(admitted_on__isnull=False),
                 name="party_member_has_admission_date",
+            ),
+            models.UniqueConstraint(
+                fields=["party_card_number"],
+                condition=~Q(party_card_number=""),
+                name="party_card_number_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["personal_record_number"],
+                condition=~Q(personal_record_number=""),
+                name="personal_record_number_unique",
             ),
         ]
 
@@ -264,3 +283,71 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} — {self.person}"
+
+
+class ReorganisationKind(models.TextChoices):
+    MERGE = "merge", "Hợp nhất, sáp nhập"
+    SPLIT = "split", "Chia tách"
+    DISSOLVE = "dissolve", "Giải thể"
+    MOVE = "move", "Chuyển trực thuộc"
+    RENAME = "rename", "Đổi tên"
+
+
+class Reorganisation(models.Model):
+    """One change of the tree from a date on, as applied: who, when, what (the preview that was shown)."""
+
+    kind = models.CharField("loại", max_length=16, choices=ReorganisationKind.choices)
+    effective_on = models.DateField("ngày hiệu lực")
+    decision = models.CharField("quyết định", max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name="người thực hiện", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField("thời điểm", auto_now_add=True)
+    summary = models.JSONField("nội dung", default=dict)
+
+    class Meta:
+        verbose_name = "sắp xếp tổ chức"
+        verbose_name_plural = "sắp xếp tổ chức"
+        ordering = ["-effective_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} từ {self.effective_on:%d/%m/%Y}"
+
+
+class Succession(models.Model):
+    """A unit that ended and the unit that took over its members and subtree (a merge has several, a split several)."""
+
+    reorganisation = models.ForeignKey(Reorganisation, on_delete=models.PROTECT, related_name="successions")
+    predecessor = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="successions")
+    successor = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="predecessions")
+
+    class Meta:
+        verbose_name = "đơn vị kế thừa"
+        verbose_name_plural = "đơn vị kế thừa"
+
+
+class UnitName(models.Model):
+    """A name a unit carried until a day (a rename keeps the unit, its subtree and its evaluations)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="former_names")
+    name = models.CharField("tên", max_length=255)
+    valid_to = models.DateField("dùng đến ngày")
+    reorganisation = models.ForeignKey(Reorganisation, null=True, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["unit_id", "valid_to"]
+
+
+class CellMembership(models.Model):
+    """A cell a person belonged to for a closed period; the current one is `Person.home_cell`."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="past_cells")
+    cell = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="past_members")
+    valid_from = models.DateField("từ ngày", null=True, blank=True)
+    valid_to = models.DateField("đến ngày")
+    reorganisation = models.ForeignKey(Reorganisation, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "quá trình sinh hoạt đảng"
+        verbose_name_plural = "quá trình sinh hoạt đảng"
+        indexes = [models.Index(fields=["cell", "valid_to"])]

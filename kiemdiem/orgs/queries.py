@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime
 from collections.abc import Iterable
 from functools import reduce
 from operator import or_
@@ -11,7 +13,7 @@ from django.db.models.functions import Substr
 from django.http import Http404
 
 from kiemdiem.accounts.models import User, UserRole
-from kiemdiem.orgs.models import SEGMENT_WIDTH, Person, Unit
+from kiemdiem.orgs.models import SEGMENT_WIDTH, CellMembership, LeadershipCollective, Person, Position, Unit
 
 
 def scope_roots(user: User) -> list[Unit] | None:
@@ -111,14 +113,94 @@ def subtree_counts(units: list[Unit]) -> dict[int, dict[str, int]]:
     return result
 
 
-def children_of(unit: Unit, *, year: int | None = None) -> QuerySet[Unit]:
+def children_of(unit: Unit, *, year: int | None = None, on: datetime.date | None = None) -> QuerySet[Unit]:
+    """A unit's children: all of them, those of a year (`year`, ending on its last day) or those of one day."""
     qs = Unit.objects.filter(parent=unit)
-    return qs.valid_in_year(year) if year else qs
+    if on is not None:
+        return qs.valid_on(on)
+    return qs.valid_on(datetime.date(year, 12, 31)) if year else qs
+
+
+# -- The tree as it stood on a day (a cycle reads its period's tree through these) ---------------------------------
+
+
+def period_end(year: int, quarter: int | None = None) -> datetime.date:
+    """The day a cycle's tree is read on: the last day of its year or quarter (units and members then in place)."""
+    if quarter:
+        return datetime.date(year, 3 * quarter, calendar.monthrange(year, 3 * quarter)[1])
+    return datetime.date(year, 12, 31)
+
+
+def units_as_of(root: Unit, day: datetime.date) -> QuerySet[Unit]:
+    """The root's subtree as it stood on `day`: units valid that day (ended versions keep their old paths)."""
+    return Unit.objects.subtree_of(root).valid_on(day)
+
+
+def _members_q(cells: QuerySet[Unit] | Iterable[int], day: datetime.date) -> Q:
+    current = Q(home_cell__in=cells) & (Q(home_cell_since__isnull=True) | Q(home_cell_since__lte=day))
+    past = Q(
+        pk__in=CellMembership.objects.filter(cell__in=cells, valid_to__gte=day)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+        .values("person_id")
+    )
+    return current | past
+
+
+def members_as_of(unit: Unit, day: datetime.date) -> QuerySet[Person]:
+    """Party members whose home cell on `day` lay in the unit's subtree (as it stood that day)."""
+    return Person.objects.filter(_members_q(units_as_of(unit, day).values("pk"), day), is_party_member=True)
+
+
+def home_cells_as_of(people: Iterable[int], day: datetime.date) -> dict[int, int]:
+    """Person id → the id of their home cell on `day` (people with none that day are left out)."""
+    ids = list(people)
+    result: dict[int, int] = {}
+    for pk, cell_id, since in Person.objects.filter(pk__in=ids).values_list(
+        "pk", "home_cell_id", "home_cell_since"
+    ):
+        if cell_id and (since is None or since <= day):
+            result[pk] = cell_id
+    for pk, cell_id in (
+        CellMembership.objects.filter(person_id__in=ids, valid_to__gte=day)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+        .values_list("person_id", "cell_id")
+    ):
+        result[pk] = cell_id
+    return result
+
+
+def collectives_as_of(unit: Unit, day: datetime.date) -> QuerySet[LeadershipCollective]:
+    return LeadershipCollective.objects.filter(
+        Q(valid_from__lte=day),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        unit__in=units_as_of(unit, day),
+    )
+
+
+def positions_as_of(unit: Unit, day: datetime.date) -> QuerySet[Position]:
+    return Position.objects.filter(
+        Q(valid_from__lte=day),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        unit__in=units_as_of(unit, day),
+    )
+
+
+def name_as_of(unit: Unit, day: datetime.date) -> str:
+    """The name a unit carried on `day` (a rename keeps the unit and records the names it had)."""
+    former = unit.former_names.filter(valid_to__gte=day).order_by("valid_to").first()
+    return former.name if former else unit.name
 
 
 __all__ = [
     "SEGMENT_WIDTH",
     "children_of",
+    "collectives_as_of",
+    "home_cells_as_of",
+    "members_as_of",
+    "name_as_of",
+    "period_end",
+    "positions_as_of",
+    "units_as_of",
     "get_person_for_user",
     "get_unit_for_user",
     "persons_visible_to",
