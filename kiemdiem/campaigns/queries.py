@@ -10,7 +10,7 @@ from django.utils import timezone
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, UnitDeadline
 from kiemdiem.orgs.models import Unit
-from kiemdiem.orgs.queries import scope_roots
+from kiemdiem.orgs.queries import children_of, period_end, scope_roots
 
 
 def cycles_visible_to(user: User) -> QuerySet[Cycle]:
@@ -78,7 +78,7 @@ def get_evaluation_for_user(user: User, pk: int) -> Evaluation:
 
 def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
     """For each child of a unit: evaluations by state in its subtree, in one grouped query."""
-    children = list(Unit.objects.filter(parent=unit).valid_in_year(cycle.year).order_by("kind", "name"))
+    children = list(children_of(unit, on=period_end(cycle.year, cycle.quarter)).order_by("kind", "name"))
     if not children:
         return []
     length = len(children[0].path)

@@ -7,14 +7,26 @@ loops and rewrites the whole subtree's paths and depths in one UPDATE, so the sc
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 
-from kiemdiem.orgs.models import SEGMENT_WIDTH, Unit
+from kiemdiem.orgs.models import (
+    SEGMENT_WIDTH,
+    CellMembership,
+    LeadershipCollective,
+    Person,
+    Position,
+    Reorganisation,
+    Succession,
+    Unit,
+    UnitName,
+)
 
 if TYPE_CHECKING:
     from kiemdiem.accounts.models import User
@@ -191,3 +203,551 @@ def do_create_units(*, units: list[Unit], batch_size: int = 2000) -> list[Unit]:
             unit.depth = len(unit.path) // SEGMENT_WIDTH - 1
         Unit.objects.bulk_update(batch, ["path", "depth"], batch_size=batch_size)
     return units
+
+
+# -- Reorganisation: the tree changes from a date on ---------------------------------------------------------------
+#
+# A unit that changes place ends the day before the effective date and a new version of it (same code, valid from
+# that date) begins under its new parent, with its own new subtree: the old versions keep their paths, so an old
+# cycle's evaluations, reports and tallies keep reading the old tree. A unit that itself began on the effective date
+# (made by an earlier step of the same reorganisation) is moved in place. Members, positions, leadership
+# collectives and accounts follow the new versions with dates; nothing is deleted.
+
+
+class _Rollback(Exception):
+    """Undo a preview: the reorganisation was run to show exactly what it would write."""
+
+
+class _Run:
+    """One reorganisation being applied: what it ended, began and moved, for the record and the preview."""
+
+    def __init__(self, reorg: Reorganisation, user: User | None) -> None:
+        self.reorg = reorg
+        self.day = reorg.effective_on
+        self.eve = reorg.effective_on - datetime.timedelta(days=1)
+        self.user = user
+        self.ended: list[Unit] = []
+        self.begun: list[Unit] = []
+        self.moved_in_place: list[Unit] = []
+        self.members = 0
+        self.positions = 0
+        self.collectives = 0
+        self.users_moved: list[str] = []
+        self.users_left: list[str] = []
+        self.lines: list[str] = []
+        self.successions: list[Succession] = []
+
+    # Checks ------------------------------------------------------------------------------------------------------
+
+    def reach(self, *units: Unit) -> None:
+        visible = _visible_ids(self.user, [u.pk for u in units])
+        for unit in units:
+            if visible is not None and unit.pk not in visible:
+                raise ValidationError(f"«{unit}» nằm ngoài phạm vi quản lý của bạn.")
+
+    def in_force(self, unit: Unit) -> None:
+        unit.refresh_from_db()
+        if not (unit.valid_from <= self.day and (unit.valid_to is None or unit.valid_to >= self.day)):
+            raise ValidationError(
+                f"«{unit}» ({unit.code}) không còn hiệu lực vào ngày {self.day:%d/%m/%Y} "
+                f"(hiệu lực {_period(unit)})."
+            )
+
+    def can_end(self, unit: Unit) -> None:
+        self.in_force(unit)
+        if unit.valid_from >= self.day:
+            raise ValidationError(
+                f"«{unit}» ({unit.code}) bắt đầu từ chính ngày {self.day:%d/%m/%Y} nên không thể kết thúc trước "
+                "ngày đó; hãy sắp xếp từ cấp dưới lên (hợp nhất cơ sở trước, giải thể cấp trên sau)."
+            )
+        later = Unit.objects.subtree_of(unit).filter(valid_from__gt=self.day).first()
+        if later:
+            raise ValidationError(
+                f"«{later}» ({later.code}) bắt đầu sau ngày {self.day:%d/%m/%Y}: đã có thay đổi muộn hơn trong "
+                f"«{unit}», không sắp xếp lùi ngày được."
+            )
+
+    # Writes ------------------------------------------------------------------------------------------------------
+
+    def end(self, unit: Unit) -> None:
+        """End a unit, its collectives and their positions the day before the effective date."""
+        Unit.objects.filter(pk=unit.pk).update(valid_to=self.eve)
+        self.ended.append(unit)
+        self._end_leadership([unit.pk])
+
+    def _end_leadership(self, unit_ids: list[int]) -> None:
+        live = Q(valid_to__isnull=True) | Q(valid_to__gte=self.day)
+        Position.objects.filter(live, unit_id__in=unit_ids).update(valid_to=self.eve)
+        LeadershipCollective.objects.filter(live, unit_id__in=unit_ids).update(valid_to=self.eve)
+
+    def new_unit(self, *, code: str, name: str, kind: str, parent: Unit | None) -> Unit:
+        if parent is not None:
+            self.in_force(parent)
+        unit = Unit(code=code, name=name, kind=kind, parent=parent, valid_from=self.day)
+        parent = check_parent(unit=unit, parent=parent, user=self.user)
+        try:
+            unit.full_clean(exclude=["path", "parent"])
+        except ValidationError as exc:
+            raise ValidationError(f"Đơn vị mới «{name}» ({code}): " + "; ".join(exc.messages)) from None
+        clash = Unit.objects.filter(code__iexact=code).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=self.day)
+        )
+        clash = clash.exclude(pk__in=[u.pk for u in self.ended])
+        if clash.exists():
+            raise ValidationError(f"Mã «{code}» đang được một đơn vị khác dùng vào ngày {self.day:%d/%m/%Y}.")
+        unit.save()
+        _rehang(unit, parent)
+        self.begun.append(unit)
+        return unit
+
+    def move_members(self, source: Unit, target: Unit) -> int:
+        """Move the people whose home cell is `source` to `target` from the effective date, keeping where they were."""
+        people = Person.objects.filter(home_cell=source)
+        n = people.count()
+        if not n:
+            return 0
+        if not target.is_cell:
+            raise ValidationError(
+                f"«{source}» còn {n} đảng viên sinh hoạt; đơn vị nhận «{target}» không phải là chi bộ."
+            )
+        CellMembership.objects.bulk_create(
+            [
+                CellMembership(
+                    person_id=pk,
+                    cell_id=source.pk,
+                    valid_from=since,
+                    valid_to=self.eve,
+                    reorganisation=self.reorg,
+                )
+                for pk, since in people.values_list("pk", "home_cell_since")
+            ],
+            batch_size=2000,
+        )
+        people.update(home_cell=target, home_cell_since=self.day)
+        Person.objects.filter(temporary_cell=source).update(temporary_cell=target)
+        self.members += n
+        return n
+
+    def carry(self, root: Unit, new_parent: Unit) -> dict[int, Unit]:
+        """Hang `root`'s subtree (as in force on the day) under `new_parent` from the day on; return old id → unit."""
+        from kiemdiem.orgs.queries import units_as_of
+
+        units = list(units_as_of(root, self.day).order_by("path"))
+        target_path = Unit.objects.filter(pk=new_parent.pk).values_list("path", flat=True).get()
+        if target_path.startswith(root.path):
+            raise ValidationError(
+                f"Không thể chuyển «{root}» vào «{new_parent}», một đơn vị cấp dưới của nó."
+            )
+        new_parent.path = target_path
+        mapping: dict[int, Unit] = {}
+        versions: list[tuple[Unit, Unit]] = []
+        by_depth: dict[int, list[Unit]] = {}
+        for unit in units:
+            parent = new_parent if unit.pk == root.pk else mapping.get(unit.parent_id)  # type: ignore[arg-type]
+            if parent is None:
+                raise ValidationError(
+                    f"«{unit}» ({unit.code}) còn hiệu lực ngày {self.day:%d/%m/%Y} nhưng cấp trên của nó thì không; "
+                    "hãy sửa thời gian hiệu lực trước."
+                )
+            if unit.valid_from >= self.day:
+                unit.parent = parent
+                mapping[unit.pk] = unit
+                self.moved_in_place.append(unit)
+            else:
+                version = Unit(
+                    code=unit.code,
+                    name=unit.name,
+                    kind=unit.kind,
+                    parent=parent,
+                    valid_from=self.day,
+                    valid_to=unit.valid_to,
+                    established_on=unit.established_on,
+                )
+                mapping[unit.pk] = version
+                versions.append((unit, version))
+            by_depth.setdefault(unit.depth, []).append(mapping[unit.pk])
+        Unit.objects.filter(pk__in=[old.pk for old, _ in versions]).update(valid_to=self.eve)
+        for depth in sorted(by_depth):
+            level = by_depth[depth]
+            fresh = [u for u in level if u.pk is None]
+            for u in fresh:
+                u.parent_id = u.parent.pk  # type: ignore[union-attr]
+            Unit.objects.bulk_create(fresh, batch_size=2000)
+            for u in level:
+                u.path = u.parent.path + f"{u.pk:06d}."  # type: ignore[union-attr]
+                u.depth = len(u.path) // SEGMENT_WIDTH - 1
+            Unit.objects.bulk_update(level, ["parent", "path", "depth"], batch_size=2000)
+        for old, version in versions:
+            self.ended.append(old)
+            self.begun.append(version)
+            self.successions.append(Succession(reorganisation=self.reorg, predecessor=old, successor=version))
+            self.move_members(old, version)
+            Person.objects.filter(managing_unit=old).update(managing_unit=version)
+            self._carry_leadership(old, version)
+            self._carry_users(old, version)
+        return mapping
+
+    def _carry_leadership(self, old: Unit, new: Unit) -> None:
+        live = Q(valid_to__isnull=True) | Q(valid_to__gte=self.day)
+        collectives = {}
+        for col in LeadershipCollective.objects.filter(live, unit=old):
+            collectives[col.pk] = LeadershipCollective.objects.create(
+                unit=new, kind=col.kind, name=col.name, valid_from=self.day, valid_to=col.valid_to
+            )
+        positions = list(Position.objects.filter(live, unit=old))
+        self._end_leadership([old.pk])
+        Position.objects.bulk_create(
+            [
+                Position(
+                    person_id=p.person_id,
+                    unit=new,
+                    collective=collectives.get(p.collective_id) if p.collective_id else None,  # type: ignore[arg-type]
+                    title=p.title,
+                    role=p.role,
+                    valid_from=self.day,
+                    valid_to=p.valid_to,
+                )
+                for p in positions
+            ]
+        )
+        self.collectives += len(collectives)
+        self.positions += len(positions)
+
+    def _carry_users(self, old: Unit, new: Unit) -> None:
+        from kiemdiem.accounts.models import User
+
+        for account in User.objects.filter(unit=old):
+            account.unit = new
+            account.save(update_fields=["unit"])
+            self.users_moved.append(account.username)
+        for account in User.objects.filter(assigned_units=old):
+            account.assigned_units.remove(old)
+            account.assigned_units.add(new)
+            self.users_moved.append(account.username)
+
+    def leave_users(self, unit: Unit) -> None:
+        from kiemdiem.accounts.models import User
+
+        self.users_left += [
+            u.username for u in User.objects.filter(Q(unit=unit) | Q(assigned_units=unit)).distinct()
+        ]
+
+    def summary(self) -> dict[str, object]:
+        def row(u: Unit) -> dict[str, object]:
+            parent = u.parent.name if u.parent_id else ""  # type: ignore[union-attr]
+            return {"id": u.pk, "code": u.code, "name": u.name, "parent": parent}
+
+        return {
+            "lines": self.lines,
+            "ended": [row(u) for u in self.ended],
+            "begun": [row(u) for u in self.begun],
+            "moved_in_place": [row(u) for u in self.moved_in_place],
+            "counts": {
+                "units_ended": len(self.ended),
+                "units_begun": len(self.begun),
+                "members_moved": self.members,
+                "positions_moved": self.positions,
+                "collectives_moved": self.collectives,
+            },
+            "users_moved": sorted(set(self.users_moved)),
+            "users_to_reassign": sorted(set(self.users_left)),
+        }
+
+
+def _period(unit: Unit) -> str:
+    end = f"{unit.valid_to:%d/%m/%Y}" if unit.valid_to else "nay"
+    return f"{unit.valid_from:%d/%m/%Y}–{end}"
+
+
+def _reorganise(
+    kind: str,
+    *,
+    effective_on: datetime.date,
+    user: User | None,
+    decision: str,
+    dry_run: bool,
+    body: Callable[[_Run], None],
+) -> Reorganisation:
+    """Run one reorganisation atomically and record it; a dry run writes it all, reads the record, and rolls back."""
+    outcome: Reorganisation | None = None
+    try:
+        with transaction.atomic():
+            reorg = Reorganisation.objects.create(
+                kind=kind, effective_on=effective_on, decision=decision, created_by=user
+            )
+            run = _Run(reorg, user)
+            body(run)
+            Succession.objects.bulk_create(run.successions, batch_size=2000)
+            reorg.summary = run.summary()
+            reorg.save(update_fields=["summary"])
+            outcome = reorg
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        assert outcome is not None
+        outcome.pk = None
+        outcome.id = None
+    return outcome  # type: ignore[return-value]
+
+
+def _d(day: datetime.date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def do_merge_units(
+    *,
+    sources: list[Unit],
+    effective_on: datetime.date,
+    into: Unit | None = None,
+    code: str = "",
+    name: str = "",
+    kind: str = "",
+    parent: Unit | None = None,
+    user: User | None = None,
+    decision: str = "",
+    dry_run: bool = False,
+) -> Reorganisation:
+    """Merge units from a date: into an existing unit (`into`) or a new one (`code`, `name`, `kind`, `parent`).
+
+    Each source ends the day before; its subtree in force moves under the merged unit as new versions, its members
+    (a cell's) move to it, its leadership collectives end (the merged unit's are appointed anew), its accounts
+    follow the merged unit.
+    """
+
+    def body(run: _Run) -> None:
+        if not sources or (into is None and len(sources) < 2):
+            raise ValidationError(
+                "Cần ít nhất hai đơn vị để hợp nhất (hoặc một đơn vị sáp nhập vào đơn vị khác)."
+            )
+        run.reach(*sources, *([into] if into else []), *([parent] if parent else []))
+        for source in sources:
+            run.can_end(source)
+        paths = [s.path for s in sources]
+        for source in sources:
+            if any(source.path != p and source.path.startswith(p) for p in paths):
+                raise ValidationError(f"«{source}» nằm trong một đơn vị khác cũng được hợp nhất.")
+        if into is not None:
+            run.in_force(into)
+            if any(into.path.startswith(p) for p in paths):
+                raise ValidationError(f"Đơn vị nhận «{into}» nằm trong một đơn vị bị hợp nhất.")
+            target = into
+        else:
+            if not (code and name and kind):
+                raise ValidationError("Đơn vị mới cần có mã, tên và loại.")
+            if parent is not None and any(parent.path.startswith(p) for p in paths):
+                raise ValidationError(f"Cấp trên «{parent}» nằm trong một đơn vị bị hợp nhất.")
+            target = run.new_unit(code=code, name=name, kind=kind, parent=parent)
+        names = ", ".join(f"{s.name} ({s.code})" for s in sources)
+        run.lines.append(f"Hợp nhất {names} thành {target.name} ({target.code}) từ ngày {_d(run.day)}.")
+        for source in sources:
+            for child in Unit.objects.filter(parent=source).valid_on(run.day).order_by("path"):
+                run.carry(child, target)
+            run.move_members(source, target)
+            Person.objects.filter(managing_unit=source).update(managing_unit=target)
+            run._carry_users(source, target)
+            run.end(source)
+            run.successions.append(Succession(reorganisation=run.reorg, predecessor=source, successor=target))
+
+    return _reorganise(
+        "merge", effective_on=effective_on, user=user, decision=decision, dry_run=dry_run, body=body
+    )
+
+
+@dataclass
+class SplitPart:
+    """One unit a split makes: its code, name and kind, the children and (for a cell) the members it takes."""
+
+    code: str
+    name: str
+    kind: str
+    children: list[Unit] = field(default_factory=list)
+    members: list[Person] = field(default_factory=list)
+
+
+def do_split_unit(
+    *,
+    unit: Unit,
+    parts: list[SplitPart],
+    effective_on: datetime.date,
+    user: User | None = None,
+    decision: str = "",
+    dry_run: bool = False,
+) -> Reorganisation:
+    """Split a unit into new units under the same parent; every child and member in force goes to exactly one."""
+
+    def body(run: _Run) -> None:
+        if len(parts) < 2:
+            raise ValidationError("Chia tách cần ít nhất hai đơn vị mới.")
+        run.reach(unit)
+        run.can_end(unit)
+        children = {c.pk: c for c in Unit.objects.filter(parent=unit).valid_on(run.day)}
+        members = set(Person.objects.filter(home_cell=unit).values_list("pk", flat=True))
+        taken: dict[int, str] = {}
+        for part in parts:
+            for child in part.children:
+                if child.pk not in children:
+                    raise ValidationError(
+                        f"«{child}» không phải đơn vị trực thuộc «{unit}» vào ngày {_d(run.day)}."
+                    )
+                if child.pk in taken:
+                    raise ValidationError(f"«{child}» được giao cho cả {taken[child.pk]} và {part.code}.")
+                taken[child.pk] = part.code
+        missing = [c for pk, c in children.items() if pk not in taken]
+        if missing:
+            raise ValidationError(
+                "Chưa giao cho đơn vị mới nào: " + ", ".join(f"{c.name} ({c.code})" for c in missing) + "."
+            )
+        given: set[int] = set()
+        for part in parts:
+            for person in part.members:
+                if person.pk not in members or person.pk in given:
+                    raise ValidationError(
+                        f"{person} ({person.code}) không sinh hoạt tại «{unit}» hoặc bị giao hai lần."
+                    )
+                given.add(person.pk)
+        if members - given:
+            raise ValidationError(
+                f"Còn {len(members - given)} đảng viên của «{unit}» chưa được giao cho đơn vị mới."
+            )
+        parent = unit.parent
+        run.lines.append(
+            f"Chia tách {unit.name} ({unit.code}) thành {len(parts)} đơn vị từ ngày {_d(run.day)}."
+        )
+        made = []
+        for part in parts:
+            new = run.new_unit(code=part.code, name=part.name, kind=part.kind, parent=parent)
+            made.append(new)
+            for child in part.children:
+                run.carry(child, new)
+            if part.members:
+                if not new.is_cell:
+                    raise ValidationError(f"«{new}» nhận đảng viên nên phải là chi bộ.")
+                ids = [p.pk for p in part.members]
+                CellMembership.objects.bulk_create(
+                    [
+                        CellMembership(
+                            person_id=pk,
+                            cell_id=unit.pk,
+                            valid_from=since,
+                            valid_to=run.eve,
+                            reorganisation=run.reorg,
+                        )
+                        for pk, since in Person.objects.filter(pk__in=ids).values_list(
+                            "pk", "home_cell_since"
+                        )
+                    ]
+                )
+                Person.objects.filter(pk__in=ids).update(home_cell=new, home_cell_since=run.day)
+                run.members += len(ids)
+            run.successions.append(Succession(reorganisation=run.reorg, predecessor=unit, successor=new))
+        run.leave_users(unit)
+        run.end(unit)
+
+    return _reorganise(
+        "split", effective_on=effective_on, user=user, decision=decision, dry_run=dry_run, body=body
+    )
+
+
+def do_dissolve_unit(
+    *,
+    unit: Unit,
+    effective_on: datetime.date,
+    children_to: Unit | None = None,
+    members_to: Unit | None = None,
+    user: User | None = None,
+    decision: str = "",
+    dry_run: bool = False,
+) -> Reorganisation:
+    """Dissolve a unit from a date: its children in force move under `children_to`, its members to `members_to`."""
+
+    def body(run: _Run) -> None:
+        run.reach(unit, *([children_to] if children_to else []), *([members_to] if members_to else []))
+        run.can_end(unit)
+        children = list(Unit.objects.filter(parent=unit).valid_on(run.day).order_by("path"))
+        if children and children_to is None:
+            raise ValidationError(
+                f"«{unit}» còn {len(children)} đơn vị trực thuộc; hãy chọn đơn vị nhận các đơn vị này."
+            )
+        if children_to is not None:
+            run.in_force(children_to)
+            if children_to.path.startswith(unit.path):
+                raise ValidationError(f"Đơn vị nhận «{children_to}» nằm trong đơn vị bị giải thể.")
+        if Person.objects.filter(home_cell=unit).exists() and members_to is None:
+            raise ValidationError(
+                f"«{unit}» còn đảng viên sinh hoạt; hãy chọn chi bộ nhận các đảng viên này."
+            )
+        run.lines.append(f"Giải thể {unit.name} ({unit.code}) từ ngày {_d(run.day)}.")
+        for child in children:
+            run.carry(child, children_to)  # type: ignore[arg-type]
+        if members_to is not None:
+            run.in_force(members_to)
+            run.move_members(unit, members_to)
+        run.leave_users(unit)
+        run.end(unit)
+
+    return _reorganise(
+        "dissolve", effective_on=effective_on, user=user, decision=decision, dry_run=dry_run, body=body
+    )
+
+
+def do_move_subtree(
+    *,
+    unit: Unit,
+    new_parent: Unit,
+    effective_on: datetime.date,
+    user: User | None = None,
+    decision: str = "",
+    dry_run: bool = False,
+) -> Reorganisation:
+    """Move a unit and its subtree under another parent from a date (a correction of the past is `do_move_unit`)."""
+
+    def body(run: _Run) -> None:
+        run.reach(unit, new_parent)
+        run.in_force(unit)
+        run.in_force(new_parent)
+        if unit.parent_id == new_parent.pk:
+            raise ValidationError(f"«{unit}» đã trực thuộc «{new_parent}».")
+        if new_parent.path.startswith(unit.path):
+            raise ValidationError(
+                f"Không thể chuyển «{unit}» vào «{new_parent}», một đơn vị cấp dưới của nó."
+            )
+        run.lines.append(
+            f"Chuyển {unit.name} ({unit.code}) về trực thuộc {new_parent.name} từ ngày {_d(run.day)}."
+        )
+        if unit.valid_from < run.day:
+            run.can_end(unit)
+        run.carry(unit, new_parent)
+
+    return _reorganise(
+        "move", effective_on=effective_on, user=user, decision=decision, dry_run=dry_run, body=body
+    )
+
+
+def do_rename_unit(
+    *,
+    unit: Unit,
+    name: str,
+    effective_on: datetime.date,
+    user: User | None = None,
+    decision: str = "",
+    dry_run: bool = False,
+) -> Reorganisation:
+    """Rename a unit from a date: the unit, its subtree and its evaluations stay; the former name is kept, dated."""
+
+    def body(run: _Run) -> None:
+        run.reach(unit)
+        run.in_force(unit)
+        new_name = name.strip()
+        if not new_name or new_name == unit.name:
+            raise ValidationError("Tên mới phải khác tên hiện tại.")
+        if len(new_name) > 255:
+            raise ValidationError("Tên mới dài quá 255 ký tự.")
+        run.lines.append(f"Đổi tên {unit.name} ({unit.code}) thành {new_name} từ ngày {_d(run.day)}.")
+        if unit.valid_from < run.day:
+            UnitName.objects.create(unit=unit, name=unit.name, valid_to=run.eve, reorganisation=run.reorg)
+        Unit.objects.filter(pk=unit.pk).update(name=new_name)
+        unit.name = new_name
+
+    return _reorganise(
+        "rename", effective_on=effective_on, user=user, decision=decision, dry_run=dry_run, body=body
+    )

@@ -84,33 +84,49 @@ def top_units_for(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(pk__in=[r.pk for r in roots])
 
 
-def subtree_counts(units: list[Unit]) -> dict[int, dict[str, int]]:
-    """Count descendant units and party members under each of the given units, in two grouped queries."""
+def subtree_counts(units: list[Unit], *, on: datetime.date | None = None) -> dict[int, dict[str, int]]:
+    """Count descendant units and party members under each of the given units, in grouped queries.
+
+    With `on`, the tree as it stood that day: units then in force, members in the cells they then belonged to.
+    """
     result: dict[int, dict[str, int]] = {u.pk: {"units": 0, "members": 0} for u in units}
     by_length: dict[int, dict[str, int]] = {}
     for u in units:
         by_length.setdefault(len(u.path), {})[u.path] = u.pk
     for length, paths in by_length.items():
-        prefix_q = _prefix_q("path", [Unit(path=p) for p in paths])
-        rows = (
-            Unit.objects.filter(prefix_q)
-            .annotate(prefix=Substr("path", 1, length))
-            .values("prefix")
-            .annotate(n=Count("pk"))
-        )
+        roots = [Unit(path=p) for p in paths]
+        unit_qs = Unit.objects.filter(_prefix_q("path", roots))
+        if on is not None:
+            unit_qs = unit_qs.valid_on(on)
+        rows = unit_qs.annotate(prefix=Substr("path", 1, length)).values("prefix").annotate(n=Count("pk"))
+        alive = set(paths) if on is None else _in_force(paths, on)  # the unit itself is not a descendant
         for row in rows:
-            result[paths[row["prefix"]]]["units"] = row["n"] - 1  # the unit itself is not a descendant
+            result[paths[row["prefix"]]]["units"] = row["n"] - (1 if row["prefix"] in alive else 0)
+        people = Person.objects.filter(_prefix_q("home_cell__path", roots), is_party_member=True)
+        if on is not None:
+            people = people.filter(Q(home_cell_since__isnull=True) | Q(home_cell_since__lte=on))
         member_rows = (
-            Person.objects.filter(
-                _prefix_q("home_cell__path", [Unit(path=p) for p in paths]), is_party_member=True
-            )
-            .annotate(prefix=Substr("home_cell__path", 1, length))
+            people.annotate(prefix=Substr("home_cell__path", 1, length))
             .values("prefix")
             .annotate(n=Count("pk"))
         )
         for row in member_rows:
-            result[paths[row["prefix"]]]["members"] = row["n"]
+            result[paths[row["prefix"]]]["members"] += row["n"]
+        if on is not None:
+            past = (
+                CellMembership.objects.filter(_prefix_q("cell__path", roots), valid_to__gte=on)
+                .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on), person__is_party_member=True)
+                .annotate(prefix=Substr("cell__path", 1, length))
+                .values("prefix")
+                .annotate(n=Count("person_id", distinct=True))
+            )
+            for row in past:
+                result[paths[row["prefix"]]]["members"] += row["n"]
     return result
+
+
+def _in_force(paths: dict[str, int], on: datetime.date) -> set[str]:
+    return set(Unit.objects.filter(pk__in=paths.values()).valid_on(on).values_list("path", flat=True))
 
 
 def children_of(unit: Unit, *, year: int | None = None, on: datetime.date | None = None) -> QuerySet[Unit]:

@@ -4,6 +4,8 @@ from `?nam=`."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, Prefetch, When
@@ -58,7 +60,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)  # type: ignore[arg-type]
     year = _year(request)
     children = list(children_of(unit, year=year).order_by("kind", "name"))
-    counts = subtree_counts([unit, *children])
+    counts = subtree_counts([unit, *children], on=datetime.date(year, 12, 31) if year else None)
     heads_first = Case(When(role=Role.HEAD, then=0), When(role=Role.DEPUTY, then=1), default=2)
     collectives = unit.collectives.prefetch_related(
         Prefetch("positions", Position.objects.select_related("person").order_by(heads_first, "id"))

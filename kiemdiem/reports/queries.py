@@ -25,7 +25,7 @@ from kiemdiem.orgs.models import (
     Unit,
     UnitKind,
 )
-from kiemdiem.orgs.queries import scope_roots, units_visible_to
+from kiemdiem.orgs.queries import children_of, period_end, scope_roots, units_visible_to
 from kiemdiem.reports import tally
 from kiemdiem.reports.models import ReportSubmission
 
@@ -275,7 +275,7 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
         _form(spec, by_form.get(spec.subject_type, {}), reasons.get(spec.subject_type, [])) for spec in FORMS
     ]
     children = []
-    kids = Unit.objects.filter(parent=unit).valid_in_year(cycle.year)
+    kids = children_of(unit, on=period_end(cycle.year, cycle.quarter))  # the tree as it stood in the period
     for child in sorted(kids, key=lambda u: (not u.is_party_org, u.name)):  # party organisations first
         children.append(_child_entry(child, by_prefix.get(child.path, {})))
     if unit.path in by_prefix:
@@ -445,7 +445,7 @@ def submission_status(cycle: Cycle, unit: Unit) -> list[dict[str, Any]]:
     """Each party organisation directly under the unit: submitted on time, late, or missing, in two queries."""
     children = [
         c
-        for c in Unit.objects.filter(parent=unit).valid_in_year(cycle.year).order_by("kind", "name")
+        for c in children_of(unit, on=period_end(cycle.year, cycle.quarter)).order_by("kind", "name")
         if c.is_party_org
     ]
     current = {

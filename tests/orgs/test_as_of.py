@@ -20,7 +20,9 @@ def test_units_and_members_as_of_a_day(world):
         code="NH-001-09", name="Chi bộ mới", kind=UnitKind.CELL, parent=world.go_na_hang, valid_from=D
     )
     member = world.member_na_hang
-    CellMembership.objects.create(person=member, cell=world.cell_na_hang, valid_to=D - datetime.timedelta(days=1))
+    CellMembership.objects.create(
+        person=member, cell=world.cell_na_hang, valid_to=D - datetime.timedelta(days=1)
+    )
     Person.objects.filter(pk=member.pk).update(home_cell=new_cell, home_cell_since=D)
     in_2021 = set(units_as_of(world.na_hang, datetime.date(2021, 12, 31)).values_list("code", flat=True))
     assert "NH-001-09" not in in_2021 and "NH-001-01" in in_2021
