@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PY ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.13*/bin/python3.13 /root/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.13 /usr/bin/python3.12; do \
 	$$p -c 'import sys; assert sys.version_info >= (3, 12); print(sys.executable)' 2>/dev/null && break; done)
 
-.PHONY: setup run test test-e2e bench bench-tools bench-national lint browsers clean
+.PHONY: setup run test test-fast test-e2e bench bench-tools bench-national lint browsers clean
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -37,8 +37,13 @@ browsers:
 		 (apt-get update >/dev/null && apt-get install -y --no-install-recommends fonts-liberation2 poppler-utils >/dev/null)) \
 		&& echo "Đã cài phông Liberation Serif 2 và poppler-utils."; fi
 
+# The suite runs on both cores (pytest-xdist); each worker builds the shared test world once.
 test: setup browsers
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
+
+# The inner loop: no browser, no subprocess or server, no big data (about a minute).
+test-fast: setup
+	$(BIN)/python -m pytest -n 2 -m "not e2e and not slow"
 
 lint: setup
 	$(BIN)/ruff check .

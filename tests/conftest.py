@@ -27,8 +27,8 @@ class World:
     cycle_lam_binh: object
 
 
-@pytest.fixture
-def world(db) -> World:
+def _build_world() -> dict[str, int]:
+    """The small province, built through the actions; returns the primary keys of what the tests name."""
     from kiemdiem.campaigns.actions import do_open_cycle
     from kiemdiem.orgs.actions import do_create_unit
     from kiemdiem.orgs.models import Person, UnitKind
@@ -72,20 +72,97 @@ def world(db) -> World:
         membership="full",
         home_cell=cell_lb,
     )
-    return World(
-        province=province,
-        na_hang=na_hang,
-        lam_binh=lam_binh,
-        go_na_hang=go_nh,
-        cell_na_hang=cell_nh,
-        cell_lam_binh=cell_lb,
-        agency_na_hang=agency_nh,
-        member_na_hang=member_nh,
-        member_lam_binh=member_lb,
-        cycle_province=do_open_cycle(unit=province, year=2021),
-        cycle_na_hang=do_open_cycle(unit=na_hang, year=2021, quarter=4),
-        cycle_lam_binh=do_open_cycle(unit=lam_binh, year=2021, quarter=4),
-    )
+    return {
+        "province": province.pk,
+        "na_hang": na_hang.pk,
+        "lam_binh": lam_binh.pk,
+        "go_na_hang": go_nh.pk,
+        "cell_na_hang": cell_nh.pk,
+        "cell_lam_binh": cell_lb.pk,
+        "agency_na_hang": agency_nh.pk,
+        "member_na_hang": member_nh.pk,
+        "member_lam_binh": member_lb.pk,
+        "cycle_province": do_open_cycle(unit=province, year=2021).pk,
+        "cycle_na_hang": do_open_cycle(unit=na_hang, year=2021, quarter=4).pk,
+        "cycle_lam_binh": do_open_cycle(unit=lam_binh, year=2021, quarter=4).pk,
+    }
+
+
+def _load_world(pks: dict[str, int]) -> World | None:
+    """Fresh instances of the world's rows (a test may change them in memory), or None if they are gone."""
+    from kiemdiem.campaigns.models import Cycle
+    from kiemdiem.orgs.models import Person, Unit
+
+    units = Unit.objects.in_bulk([pks[k] for k in _UNITS])
+    people = Person.objects.in_bulk([pks[k] for k in _PEOPLE])
+    cycles = Cycle.objects.in_bulk([pks[k] for k in _CYCLES])
+    if len(units) + len(people) + len(cycles) != len(pks):
+        return None
+    rows = {k: (units if k in _UNITS else people if k in _PEOPLE else cycles)[pks[k]] for k in pks}
+    return World(**rows)
+
+
+_UNITS = ("province", "na_hang", "lam_binh", "go_na_hang", "cell_na_hang", "cell_lam_binh", "agency_na_hang")
+_PEOPLE = ("member_na_hang", "member_lam_binh")
+_CYCLES = ("cycle_province", "cycle_na_hang", "cycle_lam_binh")
+
+
+@pytest.fixture(scope="session")
+def _world_pks(django_db_setup, django_db_blocker) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Build the world once per session (per xdist worker) and commit it; each test then runs in a transaction
+    rolled back at its end, so every test sees the same world. Transactional tests flush the database at their
+    end: `world` then builds it again."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        return _build_world()
+
+
+@pytest.fixture
+def world(_world_pks, db) -> World:  # type: ignore[no-untyped-def]
+    loaded = _load_world(_world_pks)
+    if loaded is None:  # flushed by a transactional test, or emptied by `empty_db`
+        _world_pks.clear()
+        _world_pks.update(_build_world())
+        loaded = _load_world(_world_pks)
+    assert loaded is not None
+    return loaded
+
+
+@pytest.fixture
+def empty_db(db) -> None:  # type: ignore[no-untyped-def]
+    """For the tests that build their own province (the demo): remove the shared world inside this test's
+    transaction (rolled back after it; a transactional test's flush removes it anyway)."""
+    _empty_database()
+
+
+def _empty_database() -> None:
+    from django.apps import apps
+    from django.db import connection
+
+    # Every foreign key is DEFERRABLE INITIALLY DEFERRED on both databases, so the order does not matter.
+    tables = {m._meta.db_table for m in apps.get_models(include_auto_created=True) if m._meta.managed}
+    with connection.cursor() as cursor:
+        for table in sorted(tables & set(connection.introspection.table_names(cursor))):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():  # type: ignore[no-untyped-def]
+    """Tests create many users: MD5 instead of PBKDF2's 1,000,000 rounds (production keeps Django's default)."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():  # type: ignore[no-untyped-def]
+    """Pages are cached by their data's version; a rolled-back test must not leave its pages for the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 def _user(username: str, **fields):  # type: ignore[no-untyped-def]

@@ -30,6 +30,9 @@ def test_the_unit_page_lists_collectives_children_and_counts(world, district_off
     assert "Ban Thường vụ Huyện ủy Na Hang" in body
     assert "Ma Văn Hùng" in body and "Người đứng đầu" in body
     assert "Đảng bộ thị trấn Na Hang" in body and "Ủy ban nhân dân huyện Na Hang" in body
+    # Na Hang's subtree: the grassroots committee, its cell and the people's committee; one party member.
+    assert "<dt>Đơn vị trực thuộc</dt><dd>3</dd>" in body
+    assert "<dt>Đảng viên</dt><dd>1</dd>" in body
 
 
 def test_the_person_page_shows_party_data_and_dates_as_dd_mm_yyyy(world, district_officer):

@@ -18,6 +18,8 @@ from kiemdiem.demo.province import build_demo_province
 from kiemdiem.orgs.models import SEGMENT_WIDTH, Unit
 from kiemdiem.reports.queries import FINDING_LABELS
 
+pytestmark = pytest.mark.slow  # subprocesses, servers or every URL × every role: left out by make test-fast
+
 
 def _detach(code: str) -> Unit:
     """Make the unit a root of its own: its subtree's paths lose the province's prefix."""
@@ -48,7 +50,7 @@ def _split_shared_groups(cycle: Cycle, root: Unit) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_separate_trees_checked_in_processes_equal_one_pass() -> None:
+def test_separate_trees_checked_in_processes_equal_one_pass(empty_db) -> None:  # type: ignore[no-untyped-def]
     if connection.vendor != "postgresql":
         pytest.skip("the processes read committed rows over their own connections: PostgreSQL only")
     build_demo_province(members=400, seed=5, with_accounts=False, ratings=True)
@@ -98,7 +100,7 @@ def test_separate_trees_checked_in_processes_equal_one_pass() -> None:
 
 
 @pytest.mark.django_db
-def test_inside_a_transaction_it_is_one_pass(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_inside_a_transaction_it_is_one_pass(empty_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     if connection.vendor != "postgresql":
         pytest.skip("on SQLite it is always one pass")
     build_demo_province(members=300, seed=5, with_accounts=False, ratings=True)
@@ -116,7 +118,7 @@ def test_inside_a_transaction_it_is_one_pass(monkeypatch) -> None:  # type: igno
 
 
 @pytest.mark.django_db
-def test_compliance_command_counts_and_lists_findings(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_compliance_command_counts_and_lists_findings(empty_db, capsys) -> None:  # type: ignore[no-untyped-def]
     build_demo_province(members=600, seed=3, with_accounts=False, ratings=True)
     cycle = Cycle.objects.get(year=2021, quarter=None)
     result = check_cycle(cycle)

@@ -19,7 +19,7 @@ def login(user) -> Client:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(world):  # type: ignore[no-untyped-def]
+def rating_url(world):  # type: ignore[no-untyped-def]
     cache.clear()
     make_members(world.cell_na_hang, 3)
     actions.ensure_evaluations(cycle=world.cycle_province)
@@ -33,7 +33,7 @@ def _meter(body: str, code: str) -> str:
 
 
 def test_a_peer_units_evaluation_in_the_same_quota_group_changes_the_page(
-    world, page, cell_secretary, province_admin
+    world, rating_url, cell_secretary, province_admin
 ):
     own = Evaluation.objects.get(
         cycle=world.cycle_province, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_ORGANIZATION
@@ -46,45 +46,47 @@ def test_a_peer_units_evaluation_in_the_same_quota_group_changes_the_page(
     )
     assert group is not None and peer is not None  # the district's party organisations: the cell and others
     client = login(cell_secretary)
-    before = _meter(client.get(page).content.decode(), group.code)
+    before = _meter(client.get(rating_url).content.decode(), group.code)
     assert "0 HTXS / 0 HTT" in before
-    assert _meter(client.get(page).content.decode(), group.code) == before  # served from the cache
+    assert _meter(client.get(rating_url).content.decode(), group.code) == before  # served from the cache
     propose(province_admin, peer, "HTT")
-    after = _meter(client.get(page).content.decode(), group.code)
+    after = _meter(client.get(rating_url).content.decode(), group.code)
     assert "0 HTXS / 1 HTT" in after
 
 
-def test_an_own_proposal_shows_at_once(world, page, cell_secretary):
+def test_an_own_proposal_shows_at_once(world, rating_url, cell_secretary):
     ev = Evaluation.objects.filter(
         cycle=world.cycle_province, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
     ).first()
     client = login(cell_secretary)
-    assert 'value="HT" selected' not in client.get(page).content.decode()
+    assert 'value="HT" selected' not in client.get(rating_url).content.decode()
     submit_self_review(cell_secretary, ev, "HT")
     propose(cell_secretary, ev, "HT")
-    assert 'value="HT" selected' in client.get(page).content.decode()
+    assert 'value="HT" selected' in client.get(rating_url).content.decode()
 
 
-def test_the_cached_tables_are_per_user_and_the_csrf_token_is_fresh(world, page, cell_secretary, inspector):
+def test_the_cached_tables_are_per_user_and_the_csrf_token_is_fresh(
+    world, rating_url, cell_secretary, inspector
+):
     ev = Evaluation.objects.filter(
         cycle=world.cycle_province, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
     ).first()
     submit_self_review(cell_secretary, ev, "HTT")  # a row the secretary may propose for
     secretary = login(cell_secretary)
-    first = secretary.get(page).content.decode()
+    first = secretary.get(rating_url).content.decode()
     assert f'name="rating-{ev.pk}"' in first
     # The inspector reads the same data version, without the secretary's controls.
-    other = login(inspector).get(page).content.decode()
+    other = login(inspector).get(rating_url).content.decode()
     assert "Ma Văn Hùng" in other and "<select" not in other and 'name="attendees"' not in other
     # The token is outside the cached tables: a new masked token on every response.
     tokens = [
         re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)  # type: ignore[union-attr]
-        for body in (first, secretary.get(page).content.decode())
+        for body in (first, secretary.get(rating_url).content.decode())
     ]
     assert tokens[0] != tokens[1]
 
 
-def test_a_refused_form_is_neither_cached_nor_served_from_the_cache(world, page, cell_secretary):
+def test_a_refused_form_is_neither_cached_nor_served_from_the_cache(world, rating_url, cell_secretary):
     evs = list(
         Evaluation.objects.filter(
             cycle=world.cycle_province, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
@@ -93,14 +95,14 @@ def test_a_refused_form_is_neither_cached_nor_served_from_the_cache(world, page,
     for ev in evs:
         submit_self_review(cell_secretary, ev, "HTXS")
     client = login(cell_secretary)
-    client.get(page)  # the tables are cached
+    client.get(rating_url)  # the tables are cached
     data = {"attendees": "4", "comments": ""}
     for ev in evs:
         data[f"rating-{ev.pk}"] = "HTXS"  # four HTXS of four: over the quota, refused
         data[f"votes-{ev.pk}"] = "3"
-    refused = client.post(f"{page}de-xuat/", data)
+    refused = client.post(f"{rating_url}de-xuat/", data)
     assert refused.status_code == 422
     body = refused.content.decode()
     assert 'value="HTXS" selected' in body and 'value="3"' in body  # what was entered, not the cached tables
-    again = client.get(page).content.decode()
+    again = client.get(rating_url).content.decode()
     assert 'value="HTXS" selected' not in again  # nothing was saved, and the refused form was not cached

@@ -14,7 +14,7 @@ from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit, U
 
 
 @pytest.fixture
-def demo(db):  # type: ignore[no-untyped-def]
+def demo(empty_db):  # type: ignore[no-untyped-def]
     return build_demo_province(members=600, seed=7)
 
 
@@ -56,7 +56,7 @@ def test_it_opens_the_2021_cycle_with_the_deadlines_of_cv_854(demo):
     )
 
 
-def test_it_is_deterministic_from_the_seed(db):
+def test_it_is_deterministic_from_the_seed(empty_db):
     def build() -> list[tuple]:  # type: ignore[type-arg]
         with transaction.atomic():
             build_demo_province(members=300, seed=11, with_accounts=False)

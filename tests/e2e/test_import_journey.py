@@ -24,7 +24,7 @@ def _fill(template: bytes, rows: list[list[object]]) -> bytes:
     return out.getvalue()
 
 
-def test_a_district_officer_imports_members_from_the_template(live_server, page, tmp_path):
+def test_a_district_officer_imports_members_from_the_template(empty_db, live_server, page, tmp_path):
     build_demo_province(members=400, seed=5)
     ARTEFACTS.mkdir(exist_ok=True)
     page.goto(live_server.url + "/")

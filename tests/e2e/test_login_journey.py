@@ -11,7 +11,7 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_district_officer_logs_in_and_browses_their_district(live_server, page):
+def test_a_district_officer_logs_in_and_browses_their_district(empty_db, live_server, page):
     build_demo_province(members=400, seed=5)
     ARTEFACTS.mkdir(exist_ok=True)
     page.goto(live_server.url + "/")

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.models import Evaluation
 from kiemdiem.followup import actions, queries
+from kiemdiem.followup.models import BreakthroughTask
 from kiemdiem.orgs.models import LeadershipCollective, Person, Position
 from tests.followup.helpers import open_year
 
@@ -57,9 +58,11 @@ def test_the_province_assigns_and_evaluates_a_task_shown_in_the_leaders_evaluati
     assert panel["is_province_cadre"] and [t.get_result_display() for t in panel["tasks"]] == ["Hoàn thành"]
 
 
-def test_only_the_provincial_organisation_board_assigns(leader, district_officer):
+def test_only_the_provincial_organisation_board_assigns(leader, district_officer, province_admin):
     with pytest.raises(PermissionDenied):
         assign(district_officer, leader)
+    assert not BreakthroughTask.objects.filter(evaluation=leader).exists()  # the refusal wrote nothing
+    assert assign(province_admin, leader).evaluation == leader  # the same call by the board goes through
 
 
 def test_a_task_goes_only_to_cadres_the_provincial_standing_committee_manages(world, province_admin):

@@ -41,6 +41,10 @@ def test_a_sign_admitted_needs_an_explanation_and_codes_must_exist(ev, member):
         actions.do_relate_signs(user=member, evaluation=ev, relations={"TTCT-5": (True, "")})
     with pytest.raises(ActionError, match="XYZ-1"):
         actions.do_relate_signs(user=member, evaluation=ev, relations={"XYZ-1": (False, "")})
+    assert not SignRelation.objects.filter(evaluation=ev).exists()  # refused whole: nothing written
+    # With the explanation, the same sign is recorded.
+    actions.do_relate_signs(user=member, evaluation=ev, relations={"TTCT-5": (True, "Còn nể nang.")})
+    assert SignRelation.objects.get(evaluation=ev, code="TTCT-5").has_sign
 
 
 def test_a_conclusion_by_a_competent_body_becomes_the_fact_the_rules_read(

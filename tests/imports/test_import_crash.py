@@ -20,6 +20,8 @@ from openpyxl import Workbook
 
 from tests.imports.helpers import HEADERS, person_row
 
+pytestmark = pytest.mark.slow  # subprocesses, servers or every URL × every role: left out by make test-fast
+
 ROWS = 60_000
 
 

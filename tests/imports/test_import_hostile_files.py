@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from kiemdiem.imports import parsing
 from kiemdiem.imports.actions import do_import_workbook
 from kiemdiem.imports.validation import CellError, ImportRefused, parse_text
+from kiemdiem.orgs.models import Person
 from tests.imports.helpers import HEADERS, person_row, snapshot, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +165,8 @@ def test_it_accepts_headers_with_the_template_star_and_other_spacing(district_of
         kind="people",
         content=xlsx("people", [person_row("NV1", "NH-001-01")], headers=headers),
     )
+    person = Person.objects.get(code="NV1")
+    assert person.home_cell == world.cell_na_hang and person.full_name
 
 
 def test_it_refuses_a_sheet_with_headers_only(district_officer):

@@ -24,7 +24,7 @@ from tests.conftest import make_members
 
 
 @pytest.fixture(params=["unit by unit", "whole subtree"])
-def demo(request, db, monkeypatch):  # type: ignore[no-untyped-def]
+def demo(request, empty_db, monkeypatch):  # type: ignore[no-untyped-def]
     """The demo province; stale units counted one by one, or the whole subtree counted again in one scan."""
     monkeypatch.setattr(tally, "_SCAN_ABOVE", 10**9 if request.param == "unit by unit" else 0)
     build_demo_province(members=300, seed=5, with_accounts=False, leaders_per_collective=2, ratings=True)

@@ -16,6 +16,8 @@ from kiemdiem.api import api
 from tests.trust.conftest import ROLES, Branch, inside_for
 from tests.trust.urlmatrix import Route, UnmappedKwarg, all_routes
 
+pytestmark = pytest.mark.slow  # subprocesses, servers or every URL × every role: left out by make test-fast
+
 # Routes anyone may open without logging in, and why.
 PUBLIC = {
     "/dang-nhap/": "the login page",

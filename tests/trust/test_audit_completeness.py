@@ -213,7 +213,7 @@ def test_it_audits_an_import_through_the_command(world, district_officer, member
 
 
 @pytest.mark.django_db
-def test_it_audits_every_rating_the_demo_command_enters():
+def test_it_audits_every_rating_the_demo_command_enters(empty_db):  # type: ignore[no-untyped-def]
     call_command("demo", "--members", "400", "--seed", "5", stdout=io.StringIO())
     rated = Evaluation.objects.exclude(self_rating="")
     assert rated.exists()

@@ -18,6 +18,8 @@ RATE_SOME = """
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Evaluation
 from tests.campaigns.helpers import propose, submit_self_review
+
+pytestmark = pytest.mark.slow  # subprocesses, servers or every URL × every role: left out by make test-fast
 admin = User.objects.create_superuser("saoluu", password="mat-khau-sao-luu-1")
 evs = list(
     Evaluation.objects.filter(

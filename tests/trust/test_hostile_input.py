@@ -23,6 +23,8 @@ from kiemdiem.wsgi import application
 from tests.campaigns.helpers import propose, submit_self_review
 from tests.conftest import make_members
 
+pytestmark = pytest.mark.slow  # subprocesses, servers or every URL × every role: left out by make test-fast
+
 NUL = "Nội dung\x00có ký tự NUL"
 HUGE = "Dài " + "x" * 100_000
 
