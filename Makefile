@@ -48,6 +48,7 @@ test-fast: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The benchmark tools come from Debian: PostgreSQL 15 (the profile's cluster, bench/pg.py) and wrk (the page load).
 bench-tools:

@@ -2,10 +2,12 @@
 
 from .checks import CEILING_CODES, FINDING_CODES, check, check_json, merge
 from .citations import Citation
+from .codes import MEANING, Code
 from .criteria import max_rating_from_criteria, max_rating_from_score, score_band
 from .errors import BadInput
 from .levels import Grade, Rating, Role, SubjectType
 from .model import Criteria, Facts, Finding, QuotaGroupSettings, QuotaPlan, Result, Scenario, Subject
+from .params import ParameterKey, Params
 from .parse import make_scenario, parse_facts, parse_scenario
 from .quota import max_excellent, plan_quota
 from .readings import Reading, score_band_gap_reading
@@ -24,14 +26,18 @@ __all__ = [
     "BadInput",
     "CEILING_CODES",
     "Citation",
+    "Code",
     "Criteria",
     "FINDING_CODES",
     "Facts",
     "Finding",
     "Grade",
+    "MEANING",
     "OVERLAYS",
     "Overlay",
     "Parameter",
+    "ParameterKey",
+    "Params",
     "QuotaGroupSettings",
     "QuotaPlan",
     "REGIMES",

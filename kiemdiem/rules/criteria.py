@@ -72,11 +72,14 @@ def score_band(regime: Regime, score: float) -> Rating:
         raise BadInput(f"{regime.code}: chế độ này dùng cấp độ tiêu chí, không chấm điểm thang 100")
     if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 100:
         raise BadInput(f"score: phải là số từ 0 đến 100, nhận {score!r}")
-    if score >= regime.value("score_excellent_min"):  # type: ignore[operator]
+    bands = regime.params
+    assert bands.score_excellent_min is not None and bands.score_good_min is not None
+    assert bands.score_pass_min is not None
+    if score >= bands.score_excellent_min:
         return Rating.EXCELLENT
-    if score >= regime.value("score_good_min"):  # type: ignore[operator]
+    if score >= bands.score_good_min:
         return Rating.GOOD
-    if score >= regime.value("score_pass_min"):  # type: ignore[operator]
+    if score >= bands.score_pass_min:
         return Rating.PASS
     return Rating.FAIL
 
@@ -91,15 +94,16 @@ def conditions_band(
     has_disciplined_children: bool = False,
 ) -> Rating:
     """Highest band whose task conditions are met (QĐ 366 Điều 11); unknown facts do not count against."""
-    if task_completion_pct < 100:
-        return Rating.parse(regime.value("band_gap_max"))
-    if tasks_overdue_pct > regime.value("max_overdue_pct_pass"):  # type: ignore[operator]
-        return Rating.parse(regime.value("band_gap_max"))
+    params = regime.params
+    if params.band_gap_max is None or params.max_overdue_pct_pass is None:
+        raise BadInput(f"{regime.code}: chế độ này dùng cấp độ tiêu chí, không chấm điểm thang 100")
+    if task_completion_pct < 100 or tasks_overdue_pct > params.max_overdue_pct_pass:
+        return params.band_gap_max
     if tasks_overdue_pct > 0:
         return Rating.PASS
-    min_exceeded = regime.value("excellent_min_tasks_exceeded_pct")
+    min_exceeded = params.excellent_min_tasks_exceeded_pct
     if (
-        (tasks_exceeded_pct is not None and min_exceeded and tasks_exceeded_pct < min_exceeded)  # type: ignore[operator]
+        (tasks_exceeded_pct is not None and min_exceeded and tasks_exceeded_pct < min_exceeded)
         or (remediation_pct is not None and remediation_pct < 100)
         or has_disciplined_children
     ):

@@ -135,19 +135,19 @@ def _facts(where: object, raw: object) -> Facts:
         raise BadInput(f"{where}: facts phải là một đối tượng JSON")
     if not raw:
         return DEFAULT_FACTS
-    values = {}
+    values: dict[str, object] = {}
     kinds = FACT_KINDS
-    for k, v in raw.items():
-        kind = kinds.get(k)
+    for key, value in raw.items():
+        kind = kinds.get(key)
         if kind is None:
             unknown = sorted(map(str, raw.keys() - kinds.keys()))
             raise BadInput(f"{where}: facts có trường không được hỗ trợ: {', '.join(unknown)}")
-        if kind == "bool" and (v is True or v is False):
-            values[k] = v
-        elif kind == "pct" and type(v) is int and 0 <= v <= 100:
-            values[k] = v
+        if kind == "bool" and (value is True or value is False):
+            values[key] = value
+        elif kind == "pct" and type(value) is int and 0 <= value <= 100:
+            values[key] = value
         else:
-            values[k] = _fact(where, k, v)
+            values[key] = _fact(where, key, value)
     return Facts.from_values(values)
 
 
@@ -172,7 +172,7 @@ def _criteria(where: object, raw: object, regime_scale: object) -> Criteria:
     return Criteria(out["results"], out["others"])
 
 
-def _optional_str(where: object, raw: dict, key: str) -> str | None:  # type: ignore[type-arg]
+def _optional_str(where: object, raw: dict[str, object], key: str) -> str | None:
     value = raw.get(key)
     if value is None or (type(value) is str and value):
         return value
@@ -257,7 +257,8 @@ def _parse(data: object) -> Scenario:
             raise BadInput(f"{where}: thiếu id hoặc id không phải chuỗi")
         if sid in types:
             raise BadInput(f"{where}: id {sid!r} bị trùng")
-        stype = _TYPES.get(raw.get("type"))  # type: ignore[arg-type]
+        raw_type = raw.get("type")
+        stype = _TYPES.get(raw_type) if isinstance(raw_type, str) else None
         if stype is None:
             raise BadInput(
                 f"{where}: loại đối tượng {raw.get('type')!r} không hợp lệ (chỉ nhận {', '.join(_TYPES)})"
@@ -277,7 +278,8 @@ def _parse(data: object) -> Scenario:
                 )
         role = None
         if stype is SubjectType.LEADER:
-            role = _ROLES.get(raw.get("role"))  # type: ignore[arg-type]
+            raw_role = raw.get("role")
+            role = _ROLES.get(raw_role) if isinstance(raw_role, str) else None
             if role is None:
                 raise BadInput(f"{where}: role phải là head, deputy hoặc member, nhận {raw.get('role')!r}")
         children: tuple[str, ...] = ()
