@@ -15,7 +15,7 @@ from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle
 from kiemdiem.campaigns.permissions import RECORDING_ROLES
 from kiemdiem.imports.models import ImportJob, ImportKind, JobStatus
-from kiemdiem.imports.parsing import MAX_UPLOAD_BYTES, WorkbookError, read_sheet
+from kiemdiem.imports.parsing import WorkbookError, read_sheet, size_error
 from kiemdiem.imports.ratings import import_ratings
 from kiemdiem.imports.validation import (
     SPECS,
@@ -51,10 +51,8 @@ def do_create_import_job(
         raise ImportRefused([f"Loại dữ liệu “{kind}” không được hỗ trợ."])
     if kind == ImportKind.RATINGS and cycle is None:
         raise ImportRefused(["Nhập kết quả xếp loại cần chọn đợt kiểm điểm."])
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise ImportRefused(
-            [f"Tệp dài {len(content) / 1048576:.0f} MB, vượt giới hạn {MAX_UPLOAD_BYTES // 1048576} MB."]
-        )
+    if too_big := size_error(len(content)):
+        raise ImportRefused([too_big])
     return ImportJob.objects.create(
         user=user,
         kind=kind,

@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from kiemdiem.campaigns.queries import get_cycle_for_user
 from kiemdiem.imports.actions import can_import, do_create_import_job
 from kiemdiem.imports.models import ImportJob, ImportKind
-from kiemdiem.imports.parsing import MAX_UPLOAD_BYTES
+from kiemdiem.imports.parsing import size_error
 from kiemdiem.imports.queries import get_job_for_user
 from kiemdiem.imports.tasks import start_job
 from kiemdiem.imports.validation import SPECS, ImportRefused
@@ -73,8 +73,8 @@ def create_import(
         cycle = get_cycle_for_user(user, cycle_id) if cycle_id is not None else None  # type: ignore[arg-type]
     except Http404:
         return 404, {"detail": "Không tìm thấy đợt kiểm điểm."}
-    if file.size and file.size > MAX_UPLOAD_BYTES:
-        return 400, {"detail": f"Tệp vượt giới hạn {MAX_UPLOAD_BYTES // 1048576} MB."}
+    if too_big := size_error(file.size or 0):
+        return 400, {"detail": too_big}
     try:
         job = do_create_import_job(
             user=user,  # type: ignore[arg-type]

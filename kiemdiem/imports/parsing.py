@@ -52,14 +52,21 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB"
 
 
+def size_error(size: int) -> str | None:
+    """The one message for a file over the limit, wherever it arrives (page, API, command line, job)."""
+    if size <= MAX_UPLOAD_BYTES:
+        return None
+    return (
+        f"Tệp dài {_mb(size)}, vượt giới hạn {_mb(MAX_UPLOAD_BYTES)}. Đề nghị chia thành nhiều tệp nhỏ hơn."
+    )
+
+
 def open_container(content: bytes) -> zipfile.ZipFile:
     """Refuse what is too big, not a workbook, or a zip bomb, before any XML is parsed."""
     if not content:
         raise WorkbookError("Tệp rỗng (0 byte): không có dữ liệu để nhập.")
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise WorkbookError(
-            f"Tệp dài {_mb(len(content))}, vượt giới hạn {_mb(MAX_UPLOAD_BYTES)}. Đề nghị chia thành nhiều tệp nhỏ hơn."
-        )
+    if too_big := size_error(len(content)):
+        raise WorkbookError(too_big)
     if content[:4] == b"\xd0\xcf\x11\xe0":
         raise WorkbookError(
             "Tệp theo định dạng Excel cũ (.xls) hoặc được đặt mật khẩu: đề nghị lưu lại thành .xlsx (Excel 2007 trở lên)."

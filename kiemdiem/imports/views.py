@@ -12,6 +12,7 @@ from kiemdiem.campaigns.models import CycleState
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
 from kiemdiem.imports.actions import can_import, do_create_import_job
 from kiemdiem.imports.models import ImportKind
+from kiemdiem.imports.parsing import size_error
 from kiemdiem.imports.queries import get_job_for_user, jobs_visible_to
 from kiemdiem.imports.tasks import start_job
 from kiemdiem.imports.validation import SPECS, ImportRefused
@@ -46,14 +47,8 @@ def import_home(request: HttpRequest) -> HttpResponse:
             errors.append("Chưa chọn tệp Excel để nhập.")
         if not errors and upload is not None:
             try:
-                from kiemdiem.imports.parsing import MAX_UPLOAD_BYTES
-
-                if upload.size and upload.size > MAX_UPLOAD_BYTES:
-                    raise ImportRefused(
-                        [
-                            f"Tệp dài {upload.size / 1048576:.0f} MB, vượt giới hạn {MAX_UPLOAD_BYTES // 1048576} MB."
-                        ]
-                    )
+                if too_big := size_error(upload.size or 0):
+                    raise ImportRefused([too_big])
                 job = do_create_import_job(
                     user=user,  # type: ignore[arg-type]
                     kind=kind,

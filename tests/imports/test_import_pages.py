@@ -1,6 +1,7 @@
 """The import pages and API: upload, progress, errors, templates; scoped to the user who started the job."""
 
 import io
+import re
 
 import pytest
 from python_calamine import CalamineWorkbook
@@ -100,3 +101,26 @@ def test_the_api_takes_an_upload_and_reports_the_job(client, district_officer, w
     assert again["status_label"] == "Không nhập: tệp có lỗi"
     assert client.get("/api/imports/templates/units").status_code == 200
     assert client.get("/api/imports/templates/khac").status_code == 404
+
+
+def test_a_file_over_the_limit_gets_one_message_on_the_page_the_api_and_the_command(
+    client, district_officer, world, monkeypatch, tmp_path
+):
+    from django.core.management import CommandError, call_command
+
+    from kiemdiem.imports import parsing
+
+    content = xlsx("people", [person_row("NV1", "NH-001-01")])
+    monkeypatch.setattr(parsing, "MAX_UPLOAD_BYTES", len(content) - 1)
+    expected = parsing.size_error(len(content))
+    assert expected and expected.startswith("Tệp dài")
+    client.force_login(district_officer)
+    assert expected in upload(client, content).content.decode()
+    f = io.BytesIO(content)
+    f.name = "lon.xlsx"
+    assert client.post("/api/imports/", {"kind": "people", "file": f}).json()["detail"] == expected
+    path = tmp_path / "lon.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=re.escape(expected)):
+        call_command("import", str(path), "--kind", "people", "--user", district_officer.username)
+    assert not Person.objects.filter(code="NV1").exists()

@@ -12,7 +12,7 @@ from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.queries import get_cycle_for_user
 from kiemdiem.imports.actions import do_create_import_job, run_import_job
 from kiemdiem.imports.models import ImportKind, JobStatus
-from kiemdiem.imports.parsing import MAX_UPLOAD_BYTES
+from kiemdiem.imports.parsing import size_error
 from kiemdiem.imports.validation import ImportRefused
 
 
@@ -33,10 +33,8 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"Không tìm thấy tệp “{file}”.")
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
-            raise CommandError(
-                f"Tệp dài {path.stat().st_size / 1048576:.0f} MB, vượt giới hạn {MAX_UPLOAD_BYTES // 1048576} MB."
-            )
+        if too_big := size_error(path.stat().st_size):
+            raise CommandError(too_big)
         chosen = None
         if kind == ImportKind.RATINGS:
             if cycle is None:
