@@ -142,11 +142,21 @@ TASKS = {
 
 # E-mail for the daily digest (`kiemdiem digest`): SMTP only when KIEMDIEM_EMAIL_HOST is set; otherwise the
 # digest is printed, not sent.
+# Django 6.1's MAILERS (the EMAIL_* settings are deprecated).
+CONSOLE_MAILER = "django.core.mail.backends.console.EmailBackend"
 if os.environ.get("KIEMDIEM_EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = os.environ["KIEMDIEM_EMAIL_HOST"]
-    EMAIL_PORT = int(os.environ.get("KIEMDIEM_EMAIL_PORT", "587"))
-    EMAIL_HOST_USER = os.environ.get("KIEMDIEM_EMAIL_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("KIEMDIEM_EMAIL_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("KIEMDIEM_EMAIL_USE_TLS", True)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["KIEMDIEM_EMAIL_HOST"],
+                "port": int(os.environ.get("KIEMDIEM_EMAIL_PORT", "587")),
+                "username": os.environ.get("KIEMDIEM_EMAIL_USER", ""),
+                "password": os.environ.get("KIEMDIEM_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("KIEMDIEM_EMAIL_USE_TLS", True),
+            },
+        }
+    }
     DEFAULT_FROM_EMAIL = os.environ.get("KIEMDIEM_EMAIL_FROM", "kiemdiem@localhost")
+else:
+    MAILERS = {"default": {"BACKEND": CONSOLE_MAILER}}

@@ -48,3 +48,35 @@ def test_the_cycle_page_shows_the_deadlines(world, province_admin):
     body = client.get(f"/dot/{world.cycle_province.pk}/").content.decode()
     assert "10/01/2022" in body and "15/01/2022" in body and "10/02/2022" in body
     assert "Quy định 132-QĐ/TW và Hướng dẫn 21-HD/BTCTW" in body and "QD132_HD21" not in body
+
+
+def test_a_member_sees_all_their_own_evaluations_year_by_year_and_in_which_capacity(world, member):
+    from kiemdiem.campaigns.actions import do_open_cycle, ensure_evaluations
+    from kiemdiem.campaigns.models import Evaluation
+    from kiemdiem.orgs.models import LeadershipCollective
+
+    col = LeadershipCollective.objects.create(
+        unit=world.cell_na_hang, kind="cell_committee", name="Chi ủy chi bộ 1"
+    )
+    Position.objects.create(
+        person=world.member_na_hang,
+        unit=world.cell_na_hang,
+        collective=col,
+        title="Bí thư chi bộ",
+        role=Role.HEAD,
+    )
+    ensure_evaluations(cycle=do_open_cycle(unit=world.province, year=2022))
+    ensure_evaluations(cycle=world.cycle_province)
+    own = Evaluation.objects.filter(person=world.member_na_hang)
+    assert own.filter(cycle__year=2022).exists() and own.filter(cycle__year=2021).exists()
+    client = Client()
+    client.force_login(member)
+    body = client.get(f"/ca-nhan/{world.member_na_hang.pk}/").content.decode()
+    assert "Chưa có đợt kiểm điểm nào" not in body
+    assert body.index(">2022<") < body.index(">2021<")  # newest year first
+    assert "Đảng viên Chi bộ tổ dân phố số 1" in body
+    assert "Người đứng đầu Chi ủy chi bộ 1" in body
+    # Every row links to an evaluation the member may open.
+    for ev in own.exclude(cycle__quarter__isnull=False):
+        assert f'href="/danh-gia/{ev.pk}/"' in body
+        assert client.get(f"/danh-gia/{ev.pk}/").status_code == 200

@@ -44,8 +44,12 @@ class Cycle(models.Model):
         ]
 
     def __str__(self) -> str:
-        period = f"quý {self.quarter}/{self.year}" if self.quarter else f"năm {self.year}"
-        return f"Kiểm điểm {period} — {self.unit}"
+        return f"Kiểm điểm {self.period} — {self.unit}"
+
+    @property
+    def period(self) -> str:
+        """ "năm 2026" or "quý 1/2026"."""
+        return f"quý {self.quarter}/{self.year}" if self.quarter else f"năm {self.year}"
 
     @property
     def regime_name(self) -> str:
@@ -227,6 +231,19 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_name} — {self.cycle.year}"
+
+    @property
+    def capacity(self) -> str:
+        """In which capacity the subject is reviewed: "đảng viên Chi bộ …", "người đứng đầu Ban Thường vụ …"."""
+        if self.subject_type == SubjectType.PARTY_MEMBER:
+            return f"đảng viên {self.unit.name}"
+        if self.subject_type == SubjectType.LEADER:
+            role = {"head": "người đứng đầu", "deputy": "cấp phó", "member": "thành viên"}.get(
+                self.role, "cán bộ lãnh đạo, quản lý"
+            )
+            where = self.leader_collective.name if self.leader_collective_id else self.unit.name  # type: ignore[union-attr]
+            return f"{role} {where}"
+        return self.get_subject_type_display().lower()  # type: ignore[attr-defined]
 
     @property
     def subject_name(self) -> str:

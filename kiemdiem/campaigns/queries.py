@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, UnitDeadline
-from kiemdiem.orgs.models import Unit
+from kiemdiem.orgs.models import Person, Unit
 from kiemdiem.orgs.queries import children_of, period_end, scope_roots
 
 
@@ -53,6 +53,16 @@ def evaluations_visible_to(user: User) -> QuerySet[Evaluation]:
     if user.is_authenticated and user.person_id:
         q |= Q(person_id=user.person_id)
     return Evaluation.objects.filter(q)
+
+
+def person_evaluations(user: User, person: Person) -> list[Evaluation]:
+    """A person's evaluations the user may see, newest year first, the year before its quarters."""
+    return list(
+        evaluations_visible_to(user)
+        .filter(person=person)
+        .select_related("cycle", "unit", "leader_collective")
+        .order_by(F("cycle__year").desc(), F("cycle__quarter").desc(nulls_first=True), "subject_type", "pk")
+    )
 
 
 def get_evaluation_for_user(user: User, pk: int) -> Evaluation:

@@ -384,10 +384,10 @@ def reminders_for(user: User, *, today: datetime.date | None = None) -> list[dic
     if user.person_id:
         own = Evaluation.objects.filter(
             person_id=user.person_id, cycle__state=CycleState.OPEN, state=EvaluationState.DRAFT
-        ).select_related("cycle")
+        ).select_related("cycle", "unit", "leader_collective")
         for ev in own.filter(cycle__review_deadline__lte=horizon):
             add(
-                f"Bản tự kiểm điểm năm {ev.cycle.year} của đồng chí chưa nộp.",
+                f"Bản tự kiểm điểm {ev.cycle.period} của đồng chí (với tư cách {ev.capacity}) chưa nộp.",
                 ev.cycle.review_deadline,
                 reverse("evaluation", args=[ev.pk]),
             )

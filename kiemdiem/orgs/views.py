@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from kiemdiem.accounts.models import UserRole
+from kiemdiem.orgs import hooks
 from kiemdiem.orgs.models import Person, Position, Role
 from kiemdiem.orgs.queries import (
     children_of,
@@ -97,5 +98,6 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "person": person,
         "positions": positions,
         "reachable": reachable,
+        **hooks.person_panels(request.user, person),  # type: ignore[arg-type]
     }
     return render(request, "orgs/person_detail.html", context)

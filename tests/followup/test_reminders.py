@@ -15,7 +15,9 @@ def test_a_member_is_reminded_of_their_own_self_review_before_the_deadline(world
     assert queries.reminders_for(member, today=datetime.date(2021, 12, 1)) == []
     (r,) = queries.reminders_for(member, today=datetime.date(2022, 1, 3))
     assert r["due_on"] == cycle.review_deadline and not r["overdue"]
-    assert "chưa nộp" in r["text"]
+    assert r["text"] == (
+        "Bản tự kiểm điểm năm 2021 của đồng chí (với tư cách đảng viên Chi bộ tổ dân phố số 1) chưa nộp."
+    )
     assert queries.reminders_for(member, today=datetime.date(2022, 1, 12))[0]["overdue"]
 
 
@@ -56,3 +58,14 @@ def test_the_digest_only_prints_in_a_dry_run(world, district_officer, member, ca
     call_command("digest", "--date", "05/01/2022", "--dry-run")
     assert mail.outbox == []
     assert "hung@example.vn" in capsys.readouterr().out
+
+
+def test_without_smtp_the_digest_prints_and_sends_nothing(world, member, settings, capsys):
+    member.email = "hung@example.vn"
+    member.save()
+    open_year(world, 2021)
+    settings.MAILERS = {"default": {"BACKEND": settings.CONSOLE_MAILER}}
+    call_command("digest", "--date", "05/01/2022")
+    assert mail.outbox == []
+    out = capsys.readouterr()
+    assert "hung@example.vn" in out.out and "Chưa cấu hình SMTP (KIEMDIEM_EMAIL_HOST)" in out.err

@@ -12,14 +12,10 @@ from django.utils import timezone
 from kiemdiem.accounts.models import User
 from kiemdiem.followup.queries import reminders_for
 
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-
-
 def mail_configured() -> bool:
-    """SMTP counts as configured when a host other than Django's default is set, or another backend is chosen."""
-    if settings.EMAIL_BACKEND != SMTP_BACKEND:
-        return True
-    return bool(getattr(settings, "EMAIL_HOST", "")) and settings.EMAIL_HOST != "localhost"
+    """Mail counts as configured when the default mailer is not the console (no KIEMDIEM_EMAIL_HOST)."""
+    backend = settings.MAILERS.get("default", {}).get("BACKEND")
+    return backend is not None and backend != settings.CONSOLE_MAILER
 
 
 def digest_text(user: User, today: datetime.date) -> str:
@@ -55,7 +51,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Ngày “{options['date']}” không đúng dạng ngày/tháng/năm.") from None
         send = mail_configured() and not options["dry_run"]
         if not send and not options["dry_run"]:
-            self.stderr.write("Chưa cấu hình SMTP (EMAIL_HOST): chỉ in thư tổng hợp, không gửi.")
+            self.stderr.write("Chưa cấu hình SMTP (KIEMDIEM_EMAIL_HOST): chỉ in thư tổng hợp, không gửi.")
         sent = 0
         for user in User.objects.filter(is_active=True).exclude(email="").order_by("pk"):
             body = digest_text(user, today)
