@@ -12,6 +12,7 @@ from django.utils import timezone
 from kiemdiem.accounts.models import User
 from kiemdiem.followup.queries import reminders_for
 
+
 def mail_configured() -> bool:
     """Mail counts as configured when the default mailer is not the console (no KIEMDIEM_EMAIL_HOST)."""
     backend = settings.MAILERS.get("default", {}).get("BACKEND")
