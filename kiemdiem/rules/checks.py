@@ -59,14 +59,39 @@ def _dmy(day: date) -> str:
 
 
 def _add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it is shorter (31/08 + 6 → 28/02)."""
     years, month_index = divmod(day.month - 1 + months, 12)
     year, month = day.year + years, month_index + 1
+    if year > date.max.year:
+        return date.max
     day_of_month = day.day
     while True:
         try:
             return date(year, month, day_of_month)
         except ValueError:
             day_of_month -= 1
+
+
+def _last_day_old_enough(reference: date, months: int) -> date | None:
+    """The last day from which `months` have passed by `reference`; None when no day has.
+
+    `_add_months` never decreases as the day grows, so "under `months` by `reference`" is "after this day": one
+    comparison per subject instead of a month calculation.
+    """
+    low, high = date.min.toordinal(), reference.toordinal()
+    if _add_months(date.fromordinal(low), months) > reference:
+        return None
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _add_months(date.fromordinal(middle), months) <= reference:
+            low = middle
+        else:
+            high = middle - 1
+    return date.fromordinal(low)
+
+
+def _is_recent(day: date, last_old_enough: date | None) -> bool:
+    return last_old_enough is None or day > last_old_enough
 
 
 @dataclass(slots=True)
@@ -80,6 +105,8 @@ class _Check:
     by_id: dict[str, Subject]
     points: bool
     reference: date
+    last_admitted_ratable: date | None  # admitted after it: under new_member_months by 31/12
+    last_founded_ratable: date | None  # founded after it: under new_collective_months by 31/12
 
     @classmethod
     def of(cls, scenario: Scenario) -> _Check:
@@ -92,6 +119,7 @@ class _Check:
         }
         params = Params.from_settings(settings)
         by_id = {subject.id: subject for subject in scenario.subjects}
+        reference = date(scenario.year, 12, 31)
         return cls(
             scenario,
             params,
@@ -99,7 +127,9 @@ class _Check:
             verified,
             by_id,
             params.criteria_scale == "points",
-            date(scenario.year, 12, 31),
+            reference,
+            _last_day_old_enough(reference, params.new_member_months),
+            _last_day_old_enough(reference, params.new_collective_months),
         )
 
     def cite(self, key: ParameterKey) -> Citation:
@@ -276,19 +306,13 @@ def _not_ratable(ctx: _Check, subject: Subject, add: Add) -> bool:
         reason, key = "đang bị đình chỉ sinh hoạt đảng", "suspended_not_rated"
     elif not facts.reviewed and params.unreviewed_not_rated:
         reason, key = "chưa kiểm điểm", "unreviewed_not_rated"
-    elif (
-        facts.admitted_on is not None
-        and _add_months(facts.admitted_on, params.new_member_months) > ctx.reference
-    ):
+    elif facts.admitted_on is not None and _is_recent(facts.admitted_on, ctx.last_admitted_ratable):
         reason = (
             f"mới kết nạp ngày {_dmy(facts.admitted_on)}, chưa đủ {params.new_member_months} tháng "
             f"tính đến {_dmy(ctx.reference)}"
         )
         key = "new_member_months"
-    elif (
-        facts.founded_on is not None
-        and _add_months(facts.founded_on, params.new_collective_months) > ctx.reference
-    ):
+    elif facts.founded_on is not None and _is_recent(facts.founded_on, ctx.last_founded_ratable):
         reason = (
             f"mới thành lập ngày {_dmy(facts.founded_on)}, chưa đủ {params.new_collective_months} tháng "
             f"tính đến {_dmy(ctx.reference)}"

@@ -117,3 +117,22 @@ def test_the_hot_loop_has_no_single_letter_names() -> None:
         }
     )
     assert short == [], short
+
+
+@pytest.mark.parametrize("months", [0, 1, 6, 7, 12, 18, 600])
+@pytest.mark.parametrize("year", [2020, 2021, 2024])
+def test_the_six_month_cut_off_agrees_with_counting_months(months: int, year: int) -> None:
+    from datetime import date, timedelta
+
+    reference = date(year, 12, 31)
+    last = checks._last_day_old_enough(reference, months)
+    day = date(year - 2, 1, 1)
+    while day <= reference:
+        assert checks._is_recent(day, last) is (checks._add_months(day, months) > reference), (day, months)
+        day += timedelta(days=1)
+
+
+def test_an_absurd_month_count_is_every_day_recent_not_a_hang() -> None:
+    from datetime import date
+
+    assert checks._last_day_old_enough(date(2021, 12, 31), 10**6) is None
