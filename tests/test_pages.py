@@ -1,5 +1,7 @@
 """The Vietnamese shell: login, navigation, unit and person pages."""
 
+import re
+
 from django.test import Client
 
 from kiemdiem.orgs.models import Position, Role
@@ -80,3 +82,27 @@ def test_a_member_sees_all_their_own_evaluations_year_by_year_and_in_which_capac
     for ev in own.exclude(cycle__quarter__isnull=False):
         assert f'href="/danh-gia/{ev.pk}/"' in body
         assert client.get(f"/danh-gia/{ev.pk}/").status_code == 200
+
+
+def test_a_members_breadcrumb_holds_only_links_they_can_follow(world, member, cell_secretary):
+    from kiemdiem.campaigns.actions import ensure_evaluations
+    from kiemdiem.campaigns.models import Evaluation
+
+    ensure_evaluations(cycle=world.cycle_province)
+    ev = Evaluation.objects.get(cycle=world.cycle_province, person=world.member_na_hang)
+    rating_page = f'href="/dot/{world.cycle_province.pk}/don-vi/{world.cell_na_hang.pk}/"'
+    client = Client()
+    client.force_login(member)
+    body = client.get(f"/danh-gia/{ev.pk}/").content.decode()
+    assert rating_page not in body and "Xếp loại Chi bộ tổ dân phố số 1" in body
+    assert client.get(f"/dot/{world.cycle_province.pk}/don-vi/{world.cell_na_hang.pk}/").status_code == 404
+    client.force_login(cell_secretary)  # the secretary may open the rating page: the link is there
+    assert rating_page in client.get(f"/danh-gia/{ev.pk}/").content.decode()
+
+
+def test_every_page_names_its_navigation_landmarks_and_has_an_icon(world, district_officer):
+    client = Client()
+    client.force_login(district_officer)
+    body = client.get(f"/don-vi/{world.na_hang.pk}/").content.decode()
+    assert body.count("<nav") == len(re.findall(r'<nav[^>]* aria-label="[^"]+"', body)) == 2
+    assert 'rel="icon"' in body

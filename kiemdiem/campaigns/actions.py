@@ -688,6 +688,7 @@ def do_order(*, user: User, evaluation: Evaluation, kind: str, reason: str) -> O
         ev, user, EvaluationState.DRAFT if kind == OrderKind.REREVIEW else EvaluationState.REVIEWED, text
     )
     _save(ev)
+    hooks.order_placed(order)
     return order
 
 

@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kiemdiem.accounts.models import User
-    from kiemdiem.campaigns.models import Evaluation
+    from kiemdiem.campaigns.models import Evaluation, Order
 
 SelfReviewCheck = Callable[["Evaluation"], list[str]]
 EvaluationPanel = Callable[["User", "Evaluation"], Any]
+OrderListener = Callable[["Order"], None]
 
 _self_review_checks: list[SelfReviewCheck] = []
 _evaluation_panels: dict[str, EvaluationPanel] = {}
+_order_listeners: list[OrderListener] = []
 
 
 def register_self_review_check(check: SelfReviewCheck) -> None:
@@ -29,6 +31,17 @@ def register_self_review_check(check: SelfReviewCheck) -> None:
 def register_evaluation_panel(name: str, panel: EvaluationPanel) -> None:
     """Add a context entry `name` to the evaluation page, built by `panel(user, evaluation)`."""
     _evaluation_panels[name] = panel
+
+
+def register_order_listener(listener: OrderListener) -> None:
+    """Call `listener(order)` inside the transaction of every re-review or re-rating order (to notify people)."""
+    if listener not in _order_listeners:
+        _order_listeners.append(listener)
+
+
+def order_placed(order: Order) -> None:
+    for listener in _order_listeners:
+        listener(order)
 
 
 def missing_for_self_review(ev: Evaluation) -> list[str]:

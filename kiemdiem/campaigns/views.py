@@ -238,6 +238,8 @@ def evaluation_page(request: HttpRequest, pk: int) -> HttpResponse:
     criteria = [(c, (ev.criteria or {}).get(c.key, "")) for c in form.criteria]
     context = {
         "ev": ev,
+        # A member reaches their own evaluation but not their cell's rating page: no link they cannot follow.
+        "unit_reachable": units_visible_to(user).filter(pk=ev.unit_id).exists(),  # type: ignore[arg-type]
         "form": form,
         "sections": sections,
         "criteria": criteria,

@@ -11,8 +11,8 @@ from django.utils import timezone
 from kiemdiem.accounts.models import User, UserRole
 from kiemdiem.campaigns import actions as campaign_actions
 from kiemdiem.campaigns.actions import FACT_FIELDS, ActionError, clean_text
-from kiemdiem.campaigns.models import Evaluation, EvaluationState
-from kiemdiem.campaigns.permissions import can_propose, require
+from kiemdiem.campaigns.models import Evaluation, EvaluationState, Order, OrderKind
+from kiemdiem.campaigns.permissions import can_propose, deciding_unit_for, require
 from kiemdiem.followup import permissions as perms
 from kiemdiem.followup.models import (
     BreakthroughResult,
@@ -82,6 +82,28 @@ def _subject_users(ev: Evaluation) -> list[User]:
             role__in=[UserRole.CELL_SECRETARY, UserRole.DISTRICT_OFFICER, UserRole.PROVINCE_ADMIN],
         )
     )
+
+
+def notify_order(order: Order) -> None:
+    """A re-review or re-rating order reaches the subject, the secretary of its unit and the deciding body."""
+    ev = order.evaluation
+    deciding = deciding_unit_for(ev)
+    recorders = User.objects.filter(
+        is_active=True,
+        unit_id__in={ev.unit_id, deciding.pk},
+        role__in=[UserRole.CELL_SECRETARY, UserRole.DISTRICT_OFFICER, UserRole.PROVINCE_ADMIN],
+    )
+    targets = {u.pk: u for u in [*_subject_users(ev), *recorders] if u.pk != order.ordered_by_id}
+    label = OrderKind(order.kind).label.lower()
+    for target in targets.values():
+        do_notify(
+            user=target,
+            key=f"order-{order.pk}",
+            text=f"{order.ordered_by} yêu cầu {label} đối với {ev.subject_name} ({ev.capacity}), "
+            f"{ev.cycle.period}: {order.reason}",
+            url=_evaluation_url(ev),
+            due_on=ev.cycle.review_deadline,
+        )
 
 
 # -- Review suggestions (gợi ý kiểm điểm, CV 854 mục 2(4)) ----------------------------------------------------------

@@ -69,3 +69,28 @@ def test_without_smtp_the_digest_prints_and_sends_nothing(world, member, setting
     assert mail.outbox == []
     out = capsys.readouterr()
     assert "hung@example.vn" in out.out and "Chưa cấu hình SMTP (KIEMDIEM_EMAIL_HOST)" in out.err
+
+
+def test_a_rerating_order_notifies_the_subject_the_secretary_and_the_deciding_body(
+    world, member, cell_secretary, grassroots_officer, province_admin, outsider
+):
+    from kiemdiem.campaigns import actions as campaign_actions
+    from tests.campaigns.helpers import propose
+
+    member.email = "hung@example.vn"
+    member.save()
+    ev = member_evaluation(world, open_year(world, 2021))
+    ev = campaign_actions.do_decide_rating(
+        user=grassroots_officer, evaluation=propose(cell_secretary, ev, "HTT"), rating="HTT"
+    )
+    order = campaign_actions.do_order(
+        user=province_admin, evaluation=ev, kind="rerating", reason="Chưa hoàn thành chỉ tiêu được giao."
+    )
+    notices = Notice.objects.filter(key=f"order-{order.pk}")
+    assert sorted(n.user.username for n in notices) == ["chibo", "danguy", "dangvien"]
+    text = notices.get(user=member).text
+    assert "yêu cầu xếp loại lại đối với Ma Văn Hùng (đảng viên Chi bộ tổ dân phố số 1), năm 2021" in text
+    assert "Chưa hoàn thành chỉ tiêu được giao." in text
+    assert not Notice.objects.filter(user__in=[province_admin, outsider]).exists()
+    call_command("digest", "--date", "05/01/2022")  # and the digest mails it
+    assert any("xếp loại lại" in m.body for m in mail.outbox if m.to == ["hung@example.vn"])
