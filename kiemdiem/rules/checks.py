@@ -196,7 +196,8 @@ def _check(scenario: Scenario) -> Result:
                 tally[1] += 1
         if rating is None:
             continue
-        rank = RANK[rating]
+        # Identity tests, not RANK[rating]: an enum's __hash__ is a Python call, and this runs for every subject.
+        rank = 3 if rating is EXCELLENT else 2 if rating is GOOD else 1 if rating is PASS else 0
         if _not_ratable(ctx, subject, add):
             continue
         if subject_type is PARTY_MEMBER or subject_type is LEADER:
@@ -374,7 +375,9 @@ def _individual_discipline(ctx: _Check, subject: Subject, rank: int, add: Add) -
 def _civil_service(ctx: _Check, subject: Subject, rank: int, add: Add) -> None:
     civil_service = subject.facts.civil_service_rating
     assert civil_service is not None
-    civil_rank = RANK[civil_service]
+    civil_rank = (
+        3 if civil_service is EXCELLENT else 2 if civil_service is GOOD else 1 if civil_service is PASS else 0
+    )
     why = None
     key: ParameterKey = "civil_service_consistency"
     if rank == 3 and civil_rank != 3:
@@ -704,7 +707,16 @@ def _org_excellent(ctx: _Check, subject: Subject, add: Add) -> None:
         if child.rating is None:
             continue
         rated += 1
-        child_rank = RANK[child.rating]
+        child_rating = child.rating
+        child_rank = (
+            3
+            if child_rating is EXCELLENT
+            else 2
+            if child_rating is GOOD
+            else 1
+            if child_rating is PASS
+            else 0
+        )
         if child_rank >= 1:
             at_least_pass += 1
             if child_rank >= 2:
