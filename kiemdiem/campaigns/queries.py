@@ -86,6 +86,15 @@ def get_evaluation_for_user(user: User, pk: int) -> Evaluation:
         raise Http404("Không tìm thấy bản đánh giá.") from None
 
 
+def progress_pct(decided: int, to_rate: int) -> float:
+    """The one progress figure of every page, chart, export and API: decided of those to be rated, in %.
+
+    Subjects not rated (exempt, suspended, admitted under 6 months …) are neither decided nor to be rated: they
+    are counted apart. Nothing to rate is 100 % done.
+    """
+    return round(100 * decided / to_rate, 1) if to_rate else 100.0
+
+
 def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
     """For each child of a unit: evaluations by state in its subtree, in one grouped query."""
     children = list(children_of(unit, on=period_end(cycle.year, cycle.quarter)).order_by("kind", "name"))
@@ -95,13 +104,18 @@ def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
     rows = (
         Evaluation.objects.filter(cycle=cycle, unit__path__startswith=unit.path)
         .exclude(unit=unit)
-        .annotate(prefix=Substr("unit__path", 1, length))
-        .values("prefix", "state")
+        .annotate(prefix=Substr("unit__path", 1, length), not_rated=Q(not_rated_reason__gt=""))
+        .values("prefix", "state", "not_rated")
         .annotate(n=Count("pk"))
     )
     by_prefix: dict[str, dict[str, int]] = {}
+    apart: dict[str, int] = {}
     for row in rows:
-        by_prefix.setdefault(row["prefix"], {})[row["state"]] = row["n"]
+        if row["not_rated"]:
+            apart[row["prefix"]] = apart.get(row["prefix"], 0) + row["n"]
+        else:
+            states = by_prefix.setdefault(row["prefix"], {})
+            states[row["state"]] = states.get(row["state"], 0) + row["n"]
     overrides = dict(
         UnitDeadline.objects.filter(cycle=cycle, unit__in=children).values_list("unit_id", "review_deadline")
     )
@@ -115,10 +129,11 @@ def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
         result.append(
             {
                 "unit": child,
-                "total": total,
+                "total": total,  # to be rated
                 "decided": decided,
+                "not_rated": apart.get(child.path, 0),
                 "states": states,
-                "pct": round(100 * decided / total) if total else 100,
+                "pct": progress_pct(decided, total),
                 "deadline": deadline,
                 "late": total > decided and today > deadline,
             }

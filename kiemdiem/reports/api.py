@@ -86,8 +86,10 @@ class ChildOut(Schema):
     kind: str
     is_own: bool
     total: int
-    settled: int
-    pct_settled: float | None
+    to_rate: int
+    decided: int
+    not_rated: int
+    pct_decided: float
     totals: dict[str, StatRowOut]
 
 

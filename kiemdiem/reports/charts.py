@@ -65,8 +65,8 @@ def distribution_chart(forms: list[dict[str, Any]], *, title: str = "Phân bố 
 
 
 def progress_chart(children: list[dict[str, Any]], *, limit: int = 40) -> SafeString:
-    """One bar per child unit: the share of its subjects already decided (or settled as not rated)."""
-    rows = [c for c in children if c["total"]][:limit]
+    """One bar per child unit: decided of those to be rated (campaigns.queries.progress_pct)."""
+    rows = [c for c in children if c["to_rate"]][:limit]
     label_w, bar_w, row_h = 260, 380, 22
     height = 10 + row_h * max(len(rows), 1)
     width = label_w + bar_w + 60
@@ -79,13 +79,13 @@ def progress_chart(children: list[dict[str, Any]], *, limit: int = 40) -> SafeSt
     for i, c in enumerate(rows):
         y = 5 + i * row_h
         name = c["name"] if len(c["name"]) <= 40 else c["name"][:39] + "…"
-        pct = float(c["pct_settled"] or 0)
+        pct = float(c["pct_decided"])
         colour = "#2f855a" if pct >= 100 else "#d69e2e" if pct >= 50 else "#c53030"
         parts.append(_text(label_w - 8, y + 14, name, anchor="end"))
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" fill="#eef0f3"/>')
         parts.append(
             f'<rect x="{label_w}" y="{y + 3}" width="{bar_w * pct / 100:.1f}" height="{row_h - 6}" '
-            f'fill="{colour}"><title>{escape(c["name"])}: {c["settled"]}/{c["total"]}</title></rect>'
+            f'fill="{colour}"><title>{escape(c["name"])}: {c["decided"]}/{c["to_rate"]}</title></rect>'
         )
         parts.append(_text(label_w + bar_w + 6, y + 14, f"{pct:.0f}%"))
     parts.append("</svg>")

@@ -499,8 +499,9 @@ def report_sections(figures: dict[str, Any]) -> list[dict[str, Any]]:
     comp, progress = figures["compliance"], figures["progress"]
     over = [g for g in comp["quota_groups"] if g["is_over"]]
     paragraphs = [
-        f"Tiến độ: đã có quyết định xếp loại {fmt_int(progress['decided'])}/{fmt_int(progress['total'])} đối tượng "
-        f"({fmt_pct(progress['pct_decided'])}).",
+        f"Tiến độ: đã có quyết định xếp loại {fmt_int(progress['decided'])}/{fmt_int(progress['to_rate'])} đối tượng "
+        f"phải xếp loại ({fmt_pct(progress['pct_decided'])}); {fmt_int(progress['not_rated'])} đối tượng không "
+        "xếp loại.",
         f"Số nhóm vượt tỷ lệ HTXS: {len(over)}"
         + (
             ": " + "; ".join(f"{g['name']} ({g['excellent']}/{g['max_excellent']})" for g in over)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from kiemdiem import rules
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, Order, QuotaGroup, SubjectType
+from kiemdiem.campaigns.queries import progress_pct
 from kiemdiem.orgs.models import (
     SEGMENT_WIDTH,
     CollectiveKind,
@@ -246,6 +247,7 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
     by_prefix: dict[str, dict[str, Counter[str]]] = {}
     reason_counts: Counter[tuple[str, str]] = Counter()
     states: Counter[str] = Counter()
+    not_rated = decided = 0
     quota_counts: dict[int, Counter[str]] = {}
     overrides: Counter[str] = Counter()
     for prefix, stype, key, rating, reason, state, quota, overridden, n in grouped:
@@ -262,6 +264,9 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
         states[state] += n
         if reason:
             reason_counts[stype, reason] += n
+            not_rated += n
+        elif state == EvaluationState.DECIDED:
+            decided += n
         if quota is not None:
             (quota_counts.get(quota) or quota_counts.setdefault(quota, Counter()))[rating] += n
         if overridden:
@@ -284,7 +289,6 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
         own["name"] = f"{unit.name} (tổ chức, tập thể, cán bộ của cấp này)"
         children.insert(0, own)
     total = sum(states.values())
-    decided = states.get(EvaluationState.DECIDED, 0)
     today = timezone.localdate()
     return {
         "version": FIGURES_VERSION,
@@ -300,10 +304,12 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
         "computed_at": timezone.localtime().isoformat(timespec="seconds"),
         "forms": forms,
         "children": children,
-        "progress": {
+        "progress": {  # one definition (campaigns.queries.progress_pct): decided of those to be rated
             "total": total,
+            "to_rate": total - not_rated,
             "decided": decided,
-            "pct_decided": _pct(decided, total) if total else 100.0,
+            "not_rated": not_rated,
+            "pct_decided": progress_pct(decided, total - not_rated),
             "states": {s.value: states.get(s.value, 0) for s in EvaluationState},
             "state_labels": {s.value: s.label for s in EvaluationState},
             "days_to_review_deadline": (cycle.review_deadline - today).days,
@@ -318,7 +324,8 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
 def _child_entry(unit: Unit, per_type: dict[str, Counter[str]]) -> dict[str, Any]:
     totals = {f.code: finish_row(per_type.get(f.subject_type, Counter()), key=f.code) for f in FORMS}
     total = sum(t["total"] for t in totals.values())
-    settled = sum(t["rated"] + t["not_rated"] for t in totals.values())
+    not_rated = sum(t["not_rated"] for t in totals.values())
+    decided = sum(t["rated"] for t in totals.values())
     return {
         "id": unit.pk,
         "name": unit.name,
@@ -326,8 +333,10 @@ def _child_entry(unit: Unit, per_type: dict[str, Counter[str]]) -> dict[str, Any
         "is_own": False,
         "totals": totals,
         "total": total,
-        "settled": settled,
-        "pct_settled": _pct(settled, total) if total else 100.0,
+        "to_rate": total - not_rated,
+        "decided": decided,
+        "not_rated": not_rated,
+        "pct_decided": progress_pct(decided, total - not_rated),
     }
 
 
