@@ -125,3 +125,13 @@ def test_it_scopes_the_admin(world, district_officer):
     assert "Ma Văn Hùng" in listing and "Hoàng Thị Lan" not in listing
     # The province cycle is visible, but a district cannot change it.
     assert client.post(f"/quan-tri/campaigns/cycle/{world.cycle_province.pk}/change/", {}).status_code == 403
+
+
+def test_the_admin_shows_each_unit_choice_with_the_names_above_it(world, district_officer):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(district_officer)
+    body = client.get("/quan-tri/orgs/unit/add/").content.decode()
+    assert "Đảng bộ huyện Na Hang › Đảng bộ thị trấn Na Hang › Chi bộ tổ dân phố số 1" in body
+    assert "Lâm Bình" not in body  # still only the officer's own subtree

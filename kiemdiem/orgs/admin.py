@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
@@ -12,8 +13,27 @@ from django.http import HttpRequest
 
 from kiemdiem.accounts.models import User
 from kiemdiem.orgs.actions import check_parent, do_save_unit
-from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit
+from kiemdiem.orgs.models import SEGMENT_WIDTH, LeadershipCollective, Person, Position, Unit
 from kiemdiem.orgs.queries import persons_visible_to, units_visible_to
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """A unit shown with the names above it: hundreds of cells are called “Chi bộ tổ dân phố số 1”."""
+
+    def label_from_instance(self, obj: Unit) -> str:  # type: ignore[override]
+        if not hasattr(self, "_names"):
+            # One query for every label of the form: the names of the choices' ancestors, by path.
+            prefixes = {
+                path[:end]
+                for path in self.queryset.values_list("path", flat=True)
+                for end in range(SEGMENT_WIDTH, len(path) + 1, SEGMENT_WIDTH)
+            }
+            self._names = dict(Unit.objects.filter(path__in=prefixes).values_list("path", "name"))
+        trail = [
+            self._names.get(obj.path[:end], "")
+            for end in range(SEGMENT_WIDTH, len(obj.path) + 1, SEGMENT_WIDTH)
+        ]
+        return " › ".join(name for name in trail if name) or obj.name
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -29,7 +49,8 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.related_model is Unit:
-            kwargs["queryset"] = units_visible_to(request.user)
+            kwargs["queryset"] = units_visible_to(request.user).order_by("path")
+            kwargs["form_class"] = UnitChoiceField
         elif db_field.related_model is Person:
             kwargs["queryset"] = persons_visible_to(request.user)
         elif db_field.related_model in self.scoped_lookups:
