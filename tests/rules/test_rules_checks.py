@@ -331,6 +331,16 @@ CASES = [
         "HD 21-HD/BTCTW",
         "tiểu mục 6",
     ),
+    Case(
+        "collective founded under 6 months, 2024: HD 21's rule kept by reading",
+        2024,
+        [board("bgd", "HT", founded_on="2024-09-01")],
+        [board("bgd", None, founded_on="2024-09-01")],
+        "NOT_RATABLE",
+        "HD 21-HD/BTCTW",
+        "tiểu mục 6",
+        verified=False,
+    ),
     # -- civil service -------------------------------------------------------------------------------------------
     Case(
         "HTXS as member without HTXS as civil servant",
@@ -356,8 +366,8 @@ CASES = [
         [pm("a", "HTT", civil_service_rating="HT")],
         [pm("a", "HT", civil_service_rating="HT")],
         "CIVIL_SERVICE_MISMATCH",
-        "QĐ 124-QĐ/TW",
-        "Điều 12",
+        "HD 21-HD/BTCTW",
+        "A-12",
         verified=False,
     ),
     Case(
