@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "kiemdiem.followup",
     "kiemdiem.reports",
     "kiemdiem.imports",
+    "kiemdiem.assessments",
     "kiemdiem",
     "ninja",  # serve Swagger UI from our own static files, not a CDN (the CSP allows only 'self')
     "axes",  # login throttling (Trust)

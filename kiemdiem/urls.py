@@ -15,6 +15,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("kiemdiem.orgs.urls")),
     path("", include("kiemdiem.campaigns.urls")),
+    path("", include("kiemdiem.assessments.urls")),
     path("theo-doi/", include("kiemdiem.followup.urls")),
     path("bao-cao/", include("kiemdiem.reports.urls")),
     path("nhap-lieu/", include("kiemdiem.imports.urls")),

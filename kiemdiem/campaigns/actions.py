@@ -73,6 +73,7 @@ def do_open_cycle(
     )
     cycle.full_clean()
     cycle.save()
+    hooks.run_cycle_opened(cycle)  # e.g. freeze the criteria frameworks the cycle keeps
     return cycle
 
 
@@ -451,12 +452,18 @@ def do_update_facts(
         can_propose(user, evaluation), "Đồng chí không có quyền cập nhật dữ kiện xếp loại của đối tượng này."
     )
     ev = _lock(evaluation, version)
-    clean: dict[str, object] = {}
+    # Facts computed elsewhere (the task register's percentages) are never typed: keep what was computed.
+    computed = hooks.computed_fact_keys(ev)
+    clean: dict[str, object] = {k: v for k, v in (ev.facts or {}).items() if k in computed}
     for key, value in facts.items():
         if key not in FACT_FIELDS:
             raise ActionError(f"Dữ kiện “{key}” không được hỗ trợ.")
         label, kind = FACT_FIELDS[key]
         if value in (None, ""):
+            continue
+        if key in computed:
+            if value != clean.get(key):
+                raise ActionError(f"{label}: được tính từ danh mục nhiệm vụ, sản phẩm, không nhập tay.")
             continue
         if kind == "bool":
             clean[key] = bool(value)

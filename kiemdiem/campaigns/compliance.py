@@ -24,6 +24,7 @@ from django.db.models import FilteredRelation, Q, TextField, Value
 from django.db.models.functions import Cast, NullIf
 
 from kiemdiem import rules
+from kiemdiem.campaigns import hooks
 from kiemdiem.campaigns.models import STATE_ORDER, Cycle, Evaluation, EvaluationState, SubjectType
 from kiemdiem.campaigns.review_forms import form_for
 from kiemdiem.orgs.models import Unit
@@ -316,6 +317,9 @@ def names_of(evaluations: Iterable[Evaluation]) -> dict[str, str]:
 
 
 def _check_rows(cycle: Cycle, rows: Sequence[Row], ratings: dict[int, str | None] | None) -> rules.Result:
+    extra = hooks.derived_facts_for(cycle, list(rows)) if hooks.derived_facts else {}
+    if extra:
+        rows = [r._replace(facts={**(r.facts or {}), **extra[r.id]}) if r.id in extra else r for r in rows]
     subjects, groups = subjects_for(rows, cycle.regime, ratings=ratings, year=cycle.year)
     scenario = rules.make_scenario(cycle.year, subjects, quota_groups=groups, quarter=cycle.quarter)
     return rules.check(scenario)

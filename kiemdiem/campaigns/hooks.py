@@ -50,3 +50,35 @@ def missing_for_self_review(ev: Evaluation) -> list[str]:
 
 def evaluation_panels(user: User, ev: Evaluation) -> dict[str, Any]:
     return {name: panel(user, ev) for name, panel in _evaluation_panels.items()}
+
+
+# Scoring (the assessments app) registers the three below.
+# - `cycle_opened`: called with a new cycle inside the action that opens it (freezes the criteria frameworks the
+#   cycle keeps).
+# - `computed_facts`: the facts of an evaluation computed elsewhere (the task register's percentages), so never
+#   typed: `do_update_facts` refuses them and keeps their computed values.
+# - `derived_facts`: facts the rules read that depend on other evaluations (a leader's units), added to the rows of
+#   a check: `(cycle, rows) -> {evaluation id: {fact: value}}`.
+cycle_opened: list[Callable[[Any], None]] = []
+computed_facts: list[Callable[[Any], frozenset[str]]] = []
+derived_facts: list[Callable[[Any, list[Any]], dict[int, dict[str, object]]]] = []
+
+
+def run_cycle_opened(cycle: Any) -> None:
+    for hook in cycle_opened:
+        hook(cycle)
+
+
+def computed_fact_keys(evaluation: Any) -> frozenset[str]:
+    keys: frozenset[str] = frozenset()
+    for hook in computed_facts:
+        keys |= hook(evaluation)
+    return keys
+
+
+def derived_facts_for(cycle: Any, rows: list[Any]) -> dict[int, dict[str, object]]:
+    extra: dict[int, dict[str, object]] = {}
+    for hook in derived_facts:
+        for pk, facts in hook(cycle, rows).items():
+            extra.setdefault(pk, {}).update(facts)
+    return extra

@@ -271,6 +271,8 @@ AUDIT_ACTIONS = {
     "rereview": "Yêu cầu kiểm điểm lại",
     "rerating": "Yêu cầu xếp loại lại",
     "import": "Nhập từ Excel",
+    "score": "Chấm điểm",
+    "task": "Danh mục nhiệm vụ",
 }
 
 

@@ -86,6 +86,46 @@ _COLLECTIVE_CRITERIA = (
     Criterion("innovation", "Đổi mới sáng tạo, cải cách hành chính, ứng dụng khoa học công nghệ"),
 )
 
+# HD 43's Phần A (report-forms.md §2.2 and §3.1, checked against Mẫu 01 and 2C): the same tail, but section I
+# in three parts for an individual (four for a leader) and four for a collective.
+_HD43_INDIVIDUAL = (
+    (
+        "quality",
+        "I.1. Phẩm chất chính trị, đạo đức, lối sống; đoàn kết; ý thức tổ chức kỷ luật; nêu gương; những điều đảng "
+        "viên không được làm; tác phong, lề lối làm việc; liên hệ biểu hiện suy thoái, \u201ctự diễn biến\u201d, "
+        "\u201ctự chuyển hóa\u201d",
+    ),
+    (
+        "duties",
+        "I.2. Thực hiện chức trách, nhiệm vụ được giao và kết quả các chỉ tiêu, nhiệm vụ trong năm (số lượng, tiến "
+        "độ, chất lượng, sản phẩm)",
+    ),
+    ("commitment", "I.3. Thực hiện cam kết tu dưỡng, rèn luyện, phấn đấu hằng năm"),
+)
+_HD43_LEADER = (
+    (
+        "leadership",
+        "I.4. Kết quả lãnh đạo, chỉ đạo, điều hành; mức độ hoàn thành của địa phương, đơn vị thuộc quyền; quy tụ, "
+        "đoàn kết; đổi mới, dám nghĩ, dám làm, dám chịu trách nhiệm; kiểm soát quyền lực, phòng, chống tiêu cực; "
+        "nêu gương của bản thân và gia đình; sự tín nhiệm",
+    ),
+)
+_HD43_COLLECTIVE = (
+    (
+        "principles",
+        "I.1. Chấp hành nguyên tắc tổ chức và hoạt động, nhất là nguyên tắc tập trung dân chủ; quy chế làm việc",
+    ),
+    (
+        "targets",
+        "I.2. Kết quả thực hiện mục tiêu, chỉ tiêu, nhiệm vụ (nghị quyết đại hội nhiệm kỳ, kế hoạch, chương trình năm)",
+    ),
+    ("party_building", "I.3. Xây dựng, chỉnh đốn Đảng và hệ thống chính trị, tổ chức bộ máy"),
+    (
+        "responsibility_upper",
+        "I.4. Trách nhiệm của tập thể lãnh đạo, quản lý trong triển khai chủ trương, nghị quyết, chỉ đạo của cấp trên",
+    ),
+)
+
 _COLLECTIVE_TYPES = {SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY, SubjectType.LEADERSHIP_COLLECTIVE}
 
 
@@ -98,6 +138,10 @@ def form_for(*, regime: str, subject_type: str, is_leader: bool) -> ReviewForm:
         strengths = _INDIVIDUAL_STRENGTHS + (_LEADER_STRENGTHS if is_leader else ())
     sections = strengths + _COMMON_TAIL
     if regime == "QD366_HD43":
+        if collective:
+            sections = _HD43_COLLECTIVE + _COMMON_TAIL
+        else:
+            sections = _HD43_INDIVIDUAL + (_HD43_LEADER if is_leader else ()) + _COMMON_TAIL
         if collective:
             code, title = "01-HD KĐ.ĐG 2025", "Báo cáo kiểm điểm, tự đánh giá, xếp loại chất lượng tập thể"
         elif is_leader:

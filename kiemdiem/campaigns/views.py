@@ -250,6 +250,7 @@ def evaluation_page(request: HttpRequest, pk: int) -> HttpResponse:
         "facts": [
             (key, label, kind, (ev.facts or {}).get(key, "")) for key, (label, kind) in FACT_FIELDS.items()
         ],
+        "computed_facts": hooks.computed_fact_keys(ev),
         "waiting": actions.prerequisites_for(ev),
         "deciding_unit": deciding_unit_for(ev),
         "audit": ev.audit_records.select_related("user").order_by("-at", "-id"),
@@ -321,7 +322,10 @@ def _number(raw: str | None) -> float | None:
 def save_facts(request: HttpRequest, pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         facts: dict[str, object] = {}
+        computed = hooks.computed_fact_keys(ev)
         for key, (_, kind) in FACT_FIELDS.items():
+            if key in computed:
+                continue  # shown, never posted: computed from the task register
             if kind == "bool":
                 facts[key] = key in request.POST
             else:

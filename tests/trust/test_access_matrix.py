@@ -43,6 +43,8 @@ def _fixed(kind: str) -> object:
         return "khong-co-trang-nay/"
     if kind == "fixed:import_kind":
         return "people"
+    if kind == "fixed:appendix":
+        return "pl4"
     if kind == "fixed:content_type":
         from kiemdiem.orgs.models import Unit
 

@@ -34,6 +34,8 @@ KWARG_KINDS: dict[str, str] = {
     "group_id": "quota_group",
     "quota_group_pk": "quota_group",
     "quota_group_id": "quota_group",
+    "task_pk": "task",
+    "appendix": "fixed:appendix",  # khung-tieu-chi/<appendix>/: an appendix of QĐ 366, the same for everyone
     "job_pk": "import_job",
     "job_id": "import_job",
     "submission_id": "report_submission",

@@ -1,0 +1,270 @@
+"""Reads for the scored forms, the task register and a leader's units; and the facts the rules read from them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from kiemdiem import rules
+from kiemdiem.accounts.models import User
+from kiemdiem.assessments.actions import (
+    TASK_FACT_KEYS,
+    appendix_for,
+    can_confirm_task,
+    framework_for,
+    stage_totals,
+    task_facts,
+)
+from kiemdiem.assessments.models import (
+    Appendix,
+    CriterionGroup,
+    FrameworkVersion,
+    ItemScore,
+    LedUnit,
+    Task,
+    TaskResult,
+)
+from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, SubjectType
+from kiemdiem.campaigns.permissions import can_decide, can_propose, can_self_review, can_verify
+from kiemdiem.campaigns.queries import evaluations_visible_to
+from kiemdiem.campaigns.review_forms import form_for
+from kiemdiem.orgs.models import Unit
+
+_UNIT_TYPES = (SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY)
+
+# Mẫu 2C (members outside the political system) asks about a member's rights, duties and the cell's tasks instead
+# of the duties of a post (report-forms.md §2.2).
+_OUTSIDE_HEADINGS = {
+    "duties": "I.2. Thực hiện quyền, nghĩa vụ đảng viên và nhiệm vụ chi bộ giao; kết quả cụ thể trong năm",
+}
+
+
+def get_task_for_user(user: User, evaluation: Evaluation, pk: int) -> Task:
+    """A task of an evaluation the user reaches; anything else is a 404."""
+    try:
+        return (
+            Task.objects.filter(evaluation__in=evaluations_visible_to(user), evaluation=evaluation)
+            .select_related("evaluation__cycle", "evaluation__person", "evaluation__unit")
+            .get(pk=pk)
+        )
+    except Task.DoesNotExist:
+        raise Http404("Không tìm thấy nhiệm vụ.") from None
+
+
+def framework_versions_for(unit: Unit, appendix: str) -> QuerySet[FrameworkVersion]:
+    """The versions of an appendix that apply to a unit: the central ones and its chain's own, newest first."""
+    chain = [*unit.ancestor_ids, unit.pk]
+    return (
+        FrameworkVersion.objects.filter(appendix=appendix)
+        .filter(Q(unit__isnull=True) | Q(unit_id__in=chain))
+        .select_related("unit", "created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def led_units_of(evaluation: Evaluation) -> list[dict[str, object]]:
+    """A leader's units with their own evaluations in the cycle: rating and task completion (from their register)."""
+    units = [lu.unit for lu in LedUnit.objects.filter(evaluation=evaluation).select_related("unit")]
+    explicit = bool(units)
+    if not units:
+        units = [evaluation.unit]
+    evs = {
+        ev.unit_id: ev
+        for ev in Evaluation.objects.filter(
+            cycle_id=evaluation.cycle_id, unit__in=units, subject_type__in=_UNIT_TYPES
+        )
+    }
+    return [
+        {
+            "unit": unit,
+            "evaluation": evs.get(unit.pk),
+            "rating": (evs[unit.pk].rating if unit.pk in evs else "") or "",
+            "completion": ((evs[unit.pk].facts or {}).get("task_completion_pct") if unit.pk in evs else None),
+            "explicit": explicit,
+        }
+        for unit in units
+    ]
+
+
+def leader_facts(units: list[tuple[str, object]], *, explicit: bool) -> dict[str, object]:
+    """QĐ 366 Điều 11 (cá nhân LĐQL, KHT a): the share of the leader's units rated KHT, the lowest completion.
+
+    `units` are (rating, task completion) of each unit's own evaluation. The share is given only for units listed
+    by hand (the leader's own unit alone is already read by the engine through the subject's unit).
+    """
+    facts: dict[str, object] = {}
+    rated = [r for r, _ in units if r]
+    if explicit and rated:
+        facts["led_units_failed_pct"] = -(-1000 * sum(1 for r in rated if r == "KHT") // len(rated)) / 10
+    completions = [float(c) for _, c in units if c is not None]  # type: ignore[arg-type]
+    if completions:
+        facts["led_unit_task_completion_pct"] = min(completions)
+    return facts
+
+
+def derived_leader_facts(cycle: Cycle, rows: list) -> dict[int, dict[str, object]]:  # type: ignore[type-arg]
+    """`campaigns.hooks.derived_facts`: each leader's unit results, read when the rules run (never stale)."""
+    leaders = [r for r in rows if r.subject_type == SubjectType.LEADER]
+    if not leaders:
+        return {}
+    by_unit: dict[int, tuple[str, object]] = {}
+    for r in rows:
+        if r.subject_type in _UNIT_TYPES:
+            by_unit[r.unit_id] = (
+                r.decided_rating or r.proposed_rating,
+                (r.facts or {}).get("task_completion_pct"),
+            )
+    listed: dict[int, list[int]] = {}
+    for ev_id, unit_id in LedUnit.objects.filter(evaluation__cycle=cycle).values_list(
+        "evaluation_id", "unit_id"
+    ):
+        listed.setdefault(ev_id, []).append(unit_id)
+    wanted = {u for r in leaders for u in listed.get(r.id, [r.unit_id])}
+    missing = wanted - by_unit.keys()
+    if missing and any(r.id in listed for r in leaders):
+        for unit_id, decided, proposed, facts in Evaluation.objects.filter(
+            cycle=cycle, unit_id__in=missing, subject_type__in=_UNIT_TYPES
+        ).values_list("unit_id", "decided_rating", "proposed_rating", "facts"):
+            by_unit[unit_id] = (decided or proposed, (facts or {}).get("task_completion_pct"))
+    out: dict[int, dict[str, object]] = {}
+    for r in leaders:
+        unit_ids = listed.get(r.id)
+        if unit_ids is None:
+            own = by_unit.get(r.unit_id)
+            # Only what the engine cannot see itself: the own unit's task completion, from its register.
+            if own is None or own[1] is None:
+                continue
+            facts = leader_facts([own], explicit=False)
+        else:
+            facts = leader_facts([by_unit[u] for u in unit_ids if u in by_unit], explicit=True)
+        recorded = r.facts or {}
+        facts = {k: v for k, v in facts.items() if k not in recorded}  # a fact recorded by hand wins
+        if facts:
+            out[r.id] = facts
+    return out
+
+
+def _band(cycle: Cycle, ev: Evaluation, total: Decimal | None) -> dict[str, object] | None:
+    """The band the total reaches and the highest level the task conditions allow (QĐ 366 Điều 11)."""
+    if total is None:
+        return None
+    regime = rules.regime_for_year(cycle.year)
+    facts = ev.facts or {}
+    band = rules.score_band(regime, float(total))
+    top = rules.max_rating_from_score(
+        regime,
+        float(total),
+        task_completion_pct=float(facts.get("task_completion_pct", 100)),
+        tasks_overdue_pct=float(facts.get("tasks_overdue_pct", 0)),
+        tasks_exceeded_pct=facts.get("tasks_exceeded_pct"),  # type: ignore[arg-type]
+        remediation_pct=facts.get("remediation_pct"),  # type: ignore[arg-type]
+    )
+    return {"band": band, "top": top, "citation": regime.parameter("score_excellent_min").citation}
+
+
+def scoring_context(
+    user: User, ev: Evaluation, *, posted: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """What the HD 43 form shows for one evaluation: part A, part B item by item, the register, the leader's units.
+
+    With `posted` (a refused save), the fields show what was typed, not what is stored.
+    """
+    posted = posted or {}
+    version = framework_for(ev)
+    appendix = appendix_for(ev)
+    form = form_for(
+        regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
+    )
+    headings = dict(form.sections)
+    if appendix == Appendix.OUTSIDE:
+        headings.update(_OUTSIDE_HEADINGS)
+    sections = [
+        (
+            key,
+            headings[key],
+            posted.get(f"section-{key}", (ev.self_review or {}).get(key, ""))
+            if posted
+            else (ev.self_review or {}).get(key, ""),
+        )
+        for key, _ in form.sections
+    ]
+    criteria = list(version.criteria.order_by("order", "id"))
+    scores = {s.criterion_id: s for s in ItemScore.objects.filter(evaluation=ev)}
+    groups = []
+    for group in CriterionGroup:
+        items = []
+        for c in criteria:
+            if c.group != group.value:
+                continue
+            s = scores.get(c.pk)
+            items.append(
+                {
+                    "c": c,
+                    "self": posted.get(f"score-{c.pk}", _fmt(getattr(s, "self_score", None)))
+                    if posted
+                    else _fmt(getattr(s, "self_score", None)),
+                    "verified": _fmt(getattr(s, "verified_score", None)),
+                    "decided": _fmt(getattr(s, "decided_score", None)),
+                }
+            )
+        groups.append(
+            {
+                "group": group,
+                "items": items,
+                "max": sum(c.max_points for c in criteria if c.group == group.value),
+            }
+        )
+    totals = {stage: stage_totals(criteria, scores, stage) for stage in ("self", "verified", "decided")}
+    tasks = list(Task.objects.filter(evaluation=ev).select_related("confirmed_by").order_by("id"))
+    with_evidence = set(
+        Task.objects.filter(evaluation=ev, evidence__isnull=False).values_list("pk", flat=True)
+    )
+    counts = {value: 0 for value in TaskResult.values}
+    for t in tasks:
+        counts[t.result] = counts.get(t.result, 0) + 1
+    editable = can_self_review(user, ev) and not ev.state_at_least(EvaluationState.REVIEWED)
+    return {
+        "ev": ev,
+        "version": version,
+        "appendix": appendix,
+        "form_code": version.form_code,
+        "form_title": version.form_title,
+        "sections": sections,
+        "groups": groups,
+        "totals": totals,
+        "band": _band(ev.cycle, ev, ev.score),
+        "self_rating": posted.get("self_rating", ev.self_rating) if posted else ev.self_rating,
+        "ratings": [
+            (r.code, r.label)
+            for r in (rules.Rating.HTXS, rules.Rating.HTT, rules.Rating.HT, rules.Rating.KHT)
+        ],
+        "tasks": [{"t": t, "has_evidence": t.pk in with_evidence} for t in tasks],
+        "task_counts": [(label, counts.get(value, 0)) for value, label in TaskResult.choices],
+        "task_facts": task_facts(t.result for t in tasks),
+        "task_keys": sorted(TASK_FACT_KEYS),
+        "unconfirmed": sum(1 for t in tasks if not t.is_confirmed),
+        "results": TaskResult.choices,
+        "led_units": led_units_of(ev) if ev.subject_type == SubjectType.LEADER else [],
+        "can": {
+            "edit": editable,
+            "tasks": can_self_review(user, ev) and ev.state != EvaluationState.DECIDED,
+            "confirm": can_confirm_task(user, ev) and ev.state != EvaluationState.DECIDED,
+            "verify": can_verify(user, ev)
+            and ev.state_at_least(EvaluationState.SELF_REVIEWED)
+            and ev.state != EvaluationState.DECIDED,
+            "decide": can_decide(user, ev)
+            and ev.state_at_least(EvaluationState.PROPOSED)
+            and ev.state != EvaluationState.DECIDED,
+            "led_units": can_propose(user, ev) and ev.subject_type == SubjectType.LEADER,
+        },
+        "posted": posted,
+    }
+
+
+def _fmt(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.normalize():f}"

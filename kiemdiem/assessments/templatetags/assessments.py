@@ -1,0 +1,16 @@
+"""`{% scored_form ev %}`: the HD 43 form on the evaluation page, without campaigns importing this app."""
+
+from __future__ import annotations
+
+from django import template
+
+from kiemdiem.assessments.queries import scoring_context
+
+register = template.Library()
+
+
+@register.inclusion_tag("assessments/_scored.html", takes_context=True)
+def scored_form(context, evaluation):  # type: ignore[no-untyped-def]
+    out = scoring_context(context["request"].user, evaluation)
+    out["csrf_token"] = context.get("csrf_token")
+    return out
