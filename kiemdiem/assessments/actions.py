@@ -530,12 +530,11 @@ def _clean_task(
 
 
 def _lock_task(task: Task) -> tuple[Task, Evaluation]:
-    fresh = (
-        Task.objects.select_for_update()
-        .select_related("evaluation__cycle", "evaluation__person")
-        .get(pk=task.pk)
-    )
-    return fresh, fresh.evaluation
+    # The evaluation first (as its other writers do), then the task; no outer join under FOR UPDATE.
+    ev = _fresh(Evaluation(pk=task.evaluation_id))
+    fresh = Task.objects.select_for_update().get(pk=task.pk)
+    fresh.evaluation = ev
+    return fresh, ev
 
 
 def check_evidence(name: str, content: bytes) -> str:
@@ -585,7 +584,7 @@ def do_add_task(
 ) -> Task:
     """List a task or product in the subject's register (the subject, or the office that enters from paper)."""
     require(can_self_review(user, evaluation), "Đồng chí không có quyền kê khai nhiệm vụ của đối tượng này.")
-    ev = Evaluation.objects.select_for_update().select_related("cycle", "person").get(pk=evaluation.pk)
+    ev = _fresh(evaluation)
     _open_for_register(ev, user)
     clean = _clean_task(
         title=title, target=target, deadline=deadline, result=result, note=note, link=evidence_link
@@ -682,7 +681,7 @@ def do_set_led_units(*, user: User, evaluation: Evaluation, units: list[Unit]) -
     require(can_propose(user, evaluation), "Đồng chí không có quyền ghi đơn vị phụ trách của cán bộ này.")
     if evaluation.subject_type != SubjectType.LEADER:
         raise ActionError("Chỉ cán bộ lãnh đạo, quản lý có đơn vị phụ trách.")
-    ev = Evaluation.objects.select_for_update().select_related("cycle", "person").get(pk=evaluation.pk)
+    ev = _fresh(evaluation)
     _open_for_register(ev, user)
     roots = scope_roots(user)
     for unit in units:
