@@ -117,6 +117,76 @@ def ensure_province(rebuild: bool) -> None:
     PROFILE_MARK.write_text(wanted)
 
 
+TASKS_PER_SUBJECT = 10
+TASKS_MARK = CACHE / f"{PROVINCE_DB}.tasks"
+
+
+def ensure_task_register() -> None:
+    """Ten tasks in every subject's register of the bench cycle (≈ 1.6 million rows), and the facts they give.
+
+    Made in bulk SQL, once (marked in the cache): the results spread as a year's register might (25 % exceeded,
+    7 % late, 3 % not done), and each evaluation's percentages are what `assessments.actions.task_facts` computes
+    from them, as `do_add_task` would have stored them; a sample is checked against that function.
+    """
+    from django.db import connection
+
+    from kiemdiem.accounts.models import User
+    from kiemdiem.assessments.actions import task_facts
+    from kiemdiem.assessments.models import Task
+    from kiemdiem.campaigns.models import Evaluation
+
+    cycle = current_cycle()
+    wanted = f"{cycle.pk}:{TASKS_PER_SUBJECT}"
+    if TASKS_MARK.exists() and TASKS_MARK.read_text() == wanted and Task.objects.exists():
+        log(f"task register cached ({Task.objects.count():,} tasks)")
+        return
+    log(f"generating the task register: {TASKS_PER_SUBJECT} tasks per subject of the {cycle.year} cycle")
+    t = time.perf_counter()
+    user, _ = User.objects.get_or_create(username="bench-tasks", defaults={"role": "province_admin"})
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM assessments_taskevidence")
+        cur.execute("DELETE FROM assessments_task")
+        cur.execute(
+            """
+            INSERT INTO assessments_task (evaluation_id, title, target, deadline, result, note, evidence_link,
+                                          created_by_id, created_at)
+            SELECT e.id, 'Nhiệm vụ ' || i, '100%%', make_date(%s, 12, 15),
+                   CASE WHEN h < 3 THEN 'not_done' WHEN h < 10 THEN 'late' WHEN h < 35 THEN 'exceeded'
+                        ELSE 'on_time' END,
+                   '', '', %s, now()
+            FROM campaigns_evaluation e
+            CROSS JOIN generate_series(1, %s) AS i
+            CROSS JOIN LATERAL (SELECT (e.id * 31 + i * 17) %% 100 AS h) AS spread
+            WHERE e.cycle_id = %s
+            """,
+            [cycle.year, user.pk, TASKS_PER_SUBJECT, cycle.pk],
+        )
+        cur.execute(
+            """
+            UPDATE campaigns_evaluation e
+            SET facts = (e.facts - 'task_completion_pct' - 'tasks_overdue_pct' - 'tasks_exceeded_pct')
+                || jsonb_build_object(
+                    'task_completion_pct', floor(1000.0 * t.done / t.n) / 10.0,
+                    'tasks_overdue_pct', ceil(1000.0 * t.late / t.n) / 10.0,
+                    'tasks_exceeded_pct', floor(1000.0 * t.exceeded / t.n) / 10.0)
+            FROM (SELECT evaluation_id, count(*) AS n,
+                         count(*) FILTER (WHERE result IN ('on_time', 'exceeded', 'late')) AS done,
+                         count(*) FILTER (WHERE result = 'late') AS late,
+                         count(*) FILTER (WHERE result = 'exceeded') AS exceeded
+                  FROM assessments_task GROUP BY evaluation_id) AS t
+            WHERE e.id = t.evaluation_id
+            """
+        )
+    pg.psql("VACUUM ANALYZE assessments_task", PROVINCE_DB)
+    pg.psql("VACUUM ANALYZE campaigns_evaluation", PROVINCE_DB)
+    for ev in Evaluation.objects.filter(cycle=cycle).order_by("?")[:50]:
+        expected = task_facts(Task.objects.filter(evaluation=ev).values_list("result", flat=True))
+        got = {k: ev.facts.get(k) for k in expected}
+        assert got == expected, (ev.pk, got, expected)
+    TASKS_MARK.write_text(wanted)
+    log(f"task register: {Task.objects.count():,} tasks in {time.perf_counter() - t:.0f} s")
+
+
 def setup_django(db: str) -> None:
     os.environ["DATABASE_URL"] = pg.url(db)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemdiem.settings")
@@ -136,6 +206,7 @@ def current_cycle():  # type: ignore[no-untyped-def]
 
 
 def profile_counts() -> dict[str, int]:
+    from kiemdiem.assessments.models import Task
     from kiemdiem.campaigns.models import AuditRecord, Cycle, Evaluation
     from kiemdiem.orgs.models import LeadershipCollective, Person, Unit
 
@@ -149,6 +220,7 @@ def profile_counts() -> dict[str, int]:
         "evaluations_all_years": Evaluation.objects.count(),
         "subjects_2021": Evaluation.objects.filter(cycle=cycle).count(),
         "audit_records": AuditRecord.objects.count(),
+        "tasks": Task.objects.count(),
     }
 
 
@@ -610,6 +682,7 @@ def main() -> None:
     try:
         ensure_province(args.rebuild)
         setup_django(PROVINCE_DB)
+        ensure_task_register()
         counts = profile_counts()
         log(f"profile: {counts}")
         notes: dict[str, str] = {}
@@ -661,7 +734,7 @@ def main() -> None:
         rows = [
             (
                 "compliance_province_s",
-                "every rule on every 2021 subject, PostgreSQL → findings (median of 5)",
+                "every rule on every 2021 subject, 10 tasks each in its register, PostgreSQL → findings (median of 5)",
                 "s",
             ),
             ("rollup_province_s", "reports app: every statistic for every unit, PostgreSQL", "s"),

@@ -169,9 +169,21 @@ def _facts(row: Row, cache: dict[tuple, rules.Facts], old: str = "") -> rules.Fa
     if not row.facts:
         facts = cache[key] = rules.Facts(**derived)  # type: ignore[arg-type]
         return facts
+    # Rows with the same recorded facts share one Facts too: with a task register, every subject records its
+    # percentages, but a register of ten tasks gives only a few dozen different sets.
+    try:
+        recorded = (key, tuple(sorted(row.facts.items())))
+        hit = cache.get(recorded)  # type: ignore[arg-type]
+    except TypeError:  # an unhashable value (a list): parse it on its own
+        recorded, hit = None, None
+    if hit is not None:
+        return hit
     # What was recorded on the evaluation wins over what is derived (an explicit exemption, say).
     raw = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in derived.items()}
-    return rules.parse_facts({**raw, **row.facts}, f"đánh giá {row.id}")
+    facts = rules.parse_facts({**raw, **row.facts}, f"đánh giá {row.id}")
+    if recorded is not None:
+        cache[recorded] = facts  # type: ignore[index]
+    return facts
 
 
 def _date(value: object) -> datetime.date:
@@ -447,6 +459,8 @@ def _cycle_rows(cycle: Cycle, path: str) -> list[Row]:
     facts_at, criteria_at = ROW_FIELDS.index("facts"), ROW_FIELDS.index("criteria")
     make = Row._make
     rows = []
+    # The same JSON text decodes once (the rows only read it): a task register gives every subject its facts.
+    decoded: dict[str, object] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for values in cursor.fetchall():
@@ -454,7 +468,12 @@ def _cycle_rows(cycle: Cycle, path: str) -> list[Row]:
                 values = list(values)
                 for at in (facts_at, criteria_at):
                     raw = values[at]
-                    values[at] = json.loads(raw) if raw and raw != "{}" else None
+                    if not raw or raw == "{}":
+                        values[at] = None
+                    elif raw in decoded:
+                        values[at] = decoded[raw]
+                    else:
+                        values[at] = decoded[raw] = json.loads(raw)
             rows.append(make(values))
     rows.sort(key=itemgetter(0))
     return rows
