@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import template
 
 from kiemdiem.assessments.queries import scoring_context
@@ -14,3 +16,15 @@ def scored_form(context, evaluation):  # type: ignore[no-untyped-def]
     out = scoring_context(context["request"].user, evaluation)
     out["csrf_token"] = context.get("csrf_token")
     return out
+
+
+@register.filter
+def points(value):  # type: ignore[no-untyped-def]
+    """Points as Vietnamese write them: 99,5 and 30 (a comma, no trailing zeros); "—" when there are none."""
+    if value in (None, ""):
+        return "—"
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return value
+    return f"{number.normalize():f}".replace(".", ",")
