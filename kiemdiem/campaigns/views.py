@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -225,8 +225,51 @@ def propose_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespo
 @require_GET
 @login_required
 def evaluation_page(request: HttpRequest, pk: int) -> HttpResponse:
+    return _evaluation_response(request, get_evaluation_for_user(request.user, pk))  # type: ignore[arg-type]
+
+
+def _with_posted(ev: Evaluation, post: QueryDict) -> Evaluation:
+    """The evaluation as the refused form had it (never saved): the page shows back what the user typed."""
+    form = form_for(
+        regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
+    )
+    review, criteria = dict(ev.self_review or {}), dict(ev.criteria or {})
+    for key, _heading in form.sections:
+        if f"section-{key}" in post:
+            review[key] = post[f"section-{key}"]
+    for c in form.criteria:
+        if f"criterion-{c.key}" in post:
+            criteria[c.key] = post[f"criterion-{c.key}"]
+    for field, key in (("score_general", "general"), ("score_results", "results")):
+        if field in post:
+            criteria[key] = post[field]
+    ev.self_review, ev.criteria = review, criteria
+    if any(key in post for key in FACT_FIELDS):  # the facts form: an unticked box is absent from the POST
+        ev.facts = {**(ev.facts or {}), **{key: post.get(key, "") for key in FACT_FIELDS}}
+    plain = {
+        "self_rating": "self_rating",
+        "comments": "meeting_comments",
+        "proposed_rating": "proposed_rating",
+        "not_rated_reason": "not_rated_reason",
+        "note": "verification_note",
+        "rating": "decided_rating",
+    }
+    for name, attr in plain.items():
+        if name in post:
+            setattr(ev, attr, post[name])
+    if "attendees" in post or "votes_for" in post:
+        ev.votes = {
+            **(ev.votes or {}),
+            "attendees": post.get("attendees"),
+            "in_favour": post.get("votes_for"),
+        }
+    return ev
+
+
+def _evaluation_response(
+    request: HttpRequest, ev: Evaluation, *, posted: QueryDict | None = None, status: int = 200
+) -> HttpResponse:
     user = request.user
-    ev = get_evaluation_for_user(user, pk)  # type: ignore[arg-type]
     form = form_for(
         regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
     )
@@ -265,9 +308,10 @@ def evaluation_page(request: HttpRequest, pk: int) -> HttpResponse:
             "order": can_order(user, ev) and ev.state_at_least(EvaluationState.SELF_REVIEWED),  # type: ignore[arg-type]
         },
         "today": datetime.date.today(),
+        "posted": posted or {},
         **hooks.evaluation_panels(user, ev),  # type: ignore[arg-type]
     }
-    return render(request, "campaigns/evaluation_page.html", context)
+    return render(request, "campaigns/evaluation_page.html", context, status=status)
 
 
 def _act(request: HttpRequest, pk: int, do) -> HttpResponse:  # type: ignore[no-untyped-def]
@@ -277,6 +321,11 @@ def _act(request: HttpRequest, pk: int, do) -> HttpResponse:  # type: ignore[no-
         messages.success(request, message)
     except ActionError as exc:  # a refused change; a PermissionDenied becomes Django's 403 page
         _report(request, exc)
+        # The page again, from the database but with what was typed: nothing the user entered is lost.
+        fresh = get_evaluation_for_user(request.user, pk)  # type: ignore[arg-type]
+        return _evaluation_response(
+            request, _with_posted(fresh, request.POST), posted=request.POST, status=422
+        )
     return redirect("evaluation", pk=pk)
 
 

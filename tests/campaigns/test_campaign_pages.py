@@ -150,3 +150,37 @@ def test_the_progress_page_shows_who_is_late(world, evs, province_admin):
     )
     # It is long past 10/01/2022 and nothing in Na Hang is decided.
     assert "Đảng bộ huyện Na Hang" in body and "Chậm tiến độ" in body and "10/01/2022" in body
+
+
+def test_a_refused_save_gives_back_every_field_as_typed(world, evs, member):
+    ev = Evaluation.objects.get(cycle=world.cycle_province, person=world.member_na_hang)
+    client = login(member)
+    long_text = "Đ" * 20_001  # one character over the section's limit
+    data = {
+        "section-politics": long_text,
+        "section-ethics": "Giữ gìn đạo đức, lối sống giản dị.",
+        "criterion-politics": "T",
+        "self_rating": "HTT",
+        "save": "1",
+        "version": str(ev.version),
+    }
+    response = client.post(f"/danh-gia/{ev.pk}/tu-kiem-diem/", data)
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "vượt giới hạn 20.000 ký tự" in body or "vượt giới hạn 20,000 ký tự" in body
+    assert long_text in body  # the whole text is back in its field
+    assert "Giữ gìn đạo đức, lối sống giản dị." in body
+    assert 'value="T" selected' in body and 'value="HTT" selected' in body
+    assert 'maxlength="20000"' in body  # and the field carries its limit
+    ev.refresh_from_db()
+    assert ev.self_review == {} and ev.self_rating == ""  # nothing was written
+
+
+def test_a_refused_order_keeps_its_reason(world, evs, cell_secretary, province_admin):
+    ev = submit_self_review(cell_secretary, evs[0])  # reviewed, not decided: a re-rating is refused
+    response = login(province_admin).post(
+        f"/danh-gia/{ev.pk}/yeu-cau/", {"kind": "rerating", "reason": "Chưa hoàn thành chỉ tiêu được giao."}
+    )
+    body = response.content.decode()
+    assert response.status_code == 422 and "Chỉ yêu cầu xếp loại lại khi" in body
+    assert "Chưa hoàn thành chỉ tiêu được giao.</textarea>" in body
