@@ -62,9 +62,9 @@ def test_bad_input_is_exit_2_in_the_cli_and_400_in_the_api(db):
     assert cli.returncode == 2
     assert "Lỗi dữ liệu vào" in cli.stderr and "Traceback" not in cli.stderr
     api = Client().post("/api/rules/check", json.dumps(bad), content_type="application/json")
-    assert api.status_code == 400 and "GIOI" in api.json()["detail"]
+    assert api.status_code == 400 and "GIOI" in api.json()["message"]
     malformed = Client().post("/api/rules/check", "{not json", content_type="application/json")
-    assert malformed.status_code == 400 and "JSON" in malformed.json()["detail"]
+    assert malformed.status_code == 400 and "JSON" in malformed.json()["message"]
 
 
 def test_rules_show_lists_the_parameters_of_a_year():

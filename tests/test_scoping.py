@@ -51,7 +51,7 @@ def test_it_gives_404_for_the_province_root_above_a_district(world, district_off
 def test_it_lets_a_district_see_the_province_cycle_that_covers_it(world, district_officer):
     client = client_for(district_officer)
     assert client.get(f"/dot/{world.cycle_province.pk}/").status_code == 200
-    ids = [c["id"] for c in client.get("/api/cycles/").json()]
+    ids = [c["id"] for c in client.get("/api/cycles/").json()["items"]]
     assert world.cycle_province.pk in ids and world.cycle_na_hang.pk in ids
     assert world.cycle_lam_binh.pk not in ids
 
@@ -61,7 +61,7 @@ def test_it_lists_only_own_top_units(world, outsider):
     body = client.get("/don-vi/").content.decode()
     assert "Đảng bộ huyện Lâm Bình" in body
     assert "Đảng bộ huyện Na Hang" not in body
-    assert [u["code"] for u in client.get("/api/units/").json()] == ["LB"]
+    assert [u["code"] for u in client.get("/api/units/").json()["items"]] == ["LB"]
 
 
 def test_it_shows_the_province_admin_everything(world, province_admin):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 import json
 
+from django.db.models import F
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from kiemdiem import rules
+from kiemdiem.accounts.apikit import PageIn, page_of
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
 
 
@@ -24,6 +26,11 @@ class CycleOut(Schema):
     report_deadline: datetime.date
 
 
+class CyclePage(Schema):
+    count: int
+    items: list[CycleOut]
+
+
 class ErrorOut(Schema):
     detail: str
 
@@ -31,9 +38,14 @@ class ErrorOut(Schema):
 cycles = Router(tags=["Đợt kiểm điểm"])
 
 
-@cycles.get("/", response=list[CycleOut])
-def list_cycles(request: HttpRequest) -> list:  # type: ignore[type-arg]
-    return list(cycles_visible_to(request.user))  # type: ignore[arg-type]
+@cycles.get("/", response=CyclePage)
+def list_cycles(request: HttpRequest, page: Query[PageIn]):  # type: ignore[no-untyped-def]
+    """The cycles covering the caller's reach: newest year first, the year's own cycle before its quarters."""
+    rows = cycles_visible_to(request.user).order_by(  # type: ignore[arg-type]
+        "-year", F("quarter").asc(nulls_first=True), "pk"
+    )
+    count, items = page_of(rows, page)
+    return {"count": count, "items": items}
 
 
 @cycles.get("/{int:cycle_id}", response={200: CycleOut, 404: ErrorOut})

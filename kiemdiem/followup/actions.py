@@ -79,6 +79,7 @@ def _subject_users(ev: Evaluation) -> list[User]:
         User.objects.filter(
             unit_id=ev.unit_id,
             is_active=True,
+            api_key__isnull=True,  # an API key's own account reads no notices
             role__in=[UserRole.CELL_SECRETARY, UserRole.DISTRICT_OFFICER, UserRole.PROVINCE_ADMIN],
         )
     )

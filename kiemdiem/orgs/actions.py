@@ -9,14 +9,18 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 
+from kiemdiem.accounts.apikit import hash_secret, new_secret
+from kiemdiem.accounts.models import ApiAccess, ApiKey, ApiKeyEvent, ApiKeyEventKind, User, UserRole
 from kiemdiem.orgs.models import (
+    CELL_KINDS,
+    GRASSROOTS_KINDS,
     SEGMENT_WIDTH,
     CellMembership,
     LeadershipCollective,
@@ -26,10 +30,9 @@ from kiemdiem.orgs.models import (
     Succession,
     Unit,
     UnitName,
+    search_text_of,
 )
-
-if TYPE_CHECKING:
-    from kiemdiem.accounts.models import User
+from kiemdiem.vietnamese import text_sort_key
 
 
 def _visible_ids(user: User | None, ids: list[int]) -> set[int] | None:
@@ -745,9 +748,92 @@ def do_rename_unit(
         run.lines.append(f"Đổi tên {unit.name} ({unit.code}) thành {new_name} từ ngày {_d(run.day)}.")
         if unit.valid_from < run.day:
             UnitName.objects.create(unit=unit, name=unit.name, valid_to=run.eve, reorganisation=run.reorg)
-        Unit.objects.filter(pk=unit.pk).update(name=new_name)
+        Unit.objects.filter(pk=unit.pk).update(
+            name=new_name, search_text=search_text_of(new_name), sort_key=text_sort_key(new_name)
+        )
         unit.name = new_name
 
     return _reorganise(
         "rename", effective_on=effective_on, user=user, decision=decision, dry_run=dry_run, body=body
     )
+
+
+# -- API keys for other systems (issued and revoked here: a key's scope is a unit of the tree) ---------------------
+
+KEY_MANAGER_ROLES = frozenset({UserRole.PROVINCE_ADMIN, UserRole.DISTRICT_OFFICER})
+
+
+def can_manage_api_keys(user: User) -> bool:
+    """Province and district (affiliated) officers issue keys for their own subtree; inspectors only read."""
+    return bool(user.is_active and (user.is_superuser or (user.is_staff and user.role in KEY_MANAGER_ROLES)))
+
+
+def _key_role(unit: Unit, access: str) -> str:
+    if access != ApiAccess.READ_WRITE:
+        return UserRole.INSPECTOR  # reads the whole subtree, writes nothing anywhere
+    if unit.kind in GRASSROOTS_KINDS or unit.kind in CELL_KINDS:
+        return UserRole.CELL_SECRETARY
+    return UserRole.DISTRICT_OFFICER
+
+
+@transaction.atomic
+def do_issue_api_key(*, issued_by: User, name: str, unit: Unit, access: str) -> tuple[ApiKey, str]:
+    """Issue a key scoped to the unit's subtree; return it with its secret, which is stored only as a hash."""
+    if not can_manage_api_keys(issued_by):
+        raise PermissionDenied("Đồng chí không có quyền cấp khóa API.")
+    from kiemdiem.orgs.queries import units_visible_to
+
+    if not units_visible_to(issued_by).filter(pk=unit.pk).exists():
+        raise PermissionDenied("Chỉ được cấp khóa API trong phạm vi đơn vị mình phụ trách.")
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "Nhập tên hệ thống sử dụng khóa."})
+    if access not in ApiAccess.values:
+        raise ValidationError({"access": "Quyền của khóa phải là “Chỉ đọc” hoặc “Đọc và ghi”."})
+    prefix, secret = new_secret()
+    account = User(
+        username=f"api-{prefix}",
+        first_name=name[:150],
+        role=_key_role(unit, access),
+        unit=unit,
+        is_active=True,
+    )
+    account.set_unusable_password()  # the key's account never logs in to the pages
+    account.save()
+    key = ApiKey.objects.create(
+        name=name,
+        unit=unit,
+        access=access,
+        prefix=prefix,
+        secret_hash=hash_secret(secret),
+        user=account,
+        issued_by=issued_by,
+    )
+    ApiKeyEvent.objects.create(
+        key=key,
+        kind=ApiKeyEventKind.ISSUE,
+        actor=issued_by,
+        note=f"Phạm vi: {unit.name}; quyền: {key.get_access_display()}."[:300],
+    )
+    return key, secret
+
+
+@transaction.atomic
+def do_revoke_api_key(*, key: ApiKey, revoked_by: User) -> ApiKey:
+    """Revoke a key at once: its account is deactivated and every later request with it is a 401."""
+    from kiemdiem.orgs.queries import units_visible_to
+
+    if (
+        not can_manage_api_keys(revoked_by)
+        or not units_visible_to(revoked_by).filter(pk=key.unit_id).exists()
+    ):
+        raise PermissionDenied("Đồng chí không có quyền thu hồi khóa API này.")
+    key = ApiKey.objects.select_for_update().get(pk=key.pk)
+    if key.revoked_at is not None:
+        return key
+    key.revoked_at = timezone.now()
+    key.revoked_by = revoked_by
+    key.save(update_fields=["revoked_at", "revoked_by"])
+    User.objects.filter(pk=key.user_id).update(is_active=False)
+    ApiKeyEvent.objects.create(key=key, kind=ApiKeyEventKind.REVOKE, actor=revoked_by)
+    return key

@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
-from kiemdiem.accounts.models import User
-from kiemdiem.orgs.actions import check_parent, do_save_unit
+from kiemdiem.accounts.models import ApiKey, ApiKeyEvent, User
+from kiemdiem.orgs.actions import (
+    can_manage_api_keys,
+    check_parent,
+    do_issue_api_key,
+    do_revoke_api_key,
+    do_save_unit,
+)
 from kiemdiem.orgs.models import SEGMENT_WIDTH, LeadershipCollective, Person, Position, Unit
 from kiemdiem.orgs.queries import persons_visible_to, units_visible_to
 
@@ -149,3 +156,93 @@ class ScopedUserAdmin(UserAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
+
+
+class ApiKeyEventInline(admin.TabularInline):
+    model = ApiKeyEvent
+    fields = ["at", "kind", "actor", "method", "path", "ip", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-at", "-pk"]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ScopedAdmin):
+    """Keys for other systems: issued here within the officer's subtree, the secret shown once, revoked by action."""
+
+    list_display = ["name", "prefix", "unit", "access", "issued_at", "last_used_at", "revoked_at"]
+    list_filter = ["access"]
+    search_fields = ["name", "prefix"]
+    fields = ["name", "unit", "access"]
+    readonly_fields: list[str] = []
+    inlines = [ApiKeyEventInline]
+    actions = ["revoke"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_manage_api_keys(request.user)  # type: ignore[arg-type]
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return self.has_module_permission(request)
+
+    has_add_permission = has_module_permission  # type: ignore[assignment]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False  # a key is never edited: revoke it and issue another
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False  # its events are the audit trail
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):  # type: ignore[no-untyped-def]
+        if obj is None:
+            return []
+        return [
+            "name",
+            "unit",
+            "access",
+            "prefix",
+            "issued_by",
+            "issued_at",
+            "revoked_at",
+            "revoked_by",
+            "last_used_at",
+        ]
+
+    def get_fields(self, request: HttpRequest, obj=None):  # type: ignore[no-untyped-def]
+        return self.fields if obj is None else self.get_readonly_fields(request, obj)
+
+    def get_inlines(self, request: HttpRequest, obj=None):  # type: ignore[no-untyped-def]
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        key, secret = do_issue_api_key(
+            issued_by=request.user, name=obj.name, unit=obj.unit, access=obj.access
+        )
+        obj.pk = key.pk
+        request._issued_api_key = (key, secret)
+
+    def response_add(self, request, obj, post_url_continue=None):  # type: ignore[no-untyped-def]
+        key, secret = request._issued_api_key
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Đã cấp khóa API",
+            "key": key,
+            "secret": secret,
+            "opts": self.opts,
+        }
+        response = TemplateResponse(request, "admin/accounts/apikey/issued.html", context)
+        response["Cache-Control"] = "no-store"  # the secret is shown once and never kept by a cache
+        return response
+
+    @admin.action(description="Thu hồi các khóa đã chọn")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:  # type: ignore[type-arg]
+        keys = list(queryset.filter(revoked_at__isnull=True))
+        for key in keys:
+            do_revoke_api_key(key=key, revoked_by=request.user)  # type: ignore[arg-type]
+        self.message_user(request, f"Đã thu hồi {len(keys)} khóa API.", messages.SUCCESS)

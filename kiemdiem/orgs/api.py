@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
+from kiemdiem.accounts.apikit import ApiError, PageIn, page_of
 from kiemdiem.orgs.models import Person, Unit
 from kiemdiem.orgs.queries import (
     children_of,
     get_person_for_user,
     get_unit_for_user,
+    search_persons,
+    search_units,
     subtree_counts,
     top_units_for,
 )
@@ -44,8 +47,27 @@ class PersonOut(Schema):
     management_tier: str
 
 
-class ErrorOut(Schema):
-    detail: str
+class UnitPage(Schema):
+    count: int
+    items: list[UnitOut]
+
+
+class PersonPage(Schema):
+    count: int
+    items: list[PersonOut]
+
+
+class UnitSearchIn(Schema):
+    q: str = Field("", max_length=100, description="tìm theo tên (không phân biệt dấu, hoa thường) hoặc mã")
+
+
+class PersonSearchIn(Schema):
+    q: str = Field(
+        "", max_length=100, description="tìm theo họ tên (không phân biệt dấu, hoa thường) hoặc mã"
+    )
+    unit_id: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="chỉ người sinh hoạt trong cây của đơn vị này"
+    )
 
 
 def _unit_out(unit: Unit, counts: dict[str, int]) -> UnitOut:
@@ -66,30 +88,45 @@ def _unit_out(unit: Unit, counts: dict[str, int]) -> UnitOut:
 units = Router(tags=["Đơn vị"])
 
 
-@units.get("/", response=list[UnitOut])
-def list_top_units(request: HttpRequest) -> list[UnitOut]:
-    tops = list(top_units_for(request.user))  # type: ignore[arg-type]
-    counts = subtree_counts(tops)
-    return [_unit_out(u, counts[u.pk]) for u in tops]
+def _unit_page(rows, page: PageIn) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    count, items = page_of(rows, page)
+    counts = subtree_counts(items)
+    return {"count": count, "items": [_unit_out(u, counts[u.pk]) for u in items]}
 
 
-@units.get("/{int:unit_id}", response={200: UnitOut, 404: ErrorOut})
+@units.get("/", response=UnitPage)
+def list_units(request: HttpRequest, search: Query[UnitSearchIn], page: Query[PageIn]):  # type: ignore[no-untyped-def]
+    """The units at the top of the caller's reach; with `q`, every unit of the reach that matches, by name."""
+    if search.q.strip():
+        return _unit_page(search_units(request.user, search.q), page)  # type: ignore[arg-type]
+    return _unit_page(top_units_for(request.user).order_by("sort_key", "pk"), page)  # type: ignore[arg-type]
+
+
+@units.get("/{int:unit_id}", response={200: UnitOut, 404: ApiError})
 def get_unit(request: HttpRequest, unit_id: int) -> UnitOut:
     unit = get_unit_for_user(request.user, unit_id)  # type: ignore[arg-type]
     return _unit_out(unit, subtree_counts([unit])[unit.pk])
 
 
-@units.get("/{int:unit_id}/children", response={200: list[UnitOut], 404: ErrorOut})
-def list_children(request: HttpRequest, unit_id: int) -> list[UnitOut]:
+@units.get("/{int:unit_id}/children", response={200: UnitPage, 404: ApiError})
+def list_children(request: HttpRequest, unit_id: int, page: Query[PageIn]):  # type: ignore[no-untyped-def]
+    """The units directly under it, by name in Vietnamese order."""
     unit = get_unit_for_user(request.user, unit_id)  # type: ignore[arg-type]
-    children = list(children_of(unit))
-    counts = subtree_counts(children)
-    return [_unit_out(c, counts[c.pk]) for c in children]
+    return _unit_page(children_of(unit).order_by("sort_key", "pk"), page)
 
 
 persons = Router(tags=["Cá nhân"])
 
 
-@persons.get("/{int:person_id}", response={200: PersonOut, 404: ErrorOut})
+@persons.get("/", response={200: PersonPage, 404: ApiError})
+def list_persons(request: HttpRequest, search: Query[PersonSearchIn], page: Query[PageIn]):  # type: ignore[no-untyped-def]
+    """The people of the caller's reach (or of one unit's tree), as a roster sorts them: by given name, then family
+    and middle names, in Vietnamese order. `q` finds "Vũ Thanh Vân" from "vu thanh van" or "VŨ THANH VÂN"."""
+    unit = get_unit_for_user(request.user, search.unit_id) if search.unit_id else None  # type: ignore[arg-type]
+    count, items = page_of(search_persons(request.user, search.q, unit=unit), page)  # type: ignore[arg-type]
+    return {"count": count, "items": items}
+
+
+@persons.get("/{int:person_id}", response={200: PersonOut, 404: ApiError})
 def get_person(request: HttpRequest, person_id: int) -> Person:
     return get_person_for_user(request.user, person_id)  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ import datetime
 from django.db import models
 from django.db.models import Q
 
+from kiemdiem.vietnamese import SORT_KEY_LENGTH, fold, name_sort_key, text_sort_key
+
 # Materialised path: every unit stores the ids of its ancestors and itself as fixed-width segments,
 # so a subtree is one indexed prefix match and all children of a unit share one path length.
 SEGMENT_WIDTH = 7  # "0000123." — six digits and a dot; up to 999,999 units
@@ -61,6 +63,38 @@ class UnitQuerySet(models.QuerySet["Unit"]):
     def subtree_of(self, unit: Unit) -> UnitQuerySet:
         return self.filter(path__startswith=unit.path)
 
+    def matching(self, query: str) -> UnitQuerySet:
+        """Units whose name has every word of the query at a word start, accents and case aside, or whose code is it."""
+        return self.filter(search_q(query))
+
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        for obj in objs:
+            obj.fill_derived()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        if "name" in fields:
+            for obj in objs:
+                obj.fill_derived()
+            fields = [*fields, "search_text", "sort_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+def search_text_of(name: str) -> str:
+    """The stored folded form: a leading space, so " van" matches a word start with one LIKE on both databases."""
+    return " " + fold(name)
+
+
+def search_q(query: str, *, name_field: str = "search_text", code_field: str = "code") -> Q:
+    """Every word of the folded query at a word start of the name (any order), or the exact code."""
+    words = fold(query).split()
+    if not words:
+        return Q(pk__in=[])
+    by_name = Q()
+    for word in words:
+        by_name &= Q(**{f"{name_field}__contains": " " + word})
+    return by_name | Q(**{f"{code_field}__iexact": query.strip()})
+
 
 class Unit(models.Model):
     code = models.CharField("mã", max_length=40)
@@ -79,6 +113,11 @@ class Unit(models.Model):
     valid_from = models.DateField("hiệu lực từ", default=datetime.date(2000, 1, 1))
     valid_to = models.DateField("hiệu lực đến", null=True, blank=True)
     established_on = models.DateField("ngày thành lập", null=True, blank=True)
+    # Filled from the name on every save and bulk write (kiemdiem/vietnamese.py): search and Vietnamese order in SQL.
+    search_text = models.CharField("tên không dấu", max_length=300, default="", editable=False)
+    sort_key = models.CharField(
+        "khóa sắp xếp", max_length=SORT_KEY_LENGTH, default="", editable=False, db_index=True
+    )
 
     objects = UnitQuerySet.as_manager()
 
@@ -96,6 +135,16 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def fill_derived(self) -> None:
+        self.search_text = search_text_of(self.name)
+        self.sort_key = text_sort_key(self.name)
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.fill_derived()
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "sort_key"}
+        super().save(*args, **kwargs)
 
     @property
     def is_party_org(self) -> bool:
@@ -174,9 +223,33 @@ class Gender(models.TextChoices):
     FEMALE = "f", "Nữ"
 
 
+class PersonQuerySet(models.QuerySet["Person"]):
+    def matching(self, query: str) -> PersonQuerySet:
+        """People with every word of the query at a word start of their name, accents and case aside, or that code."""
+        return self.filter(search_q(query))
+
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        for obj in objs:
+            obj.fill_derived()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        if "full_name" in fields:
+            for obj in objs:
+                obj.fill_derived()
+            fields = [*fields, "search_text", "sort_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
 class Person(models.Model):
     code = models.CharField("mã", max_length=40, unique=True)
     full_name = models.CharField("họ và tên", max_length=120)
+    # Filled from full_name on every save and bulk write (kiemdiem/vietnamese.py): accent-insensitive search, and
+    # the roster's order (given name, then family and middle names) with Vietnamese collation, in SQL.
+    search_text = models.CharField("tên không dấu", max_length=130, default="", editable=False)
+    sort_key = models.CharField(
+        "khóa sắp xếp", max_length=SORT_KEY_LENGTH, default="", editable=False, db_index=True
+    )
     gender = models.CharField("giới tính", max_length=1, choices=Gender.choices)
     birth_date = models.DateField("ngày sinh", null=True, blank=True)
     # Party-member data
@@ -226,7 +299,7 @@ class Person(models.Model):
     class Meta:
         verbose_name = "cá nhân"
         verbose_name_plural = "cá nhân"
-        ordering = ["full_name", "code"]
+        ordering = ["sort_key", "code"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(is_party_member=False) | Q(admitted_on__isnull=False),
@@ -244,8 +317,20 @@ class Person(models.Model):
             ),
         ]
 
+    objects = PersonQuerySet.as_manager()
+
     def __str__(self) -> str:
         return self.full_name
+
+    def fill_derived(self) -> None:
+        self.search_text = search_text_of(self.full_name)
+        self.sort_key = name_sort_key(self.full_name)
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.fill_derived()
+        if kwargs.get("update_fields") is not None and "full_name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "sort_key"}
+        super().save(*args, **kwargs)
 
 
 class Position(models.Model):

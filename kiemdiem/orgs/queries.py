@@ -71,6 +71,24 @@ def get_person_for_user(user: User, pk: int) -> Person:
         raise Http404("Không tìm thấy cá nhân.") from None
 
 
+def search_persons(user: User, query: str, *, unit: Unit | None = None) -> QuerySet[Person]:
+    """People the user reaches whose name has every word of the query at a word start, accents and case aside
+    ("vu thanh van" finds Vũ Thanh Vân), or whose code it is; in roster order. Empty query: everyone reached."""
+    qs = persons_visible_to(user)
+    if unit is not None:
+        qs = qs.filter(
+            Q(home_cell__path__startswith=unit.path) | Q(temporary_cell__path__startswith=unit.path)
+        )
+    if query.strip():
+        qs = qs.matching(query)
+    return qs.select_related("home_cell").order_by("sort_key", "pk")
+
+
+def search_units(user: User, query: str) -> QuerySet[Unit]:
+    """Units the user reaches whose name matches the query the same way (or whose code it is), by name."""
+    return units_visible_to(user).matching(query).order_by("sort_key", "pk")
+
+
 def visible_ancestors(user: User, unit: Unit) -> list[Unit]:
     """Return the unit's ancestors the user may open (for breadcrumbs), top first."""
     return list(units_visible_to(user).filter(pk__in=unit.ancestor_ids).order_by("path"))
@@ -221,6 +239,8 @@ __all__ = [
     "get_unit_for_user",
     "persons_visible_to",
     "scope_roots",
+    "search_persons",
+    "search_units",
     "subtree_counts",
     "top_units_for",
     "units_visible_to",

@@ -210,11 +210,17 @@ def list_evaluations(request: HttpRequest, params: Query[PageIn]):  # type: igno
     return {"count": rows.count(), "items": items}
 
 
-@router.get("/submissions", response={200: list[SubmissionStatusOut], 404: ErrorOut})
-def list_submission_status(request: HttpRequest, params: Query[ScopeIn]):  # type: ignore[no-untyped-def]
-    """The party organisations directly under the unit: submitted, late or missing."""
+class SubmissionStatusPage(Schema):
+    count: int
+    items: list[SubmissionStatusOut]
+
+
+@router.get("/submissions", response={200: SubmissionStatusPage, 404: ErrorOut})
+def list_submission_status(request: HttpRequest, params: Query[PageIn]):  # type: ignore[no-untyped-def]
+    """The party organisations directly under the unit: submitted, late or missing (paginated: limit, offset)."""
     cycle, unit = _scope(request, params.cycle, params.unit)
-    return [
+    rows = submission_status(cycle, unit)
+    items = [
         {
             "unit_id": s["unit"].pk,
             "unit_name": s["unit"].name,
@@ -223,8 +229,9 @@ def list_submission_status(request: HttpRequest, params: Query[ScopeIn]):  # typ
             "overdue": s["overdue"],
             "submission": _submission_out(s["submission"]) if s["submission"] else None,
         }
-        for s in submission_status(cycle, unit)
+        for s in rows[params.offset : params.offset + params.limit]
     ]
+    return {"count": len(rows), "items": items}
 
 
 @router.get("/submissions/{int:submission_id}", response={200: SubmissionDetailOut, 404: ErrorOut})

@@ -68,7 +68,9 @@ def test_submitting_through_the_api_supersedes_and_lists_the_status(client, worl
     second = client.post("/api/reports/submissions", json.dumps(body), content_type="application/json")
     assert second.status_code == 201
     assert ReportSubmission.objects.get(pk=first.json()["id"]).superseded_by_id == second.json()["id"]
-    status = _get(client, "/api/reports/submissions", cycle=rated.cycle.pk, unit=world.na_hang.pk).json()
+    status = _get(client, "/api/reports/submissions", cycle=rated.cycle.pk, unit=world.na_hang.pk).json()[
+        "items"
+    ]
     assert [(s["unit_name"], s["status"]) for s in status] == [("Đảng bộ thị trấn Na Hang", "late")]
     detail = client.get(f"/api/reports/submissions/{second.json()['id']}").json()
     assert next(f for f in detail["figures"]["forms"] if f["code"] == "B")["total"]["HTT"] == 10

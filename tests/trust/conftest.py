@@ -24,6 +24,7 @@ class Branch:
     import_job: object | None
     export_job: object | None
     report_submission: object | None
+    api_key: object | None = None
     names: tuple[str, ...] = field(default=())  # names that must never show for someone outside
     task: object | None = None  # a task of the evaluation's register, with an evidence file
 
@@ -57,6 +58,7 @@ def _branch(label: str, *, cell, district, grassroots, person, cycle, user) -> B
         import_job=_import_job(user, cell),
         export_job=_export_job(user, cycle, cell),
         report_submission=_report_submission(user, cycle, cell),
+        api_key=_api_key(cell),
         names=(district.name, grassroots.name, cell.name, person.full_name, collective.name),
         task=_task(user, evaluation),
     )
@@ -93,6 +95,17 @@ def _export_job(user, cycle, cell):  # type: ignore[no-untyped-def]
         file_name=f"bieu-thong-ke-{cell.code}.xlsx",
         content=b"PK",
     )
+
+
+def _api_key(cell):  # type: ignore[no-untyped-def]
+    from kiemdiem.accounts.models import User
+    from kiemdiem.orgs.actions import do_issue_api_key
+
+    root = User.objects.filter(username="goc").first() or User.objects.create_superuser("goc", password=None)
+    key, _ = do_issue_api_key(
+        issued_by=root, name=f"Phần mềm quản lý đảng viên {cell.code}", unit=cell, access="read"
+    )
+    return key
 
 
 def _report_submission(user, cycle, cell):  # type: ignore[no-untyped-def]
@@ -190,6 +203,7 @@ def inside_for(role: str, branch: Branch, user: object | None = None) -> Branch:
             position=None,
             quota_group=None,
             user=None,
+            api_key=None,
             import_job=own_job,
             export_job=own_export,
             report_submission=None,

@@ -7,6 +7,7 @@ resolver (tests/trust/urlmatrix.py), so a new page, export or API endpoint is ch
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -14,7 +15,7 @@ from django.test import Client
 
 from kiemdiem.api import api
 from tests.trust.conftest import ROLES, Branch, inside_for
-from tests.trust.urlmatrix import Route, UnmappedKwarg, all_routes
+from tests.trust.urlmatrix import Route, UnmappedKwarg, all_routes, fill_kwargs_blindly
 
 pytestmark = pytest.mark.slow  # subprocesses, servers or every URL × every role: left out by make test-fast
 
@@ -250,3 +251,107 @@ def test_it_has_a_case_outside_for_every_route_with_kwargs(branches):
 def test_it_exercises_each_combination_once_per_outside_branch():
     route = next(r for r in all_routes() if r.name == "rating_page")
     assert len(list(itertools.islice(route.kwargs, 5))) == 2
+
+
+def _key_client(secret: str) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+@pytest.mark.parametrize("access", ["read", "read_write"])
+def test_an_api_key_reads_nothing_outside_its_commune_and_writes_only_with_write_rights(
+    access, branches, province_admin
+):
+    """A key scoped to one commune (Đảng bộ thị trấn Na Hang), over every API route: inside answers, outside is a
+    404 naming nothing (its district, a sibling district, another province), and a read key writes nothing."""
+    from kiemdiem.accounts.models import ApiKeyEvent
+    from kiemdiem.imports.models import ImportJob
+    from kiemdiem.orgs.actions import do_issue_api_key
+    from kiemdiem.reports.models import ReportSubmission
+
+    na_hang = branches["na_hang"]
+    commune = na_hang.unit.parent  # the cell's grassroots committee
+    key, secret = do_issue_api_key(
+        issued_by=province_admin, name="Cổng dữ liệu xã", unit=commune, access=access
+    )
+    inside = replace(na_hang, import_job=_own_import_job(key.user, na_hang), export_job=None)
+    district = replace(
+        branches["lam_binh"],
+        label="huyện Na Hang (cấp trên của xã)",
+        unit=commune.parent,
+        names=(commune.parent.name,),
+    )
+    outsides = [branches["lam_binh"], branches["ha_giang"], district]
+    client = _key_client(secret)
+    writes_before = (ImportJob.objects.count(), ReportSubmission.objects.count())
+    failures: list[str] = []
+    checked = 0
+    for route in all_routes():
+        if (
+            not route.is_api
+            or route.build(fill_kwargs_blindly(route)) in PUBLIC
+            or route.name == "api:api-root"
+        ):
+            continue  # the root of /api/ is no endpoint: a 404 for everyone
+        variants = (
+            [({}, True)]
+            if not route.kwargs
+            else [
+                v
+                for o in outsides
+                for v in _variants(route, inside, o)
+                if not (v[1] and o is not outsides[0])
+            ]
+        )
+        for values, is_inside in variants:
+            url = route.build(values)
+            for method in _methods(route, client, url):
+                response = _request(client, method, url, route)
+                body = response.content.decode(errors="replace")
+                checked += 1
+                where = f"{method} {url} [{route.name}] ({'inside' if is_inside else 'outside'})"
+                if response.status_code >= 500:
+                    failures.append(f"{where}: {response.status_code}")
+                if method != "GET" and access == "read":
+                    if response.status_code != 403 or response.json().get("code") != "read_only":
+                        failures.append(
+                            f"{where}: {response.status_code}, expected 403 read_only for a read key"
+                        )
+                elif is_inside and response.status_code in (401, 404):
+                    failures.append(f"{where}: {response.status_code} inside the key's commune")
+                elif not is_inside and method == "GET" and response.status_code != 404:
+                    failures.append(f"{where}: {response.status_code}, expected 404")
+                leaked = _leaks(body, outsides)
+                if leaked:
+                    failures.append(f"{where}: shows {leaked} from outside the key's commune")
+    assert checked > 20
+    assert not failures, "\n".join(failures)
+    if access == "read":
+        assert (ImportJob.objects.count(), ReportSubmission.objects.count()) == writes_before
+        assert ApiKeyEvent.objects.filter(key=key, kind="refused").exists()
+    assert ApiKeyEvent.objects.filter(key=key, kind="use").count() > 10
+
+
+def _own_import_job(user, branch):  # type: ignore[no-untyped-def]
+    from tests.trust.conftest import _import_job
+
+    return _import_job(user, branch.unit)
+
+
+def test_a_read_write_key_submits_inside_its_commune_and_nowhere_else(branches, province_admin):
+    from kiemdiem.orgs.actions import do_issue_api_key
+
+    na_hang, lam_binh = branches["na_hang"], branches["lam_binh"]
+    commune = na_hang.unit.parent
+    _, secret = do_issue_api_key(
+        issued_by=province_admin, name="Cổng dữ liệu xã", unit=commune, access="read_write"
+    )
+    client = _key_client(secret)
+
+    def submit(cycle, unit):  # type: ignore[no-untyped-def]
+        body = {"cycle": cycle.pk, "unit": unit.pk, "number": "01"}
+        return client.post("/api/reports/submissions", body, content_type="application/json")
+
+    assert submit(na_hang.cycle, commune).status_code == 201
+    outside = submit(lam_binh.cycle, lam_binh.unit)
+    assert outside.status_code == 404 and outside.json()["code"] == "not_found"
+    assert submit(na_hang.cycle, commune.parent).status_code == 404  # the district above the commune

@@ -63,6 +63,7 @@ PK_KINDS_BY_PREFIX: dict[str, str] = {
     "quan-tri/campaigns/cycle/": "cycle",
     "quan-tri/campaigns/quotagroup/": "quota_group",
     "quan-tri/accounts/user/": "user",
+    "quan-tri/accounts/apikey/": "api_key",
     # Only a superuser reaches these admin screens; no role of the matrix may open them at all.
     "quan-tri/auth/group/": "superuser_only",
     "quan-tri/axes/": "superuser_only",
