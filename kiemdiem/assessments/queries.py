@@ -162,7 +162,20 @@ def _band(cycle: Cycle, ev: Evaluation, total: Decimal | None) -> dict[str, obje
         tasks_exceeded_pct=facts.get("tasks_exceeded_pct"),  # type: ignore[arg-type]
         remediation_pct=facts.get("remediation_pct"),  # type: ignore[arg-type]
     )
-    return {"band": band, "top": top, "citation": regime.parameter("score_excellent_min").citation}
+    # When unfinished or late tasks are what lowers the level, the page says how the gap between the bands'
+    # conditions and the KHT list is read (rules.score_band_gap_reading, issue 18), and whether that is verified.
+    gap = float(facts.get("task_completion_pct", 100)) < 100 or float(
+        facts.get("tasks_overdue_pct", 0)
+    ) > float(
+        regime.value("max_overdue_pct_pass")  # type: ignore[arg-type]
+    )
+    reading = rules.score_band_gap_reading(cycle.year) if gap and top < band else None
+    return {
+        "band": band,
+        "top": top,
+        "citation": regime.parameter("score_excellent_min").citation,
+        "reading": reading,
+    }
 
 
 def scoring_context(

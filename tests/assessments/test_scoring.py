@@ -339,3 +339,39 @@ def test_a_leaders_units_feed_the_leader_rules(world, district_officer):
     propose(district_officer, unit_evs[2], "HTT")
     with pytest.raises(RuleViolation, match=r"66\.7% đơn vị phụ trách bị xếp KHT \(quá 50%\)"):
         propose(district_officer, lead, "HT")
+
+
+def test_the_page_says_how_unfinished_tasks_are_read(client, world, member):
+    cycle = open_2026(world)
+    ev = evaluation_of(cycle, world.member_na_hang)
+    add_tasks(member, ev, ["on_time"] * 7 + ["not_done"] * 3)
+    submit_scored(member, ev, missing=20)  # 80 points: band HTT, but 70 % of the tasks done
+    client.force_login(member)
+    page = client.get(f"/danh-gia/{ev.pk}/").content.decode()
+    assert (
+        "thuộc khung <strong>HTT</strong>" in page and "mức cao nhất được xếp là <strong>HT</strong>" in page
+    )
+    assert 'id="band-reading"' in page and "Tối đa HT" in page
+
+
+def test_a_province_edits_its_framework_on_the_page_and_a_refusal_keeps_the_rows(
+    client, world, province_admin, district_officer
+):
+    central = FrameworkVersion.objects.get(unit__isnull=True, appendix="pl5")
+    rows = _items(central)
+    data = {"rows": str(len(rows)), "note": "Tỉnh ủy cụ thể hóa"}
+    for i, r in enumerate(rows):
+        data.update({f"group-{i}": r["group"], f"code-{i}": r["code"], f"label-{i}": r["label"]})
+        data.update({f"max-{i}": r["max_points"], f"citation-{i}": r["citation"]})
+    data["max-0"] = "21"
+    client.force_login(province_admin)
+    refused = client.post("/khung-tieu-chi/pl5/", data)
+    assert refused.status_code == 422 and 'value="21"' in refused.content.decode()
+    assert "tổng điểm tối đa của các tiêu chí là 31, phải đúng 30" in refused.content.decode()
+    data["max-0"], data["max-1"] = "22", "8"
+    assert client.post("/khung-tieu-chi/pl5/", data).status_code == 302
+    version = FrameworkVersion.objects.get(unit=world.province, appendix="pl5")
+    assert [c.max_points for c in version.criteria.order_by("order")][:2] == [22, 8]
+    assert "Tỉnh ủy cụ thể hóa" in client.get("/khung-tieu-chi/").content.decode()
+    client.force_login(district_officer)
+    assert client.post("/khung-tieu-chi/pl5/", data).status_code == 403
