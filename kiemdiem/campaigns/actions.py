@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime
 import json
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from kiemdiem import rules
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns import hooks
-from kiemdiem.campaigns.compliance import OVERRIDABLE_CODES, findings_caused_by, related_evaluations
+from kiemdiem.campaigns.compliance import Caused, ceiling_links, check_changes
 from kiemdiem.campaigns.models import (
     AuditRecord,
     Cycle,
@@ -28,6 +29,7 @@ from kiemdiem.campaigns.models import (
 )
 from kiemdiem.campaigns.permissions import (
     can_decide,
+    can_enter_paper_decision,
     can_order,
     can_propose,
     can_self_review,
@@ -490,85 +492,6 @@ def do_update_facts(
     return _save(ev)
 
 
-def _refuse_rule_breaks(
-    ev: Evaluation, rating: str | None, *, override_reason: str, allow_override: bool
-) -> str:
-    """Check the rating against every rule; raise on a break, or return the override reason to audit."""
-    if rating is None:
-        return ""
-    peers = related_evaluations(ev.cycle, ev.unit)
-    caused, compliance = findings_caused_by(ev.cycle, peers, ev, rating)
-    if not caused:
-        return ""
-    hard = [f for f in caused if f.code not in OVERRIDABLE_CODES]
-    lines = "; ".join(f"{compliance.message(f)} ({f.citation})" for f in caused)
-    if hard or not allow_override:
-        raise RuleViolation(f"Không thể xếp mức {rating}: {lines}", caused, overridable=not hard)
-    if not override_reason.strip():
-        raise RuleViolation(
-            f"Mức {rating} vượt quy định: {lines}. Cấp có thẩm quyền chỉ được quyết định khác khi ghi rõ lý do.",
-            caused,
-            overridable=True,
-        )
-    return (
-        f"Quyết định vượt cảnh báo ({', '.join(sorted({f.code for f in caused}))}): {override_reason.strip()}"
-    )
-
-
-def _lock_quota_group(ev: Evaluation) -> None:
-    # Two decisions in one group at the same moment serialise here, so the cap holds (PostgreSQL row lock).
-    if ev.quota_group_id:
-        list(QuotaGroup.objects.select_for_update().filter(pk=ev.quota_group_id))
-
-
-@transaction.atomic
-def do_record_meeting(
-    *,
-    user: User,
-    evaluation: Evaluation,
-    comments: str,
-    attendees: object,
-    votes_for: object,
-    proposed_rating: str,
-    not_rated_reason: str = "",
-    version: int | None = None,
-) -> Evaluation:
-    """Record the collective's comments, the vote and the proposed rating; the rules must allow it."""
-    require(can_propose(user, evaluation), "Đồng chí không có quyền ghi kết quả hội nghị cho đối tượng này.")
-    _lock_quota_group(evaluation)
-    ev = _lock(evaluation, version)
-    if ev.state == EvaluationState.DRAFT:
-        raise ActionError(f"“{ev.subject_name}” chưa nộp bản tự kiểm điểm; chưa thể đưa ra hội nghị.")
-    if ev.state == EvaluationState.DECIDED:
-        raise ActionError(f"“{ev.subject_name}” đã có quyết định; chỉ mở lại được bằng yêu cầu xếp loại lại.")
-    rating = _rating_or_blank(proposed_rating, "Mức đề xuất")
-    reason = clean_text(not_rated_reason, "Lý do không xếp loại", 255)
-    if not rating and not reason:
-        raise ActionError("Cần chọn mức đề xuất, hoặc ghi lý do không xếp loại.")
-    clean_votes = {
-        "attendees": _count(attendees, "Số đảng viên dự họp"),
-        "in_favour": _count(votes_for, "Số phiếu tán thành"),
-    }
-    if clean_votes["in_favour"] > clean_votes["attendees"]:
-        raise ActionError(
-            f"Số phiếu tán thành ({clean_votes['in_favour']}) lớn hơn số đảng viên dự họp ({clean_votes['attendees']})."
-        )
-    if clean_votes["attendees"] and clean_votes["in_favour"] * 2 <= clean_votes["attendees"]:
-        raise ActionError(
-            f"Mức đề xuất chỉ được {clean_votes['in_favour']}/{clean_votes['attendees']} phiếu tán thành, "
-            "chưa quá nửa số đảng viên dự họp."
-        )
-    _refuse_rule_breaks(ev, rating or None, override_reason="", allow_override=False)
-    ev.meeting_comments = clean_text(comments, "Ý kiến của tập thể")
-    ev.votes = clean_votes
-    if rating != ev.proposed_rating:
-        _audit(ev, user, "propose", "proposed_rating", ev.proposed_rating, rating, reason)
-        ev.proposed_rating = rating
-    ev.not_rated_reason = reason
-    _set_state(ev, user, EvaluationState.PROPOSED)
-    return _save(ev)
-
-
 @transaction.atomic
 def do_verify(*, user: User, evaluation: Evaluation, note: str, version: int | None = None) -> Evaluation:
     """The organisation board's verification (thẩm định) before the decision."""
@@ -614,55 +537,6 @@ def effective_option(cycle: Cycle, key: str) -> object:
 
 
 @transaction.atomic
-def do_decide_rating(
-    *,
-    user: User,
-    evaluation: Evaluation,
-    rating: str,
-    decided_on: datetime.date | None = None,
-    override_reason: str = "",
-    reason: str = "",
-    version: int | None = None,
-) -> Evaluation:
-    """The competent authority's decision. A rule break is refused; the quota may be overridden with a reason."""
-    require(
-        can_decide(user, evaluation),
-        "Việc quyết định mức xếp loại đối tượng này thuộc thẩm quyền của cấp khác.",
-    )
-    _lock_quota_group(evaluation)
-    ev = _lock(evaluation, version)
-    value = _rating_or_blank(rating, "Mức quyết định")
-    reason = clean_text(reason, "Lý do quyết định lại", 4000)
-    override_reason = clean_text(override_reason, "Lý do quyết định vượt cảnh báo", 4000)
-    if not value and not ev.not_rated_reason:
-        raise ActionError("Cần chọn mức xếp loại.")
-    if ev.state == EvaluationState.DECIDED and not reason.strip():
-        raise ActionError("Đối tượng đã có quyết định; quyết định lại phải ghi rõ lý do.")
-    if ev.state not in (EvaluationState.PROPOSED, EvaluationState.VERIFIED, EvaluationState.DECIDED):
-        raise ActionError(f"Chưa thể quyết định: “{ev.subject_name}” chưa có mức đề xuất của hội nghị.")
-    if ev.subject_type == SubjectType.LEADER and ev.state == EvaluationState.PROPOSED:
-        raise ActionError(
-            "Cán bộ lãnh đạo, quản lý phải được cơ quan tổ chức cán bộ thẩm định trước khi quyết định (QĐ 89-QĐ/TW)."
-        )
-    waiting = prerequisites_for(ev)
-    if waiting:
-        names = ", ".join(w.subject_name for w in waiting[:10])
-        raise ActionError(
-            f"Người đứng đầu được xếp loại sau cùng (HD 21-HD/BTCTW II.B.4): cần quyết định trước: {names}."
-        )
-    override = _refuse_rule_breaks(ev, value or None, override_reason=override_reason, allow_override=True)
-    _audit(ev, user, "decide", "decided_rating", ev.decided_rating, value, override or reason.strip())
-    ev.decided_rating = value
-    ev.override_reason = override
-    ev.deciding_unit = deciding_unit_for(ev)
-    ev.decided_by = user
-    ev.decided_on = decided_on or timezone.localdate()
-    _set_state(ev, user, EvaluationState.DECIDED)
-    ev.orders.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
-    return _save(ev)
-
-
-@transaction.atomic
 def do_order(*, user: User, evaluation: Evaluation, kind: str, reason: str) -> Order:
     """An inspection's or the upper level's order: re-review or re-rate; it reopens the evaluation."""
     require(
@@ -699,32 +573,571 @@ def do_order(*, user: User, evaluation: Evaluation, kind: str, reason: str) -> O
     return order
 
 
+# -- Proposals and decisions: one path for one row, a meeting's page, a committee's page and a paper file --------
+#
+# The rows are validated, the quota groups they count in are locked once (in id order), then the rows and the
+# evaluations whose rating caps theirs (in id order); the rules run once over the batch as it would be saved, and
+# only what changed is written, with one audit record per changed value. Nothing else holds a lock.
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One subject's line of a meeting's record: the proposed rating and the votes for it."""
+
+    evaluation: Evaluation
+    rating: str
+    votes_for: object = ""
+    version: int | None = None
+    not_rated_reason: str = ""
+    number: int | None = (
+        None  # how an error names the row (its line on the page; else its place in the batch)
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One subject's line of a competent body's decision."""
+
+    evaluation: Evaluation
+    rating: str
+    version: int | None = None
+    reason: str = ""  # a re-decision's reason
+    override_reason: str = ""  # a quota passed over: the body's written reason
+    decided_on: datetime.date | None = None
+    not_rated_reason: str | None = None  # paper decisions: the body decided not to rate, and why
+    source: str = ""  # paper decisions: the file and row, in the audit record
+    number: int | None = None  # how an error names the row (the file's row; else its place in the batch)
+
+
+def _refused(errors: list[tuple[int, ActionError]], names: list[str], *, numbered: bool) -> ActionError:
+    """One exception for every refused row; `rows` keeps (index, message) for callers that list them apart."""
+    if not numbered and len(errors) == 1:
+        exc = errors[0][1]
+        exc.rows = [(errors[0][0], str(exc))]  # type: ignore[attr-defined]
+        return exc
+    text = "; ".join(f"Dòng {names[i]}: {exc}" for i, exc in errors)
+    kinds = {type(exc) for _, exc in errors}
+    exc: ActionError
+    if kinds == {ConflictError}:
+        exc = ConflictError(text)
+    elif all(isinstance(e, RuleViolation) for _, e in errors):
+        findings = [f for _, e in errors for f in e.findings]  # type: ignore[attr-defined]
+        exc = RuleViolation(
+            text,
+            findings,
+            overridable=all(e.overridable for _, e in errors),  # type: ignore[attr-defined]
+        )
+    else:
+        exc = ActionError(text)
+    exc.rows = [(i, str(e)) for i, e in errors]  # type: ignore[attr-defined]
+    return exc
+
+
+def _lock_batch(ids: list[int], *, lock: bool = True) -> dict[int, Evaluation]:
+    """Lock the batch's quota groups, then its rows and the rows whose rating caps theirs; read them back."""
+    ordered = sorted(set(ids))
+    if not ordered:
+        return {}
+    if not lock:
+        return _read_batch(ordered)
+    group_ids: set[int] = set()
+    cycle_ids: set[int] = set()
+    for chunk in _chunks(ordered):
+        for group_id, cycle_id in Evaluation.objects.filter(pk__in=chunk).values_list(
+            "quota_group_id", "cycle_id"
+        ):
+            cycle_ids.add(cycle_id)
+            if group_id is not None:
+                group_ids.add(group_id)
+    # Two saves in one group at the same moment serialise here, so the cap holds (PostgreSQL row locks).
+    if group_ids:
+        list(
+            QuotaGroup.objects.select_for_update()
+            .filter(pk__in=sorted(group_ids))
+            .order_by("pk")
+            .values_list("pk")
+        )
+    linked: set[int] = set()
+    for cycle in Cycle.objects.filter(pk__in=cycle_ids):
+        linked |= ceiling_links(cycle, ordered)
+    every = sorted(set(ordered) | linked)
+    for chunk in _chunks(every):
+        list(
+            Evaluation.objects.select_for_update(of=("self",))
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk")
+        )
+    return _read_batch(ordered)
+
+
+def _read_batch(ordered: list[int]) -> dict[int, Evaluation]:
+    locked: dict[int, Evaluation] = {}
+    for chunk in _chunks(ordered):
+        locked.update(
+            (ev.pk, ev)
+            for ev in Evaluation.objects.filter(pk__in=chunk).select_related(
+                "cycle", "unit", "person", "collective", "quota_group"
+            )
+        )
+    return locked
+
+
+def _chunks(ids: list[int], size: int = 5000):  # type: ignore[no-untyped-def]
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _check_row(ev: Evaluation, version: int | None) -> None:
+    if version is not None and ev.version != version:
+        raise ConflictError(
+            f"Bản ghi của “{ev.subject_name}” vừa được người khác cập nhật (phiên bản {ev.version}, "
+            f"đồng chí đang sửa phiên bản {version}). Đề nghị tải lại trang, xem thay đổi rồi nhập lại."
+        )
+    if ev.cycle.state != CycleState.OPEN:
+        raise ActionError(
+            f"Đợt kiểm điểm năm {ev.cycle.year} đã đóng; chỉ mở lại được bằng yêu cầu của cấp trên."
+        )
+
+
+def _refuse_rule_breaks(
+    cycle: Cycle,
+    ratings: dict[int, str | None],
+    *,
+    states: dict[int, str],
+    overrides: dict[int, str] | None,
+    where: str = "",
+) -> tuple[dict[int, str], list[tuple[int, ActionError]]]:
+    """Run the rules once over the batch; return each row's audited override, and the rows refused.
+
+    `overrides` is None where nothing may be passed over (a meeting's proposal); else each row's written reason
+    (the competent authority may pass over the HTXS quota only: HD 21 mục 2.3, see compliance.OVERRIDABLE_CODES).
+    """
+    by_row: dict[int, list[Caused]] = {}
+    for caused in check_changes(cycle, ratings, states=states):
+        by_row.setdefault(caused.evaluation_id, []).append(caused)
+    passed: dict[int, str] = {}
+    refused: list[tuple[int, ActionError]] = []
+    for pk, found in by_row.items():
+        rating = ratings[pk] or "không xếp loại"
+        lines = "; ".join(dict.fromkeys(c.text for c in found))
+        hard = [c for c in found if not c.overridable]
+        reason = (overrides or {}).get(pk, "").strip()
+        if hard or overrides is None:
+            refused.append(
+                (pk, RuleViolation(f"Không thể xếp mức {rating}: {lines}", found, overridable=not hard))
+            )
+        elif not reason:
+            refused.append(
+                (
+                    pk,
+                    RuleViolation(
+                        f"Không thể xếp mức {rating}: {lines}. Cấp có thẩm quyền chỉ được quyết định vượt tỷ lệ "
+                        f"khi ghi rõ lý do{where}.",
+                        found,
+                        overridable=True,
+                    ),
+                )
+            )
+        else:
+            passed[pk] = f"Quyết định vượt cảnh báo ({', '.join(sorted({c.code for c in found}))}): {reason}"
+    return passed, refused
+
+
+_WRITTEN = {
+    "proposal": ["meeting_comments", "votes", "proposed_rating", "not_rated_reason", "state"],
+    "decision": [
+        "decided_rating",
+        "not_rated_reason",
+        "override_reason",
+        "deciding_unit_id",
+        "decided_by_id",
+        "decided_on",
+        "state",
+    ],
+}
+
+
+def _write(evaluations: list[Evaluation], kind: str, audits: list[AuditRecord]) -> None:
+    """Write the changed rows: one UPDATE per set of equal values (a paper file's thousands of rows share a few)."""
+    now = timezone.now()
+    fields = _WRITTEN[kind]
+    same: dict[str, tuple[dict[str, object], list[int]]] = {}
+    for ev in evaluations:
+        values = {f: getattr(ev, f) for f in fields}
+        key = json.dumps(values, sort_keys=True, default=str)
+        same.setdefault(key, (values, []))[1].append(ev.pk)
+        ev.version += 1
+        ev.updated_at = now
+    for values, pks in same.values():
+        for chunk in _chunks(pks):
+            Evaluation.objects.filter(pk__in=chunk).update(**values, version=F("version") + 1, updated_at=now)
+    AuditRecord.objects.bulk_create(audits, batch_size=2000)
+
+
+def _names(evaluations: list[Evaluation], numbers: list[int | None]) -> list[str]:
+    return [
+        f"{n or i} ({ev.subject_name})" for i, (ev, n) in enumerate(zip(evaluations, numbers, strict=True), 1)
+    ]
+
+
+def _save_proposals(
+    *, user: User, rows: list[Proposal], attendees: object, comments: str | None, batch: bool
+) -> list[Evaluation]:
+    for row in rows:
+        require(
+            can_propose(user, row.evaluation),
+            "Đồng chí không có quyền ghi kết quả hội nghị cho đối tượng này.",
+        )
+    locked = _lock_batch([row.evaluation.pk for row in rows])
+    names = _names([row.evaluation for row in rows], [row.number for row in rows])
+    errors: list[tuple[int, ActionError]] = []
+    todo: list[tuple[int, Evaluation, str, str, dict[str, int]]] = []
+    shared_comments = clean_text(comments, "Ý kiến của tập thể") if comments is not None else None
+    for i, row in enumerate(rows):
+        ev = locked[row.evaluation.pk]
+        try:
+            _check_row(ev, row.version)
+            if ev.state == EvaluationState.DRAFT:
+                raise ActionError(f"“{ev.subject_name}” chưa nộp bản tự kiểm điểm; chưa thể đưa ra hội nghị.")
+            if ev.state == EvaluationState.DECIDED:
+                raise ActionError(
+                    f"“{ev.subject_name}” đã có quyết định; chỉ mở lại được bằng yêu cầu xếp loại lại."
+                )
+            rating = _rating_or_blank(row.rating, "Mức đề xuất")
+            reason = clean_text(row.not_rated_reason, "Lý do không xếp loại", 255)
+            if not rating and not reason:
+                raise ActionError("Cần chọn mức đề xuất, hoặc ghi lý do không xếp loại.")
+            votes = {
+                "attendees": _count(attendees, "Số đảng viên dự họp"),
+                "in_favour": _count(row.votes_for, "Số phiếu tán thành"),
+            }
+            if votes["in_favour"] > votes["attendees"]:
+                raise ActionError(
+                    f"Số phiếu tán thành ({votes['in_favour']}) lớn hơn số đảng viên dự họp ({votes['attendees']})."
+                )
+            if votes["attendees"] and votes["in_favour"] * 2 <= votes["attendees"]:
+                raise ActionError(
+                    f"Mức đề xuất chỉ được {votes['in_favour']}/{votes['attendees']} phiếu tán thành, "
+                    "chưa quá nửa số đảng viên dự họp."
+                )
+        except ActionError as exc:
+            errors.append((i, exc))
+            continue
+        unchanged = (
+            ev.state == EvaluationState.PROPOSED
+            and ev.proposed_rating == rating
+            and ev.not_rated_reason == reason
+            and _votes_of(ev) == votes
+            and (not shared_comments or shared_comments == ev.meeting_comments)
+        )
+        if batch and unchanged:
+            continue  # a row nobody touched: not written, not checked again, no new version for a second tab
+        todo.append((i, ev, rating, reason, votes))
+    if errors:
+        raise _refused(errors, names, numbered=batch)
+    if not todo:
+        return []
+    cycle = todo[0][1].cycle
+    _, broken = _refuse_rule_breaks(
+        cycle,
+        {ev.pk: rating or None for _, ev, rating, _, _ in todo},
+        states={ev.pk: EvaluationState.PROPOSED for _, ev, _, _, _ in todo},
+        overrides=None,
+    )
+    if broken:
+        at = {ev.pk: i for i, ev, _, _, _ in todo}
+        raise _refused(sorted((at[pk], exc) for pk, exc in broken), names, numbered=batch)
+    audits: list[AuditRecord] = []
+    saved = []
+    for _, ev, rating, reason, votes in todo:
+        if shared_comments or not batch:
+            ev.meeting_comments = shared_comments or ""
+        ev.votes = votes
+        if rating != ev.proposed_rating:
+            audits.append(_record(ev, user, "propose", "proposed_rating", ev.proposed_rating, rating, reason))
+            ev.proposed_rating = rating
+        ev.not_rated_reason = reason
+        if ev.state != EvaluationState.PROPOSED:
+            audits.append(_record(ev, user, "state", "state", ev.state, EvaluationState.PROPOSED))
+            ev.state = EvaluationState.PROPOSED
+        saved.append(ev)
+    _write(saved, "proposal", audits)
+    return saved
+
+
+def _votes_of(ev: Evaluation) -> dict[str, int]:
+    """The recorded vote as the form sends it: nothing recorded reads as 0 of 0 (no attendance typed)."""
+    votes = ev.votes or {}
+    return {"attendees": int(votes.get("attendees") or 0), "in_favour": int(votes.get("in_favour") or 0)}
+
+
+def _record(
+    ev: Evaluation, user: User, action: str, field: str, old: str, new: str, reason: str = ""
+) -> AuditRecord:
+    return AuditRecord(
+        evaluation=ev,
+        user=user,
+        action=action,
+        field=field,
+        old_value=old or "",
+        new_value=new or "",
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def do_record_meeting(
+    *,
+    user: User,
+    evaluation: Evaluation,
+    comments: str,
+    attendees: object,
+    votes_for: object,
+    proposed_rating: str,
+    not_rated_reason: str = "",
+    version: int | None = None,
+) -> Evaluation:
+    """Record the collective's comments, the vote and the proposed rating; the rules must allow it."""
+    row = Proposal(evaluation, proposed_rating, votes_for, version, not_rated_reason)
+    saved = _save_proposals(user=user, rows=[row], attendees=attendees, comments=comments or "", batch=False)
+    return saved[0]
+
+
 @transaction.atomic
 def do_propose_ratings(
     *,
     user: User,
-    rows: list[tuple[Evaluation, str, object, int | None]],
+    rows: list[tuple[Evaluation, str, object, int | None]] | list[Proposal],
     attendees: object,
     comments: str = "",
 ) -> int:
-    """The meeting's proposals for many subjects at once: all saved, or none (the error names the row).
+    """The meeting's proposals for many subjects at once: all saved, or none (the error names the rows).
 
-    Lower ratings are recorded first, so the quota is judged on the meeting's whole proposal and not on the
-    order of the rows on the page.
+    Only the rows that changed are written (a second tab keeps working on the others); the rules judge the
+    meeting's whole proposal at once, not row by row in the order of the page. Returns how many were written.
     """
-    rank = {"KHT": 0, "HT": 1, "HTT": 2, "HTXS": 3}
-    numbered = sorted(enumerate(rows, start=1), key=lambda item: rank.get(item[1][1], -1))
-    for number, (evaluation, rating, votes_for, version) in numbered:
-        try:
-            do_record_meeting(
-                user=user,
-                evaluation=evaluation,
-                comments=comments,
-                attendees=attendees,
-                votes_for=votes_for,
-                proposed_rating=rating,
-                version=version,
+    proposals = [row if isinstance(row, Proposal) else Proposal(*row) for row in rows]
+    return len(_save_proposals(user=user, rows=proposals, attendees=attendees, comments=comments, batch=True))
+
+
+def decision_period(cycle: Cycle) -> tuple[datetime.date, datetime.date]:
+    """The dates a decision of this cycle is expected in: from the start of its period to its report deadline,
+    or to three months after the period ends when that is later (decisions follow the year-end meetings)."""
+    first_month = 3 * cycle.quarter - 2 if cycle.quarter else 1
+    start = datetime.date(cycle.year, first_month, 1)
+    last_month = first_month + (2 if cycle.quarter else 11) + 3  # the period's last month, plus three
+    year, month = cycle.year + (last_month - 1) // 12, (last_month - 1) % 12 + 1
+    after = datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
+    return start, max(cycle.report_deadline, cycle.review_deadline, after)
+
+
+def check_decision_date(cycle: Cycle, day: datetime.date | None, *, confirmed: bool = False) -> datetime.date:
+    """A decision's date as the deciding body chose it: never blank, never ahead of today; outside the cycle's
+    period only when the body confirms it typed that date on purpose."""
+    if day is None:
+        raise ActionError("Cần ghi ngày quyết định (ngày/tháng/năm) của cấp có thẩm quyền.")
+    if day > timezone.localdate():
+        raise ActionError(f"Ngày quyết định {day:%d/%m/%Y} ở tương lai.")
+    start, end = decision_period(cycle)
+    if not (start <= day <= end) and not confirmed:
+        raise ActionError(
+            f"Ngày quyết định {day:%d/%m/%Y} nằm ngoài thời gian của đợt ({start:%d/%m/%Y}–{end:%d/%m/%Y}); "
+            "nếu đúng là ngày đó, đánh dấu «Xác nhận ngày quyết định» rồi ghi lại."
+        )
+    return day
+
+
+def _save_decisions(
+    *, user: User, rows: list[Decision], paper: bool, batch: bool, dry: bool = False
+) -> list[Evaluation]:
+    """Check and record decisions; with `dry`, check only (no lock, no write) and return what would be written."""
+    deciding_by_key: dict[tuple[object, ...], Unit] = {}
+
+    def deciding(ev: Evaluation) -> Unit:
+        key = (ev.subject_type, ev.unit_id, ev.person.managing_unit_id if ev.person_id else None)  # type: ignore[union-attr]
+        if key not in deciding_by_key:
+            deciding_by_key[key] = deciding_unit_for(ev)
+        return deciding_by_key[key]
+
+    names = _names([row.evaluation for row in rows], [row.number for row in rows])
+    errors: list[tuple[int, ActionError]] = []
+    if not paper:
+        for row in rows:
+            require(
+                can_decide(user, row.evaluation),
+                "Việc quyết định mức xếp loại đối tượng này thuộc thẩm quyền của cấp khác.",
             )
+    locked = _lock_batch([row.evaluation.pk for row in rows], lock=not dry)
+    in_batch = {row.evaluation.pk for row in rows}
+    todo: list[tuple[int, Decision, Evaluation, str, str]] = []
+    for i, row in enumerate(rows):
+        ev = locked[row.evaluation.pk]
+        try:
+            _check_row(ev, row.version)
+            value = _rating_or_blank(row.rating, "Mức quyết định")
+            reason = clean_text(row.reason, "Lý do quyết định lại", 4000)
+            clean_text(row.override_reason, "Lý do quyết định vượt cảnh báo", 4000)
+            not_rated = ev.not_rated_reason if row.not_rated_reason is None else row.not_rated_reason
+            if paper and not can_enter_paper_decision(user, deciding(ev)):
+                raise ActionError(
+                    f"quyết định xếp loại “{ev.subject_name}” thuộc thẩm quyền của {deciding(ev).name}; "
+                    "chỉ cấp đó hoặc cấp trên mới nhập được quyết định này"
+                )
+            if not value and not not_rated:
+                raise ActionError("Cần chọn mức xếp loại.")
+            same = (
+                ev.state == EvaluationState.DECIDED
+                and ev.decided_rating == value
+                and ev.not_rated_reason == not_rated
+            )
+            if same and batch and (not paper or ev.decided_on == row.decided_on):
+                continue  # the same decision again: nothing to write
+            if ev.state == EvaluationState.DECIDED and not reason and not (paper and same):
+                raise ActionError(
+                    f"“{ev.subject_name}” đã có quyết định mức {ev.decided_rating or 'không xếp loại'}; "
+                    f"quyết định lại phải ghi rõ lý do{' ở cột «Lý do»' if paper else ''}."
+                )
+            if not paper:
+                if ev.state not in (
+                    EvaluationState.PROPOSED,
+                    EvaluationState.VERIFIED,
+                    EvaluationState.DECIDED,
+                ):
+                    raise ActionError(
+                        f"Chưa thể quyết định: “{ev.subject_name}” chưa có mức đề xuất của hội nghị."
+                    )
+                if ev.subject_type == SubjectType.LEADER and ev.state == EvaluationState.PROPOSED:
+                    raise ActionError(
+                        "Cán bộ lãnh đạo, quản lý phải được cơ quan tổ chức cán bộ thẩm định trước khi quyết định "
+                        "(QĐ 89-QĐ/TW)."
+                    )
+            waiting = [w for w in prerequisites_for(ev) if w.pk not in in_batch]
+            if waiting:
+                who = ", ".join(w.subject_name for w in waiting[:10])
+                raise ActionError(
+                    "Người đứng đầu được xếp loại sau cùng (HD 21-HD/BTCTW II.B.4): cần quyết định trước"
+                    f"{', hoặc nhập cùng tệp' if paper else ''}: {who}."
+                )
         except ActionError as exc:
-            raise ActionError(f"Dòng {number} ({evaluation.subject_name}): {exc}") from exc
-    return len(rows)
+            errors.append((i, exc))
+            continue
+        todo.append((i, row, ev, value, not_rated))
+    if errors:
+        raise _refused(errors, names, numbered=batch)
+    if not todo:
+        return []
+    passed, broken = _refuse_rule_breaks(
+        todo[0][2].cycle,
+        {ev.pk: value or None for _, _, ev, value, _ in todo},
+        states={ev.pk: EvaluationState.DECIDED for _, _, ev, _, _ in todo},
+        overrides={ev.pk: row.override_reason for _, row, ev, _, _ in todo},
+        where=" ở cột «Lý do»" if paper else "",
+    )
+    if broken:
+        at = {ev.pk: i for i, _, ev, _, _ in todo}
+        raise _refused(sorted((at[pk], exc) for pk, exc in broken), names, numbered=batch)
+    if dry:
+        return [ev for _, _, ev, _, _ in todo]
+    audits: list[AuditRecord] = []
+    saved = []
+    today = timezone.localdate()
+    for _, row, ev, value, not_rated in todo:
+        override = passed.get(ev.pk, "")
+        if paper:
+            why = "; ".join(
+                x
+                for x in (row.source, not_rated and f"Không xếp loại: {not_rated}", override or row.reason)
+                if x
+            )
+            audits.append(_record(ev, user, "import", "decided_rating", ev.decided_rating, value, why))
+            state_reason = row.source
+        else:
+            audits.append(
+                _record(
+                    ev,
+                    user,
+                    "decide",
+                    "decided_rating",
+                    ev.decided_rating,
+                    value,
+                    override or row.reason.strip(),
+                )
+            )
+            state_reason = ""
+        if ev.state != EvaluationState.DECIDED:
+            audits.append(
+                _record(ev, user, "state", "state", ev.state, EvaluationState.DECIDED, state_reason)
+            )
+        ev.decided_rating = value
+        ev.not_rated_reason = not_rated
+        ev.override_reason = override
+        ev.deciding_unit = deciding(ev)
+        ev.decided_by = user
+        ev.decided_on = row.decided_on or today
+        ev.state = EvaluationState.DECIDED
+        saved.append(ev)
+    _write(saved, "decision", audits)
+    resolved = [ev.pk for ev in saved]
+    for chunk in _chunks(resolved):
+        Order.objects.filter(evaluation_id__in=chunk, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
+    return saved
+
+
+@transaction.atomic
+def do_decide_rating(
+    *,
+    user: User,
+    evaluation: Evaluation,
+    rating: str,
+    decided_on: datetime.date | None = None,
+    override_reason: str = "",
+    reason: str = "",
+    version: int | None = None,
+    confirm_date: bool = False,
+) -> Evaluation:
+    """The competent authority's decision. A rule break is refused; the quota may be overridden with a reason.
+
+    The pages always pass the date the body chose (checked against the cycle's period); a caller that passes none
+    (a test, a script) records today.
+    """
+    if decided_on is not None:
+        check_decision_date(evaluation.cycle, decided_on, confirmed=confirm_date)
+    row = Decision(evaluation, rating, version, reason, override_reason, decided_on)
+    saved = _save_decisions(user=user, rows=[row], paper=False, batch=False)
+    return saved[0] if saved else Evaluation.objects.get(pk=evaluation.pk)
+
+
+@transaction.atomic
+def do_decide_ratings(
+    *,
+    user: User,
+    rows: list[Decision],
+    decided_on: datetime.date | None,
+    override_reason: str = "",
+    confirm_date: bool = False,
+) -> int:
+    """The deciding body's decisions for many subjects on one page: all recorded, or none (the error names the
+    rows); the same rules, versions and audit as one decision. Rows already decided at the same level are left."""
+    if rows:
+        day = check_decision_date(rows[0].evaluation.cycle, decided_on, confirmed=confirm_date)
+        rows = [
+            replace(row, decided_on=day, override_reason=row.override_reason or override_reason)
+            for row in rows
+        ]
+    return len(_save_decisions(user=user, rows=rows, paper=False, batch=True))
+
+
+@transaction.atomic
+def do_enter_paper_decisions(*, user: User, rows: list[Decision]) -> int:
+    """Decisions taken on paper (the ratings import): entered by the deciding body or an office above it, straight
+    to "decided", each row's reason passing the quota over; rows already decided the same way are left."""
+    return len(_save_decisions(user=user, rows=rows, paper=True, batch=True))
+
+
+def check_paper_decisions(*, user: User, rows: list[Decision]) -> int:
+    """Everything `do_enter_paper_decisions` checks, without a lock or a write: an import validates a whole file
+    before it holds anyone back. Returns how many rows would change; raises as the action would."""
+    return len(_save_decisions(user=user, rows=rows, paper=True, batch=True, dry=True))

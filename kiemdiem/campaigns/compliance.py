@@ -502,3 +502,205 @@ def findings_caused_by(
         )
     ]
     return caused, with_rating
+
+
+# -- What a batch of changes would break ---------------------------------------------------------------------------
+
+_LEADER = SubjectType.LEADER.value
+_UNIT_TYPES = (_PARTY_ORGANIZATION, _AGENCY)
+# Ceilings between two subjects: (capped subject, the subject whose rating caps it). Lowering the second below a
+# decided first is refused (issue 16): the capped one must be re-decided first.
+PAIR_CEILINGS = frozenset({"HEAD_ABOVE_COLLECTIVE", "COLLECTIVE_ABOVE_UNIT"})
+_RANKS = {"KHT": 0, "HT": 1, "HTT": 2, "HTXS": 3}
+
+
+@dataclass(frozen=True)
+class Caused:
+    """A finding a batch's change brings, charged to the changed evaluation that must give way."""
+
+    evaluation_id: int
+    code: str
+    text: str
+    overridable: bool
+
+
+def ceiling_links(cycle: Cycle, ids: Iterable[int]) -> set[int]:
+    """The evaluations whose rating caps these ones (a leader's collective and unit, a collective's unit).
+
+    A decision locks them with its own rows, so that a collective re-decided at the same moment as its deputy
+    waits for the deputy (or the other way round) and each sees the other's rating: the ceiling holds both ways.
+    """
+    base = list(
+        Evaluation.objects.filter(pk__in=list(ids)).values_list(
+            "subject_type", "unit_id", "leader_collective_id"
+        )
+    )
+    units = {u for t, u, _ in base if t in (_LEADER, _COLLECTIVE)}
+    collectives = {c for t, _, c in base if t == _LEADER and c}
+    in_cycle = Evaluation.objects.filter(cycle=cycle)
+    linked: set[int] = set()
+    if units:
+        linked.update(
+            in_cycle.filter(unit_id__in=units, subject_type__in=_UNIT_TYPES).values_list("pk", flat=True)
+        )
+    if collectives:
+        linked.update(in_cycle.filter(collective_id__in=collectives).values_list("pk", flat=True))
+    return linked
+
+
+def _rows_touching(cycle: Cycle, ids: set[int]) -> tuple[list[Row], dict[str, str]]:
+    """What the rules read to judge changes of these evaluations: the changed rows, every peer of their quota
+    groups (the counts), and the subjects a ceiling links them to in either direction. Plain rows, not objects.
+    """
+    base = list(
+        Evaluation.objects.filter(pk__in=sorted(ids)).values_list(
+            "subject_type", "unit_id", "quota_group_id", "collective_id", "leader_collective_id"
+        )
+    )
+    groups = {g for _, _, g, _, _ in base if g is not None}
+    unit_of_linked = {u for t, u, *_ in base if t in (_LEADER, _COLLECTIVE)}
+    led_by = {lc for t, _, _, _, lc in base if t == _LEADER and lc}
+    collectives = {c for t, _, _, c, _ in base if t == _COLLECTIVE and c}
+    org_units = {u for t, u, *_ in base if t in _UNIT_TYPES}
+    in_cycle = Evaluation.objects.filter(cycle=cycle)
+    wanted = set(ids)
+    # One simple indexed query each: OR-ed in one WHERE they make PostgreSQL scan the cycle.
+    queries = []
+    if groups:
+        queries.append(in_cycle.filter(quota_group_id__in=groups))
+    if unit_of_linked | org_units:
+        queries.append(in_cycle.filter(unit_id__in=unit_of_linked | org_units, subject_type__in=_UNIT_TYPES))
+    if led_by:
+        queries.append(in_cycle.filter(collective_id__in=led_by))
+    if collectives:
+        queries.append(in_cycle.filter(leader_collective_id__in=collectives, subject_type=_LEADER))
+    if org_units:
+        queries.append(in_cycle.filter(unit_id__in=org_units, subject_type__in=(_COLLECTIVE, _LEADER)))
+        queries.append(in_cycle.filter(unit_id__in=org_units, subject_type=_PARTY_MEMBER))
+        queries.append(in_cycle.filter(unit__parent_id__in=org_units, subject_type=_PARTY_ORGANIZATION))
+    for qs in queries:
+        wanted.update(qs.values_list("pk", flat=True))
+    rows: list[Row] = []
+    names: dict[str, str] = {}
+    width = len(ROW_FIELDS)
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), 5000):
+        chunk = ordered[start : start + 5000]
+        for values in Evaluation.objects.filter(pk__in=chunk).values_list(*ROW_FIELDS, *_NAME_FIELDS):
+            row = Row(*values[:width])
+            person_name, collective_name, unit_name, group_name = values[width:]
+            rows.append(row)
+            names[subject_id(row.id)] = person_name or collective_name or unit_name
+            if row.quota_group__code:
+                names[row.quota_group__code] = group_name
+    rows.sort(key=itemgetter(0))
+    return rows, names
+
+
+def check_changes(
+    cycle: Cycle, ratings: dict[int, str | None], *, states: dict[int, str] | None = None
+) -> list[Caused]:
+    """Run the rules once over a batch of changed ratings; return what each change would break.
+
+    Both directions are judged against the ratings as they are now, with the whole batch applied at once:
+    - a changed subject's own ceilings (discipline, sick leave, criteria, its head above its collective…);
+    - a collective or unit lowered below a head, deputy or collective already decided (that one must be
+      re-decided first);
+    - a quota group pushed further over its HTXS cap, whether by a new HTXS or by a HTT lowered out of the
+      pool the HTXS are counted on (issue 21: 12 HTXS against 58 HTT, cap 11).
+    """
+    if not ratings:
+        return []
+    states = states or {}
+    rows, names = _rows_touching(cycle, set(ratings))
+    after_rows = [r._replace(state=states[r.id]) if r.id in states else r for r in rows]
+    before = _check_rows(cycle, rows, None)
+    after = _check_rows(cycle, after_rows, ratings)
+    compliance = Compliance(result=after, names=names)
+    by_id = {r.id: r for r in after_rows}
+    changed = {subject_id(pk) for pk in ratings}
+    old = {r.id: (r.decided_rating or r.proposed_rating or None) for r in rows}
+    before_keys = {(f.code, f.subjects) for f in before.findings}
+    caused: list[Caused] = []
+    waiting: dict[int, list[rules.Finding]] = {}
+    for f in after.findings:
+        if f.code == "QUOTA_EXCELLENT":
+            continue
+        first = f.subjects[0]
+        if first in changed:
+            text = f"{compliance.message(f)} ({f.citation})"
+            caused.append(Caused(int(first[1:]), f.code, text, f.code in OVERRIDABLE_CODES))
+        elif f.code in PAIR_CEILINGS and len(f.subjects) == 2 and f.subjects[1] in changed:
+            capped, cap = int(first[1:]), int(f.subjects[1][1:])
+            lowered = _RANKS.get(ratings[cap] or "", -1) < _RANKS.get(old.get(cap) or "", -1)
+            if by_id[capped].state == EvaluationState.DECIDED and (
+                (f.code, f.subjects) not in before_keys or lowered
+            ):
+                waiting.setdefault(cap, []).append(f)
+    for cap, found in waiting.items():
+        who = ", ".join(f"“{names.get(f.subjects[0], f.subjects[0])}”" for f in found)
+        lines = "; ".join(f"{compliance.message(f)} ({f.citation})" for f in found)
+        caused.append(
+            Caused(
+                cap,
+                found[0].code,
+                f"{lines}. Cần quyết định lại trước: {who} (không được để cấp dưới cao hơn tập thể, đơn vị).",
+                False,
+            )
+        )
+    caused.extend(_quota_caused(rows, ratings, old, before, after, compliance))
+    return caused
+
+
+def _quota_caused(
+    rows: list[Row],
+    ratings: dict[int, str | None],
+    old: dict[int, str | None],
+    before: rules.Result,
+    after: rules.Result,
+    compliance: Compliance,
+) -> list[Caused]:
+    pool = ("HTT", "HTXS")
+    by_group: dict[str, list[int]] = {}
+    excellent_of: dict[str, list[str]] = {}
+    for r in rows:
+        if r.quota_group__code is None:
+            continue
+        if r.id in ratings:
+            by_group.setdefault(r.quota_group__code, []).append(r.id)
+        rating = ratings[r.id] if r.id in ratings else (r.decided_rating or r.proposed_rating or None)
+        if rating == "HTXS":
+            excellent_of.setdefault(r.quota_group__code, []).append(subject_id(r.id))
+    findings = {f.subjects: f for f in after.findings if f.code == "QUOTA_EXCELLENT"}
+    caused: list[Caused] = []
+    for code, ids in sorted(by_group.items()):
+        plan, was = after.quota_groups.get(code), before.quota_groups.get(code)
+        over = plan.excellent - plan.max_excellent if plan else 0
+        over_before = was.excellent - was.max_excellent if was else 0
+        if over <= 0 or over <= over_before:
+            continue
+        finding = findings.get(tuple(excellent_of.get(code, ())))
+        # The changes that moved the group the wrong way: a new HTXS, or a HTT taken out of the pool.
+        blamed = [
+            pk
+            for pk in ids
+            if (ratings[pk] == "HTXS" and old.get(pk) != "HTXS")
+            or (old.get(pk) == "HTT" and ratings[pk] not in pool)
+        ] or ids
+        who = ", ".join(compliance.names.get(s, s) for s in excellent_of.get(code, ())[:40])
+        text = (
+            f"{compliance.message(finding)} Đang xếp HTXS ({plan.excellent}): {who} ({finding.citation})"  # type: ignore[union-attr]
+            if finding
+            else f"Nhóm “{compliance.names.get(code, code)}” vượt trần HTXS {over} suất."
+        )
+        caused.extend(Caused(pk, "QUOTA_EXCELLENT", text, True) for pk in blamed)
+    return caused
+
+
+def quota_plans(cycle: Cycle, ratings: dict[int, str | None]) -> dict[str, rules.QuotaPlan]:
+    """Every quota group these evaluations count in, planned with `ratings` in place of what is saved: what the
+    meter shows while a secretary picks levels, before anything is written (the rules engine's own counts)."""
+    if not ratings:
+        return {}
+    rows, _ = _rows_touching(cycle, set(ratings))
+    return dict(_check_rows(cycle, rows, ratings).quota_groups)

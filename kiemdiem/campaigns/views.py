@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -15,12 +17,20 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kiemdiem import rules
 from kiemdiem.campaigns import actions, hooks
 from kiemdiem.campaigns.actions import FACT_FIELDS, ActionError
-from kiemdiem.campaigns.compliance import check_evaluations, check_related, related_evaluations
-from kiemdiem.campaigns.models import Evaluation, EvaluationState, OrderKind, RatingLevel, SubjectType
+from kiemdiem.campaigns.compliance import check_evaluations, check_related, quota_plans, related_evaluations
+from kiemdiem.campaigns.models import (
+    Evaluation,
+    EvaluationState,
+    OrderKind,
+    QuotaGroup,
+    RatingLevel,
+    SubjectType,
+)
 from kiemdiem.campaigns.permissions import (
     can_decide,
     can_order,
@@ -28,6 +38,7 @@ from kiemdiem.campaigns.permissions import (
     can_self_review,
     can_verify,
     deciding_unit_for,
+    require,
 )
 from kiemdiem.campaigns.queries import (
     cycles_visible_to,
@@ -93,7 +104,9 @@ def _rating_context(request: HttpRequest, cycle, unit, *, posted: dict[str, str]
         "ancestors": tables["ancestors"],
         "tables": tables,
         "children": tables["children"],
-        "attendees": posted.get("attendees", ""),
+        # The meeting's attendance as last recorded for this cell: the secretary confirms it, not retypes it.
+        "attendees": posted.get("attendees", "") if posted else tables.get("attendees", ""),
+        "can_decide_members": tables.get("can_decide_members", False),
         "comments": posted.get("comments", ""),
     }
 
@@ -150,24 +163,80 @@ def _rating_tables(user, cycle, unit, posted: dict[str, str]) -> dict[str, objec
             }
         )
     group_codes = {ev.quota_group.code: ev.quota_group for ev in own if ev.quota_group_id}  # type: ignore[union-attr]
-    meters = [
-        {"group": group, "plan": compliance.result.quota_groups[code]}
-        for code, group in sorted(group_codes.items())
-        if code in compliance.result.quota_groups
-    ]
+    meters = _meters(cycle, group_codes, compliance.result.quota_groups)
     context = {
         "rows": rows,
         "members": members,
         "bulk": allowed and bool(members),
         "meters": meters,
+        "preview_url": reverse("quota_preview", args=[cycle.pk, unit.pk]) if allowed and members else "",
         "finding_count": sum(len(compliance.by_subject.get(ev.pk, ())) for ev in own),
     }
+    attendance = Counter(
+        (m["ev"].votes or {}).get("attendees") for m in members if (m["ev"].votes or {}).get("attendees")
+    )
     return {
+        "attendees": attendance.most_common(1)[0][0] if attendance else "",
+        "can_decide_members": bool(members) and can_decide(user, members[0]["ev"]),
+        "preview_url": context["preview_url"],
         "head": render_to_string("campaigns/rating_page.html#head", context),
         "members": render_to_string("campaigns/rating_page.html#members", context) if members else "",
         "has_members": bool(members),
         "bulk": context["bulk"],
     }
+
+
+def _meters(
+    cycle, groups: dict[str, QuotaGroup], plans: dict[str, rules.QuotaPlan]
+) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    return [
+        {"group": group, "plan": plans[code], "message": meter_message(cycle, group, plans[code])}
+        for code, group in sorted(groups.items())
+        if code in plans
+    ]
+
+
+def meter_message(cycle, group: QuotaGroup, plan: rules.QuotaPlan) -> str:  # type: ignore[no-untyped-def]
+    """What the meter says, true before anyone is proposed: the planner's message once there is a pool."""
+    if plan.excellent == 0 and plan.good == 0:
+        return "chưa có ai được đề xuất HTT"
+    if plan.excellent == 0 and plan.max_excellent == 0:
+        regime = rules.regime_for_year(cycle.year)
+        exception = group.has_exception and bool(regime.has("quota_exception_ratio_pct"))
+        need = next(
+            (
+                n
+                for n in range(plan.good + 1, plan.good + 200)
+                if rules.plan_quota(excellent=0, good=n, exception=exception, regime=regime).max_excellent
+            ),
+            None,
+        )
+        if need is not None:
+            return f"chưa có suất HTXS: {plan.good} HTT, cần từ {need} người HTT trở lên mới có 1 suất"
+    return plan.message
+
+
+@require_POST
+@login_required
+def quota_preview(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+    """The meters with the levels picked on the page and not saved yet (htmx swaps them in): the rules engine's
+    planner on the server, not a copy of the rule in the browser. Writes nothing."""
+    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)  # type: ignore[arg-type]
+    own = list(
+        Evaluation.objects.filter(
+            cycle=cycle, unit=unit, subject_type=SubjectType.PARTY_MEMBER
+        ).select_related("quota_group")
+    )
+    # As the save will read the form: a level picked replaces the proposal; a row left blank keeps what it has.
+    ratings: dict[int, str | None] = {ev.pk: ev.rating or None for ev in own}
+    for ev in own:
+        picked = request.POST.get(f"rating-{ev.pk}", "")
+        if picked in RatingLevel.values and not ev.decided_rating:
+            ratings[ev.pk] = picked
+    plans = quota_plans(cycle, ratings)
+    groups = {ev.quota_group.code: ev.quota_group for ev in own if ev.quota_group_id}  # type: ignore[union-attr]
+    context = {"meters": _meters(cycle, groups, plans), "preview": True}
+    return render(request, "campaigns/rating_page.html#meters", context)
 
 
 def _type_rank(ev: Evaluation) -> int:
@@ -193,18 +262,24 @@ def propose_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespo
     }
     rows = []
     try:
-        for pk, ev in evaluations.items():
-            rating = request.POST.get(f"rating-{pk}", "")
-            if not rating:
-                continue
-            version = request.POST.get(f"version-{pk}", "")
+        # Numbered as the page lists them, so that "Dòng 3" in an error is the third line the secretary sees.
+        ordered = sorted(evaluations.values(), key=lambda ev: ev.subject_name)
+        for number, ev in enumerate(ordered, start=1):
+            rating = request.POST.get(f"rating-{ev.pk}", "")
+            version = request.POST.get(f"version-{ev.pk}", "")
+            votes = request.POST.get(f"votes-{ev.pk}", "")
             if version and not (version.isascii() and version.isdigit() and len(version) <= 9):
                 # A tampered version must not silently switch off the lost-update check.
                 raise ActionError(
                     f"Phiên bản của dòng “{ev.subject_name}” không hợp lệ; đề nghị tải lại trang rồi nhập lại."
                 )
-            rows.append((ev, rating, request.POST.get(f"votes-{pk}", ""), int(version) if version else None))
-        rows.sort(key=lambda r: r[0].subject_name)
+            if votes.strip() and not (votes.strip().isascii() and votes.strip().isdigit()):
+                raise ActionError(
+                    f"Dòng {number} ({ev.subject_name}): số phiếu tán thành “{votes[:20]}” không phải là số nguyên."
+                )
+            if not rating:
+                continue
+            rows.append(actions.Proposal(ev, rating, votes, int(version) if version else None, number=number))
         if not rows:
             raise ActionError("Chưa chọn mức đề xuất cho đảng viên nào.")
         count = actions.do_propose_ratings(
@@ -218,8 +293,95 @@ def propose_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespo
         _report(request, exc)
         context = _rating_context(request, cycle, unit, posted=request.POST.dict())
         return render(request, "campaigns/rating_page.html", context, status=422)
-    messages.success(request, f"Đã ghi mức đề xuất của {count} đảng viên.")
+    if count:
+        messages.success(request, f"Đã ghi mức đề xuất của {count} đảng viên.")
+    else:
+        messages.info(request, "Không có dòng nào thay đổi; không ghi gì thêm.")
     return redirect("rating_page", cycle_pk=cycle.pk, unit_pk=unit.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def decide_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+    """The deciding body decides a unit's members on one page: all recorded together, or none (issue 17)."""
+    user = request.user
+    cycle, unit = get_cycle_and_unit_for_user(user, cycle_pk, unit_pk)  # type: ignore[arg-type]
+    members = list(
+        Evaluation.objects.filter(
+            cycle=cycle, unit=unit, subject_type=SubjectType.PARTY_MEMBER
+        ).select_related("person", "cycle", "unit", "quota_group")
+    )
+    members.sort(key=lambda ev: ev.subject_name)
+    if not members or not can_decide(user, members[0]):  # type: ignore[arg-type]
+        raise PermissionDenied(
+            "Việc quyết định mức xếp loại các đảng viên này thuộc thẩm quyền của cấp khác."
+        )
+    posted: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        posted = request.POST.dict()
+        try:
+            rows = []
+            for number, ev in enumerate(members, start=1):
+                rating = request.POST.get(f"rating-{ev.pk}", "")
+                if not rating:
+                    continue
+                version = request.POST.get(f"version-{ev.pk}", "")
+                if version and not (version.isascii() and version.isdigit() and len(version) <= 9):
+                    raise ActionError(
+                        f"Phiên bản của dòng “{ev.subject_name}” không hợp lệ; đề nghị tải lại trang rồi nhập lại."
+                    )
+                rows.append(
+                    actions.Decision(
+                        ev,
+                        rating,
+                        int(version) if version else None,
+                        reason=request.POST.get(f"reason-{ev.pk}", ""),
+                        number=number,
+                    )
+                )
+            if not rows:
+                raise ActionError("Chưa chọn mức quyết định cho đảng viên nào.")
+            count = actions.do_decide_ratings(
+                user=user,  # type: ignore[arg-type]
+                rows=rows,
+                decided_on=_decision_date(request.POST.get("decided_on", "")),
+                confirm_date="confirm_date" in request.POST,
+                override_reason=request.POST.get("override_reason", ""),
+            )
+        except ActionError as exc:
+            _report(request, exc)  # nothing was written; the page comes back with what was chosen
+            status = 422
+        else:
+            messages.success(request, f"Đã ghi quyết định xếp loại của {count} đảng viên.")
+            return redirect("decide_many", cycle_pk=cycle.pk, unit_pk=unit.pk)
+    decidable = {EvaluationState.PROPOSED, EvaluationState.VERIFIED, EvaluationState.DECIDED}
+    rows_context = [
+        {
+            "ev": ev,
+            "number": number,
+            "name": ev.subject_name,
+            "state": ev.get_state_display(),  # type: ignore[attr-defined]
+            "editable": ev.state in decidable and not ev.not_rated_reason,
+            "options": _options(posted.get(f"rating-{ev.pk}", "")),
+            "reason": posted.get(f"reason-{ev.pk}", ""),
+        }
+        for number, ev in enumerate(members, start=1)
+    ]
+    groups = {ev.quota_group.code: ev.quota_group for ev in members if ev.quota_group_id}  # type: ignore[union-attr]
+    plans = quota_plans(cycle, {ev.pk: ev.rating or None for ev in members})
+    context = {
+        "cycle": cycle,
+        "unit": unit,
+        "ancestors": visible_ancestors(user, unit),  # type: ignore[arg-type]
+        "deciding_unit": deciding_unit_for(members[0]),
+        "rows": rows_context,
+        "meters": _meters(cycle, groups, plans),
+        "decided_on": posted.get("decided_on", ""),
+        "confirm_date": "confirm_date" in posted,
+        "override_reason": posted.get("override_reason", ""),
+    }
+    return render(request, "campaigns/decide_page.html", context, status=status)
 
 
 @require_GET
@@ -417,24 +579,35 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, do)
 
 
+def _decision_date(raw: str) -> datetime.date:
+    """The date the deciding body typed: required, day/month/year (a blank is never silently today)."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise ActionError("Cần ghi ngày quyết định (ngày/tháng/năm) của cấp có thẩm quyền.")
+    try:
+        return datetime.datetime.strptime(raw, "%d/%m/%Y").date()
+    except ValueError:
+        raise ActionError(f"Ngày quyết định “{raw[:20]}” không đúng dạng ngày/tháng/năm.") from None
+
+
 @require_POST
 @login_required
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
-        raw_date = request.POST.get("decided_on", "")
-        try:
-            day = datetime.datetime.strptime(raw_date, "%d/%m/%Y").date() if raw_date else None
-        except ValueError:
-            raise ActionError(f"Ngày quyết định “{raw_date}” không đúng dạng ngày/tháng/năm.") from None
+        require(
+            can_decide(request.user, ev),  # type: ignore[arg-type]
+            "Việc quyết định mức xếp loại đối tượng này thuộc thẩm quyền của cấp khác.",
+        )
         actions.do_decide_rating(
             user=request.user,
             evaluation=ev,
             rating=request.POST.get("rating", ""),
-            decided_on=day,  # type: ignore[arg-type]
+            decided_on=_decision_date(request.POST.get("decided_on", "")),
+            confirm_date="confirm_date" in request.POST,
             override_reason=request.POST.get("override_reason", ""),
             reason=request.POST.get("reason", ""),
             version=_version(request),
-        )
+        )  # type: ignore[arg-type]
         return "Đã ghi quyết định xếp loại."
 
     return _act(request, pk, do)

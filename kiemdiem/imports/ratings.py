@@ -14,29 +14,15 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from kiemdiem import rules
 from kiemdiem.accounts.models import User
-from kiemdiem.campaigns.actions import ensure_evaluations, prerequisites_for
-from kiemdiem.campaigns.compliance import (
-    OVERRIDABLE_CODES,
-    Compliance,
-    names_of,
-    related_evaluations,
-    row_of,
-    subjects_for,
+from kiemdiem.campaigns.actions import (
+    ActionError,
+    Decision,
+    check_paper_decisions,
+    do_enter_paper_decisions,
+    ensure_evaluations,
 )
-from kiemdiem.campaigns.models import (
-    AuditRecord,
-    Cycle,
-    CycleState,
-    Evaluation,
-    EvaluationState,
-    Order,
-    QuotaGroup,
-    RatingLevel,
-    SubjectType,
-)
-from kiemdiem.campaigns.permissions import can_enter_paper_decision, deciding_unit_for
+from kiemdiem.campaigns.models import Cycle, CycleState, Evaluation, RatingLevel, SubjectType
 from kiemdiem.imports.parsing import Sheet
 from kiemdiem.imports.validation import (
     SPECS,
@@ -203,20 +189,56 @@ def _common_anchor(cycle: Cycle, rows: list[RatingRow]) -> Unit:
 def import_ratings(
     *, user: User, cycle: Cycle, sheet: Sheet, file_name: str, tick: Tick | None = None, before_write=None
 ) -> dict[str, int]:
+    """Validate the whole file without holding anyone back, then write it in one short transaction.
+
+    The rules run over the file's ratings all together, first without a lock (so a refused file costs writers
+    nothing), then again under the quota groups' and rows' locks, as `do_enter_paper_decisions` writes: what a
+    secretary saved in between is counted, and a district's file holds the other writers back for about a second.
+    """
     if cycle.state != CycleState.OPEN:
         raise ImportRefused(
             [f"Đợt kiểm điểm năm {cycle.year} đã đóng; chỉ mở lại được bằng yêu cầu của cấp trên."]
         )
     parsed = _parse(sheet, user, cycle, tick)
+    anchor = _common_anchor(cycle, parsed)
+
+    def prepare() -> tuple[int, list[Decision]]:
+        # The subjects' evaluations (a cycle creates them anyway), then the file's rows as decisions on them.
+        created = ensure_evaluations(cycle=cycle, unit=anchor)
+        return created, _decisions(user=user, cycle=cycle, anchor=anchor, parsed=parsed, file_name=file_name)
+
+    with transaction.atomic():
+        _, decisions = prepare()
+        _refuse(check_paper_decisions, user, decisions)
+        transaction.set_rollback(True)  # validating leaves nothing behind, not even the evaluations it made
     if before_write:
         before_write()
     with transaction.atomic():
-        return _apply(user=user, cycle=cycle, parsed=parsed, file_name=file_name)
+        created, decisions = prepare()
+        written = _refuse(do_enter_paper_decisions, user, decisions)
+    return {"ratings": written, "unchanged": len(decisions) - written, "evaluations_created": created}
 
 
-def _apply(*, user: User, cycle: Cycle, parsed: list[RatingRow], file_name: str) -> dict[str, int]:
-    anchor = _common_anchor(cycle, parsed)
-    created = ensure_evaluations(cycle=cycle, unit=anchor)
+def _refuse(action, user: User, decisions: list[Decision]) -> int:  # type: ignore[no-untyped-def]
+    """Run the action; its refusals become the file's errors, by row."""
+    try:
+        return int(action(user=user, rows=decisions))
+    except ActionError as exc:
+        errors = Errors()
+        for index, message in getattr(exc, "rows", None) or [(0, str(exc))]:
+            errors.add(decisions[index].number or 0, _lower_first(message.rstrip(".")))
+        errors.refuse_if_any()
+        raise
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:1].isupper() and text[1:2].islower() else text
+
+
+def _decisions(
+    *, user: User, cycle: Cycle, anchor: Unit, parsed: list[RatingRow], file_name: str
+) -> list[Decision]:
+    """The file's rows as decisions on the cycle's evaluations (each subject found in the user's scope)."""
     visible_units = {ref.id for ref in UnitIndex(user).by_code.values()}
     ids_by_key: dict[tuple[str, int | None], int] = {}
     for pk, stype, unit_id, person_id, collective_id in Evaluation.objects.filter(
@@ -243,200 +265,25 @@ def _apply(*, user: User, cycle: Cycle, parsed: list[RatingRow], file_name: str)
         else:
             wanted[pk] = item
     errors.refuse_if_any()
-    # Lock the groups, then the rows the file touches, so no one decides in between (PostgreSQL row locks);
-    # the same order as do_decide_rating, so an import and a decision cannot deadlock.
-    group_ids: set[int] = set()
-    for chunk in _chunks(sorted(wanted)):
-        group_ids.update(
-            Evaluation.objects.filter(pk__in=chunk, quota_group__isnull=False).values_list(
-                "quota_group_id", flat=True
+    evaluations: dict[int, Evaluation] = {}
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), 5000):
+        evaluations.update(
+            (ev.pk, ev)
+            for ev in Evaluation.objects.filter(pk__in=ordered[start : start + 5000]).select_related(
+                "cycle", "unit", "person", "collective"
             )
         )
-    list(QuotaGroup.objects.select_for_update().filter(pk__in=sorted(group_ids)).values_list("pk"))
-    for chunk in _chunks(sorted(wanted)):
-        list(Evaluation.objects.select_for_update(of=("self",)).filter(pk__in=chunk).values_list("pk"))
-    evaluations = related_evaluations(cycle, anchor)
-    by_id = {ev.pk: ev for ev in evaluations}
-    deciding = _check_authority(user, by_id, wanted, errors)
-    errors.refuse_if_any()
-    for pk, item in wanted.items():
-        ev = by_id[pk]
-        if ev.state == EvaluationState.DECIDED and ev.decided_rating != item.rating and not item.reason:
-            errors.add(
-                item.number,
-                f"“{ev.subject_name}” đã có quyết định mức {ev.decided_rating or 'không xếp loại'}; "
-                "quyết định lại phải ghi rõ lý do ở cột «Lý do»",
-            )
-    errors.refuse_if_any()
-    overrides = _check_rules(cycle, evaluations, wanted, errors)
-    errors.refuse_if_any()
-    return _write(
-        user=user, by_id=by_id, wanted=wanted, overrides=overrides, deciding=deciding, file_name=file_name
-    ) | {"evaluations_created": created}
-
-
-def _deciding_key(ev: Evaluation) -> tuple[object, ...]:
-    return (ev.subject_type, ev.unit_id, ev.person.managing_unit_id if ev.person_id else None)  # type: ignore[union-attr]
-
-
-def _check_authority(
-    user: User, by_id: dict[int, Evaluation], wanted: dict[int, RatingRow], errors: Errors
-) -> dict[tuple[object, ...], Unit]:
-    """Paper decisions are entered by the deciding committee or an office above it; heads after their collective."""
-    deciding: dict[tuple[object, ...], Unit] = {}
-    for pk, item in wanted.items():
-        ev = by_id[pk]
-        key = _deciding_key(ev)
-        if key not in deciding:
-            deciding[key] = deciding_unit_for(ev)
-        if not can_enter_paper_decision(user, deciding[key]):
-            errors.add(
-                item.number,
-                f"quyết định xếp loại “{ev.subject_name}” thuộc thẩm quyền của {deciding[key].name}; "
-                "chỉ cấp đó hoặc cấp trên mới nhập được quyết định này",
-            )
-        elif ev.subject_type == SubjectType.LEADER and ev.role in (Role.HEAD, Role.DEPUTY):
-            waiting = [w for w in prerequisites_for(ev) if w.pk not in wanted]
-            if waiting:
-                names = ", ".join(w.subject_name for w in waiting[:10])
-                errors.add(
-                    item.number,
-                    "người đứng đầu được xếp loại sau cùng (HD 21-HD/BTCTW II.B.4): cần quyết định trước, "
-                    f"hoặc nhập cùng tệp: {names}",
-                )
-    return deciding
-
-
-def _check_rules(
-    cycle: Cycle, evaluations: list[Evaluation], wanted: dict[int, RatingRow], errors: Errors
-) -> dict[int, str]:
-    """Run the engine on the file's ratings all together; return the quota overrides to audit."""
-    rows = [row_of(ev) for ev in evaluations]
-    after_rows = [r._replace(state=EvaluationState.DECIDED) if r.id in wanted else r for r in rows]
-    ratings = {pk: (item.rating or None) for pk, item in wanted.items()}
-
-    def check(rows_, ratings_):  # type: ignore[no-untyped-def]
-        subjects, groups = subjects_for(rows_, cycle.regime, ratings=ratings_)
-        return rules.check(
-            rules.make_scenario(cycle.year, subjects, quota_groups=groups, quarter=cycle.quarter)
+    return [
+        Decision(
+            evaluation=evaluations[pk],
+            rating=item.rating,
+            reason=item.reason,
+            override_reason=item.reason,
+            decided_on=item.decided_on,
+            not_rated_reason=item.not_rated_reason,
+            source=f"Nhập từ tệp “{file_name}”, dòng {item.number}",
+            number=item.number,
         )
-
-    before = {(f.code, f.subjects) for f in check(rows, None).findings}
-    result = check(after_rows, ratings)
-    compliance = Compliance(result=result, names=names_of(evaluations))
-    overrides: dict[int, str] = {}
-    for finding in result.findings:
-        if (finding.code, finding.subjects) in before:
-            continue
-        ids = [int(s[1:]) for s in finding.subjects if s.startswith("e") and s[1:].isdigit()]
-        text = f"{compliance.message(finding)} ({finding.citation})"
-        if finding.code in OVERRIDABLE_CODES:
-            rows_here = [wanted[i] for i in ids if i in wanted and wanted[i].rating == "HTXS"]
-            for item in rows_here:
-                if item.reason:
-                    overrides[_pk_of(wanted, item)] = (
-                        f"Quyết định vượt cảnh báo ({finding.code}): {item.reason}"
-                    )
-                else:
-                    errors.add(
-                        item.number,
-                        f"không thể xếp mức HTXS: {text}. Cấp có thẩm quyền chỉ được quyết định vượt tỷ lệ "
-                        "khi ghi rõ lý do ở cột «Lý do»",
-                    )
-        elif ids and ids[0] in wanted:
-            item = wanted[ids[0]]
-            errors.add(item.number, f"không thể xếp mức {item.rating or '(không xếp loại)'}: {text}")
-    return overrides
-
-
-def _pk_of(wanted: dict[int, RatingRow], item: RatingRow) -> int:
-    return next(pk for pk, other in wanted.items() if other is item)
-
-
-def _chunks(ids: list[int], size: int = 5000):  # type: ignore[no-untyped-def]
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-def _write(
-    *,
-    user: User,
-    by_id: dict[int, Evaluation],
-    wanted: dict[int, RatingRow],
-    overrides: dict[int, str],
-    deciding: dict[tuple[object, ...], Unit],
-    file_name: str,
-) -> dict[str, int]:
-    audits: list[AuditRecord] = []
-    changed: list[Evaluation] = []
-    for pk, item in wanted.items():
-        ev = by_id[pk]
-        if (
-            ev.state == EvaluationState.DECIDED
-            and ev.decided_rating == item.rating
-            and ev.not_rated_reason == item.not_rated_reason
-            and ev.decided_on == item.decided_on
-        ):
-            continue
-        where = f"Nhập từ tệp “{file_name}”, dòng {item.number}"
-        override = overrides.get(pk, "")
-        why = "; ".join(
-            x
-            for x in (
-                where,
-                item.not_rated_reason and f"Không xếp loại: {item.not_rated_reason}",
-                override or item.reason,
-            )
-            if x
-        )
-        audits.append(
-            AuditRecord(
-                evaluation=ev,
-                user=user,
-                action="import",
-                field="decided_rating",
-                old_value=ev.decided_rating,
-                new_value=item.rating,
-                reason=why,
-            )
-        )
-        if ev.state != EvaluationState.DECIDED:
-            audits.append(
-                AuditRecord(
-                    evaluation=ev,
-                    user=user,
-                    action="state",
-                    field="state",
-                    old_value=ev.state,
-                    new_value=EvaluationState.DECIDED,
-                    reason=where,
-                )
-            )
-        ev.decided_rating = item.rating
-        ev.not_rated_reason = item.not_rated_reason
-        ev.override_reason = override
-        ev.deciding_unit = deciding[_deciding_key(ev)]
-        ev.decided_by = user
-        ev.decided_on = item.decided_on
-        ev.state = EvaluationState.DECIDED
-        ev.version += 1
-        ev.updated_at = timezone.now()
-        changed.append(ev)
-    fields = [
-        "decided_rating",
-        "not_rated_reason",
-        "override_reason",
-        "deciding_unit",
-        "decided_by",
-        "decided_on",
-        "state",
-        "version",
-        "updated_at",
+        for pk, item in wanted.items()
     ]
-    Evaluation.objects.bulk_update(changed, fields, batch_size=1000)
-    AuditRecord.objects.bulk_create(audits, batch_size=2000)
-    for chunk in _chunks([ev.pk for ev in changed]):
-        Order.objects.filter(evaluation_id__in=chunk, resolved_at__isnull=True).update(
-            resolved_at=timezone.now()
-        )
-    return {"ratings": len(changed), "unchanged": len(wanted) - len(changed)}

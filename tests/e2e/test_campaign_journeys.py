@@ -131,12 +131,14 @@ def test_a_head_cannot_be_decided_above_the_collective(live_server, page, world,
     )
     page.goto(f"{live_server.url}/danh-gia/{leader.pk}/")
     page.select_option("#rating", "HTT")
+    page.fill("input[name=decided_on]", "08/01/2022")
     page.get_by_role("button", name="Ghi quyết định").click()
     error = page.locator(".messages li.error").inner_text()
     assert "HEAD_ABOVE_COLLECTIVE" in error or "tập thể" in error
     leader.refresh_from_db()
     assert leader.decided_rating == ""
     page.select_option("#rating", "HT")
+    page.fill("input[name=decided_on]", "08/01/2022")
     page.get_by_role("button", name="Ghi quyết định").click()
     assert page.get_by_text("Đã ghi quyết định xếp loại.").is_visible()
     shot(page, "head-decided")

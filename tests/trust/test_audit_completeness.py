@@ -139,7 +139,8 @@ def test_it_audits_a_decision_and_a_redecision(grassroots_officer, members):
         ev.refresh_from_db()
         before, since = ratings(), last_audit_id()
         client.post(
-            f"/danh-gia/{ev.pk}/quyet-dinh/", {"rating": rating, "reason": reason, "version": ev.version}
+            f"/danh-gia/{ev.pk}/quyet-dinh/",
+            {"rating": rating, "reason": reason, "version": ev.version, "decided_on": "08/01/2022"},
         )
         assert assert_one_audit_record_per_change(before, since, grassroots_officer) == 1
 
@@ -149,7 +150,7 @@ def test_it_audits_an_order_that_clears_a_decision(grassroots_officer, inspector
     propose(grassroots_officer, ev, "HTT")
     ev.refresh_from_db()
     _client(grassroots_officer).post(
-        f"/danh-gia/{ev.pk}/quyet-dinh/", {"rating": "HTT", "version": ev.version}
+        f"/danh-gia/{ev.pk}/quyet-dinh/", {"rating": "HTT", "version": ev.version, "decided_on": "08/01/2022"}
     )
     ev.refresh_from_db()
     assert ev.decided_rating == "HTT"
