@@ -927,7 +927,7 @@ def bench_export_pdf() -> dict[str, object]:
 
     def make() -> bytes:
         figures = queries.statistics(cycle, cycle.unit)
-        return exports.report_pdf(figures, exports.heading_for(cycle.unit, cycle.year))  # type: ignore[no-any-return]
+        return exports.report_pdf(figures, cycle.unit)  # type: ignore[no-any-return]
 
     t = time.perf_counter()
     out = make()

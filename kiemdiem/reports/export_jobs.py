@@ -92,20 +92,21 @@ def build_export(
             rows = _counted(rows, subject_count(cycle, unit), report)
         content = exports.ratings_xlsx(rows, exports.heading_for(unit, cycle.year), period)
         return content, exports.XLSX_MIME, name
+    number, day = "", None
     if submission is not None:
         figures = submission.figures
-        heading = exports.heading_for(unit, cycle.year, number=submission.number, day=submission.submitted_on)
+        number, day = submission.number, submission.submitted_on
     else:
         report(5)
         figures = statistics(cycle, unit)
-        heading = exports.heading_for(unit, cycle.year)
+    heading = exports.heading_for(unit, cycle.year, number=number, day=day)
     report(50)
     if kind == ExportKind.XLSX:
         content = exports.statistics_xlsx(figures, heading)
     elif kind == ExportKind.DOCX:
-        content = exports.report_docx(figures, heading)
+        content = exports.report_docx(figures, unit, number=number, day=day)
     else:
-        content = exports.report_pdf(figures, heading)
+        content = exports.report_pdf(figures, unit, number=number, day=day)
     return content, MIMES[kind], name  # type: ignore[index]
 
 

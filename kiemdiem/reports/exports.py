@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -20,33 +19,13 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from kiemdiem.campaigns.models import EvaluationState, SubjectType
-from kiemdiem.orgs.models import Role, Unit, UnitKind
+from kiemdiem.orgs.models import Role, Unit
+from kiemdiem.reports.letterhead import letterhead_for
 from kiemdiem.reports.queries import FORMS, LEVEL_LABELS, LEVELS, subject_name
 
-NBSP = "\u00a0"
 FONT_NAME = "Times New Roman"  # the Party's document format; Liberation Serif 2 stands in for it in PDFs
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-# Abbreviation of the issuing committee in the document number (Số …-BC/HU).
-SYMBOLS = {
-    UnitKind.PROVINCE_COMMITTEE: "TU",
-    UnitKind.DISTRICT_COMMITTEE: "HU",
-    UnitKind.AFFILIATED_COMMITTEE: "ĐU",
-    UnitKind.GRASSROOTS_COMMITTEE: "ĐU",
-    UnitKind.SUB_COMMITTEE: "ĐU",
-    UnitKind.GRASSROOTS_CELL: "CB",
-    UnitKind.CELL: "CB",
-}
-TERRITORIAL_PREFIXES = (
-    "Đảng bộ tỉnh ",
-    "Đảng bộ thành phố ",
-    "Đảng bộ huyện ",
-    "Đảng bộ thị xã ",
-    "Đảng bộ thị trấn ",
-    "Đảng bộ phường ",
-    "Đảng bộ xã ",
-)
 
 
 @dataclass(frozen=True)
@@ -62,43 +41,27 @@ class Heading:
     subtitle: str
     year: int
     unit_name: str
-
-
-def _place(name: str) -> str | None:
-    for prefix in TERRITORIAL_PREFIXES:
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return None
-
-
-def vn_date(day: datetime.date) -> str:
-    # Days below 10 and the months January and February keep a leading zero in official dates.
-    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+    signing_body: str = ""
+    signer_title: str = ""
+    signer_name: str = ""
 
 
 def heading_for(unit: Unit, year: int, *, number: str = "", day: datetime.date | None = None) -> Heading:
-    root = Unit.objects.filter(pk=unit.ancestor_ids[0]).first() if unit.ancestor_ids else unit
-    root = root or unit
-    place = _place(unit.name) or _place(root.name) or root.name
-    symbol = SYMBOLS.get(unit.kind, "BC")  # type: ignore[call-overload]
-    number = number.strip()
-    if "-BC" in number:
-        number_line = f"Số {number}"
-    else:
-        number_line = f"Số {number or NBSP * 6}-BC/{symbol}"  # blank for the office to fill in
+    """The letterhead of the unit's report (reports/letterhead.py), as the sheets and lists print it."""
+    lh = letterhead_for(unit, kind="report", number=number, day=day or timezone.localdate())
     return Heading(
-        top=root.name.upper(),
-        issuer="TỈNH ỦY"
-        if unit.pk == root.pk and unit.kind == UnitKind.PROVINCE_COMMITTEE
-        else unit.name.upper(),
-        number=number_line,
-        party="ĐẢNG CỘNG SẢN VIỆT NAM",
-        place_date=f"{place}, {vn_date(day or timezone.localdate())}",
+        top=lh.superior,
+        issuer=lh.issuer,
+        number=lh.number,
+        party=lh.party,
+        place_date=lh.place_date,
         title="BÁO CÁO",
         subtitle=f"kết quả kiểm điểm, đánh giá, xếp loại chất lượng năm {year}",
         year=year,
         unit_name=unit.name,
+        signing_body=lh.signing_body,
+        signer_title=lh.signer_title,
+        signer_name=lh.signer_name,
     )
 
 
@@ -146,6 +109,42 @@ def _put(ws, row: int, col: int, value: Any, *, bold: bool = False, italic: bool
         cell.data_type = "s"  # text that looks like a formula stays text
     cell.font = Font(name=FONT_NAME, size=size, bold=bold, italic=italic)
     return cell
+
+
+def print_setup(ws, *, title_rows: str | None = None, landscape: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """A4, landscape, every column on one page width (as many pages down as needed), the header on each page."""
+    ws.page_setup.paperSize = "9"  # A4 (ECMA-376 paper size code)
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.oddFooter.center.font = FONT_NAME
+
+
+def _signature_rows(ws, heading: Heading, row: int, ncols: int) -> int:  # type: ignore[no-untyped-def]
+    """Who made the form (left) and who signs for the committee (right), under the table."""
+    left = max(2, round(ncols * 0.38))
+    right_from = max(left + 1, ncols - left + 1)
+    lines = [
+        ("NGƯỜI LẬP BIỂU", heading.signing_body, True),
+        ("(Ký, ghi rõ họ tên)", heading.signer_title, False),
+        ("", "", False),
+        ("", "", False),
+        ("", heading.signer_name, True),
+    ]
+    for i, (text_left, text_right, bold) in enumerate(lines):
+        r = row + i
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=left)
+        _put(ws, r, 1, text_left, bold=bold, italic=not bold and bool(text_left)).alignment = CENTER
+        ws.merge_cells(start_row=r, start_column=right_from, end_row=r, end_column=ncols)
+        _put(ws, r, right_from, text_right, bold=True).alignment = CENTER
+    return row + len(lines)
 
 
 def _sheet_heading(ws, heading: Heading, ncols: int, title: str, subtitle: str) -> int:  # type: ignore[no-untyped-def]
@@ -211,10 +210,11 @@ def _form_sheet(wb: Workbook, form: dict[str, Any], heading: Heading, figures: d
                 value = row[key]
             cell = _put(ws, r, c, value, bold=is_total or row["is_subtotal"])
             cell.border = BOX
-            if is_pct:
-                cell.number_format = "0.00"
             if c > 2:
+                cell.number_format = "0.00" if is_pct else "#,##0"
                 cell.alignment = Alignment(horizontal="right")
+            else:
+                cell.alignment = Alignment(wrap_text=True, vertical="center")
         r += 1
     if form["not_rated_reasons"]:
         r += 1
@@ -222,12 +222,14 @@ def _form_sheet(wb: Workbook, form: dict[str, Any], heading: Heading, figures: d
         for reason in form["not_rated_reasons"]:
             r += 1
             _put(ws, r, 2, reason["reason"])
-            _put(ws, r, 3, reason["n"])
-    ws.column_dimensions["A"].width = 6
-    ws.column_dimensions["B"].width = 38
+            _put(ws, r, 3, reason["n"]).number_format = "#,##0"
+    _signature_rows(ws, heading, r + 2, ncols)
+    ws.column_dimensions["A"].width = 5
+    ws.column_dimensions["B"].width = 34
     for c in range(3, ncols + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 11
+        ws.column_dimensions[get_column_letter(c)].width = 10
     ws.freeze_panes = ws.cell(row=11, column=3)
+    print_setup(ws, title_rows="8:10")
 
 
 def _period(figures: dict[str, Any]) -> str:
@@ -275,10 +277,17 @@ def _children_sheet(wb: Workbook, figures: dict[str, Any], heading: Heading) -> 
         for form in FORMS:
             totals = child["totals"][form.code]
             for key, _ in CHILD_KEYS:
-                _put(ws, r, col, totals[key]).border = BOX
+                cell = _put(ws, r, col, totals[key])
+                cell.border, cell.number_format = BOX, "#,##0"
                 col += 1
         r += 1
-    ws.column_dimensions["B"].width = 40
+    _signature_rows(ws, heading, r + 1, ncols)
+    ws.column_dimensions["A"].width = 5
+    ws.column_dimensions["B"].width = 36
+    for c in range(3, ncols + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 7
+    ws.freeze_panes = ws.cell(row=10, column=3)
+    print_setup(ws, title_rows="8:9")
 
 
 def _compliance_sheet(wb: Workbook, figures: dict[str, Any], heading: Heading) -> None:
@@ -344,6 +353,8 @@ def _compliance_sheet(wb: Workbook, figures: dict[str, Any], heading: Heading) -
     r += 1
     _put(ws, r, 2, "Tổng số đối tượng", bold=True)
     _put(ws, r, 5, progress["total"], bold=True)
+    _signature_rows(ws, heading, r + 2, ncols)
+    print_setup(ws, landscape=False)
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 44
     for c in "CDEFG":
@@ -378,19 +389,30 @@ RATING_LIST_HEADERS = (
 )
 
 
-def ratings_xlsx(rows: Iterable[dict[str, Any]], heading: Heading, period: str) -> bytes:
-    """Each subject's decided rating, one row each; written in write-only mode so a province fits in memory."""
+RATING_LIST_WIDTHS = (6, 12, 30, 18, 11, 28, 14, 20, 26, 24, 12, 28)
+
+
+def ratings_xlsx(rows: Iterable[dict[str, Any]], heading: Heading, period: str, *, title: str = "") -> bytes:
+    """Each subject's decided rating, one row each; written in write-only mode so a province fits in memory.
+
+    Printed landscape on one page width with the header row on every page; filters on the header; levels in words.
+    """
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Danh sách xếp loại")
     types = dict(SubjectType.choices)
     roles = dict(Role.choices)
     states = dict(EvaluationState.choices)
+    # Column widths, frozen header and page setup come before the rows in the file: set them first.
+    for c, width in enumerate(RATING_LIST_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.freeze_panes = "A8"
+    print_setup(ws, title_rows="7:7")
 
-    def cell(value: Any, *, bold: bool = False) -> WriteOnlyCell:
+    def cell(value: Any, *, bold: bool = False, italic: bool = False) -> WriteOnlyCell:
         c = WriteOnlyCell(ws, value=value)
         if isinstance(value, str) and value.startswith("="):
             c.data_type = "s"
-        c.font = Font(name=FONT_NAME, size=12, bold=bold)
+        c.font = Font(name=FONT_NAME, size=12, bold=bold, italic=italic)
         return c
 
     ws.append([cell(heading.top), None, None, None, None, None, None, None, cell(heading.party, bold=True)])
@@ -402,19 +424,26 @@ def ratings_xlsx(rows: Iterable[dict[str, Any]], heading: Heading, period: str) 
     ws.append(
         [
             cell(
-                f"DANH SÁCH KẾT QUẢ XẾP LOẠI CHẤT LƯỢNG {period.upper()} — {heading.unit_name.upper()}",
+                title
+                or f"DANH SÁCH KẾT QUẢ XẾP LOẠI CHẤT LƯỢNG {period.upper()} — {heading.unit_name.upper()}",
                 bold=True,
             )
         ]
     )
     ws.append([])
-    ws.append([cell(h, bold=True) for h in RATING_LIST_HEADERS])
+    header = []
+    for h in RATING_LIST_HEADERS:
+        c = cell(h, bold=True)
+        c.alignment, c.border = CENTER, BOX
+        header.append(c)
+    ws.append(header)
 
     def text(value: str) -> Any:
         # Plain values for the data rows (a styled cell each costs ~20x); only text that looks like a formula is
         # wrapped, so that it stays text.
         return cell(value) if value.startswith("=") else value
 
+    last = 7
     for number, row in enumerate(rows, start=1):
         decided_on = row["decided_on"]
         ws.append(
@@ -427,234 +456,63 @@ def ratings_xlsx(rows: Iterable[dict[str, Any]], heading: Heading, period: str) 
                 text(subject_name(row)),
                 roles.get(row["role"], ""),
                 states.get(row["state"], row["state"]),
-                row["decided_rating"],
+                LEVEL_LABELS.get(row["decided_rating"], row["decided_rating"]),
                 text(row["not_rated_reason"]),
                 decided_on.strftime("%d/%m/%Y") if decided_on else "",
                 text(row["deciding_unit__name"] or ""),
             ]
         )
+        last = 7 + number
+    ws.auto_filter.ref = f"A7:{get_column_letter(len(RATING_LIST_HEADERS))}{last}"
+    ws.append([])
+    ws.append(
+        [
+            None,
+            cell("NGƯỜI LẬP BIỂU", bold=True),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            cell(heading.signing_body, bold=True),
+        ]
+    )
+    ws.append(
+        [
+            None,
+            cell("(Ký, ghi rõ họ tên)", italic=True),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            cell(heading.signer_title, bold=True),
+        ]
+    )
+    ws.append([])
+    ws.append([])
+    ws.append([None, None, None, None, None, None, None, None, cell(heading.signer_name, bold=True)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-# -- The report's text, shared by DOCX and PDF -------------------------------------------------------------------
-
-SECTION_TITLES = {
-    "A": "KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI TỔ CHỨC ĐẢNG",
-    "B": "KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI ĐẢNG VIÊN",
-    "C": "KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI TẬP THỂ LÃNH ĐẠO, QUẢN LÝ",
-    "D": "KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CÁN BỘ LÃNH ĐẠO, QUẢN LÝ",
-    "Đ": "KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CƠ QUAN, ĐƠN VỊ",
-}
-ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII")
-TABLE_HEADERS = ("Loại", "Tổng số", "Được xếp loại", "HTXS", "HTT", "HT", "KHT", "Không xếp loại")
+# -- The report as DOCX and PDF (reports/documents.py: a Word template, the PDF converted from the same DOCX) -------
 
 
-def _summary(form: dict[str, Any]) -> str:
-    t = form["total"]
-    noun = form["subject_label"].lower()
-    text = f"Tổng số {noun}: {fmt_int(t['total'])}; được đánh giá, xếp loại: {fmt_int(t['rated'])}"
-    if t["not_rated"]:
-        reasons = "; ".join(f"{r['reason']}: {fmt_int(r['n'])}" for r in form["not_rated_reasons"])
-        text += f"; không xếp loại: {fmt_int(t['not_rated'])} ({reasons})"
-    if t["pending"]:
-        text += f"; chưa có quyết định: {fmt_int(t['pending'])}"
-    text += ". Trong số được xếp loại: " + "; ".join(
-        f"{LEVEL_LABELS[lv].lower()}: {fmt_int(t[lv])} ({fmt_pct(t[f'pct_{lv}'])})" for lv in LEVELS
-    )
-    return text + f". Tỷ lệ hoàn thành tốt nhiệm vụ trở lên: {fmt_pct(t['pct_good_or_better'])}."
+def report_docx(
+    figures: dict[str, Any], unit: Unit, *, number: str = "", day: datetime.date | None = None
+) -> bytes:
+    from kiemdiem.reports.documents import report_document
+
+    return report_document(figures, unit, number=number, day=day)
 
 
-def _table(form: dict[str, Any]) -> list[list[str]]:
-    body = []
-    for row in [*form["rows"], form["total"]]:
-        body.append(
-            [
-                row["label"],
-                fmt_int(row["total"]),
-                fmt_int(row["rated"]),
-                *(f"{fmt_int(row[lv])} ({fmt_pct(row[f'pct_{lv}'])})" for lv in LEVELS),
-                fmt_int(row["not_rated"]),
-            ]
-        )
-    return body
+def report_pdf(
+    figures: dict[str, Any], unit: Unit, *, number: str = "", day: datetime.date | None = None
+) -> bytes:
+    from kiemdiem.reports.documents import docx_to_pdf, report_document
 
-
-def report_sections(figures: dict[str, Any]) -> list[dict[str, Any]]:
-    """The report's body: one section per subject type with a sentence of figures and a table, then compliance."""
-    sections = []
-    number = 0
-    for form in figures["forms"]:
-        if not form["total"]["total"]:
-            continue
-        sections.append(
-            {
-                "title": f"{ROMAN[number]}. {SECTION_TITLES[form['code']]}",
-                "paragraphs": [_summary(form)],
-                "table": _table(form),
-            }
-        )
-        number += 1
-    comp, progress = figures["compliance"], figures["progress"]
-    over = [g for g in comp["quota_groups"] if g["is_over"]]
-    paragraphs = [
-        f"Tiến độ: đã có quyết định xếp loại {fmt_int(progress['decided'])}/{fmt_int(progress['to_rate'])} đối tượng "
-        f"phải xếp loại ({fmt_pct(progress['pct_decided'])}); {fmt_int(progress['not_rated'])} đối tượng không "
-        "xếp loại.",
-        f"Số nhóm vượt tỷ lệ HTXS: {len(over)}"
-        + (
-            ": " + "; ".join(f"{g['name']} ({g['excellent']}/{g['max_excellent']})" for g in over)
-            if over
-            else ""
-        )
-        + ".",
-        f"Số quyết định vượt cảnh báo có ghi lý do của cấp có thẩm quyền: {fmt_int(comp['overrides_total'])}.",
-        f"Yêu cầu kiểm điểm lại: {comp['orders']['rereview']['total']}; yêu cầu xếp loại lại: "
-        f"{comp['orders']['rerating']['total']} (chưa hoàn thành: "
-        f"{comp['orders']['rereview']['open'] + comp['orders']['rerating']['open']}).",
-    ]
-    sections.append(
-        {
-            "title": f"{ROMAN[number]}. TIẾN ĐỘ VÀ VIỆC CHẤP HÀNH QUY ĐỊNH",
-            "paragraphs": paragraphs,
-            "table": None,
-        }
-    )
-    return sections
-
-
-# -- DOCX --------------------------------------------------------------------------------------------------------
-
-
-def _docx_font(style, size: int) -> None:  # type: ignore[no-untyped-def]
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    style.font.name = FONT_NAME
-    style.font.size = Pt(size)
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), FONT_NAME)
-
-
-def _no_borders(table) -> None:  # type: ignore[no-untyped-def]
-    from docx.oxml.ns import qn
-
-    tbl_pr = table._tbl.tblPr
-    borders = tbl_pr.makeelement(qn("w:tblBorders"), {})
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        borders.append(borders.makeelement(qn(f"w:{edge}"), {qn("w:val"): "nil"}))
-    tbl_pr.append(borders)
-
-
-def _with_period(heading: Heading, figures: dict[str, Any]) -> Heading:
-    """The report's title names its period: the year, or the quarter of a quarterly cycle (QĐ 366)."""
-    return replace(heading, subtitle=f"kết quả kiểm điểm, đánh giá, xếp loại chất lượng {_period(figures)}")
-
-
-def report_docx(figures: dict[str, Any], heading: Heading) -> bytes:
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
-
-    heading = _with_period(heading, figures)
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
-    _docx_font(doc.styles["Normal"], 14)
-    doc.styles["Normal"].paragraph_format.space_after = Pt(6)
-
-    def para(text: str, *, bold=False, italic=False, align=None, size=None, underline=False):  # type: ignore[no-untyped-def]
-        p = doc.add_paragraph()
-        run = p.add_run(text)
-        run.bold, run.italic, run.underline = bold, italic, underline
-        if size:
-            run.font.size = Pt(size)
-        if align is not None:
-            p.alignment = align
-        return p
-
-    head = doc.add_table(rows=3, cols=2)
-    _no_borders(head)
-    head.alignment = WD_TABLE_ALIGNMENT.CENTER
-    cells = [
-        ((heading.top, False, False, False), (heading.party, True, False, True)),
-        ((heading.issuer, True, False, False), ("", False, False, False)),
-        ((heading.number, False, False, False), (heading.place_date, False, True, False)),
-    ]
-    for r, pair in enumerate(cells):
-        for c, (text, bold, italic, underline) in enumerate(pair):
-            p = head.cell(r, c).paragraphs[0]
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run = p.add_run(text)
-            run.bold, run.italic, run.underline = bold, italic, underline
-            run.font.size = Pt(13 if c == 0 or r == 0 else 14)
-    para("")
-    para(heading.title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=15)
-    para(heading.subtitle, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    para("-----", align=WD_ALIGN_PARAGRAPH.CENTER)
-    for sec in report_sections(figures):
-        para(sec["title"], bold=True)
-        for text in sec["paragraphs"]:
-            p = para(text, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-            p.paragraph_format.first_line_indent = Mm(10)
-        if sec["table"]:
-            table = doc.add_table(rows=1, cols=len(TABLE_HEADERS))
-            table.style = "Table Grid"
-            for c, text in enumerate(TABLE_HEADERS):
-                run = table.rows[0].cells[c].paragraphs[0].add_run(text)
-                run.bold, run.font.size = True, Pt(11)
-            for values in sec["table"]:
-                cells_ = table.add_row().cells
-                for c, text in enumerate(values):
-                    run = cells_[c].paragraphs[0].add_run(text)
-                    run.font.size = Pt(11)
-                    run.bold = values[0] == "Tổng cộng"
-            para("")
-    sign = doc.add_table(rows=1, cols=2)
-    _no_borders(sign)
-    left = sign.cell(0, 0).paragraphs[0]
-    run = left.add_run("Nơi nhận:")
-    run.bold, run.italic, run.font.size = True, True, Pt(12)
-    for line in ("- Cấp ủy cấp trên (b/c),", "- Lưu văn phòng cấp ủy."):
-        run = sign.cell(0, 0).add_paragraph().add_run(line)
-        run.font.size = Pt(11)
-    right = sign.cell(0, 1).paragraphs[0]
-    right.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    right.add_run("T/M BAN THƯỜNG VỤ").bold = True
-    p = sign.cell(0, 1).add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.add_run("(Ký, ghi rõ họ tên)").italic = True
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
-
-
-# -- PDF ---------------------------------------------------------------------------------------------------------
-
-
-def report_html(figures: dict[str, Any], heading: Heading) -> str:
-    return render_to_string(
-        "reports/report_pdf.html",
-        {
-            "heading": _with_period(heading, figures),
-            "sections": report_sections(figures),
-            "table_headers": TABLE_HEADERS,
-        },
-    )
-
-
-def report_pdf(figures: dict[str, Any], heading: Heading) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=report_html(figures, heading)).write_pdf()  # type: ignore[no-any-return]
+    return docx_to_pdf(report_document(figures, unit, number=number, day=day))

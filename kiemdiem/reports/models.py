@@ -175,3 +175,38 @@ class Tally(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["cycle_id", "unit_id"], name="tally_cycle_unit")]
+
+
+class DocumentSettings(models.Model):
+    """An office's own letterhead values where the derived ones are not what it uses (HD 36-HD/VPTW).
+
+    Each field left blank keeps what is derived from the tree and the positions (reports/letterhead.py).
+    """
+
+    unit = models.OneToOneField(
+        Unit, verbose_name="đơn vị", on_delete=models.CASCADE, related_name="document_settings"
+    )
+    place = models.CharField("địa danh", max_length=80, blank=True)
+    superior_name = models.CharField("tên cơ quan cấp trên (dòng trên)", max_length=160, blank=True)
+    issuer_name = models.CharField("tên cơ quan ban hành", max_length=160, blank=True)
+    symbol = models.CharField("chữ viết tắt tên cơ quan ban hành (HU, ĐU…)", max_length=16, blank=True)
+    signing_body = models.CharField("thẩm quyền ký (T/M …)", max_length=80, blank=True)
+    signer_title = models.CharField("chức vụ người ký", max_length=80, blank=True)
+    signer_name = models.CharField("họ và tên người ký", max_length=120, blank=True)
+    recipients = models.TextField("nơi nhận (mỗi dòng một nơi)", blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người sửa",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("sửa lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "thể thức văn bản của đơn vị"
+        verbose_name_plural = "thể thức văn bản của đơn vị"
+
+    def __str__(self) -> str:
+        return f"Thể thức văn bản: {self.unit}"
