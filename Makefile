@@ -26,7 +26,7 @@ run: setup
 	KIEMDIEM_DEBUG=1 $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 # Browser tests need Debian's Chromium (Playwright cannot download its own here); install it when we can.
-# PDF reports need fonts-liberation2 (Vietnamese glyphs) and their tests poppler-utils (pdftotext, pdftoppm).
+# PDF reports need fonts-liberation2 (Vietnamese glyphs), LibreOffice (DOCX → PDF) and their tests poppler-utils.
 browsers:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		(apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
@@ -36,6 +36,11 @@ browsers:
 		(apt-get install -y --no-install-recommends fonts-liberation2 poppler-utils >/dev/null 2>&1 || \
 		 (apt-get update >/dev/null && apt-get install -y --no-install-recommends fonts-liberation2 poppler-utils >/dev/null)) \
 		&& echo "Đã cài phông Liberation Serif 2 và poppler-utils."; fi
+	@# The documents' PDF is their DOCX converted by LibreOffice headless (one source; about 260 MB, once).
+	@if ! command -v soffice >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui >/dev/null 2>&1 || \
+		 (apt-get update >/dev/null && apt-get install -y --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui >/dev/null)) \
+		&& echo "Đã cài LibreOffice (chuyển văn bản sang PDF)."; fi
 
 # The suite runs on both cores (pytest-xdist); each worker builds the shared test world once.
 test: setup browsers

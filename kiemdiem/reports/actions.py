@@ -11,7 +11,7 @@ from kiemdiem.campaigns.actions import ActionError, clean_text
 from kiemdiem.campaigns.models import Cycle
 from kiemdiem.orgs.models import Unit
 from kiemdiem.orgs.queries import scope_roots
-from kiemdiem.reports.models import ReportSubmission
+from kiemdiem.reports.models import DocumentSettings, ReportSubmission
 from kiemdiem.reports.queries import statistics
 
 # The boards that record work for their subtree send its report; inspectors and standing members only read.
@@ -74,3 +74,34 @@ def do_submit_report(
             f"Báo cáo của “{unit.name}” vừa được người khác gửi; đề nghị tải lại trang rồi gửi lại nếu cần."
         ) from None
     return submission
+
+
+SETTINGS_LIMITS = {
+    "place": ("Địa danh", 80),
+    "superior_name": ("Tên cơ quan cấp trên", 160),
+    "issuer_name": ("Tên cơ quan ban hành", 160),
+    "symbol": ("Chữ viết tắt tên cơ quan ban hành", 16),
+    "signing_body": ("Thẩm quyền ký", 80),
+    "signer_title": ("Chức vụ người ký", 80),
+    "signer_name": ("Họ và tên người ký", 120),
+    "recipients": ("Nơi nhận", 2000),
+}
+
+
+@transaction.atomic
+def do_save_document_settings(*, user: User, unit: Unit, **values: str) -> DocumentSettings:
+    """Record the office's own letterhead values for its unit; a blank field keeps the derived value."""
+    if not can_submit_report(user, unit):
+        raise PermissionDenied("Đồng chí không có quyền sửa thể thức văn bản của đơn vị này.")
+    unknown = set(values) - set(SETTINGS_LIMITS)
+    if unknown:
+        raise ActionError(f"Trường không có trong thể thức văn bản: {', '.join(sorted(unknown))}.")
+    clean = {
+        key: clean_text(values.get(key, ""), label, limit) for key, (label, limit) in SETTINGS_LIMITS.items()
+    }
+    settings, _ = DocumentSettings.objects.select_for_update().get_or_create(unit=unit)
+    for key, value in clean.items():
+        setattr(settings, key, value)
+    settings.updated_by = user
+    settings.save()
+    return settings

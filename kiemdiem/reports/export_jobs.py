@@ -7,7 +7,9 @@ same file. A job re-checks its user's scope when it runs: someone moved out of t
 from __future__ import annotations
 
 import datetime
+import io
 import logging
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -18,7 +20,7 @@ from django.utils.text import slugify
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle, Evaluation
 from kiemdiem.campaigns.queries import get_cycle_and_unit_for_user
-from kiemdiem.orgs.models import Unit
+from kiemdiem.orgs.models import GRASSROOTS_KINDS, Unit
 from kiemdiem.reports import exports
 from kiemdiem.reports.models import ExportJob, ExportKind, ExportStatus, ReportSubmission
 from kiemdiem.reports.queries import get_submission_for_user, rating_list, statistics
@@ -35,13 +37,16 @@ MIMES = {
     ExportKind.DOCX: exports.DOCX_MIME,
     ExportKind.PDF: "application/pdf",
     ExportKind.RATINGS_XLSX: exports.XLSX_MIME,
+    ExportKind.DECISIONS_ZIP: "application/zip",
 }
 PREFIXES = {
     ExportKind.XLSX: "bieu-thong-ke",
     ExportKind.DOCX: "bao-cao",
     ExportKind.PDF: "bao-cao",
     ExportKind.RATINGS_XLSX: "danh-sach-xep-loai",
+    ExportKind.DECISIONS_ZIP: "quyet-dinh-cac-to-chuc-co-so",
 }
+EXTENSIONS = {ExportKind.RATINGS_XLSX: "xlsx", ExportKind.DECISIONS_ZIP: "zip"}
 FAILED_MESSAGE = "Lỗi hệ thống khi tạo tệp; đề nghị tải lại sau ít phút hoặc báo quản trị viên."
 NO_LONGER_IN_SCOPE = "Đồng chí không còn quyền xem số liệu của đơn vị này nên tệp không được tạo."
 
@@ -64,7 +69,7 @@ def file_name(kind: str, cycle: Cycle, unit: Unit, submission: ReportSubmission 
     prefix = PREFIXES[kind]  # type: ignore[index]
     if submission is not None:
         prefix = f"{prefix}-lan-{submission.pk}"
-    ext = "xlsx" if kind == ExportKind.RATINGS_XLSX else kind
+    ext = EXTENSIONS.get(kind, kind)  # type: ignore[call-overload]
     return f"{prefix}-{slugify(unit.code) or unit.pk}-{cycle.year}.{ext}"
 
 
@@ -85,6 +90,8 @@ def build_export(
     """(content, MIME type, file name) of one export: live figures, a submitted snapshot, or the ratings list."""
     report = progress or (lambda pct: None)
     name = file_name(kind, cycle, unit, submission)
+    if kind == ExportKind.DECISIONS_ZIP:
+        return decisions_zip(cycle, unit, report), MIMES[kind], name
     if kind == ExportKind.RATINGS_XLSX:
         period = f"quý {cycle.quarter} năm {cycle.year}" if cycle.quarter else f"năm {cycle.year}"
         rows = rating_list(cycle, unit).iterator(chunk_size=2000)
@@ -108,6 +115,42 @@ def build_export(
     else:
         content = exports.report_pdf(figures, unit, number=number, day=day)
     return content, MIMES[kind], name  # type: ignore[index]
+
+
+def decisions_zip(cycle: Cycle, unit: Unit, progress: Progress | None = None) -> bytes:
+    """Every grassroots committee's decision (with its attached list) and its HTXS/KHT list, one folder each.
+
+    A committee that has decided nothing yet is named in CHUA-QUYET-DINH.txt instead, so the zip says who is missing.
+    """
+    from kiemdiem.reports import documents
+
+    report = progress or (lambda pct: None)
+    committees = list(
+        Unit.objects.subtree_of(unit)
+        .valid_in_year(cycle.year)
+        .filter(kind__in=sorted(GRASSROOTS_KINDS))
+        .order_by("path")
+    )
+    missing: list[str] = []
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for done, committee in enumerate(committees, start=1):
+            folder = slugify(committee.code) or str(committee.pk)
+            try:
+                decision, _ = documents.build_document("decision", cycle, committee)
+            except documents.DocumentError:
+                missing.append(f"{committee.code}\t{committee.name}")
+            else:
+                listing, _ = documents.build_document("list", cycle, committee)
+                archive.writestr(f"{folder}/quyet-dinh-{folder}-{cycle.year}.docx", decision)
+                archive.writestr(f"{folder}/danh-sach-htxs-kht-{folder}-{cycle.year}.docx", listing)
+            report(5 + 90 * done // max(len(committees), 1))
+        if missing:
+            archive.writestr(
+                "CHUA-QUYET-DINH.txt",
+                "Tổ chức cơ sở đảng chưa quyết định xếp loại đối tượng nào:\n" + "\n".join(missing) + "\n",
+            )
+    return out.getvalue()
 
 
 def do_create_export_job(

@@ -199,7 +199,12 @@ def _recipients(kind: str, unit: Unit, committee: str, superior: Unit | None) ->
 
 
 def letterhead_for(
-    unit: Unit, *, kind: str = "report", number: str = "", day: datetime.date | None = None
+    unit: Unit,
+    *,
+    kind: str = "report",
+    number: str = "",
+    day: datetime.date | None = None,
+    with_settings: bool = True,
 ) -> Letterhead:
     """The letterhead of a document of `kind` (DOC_TYPES) that the unit issues on `day`, number left blank."""
     from kiemdiem.reports.models import DocumentSettings
@@ -218,7 +223,7 @@ def letterhead_for(
         issuer_line = committee.upper()
     collective_kinds = set(unit.collectives.values_list("kind", flat=True))
     post, name = signer_of(unit, day)
-    settings = DocumentSettings.objects.filter(unit=unit).first()
+    settings = DocumentSettings.objects.filter(unit=unit).first() if with_settings else None
     place = place_of(unit, chain)
     signing_body = _signing_body(unit, collective_kinds)
     recipients = _recipients(kind, unit, committee, superior)

@@ -77,6 +77,7 @@ class ExportKind(models.TextChoices):
     DOCX = "docx", "Báo cáo (DOCX)"
     PDF = "pdf", "Báo cáo (PDF)"
     RATINGS_XLSX = "ratings_xlsx", "Danh sách xếp loại từng đối tượng (XLSX)"
+    DECISIONS_ZIP = "decisions_zip", "Quyết định và danh sách của các tổ chức cơ sở đảng (ZIP)"
 
 
 class ExportStatus(models.TextChoices):

@@ -27,6 +27,19 @@ urlpatterns = [
         views.export_ratings,
         name="ratings_xlsx",
     ),
+    # The documents a committee files (decision, lists, minutes, Mẫu 04); the self-review of one evaluation.
+    path(
+        "dot/<int:cycle_pk>/don-vi/<int:unit_pk>/van-ban/<slug:slug>.<str:fmt>",
+        views.document,
+        name="document",
+    ),
+    path(
+        "dot/<int:cycle_pk>/don-vi/<int:unit_pk>/quyet-dinh-cac-to-chuc-co-so.zip",
+        views.decisions_zip,
+        name="decisions_zip",
+    ),
+    path("danh-gia/<int:evaluation_pk>/ban-kiem-diem.<str:fmt>", views.self_review, name="self_review"),
+    path("don-vi/<int:unit_pk>/the-thuc-van-ban/", views.document_settings, name="document_settings"),
     path("lan-gui/<int:pk>/", views.submission_detail, name="submission"),
     path("lan-gui/<int:pk>/bieu-thong-ke.xlsx", views.export_submission, {"kind": "xlsx"}, name="sub_xlsx"),
     path("lan-gui/<int:pk>/bao-cao.docx", views.export_submission, {"kind": "docx"}, name="sub_docx"),

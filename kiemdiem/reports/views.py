@@ -6,26 +6,30 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.models import Cycle
 from kiemdiem.campaigns.queries import (
     cycles_visible_to,
     get_cycle_and_unit_for_user,
+    get_evaluation_for_user,
     progress_by_child,
 )
 from kiemdiem.orgs.models import Unit
-from kiemdiem.orgs.queries import visible_ancestors
-from kiemdiem.reports import export_jobs
-from kiemdiem.reports.actions import can_submit_report, do_submit_report
+from kiemdiem.orgs.queries import get_unit_for_user, visible_ancestors
+from kiemdiem.reports import documents, export_jobs
+from kiemdiem.reports.actions import can_submit_report, do_save_document_settings, do_submit_report
 from kiemdiem.reports.charts import distribution_chart, progress_chart
 from kiemdiem.reports.export_jobs import get_export_job_for_user
-from kiemdiem.reports.models import ExportKind, ExportStatus, ReportSubmission
+from kiemdiem.reports.letterhead import letterhead_for
+from kiemdiem.reports.models import DocumentSettings, ExportKind, ExportStatus, ReportSubmission
 from kiemdiem.reports.queries import (
     current_submission,
     get_submission_for_user,
@@ -92,8 +96,30 @@ def dashboard(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse
             "can_submit": can_submit_report(request.user, unit),  # type: ignore[arg-type]
             "over_groups": [g for g in figures["compliance"]["quota_groups"] if g["is_over"]][:50],
             "exports_in_background": export_jobs.runs_in_background(figures["progress"]["total"]),
+            "documents": _document_links(cycle, unit),
+            "background_exports": BACKGROUND_EXPORTS,
         },
     )
+
+
+BACKGROUND_EXPORTS = (
+    ("reports:xlsx", "Tạo biểu thống kê (XLSX)"),
+    ("reports:docx", "Tạo báo cáo (DOCX)"),
+    ("reports:pdf", "Tạo báo cáo (PDF)"),
+    ("reports:ratings_xlsx", "Tạo danh sách xếp loại từng đối tượng (XLSX)"),
+)
+
+
+def _document_links(cycle: Cycle, unit: Unit) -> list[dict[str, str]]:
+    """The documents of the unit the dashboard offers, by what the unit issues at its level."""
+    links = []
+    for slug, (kind, label) in DOCUMENT_SLUGS.items():
+        if kind == "dossier" and cycle.regime != "QD366_HD43":
+            continue
+        if kind == "decision" and unit.is_cell:
+            continue  # a cell proposes; its grassroots committee decides
+        links.append({"slug": slug, "label": label})
+    return links
 
 
 @require_POST
@@ -156,6 +182,13 @@ def _export(
     submission: ReportSubmission | None = None,
 ) -> HttpResponse:
     if export_jobs.runs_in_background(subjects):
+        if request.method != "POST":
+            # A job is a write: a link (GET) only shows the button that starts it.
+            return render(
+                request,
+                "reports/export_start.html",
+                {"kind_label": ExportKind(kind).label, "cycle": cycle, "unit": unit, "subjects": subjects},
+            )
         job = export_jobs.do_create_export_job(
             user=request.user,  # type: ignore[arg-type]
             kind=kind,
@@ -168,7 +201,7 @@ def _export(
     return _download(*export_jobs.build_export(kind, cycle, unit, submission))
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 def export_live(request: HttpRequest, cycle_pk: int, unit_pk: int, kind: str) -> HttpResponse:
     """The live figures as the forms (XLSX) or the report (DOCX, PDF), dated today, number left blank."""
@@ -176,7 +209,7 @@ def export_live(request: HttpRequest, cycle_pk: int, unit_pk: int, kind: str) ->
     return _export(request, kind, cycle, unit, export_jobs.subject_count(cycle, unit))
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 def export_submission(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """A submitted report exactly as it was sent: its snapshot, its number and its date."""
@@ -184,7 +217,7 @@ def export_submission(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return _export(request, kind, sub.cycle, sub.unit, export_jobs.submission_subject_count(sub), sub)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 def export_ratings(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """Each subject's decided rating, in tree order."""
@@ -227,3 +260,102 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status != ExportStatus.DONE:
         return redirect("reports:export_job", pk=job.pk)
     return _download(bytes(job.content), export_jobs.MIMES[job.kind], job.file_name)  # type: ignore[index]
+
+
+# -- The documents a committee files -----------------------------------------------------------------------------
+
+DOCUMENT_SLUGS = {
+    "quyet-dinh": ("decision", "Quyết định công nhận kết quả xếp loại, kèm danh sách"),
+    "danh-sach": ("list", "Danh sách hoàn thành xuất sắc / không hoàn thành nhiệm vụ"),
+    "bien-ban": ("minutes", "Biên bản hội nghị kiểm điểm"),
+    "mau-04": ("dossier", "Danh mục hồ sơ (Mẫu 04)"),
+}
+DOCUMENT_FORMATS = ("docx", "pdf")
+
+
+@require_GET
+@login_required
+def document(request: HttpRequest, cycle_pk: int, unit_pk: int, slug: str, fmt: str) -> HttpResponse:
+    """One document of the unit, as DOCX or as the PDF converted from it."""
+    if slug not in DOCUMENT_SLUGS or fmt not in DOCUMENT_FORMATS:
+        raise Http404("Không có văn bản này.")
+    cycle, unit = _cycle_and_unit(request, cycle_pk, unit_pk)
+    try:
+        content, mime = documents.build_document(DOCUMENT_SLUGS[slug][0], cycle, unit, fmt=fmt)
+    except documents.DocumentError as exc:
+        messages.error(request, str(exc))
+        return redirect("reports:dashboard", cycle.pk, unit.pk)
+    return _download(content, mime, f"{slug}-{slugify(unit.code) or unit.pk}-{cycle.year}.{fmt}")
+
+
+@require_GET
+@login_required
+def self_review(request: HttpRequest, evaluation_pk: int, fmt: str) -> HttpResponse:
+    """A person's self-review in the form of the cycle's regime, to print and sign."""
+    if fmt not in DOCUMENT_FORMATS:
+        raise Http404("Không có định dạng này.")
+    ev = get_evaluation_for_user(request.user, evaluation_pk)  # type: ignore[arg-type]
+    if ev.person_id is None:
+        raise Http404("Bản kiểm điểm cá nhân chỉ có với đảng viên, cán bộ.")
+    try:
+        content, mime = documents.build_document("self-review", ev.cycle, ev.unit, fmt=fmt, evaluation=ev)
+    except documents.DocumentError as exc:
+        messages.error(request, str(exc))
+        return redirect("evaluation", ev.pk)
+    return _download(content, mime, f"ban-kiem-diem-{slugify(ev.person.code)}-{ev.cycle.year}.{fmt}")  # type: ignore[union-attr]
+
+
+@require_POST
+@login_required
+def decisions_zip(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+    """Every grassroots committee's decision and list under the unit, in one zip made by the worker."""
+    cycle, unit = _cycle_and_unit(request, cycle_pk, unit_pk)
+    job = export_jobs.do_create_export_job(
+        user=request.user,  # type: ignore[arg-type]
+        kind=ExportKind.DECISIONS_ZIP,
+        cycle=cycle,
+        unit=unit,
+    )
+    run_export.enqueue(job.pk)
+    return redirect("reports:export_job", pk=job.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def document_settings(request: HttpRequest, unit_pk: int) -> HttpResponse:
+    """The office's own letterhead values (place, abbreviation, who signs, Nơi nhận); blank keeps what is derived."""
+    unit = get_unit_for_user(request.user, unit_pk)  # type: ignore[arg-type]
+    current = DocumentSettings.objects.filter(unit=unit).first() or DocumentSettings(unit=unit)
+    values = {f: getattr(current, f) for f in SETTINGS_FIELDS}
+    can_edit = can_submit_report(request.user, unit)  # type: ignore[arg-type]
+    if request.method == "POST":
+        values = {f: request.POST.get(f, "") for f in SETTINGS_FIELDS}
+        try:
+            do_save_document_settings(user=request.user, unit=unit, **values)  # type: ignore[arg-type]
+        except (ActionError, PermissionDenied) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Đã lưu thể thức văn bản của {unit.name}.")
+            return redirect("reports:document_settings", unit.pk)
+    derived = letterhead_for(unit, kind="report", with_settings=False)
+    fields = [
+        {"name": f, "label": DocumentSettings._meta.get_field(f).verbose_name, "value": values[f]}
+        for f in SETTINGS_FIELDS
+    ]
+    return render(
+        request,
+        "reports/document_settings.html",
+        {"unit": unit, "fields": fields, "derived": derived, "can_edit": can_edit},
+    )
+
+
+SETTINGS_FIELDS = (
+    "place",
+    "superior_name",
+    "issuer_name",
+    "symbol",
+    "signing_body",
+    "signer_title",
+    "signer_name",
+    "recipients",
+)

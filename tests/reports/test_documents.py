@@ -409,6 +409,7 @@ def _pdf_text(pdf: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
     return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
 
 
+@pytest.mark.slow
 @needs_office
 @pytest.mark.parametrize(
     ("kind", "unit_attr"), [("report", "na_hang"), ("decision", "go_na_hang"), ("minutes", "cell_na_hang")]

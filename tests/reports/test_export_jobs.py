@@ -35,9 +35,13 @@ def _url(name: str, cycle, unit) -> str:  # type: ignore[no-untyped-def]
 
 
 def _start(client, user, url: str) -> ExportJob:  # type: ignore[no-untyped-def]
-    """Follow an export link: it redirects to the new job's page."""
+    """Follow an export link: it shows the button that starts the job (a GET writes nothing); the POST starts it
+    and redirects to the new job's page."""
     client.force_login(user)
-    response = client.get(url)
+    page = client.get(url)
+    assert page.status_code == 200 and 'id="export-start"' in page.content.decode(), page.content[:300]
+    assert not ExportJob.objects.filter(user=user).exists()
+    response = client.post(url)
     assert response.status_code == 302, response.content[:300]
     job = ExportJob.objects.get(user=user)
     assert response["Location"] == reverse("reports:export_job", args=[job.pk])
@@ -124,8 +128,8 @@ def test_the_dashboard_links_of_a_large_subtree_lead_to_the_job_page_not_a_downl
 ):
     client.force_login(district_officer)
     page = client.get(_url("dashboard", rated.cycle, world.na_hang)).content.decode()
-    link = page[page.index(_url("pdf", rated.cycle, world.na_hang)) :].split(">", 1)[0]
-    assert "download" not in link  # a `download` link would save the job's page as the file
+    form = page[: page.index(f'action="{_url("pdf", rated.cycle, world.na_hang)}"')].rsplit("<", 1)[1]
+    assert form.startswith('form method="post"')  # the job starts from a POST, never from a link
     assert 'id="exports-note"' in page
 
 
@@ -181,6 +185,8 @@ def test_a_job_is_its_starters_own(client, world, rated, district_officer, provi
 def test_an_export_outside_the_subtree_makes_no_job(client, world, rated, outsider, large):
     client.force_login(outsider)
     assert client.get(_url("pdf", rated.cycle, world.na_hang)).status_code == 404
+    assert client.post(_url("pdf", rated.cycle, world.na_hang)).status_code == 404
+    assert client.post(_url("decisions_zip", rated.cycle, world.na_hang)).status_code == 404
     assert not ExportJob.objects.exists()
 
 
