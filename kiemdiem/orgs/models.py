@@ -96,6 +96,17 @@ def search_q(query: str, *, name_field: str = "search_text", code_field: str = "
     return by_name | Q(**{f"{code_field}__iexact": query.strip()})
 
 
+class UnitSector(models.TextChoices):
+    """Loại hình of a party organisation, by where it works: the optional split of Biểu A (report-forms.md §5.1)."""
+
+    TERRITORIAL = "xa_phuong", "Xã, phường, thị trấn"
+    AGENCY = "co_quan", "Cơ quan"
+    PUBLIC_SERVICE = "su_nghiep", "Đơn vị sự nghiệp"
+    ENTERPRISE = "doanh_nghiep", "Doanh nghiệp"
+    ARMED_FORCES = "llvt", "Lực lượng vũ trang"
+    NONE = "", "Chưa phân loại"
+
+
 class Unit(models.Model):
     code = models.CharField("mã", max_length=40)
     name = models.CharField("tên", max_length=255)
@@ -118,6 +129,7 @@ class Unit(models.Model):
     sort_key = models.CharField(
         "khóa sắp xếp", max_length=SORT_KEY_LENGTH, default="", editable=False, db_index=True
     )
+    sector = models.CharField("loại hình", max_length=16, choices=UnitSector.choices, blank=True, default="")
 
     objects = UnitQuerySet.as_manager()
 
@@ -223,6 +235,15 @@ class Gender(models.TextChoices):
     FEMALE = "f", "Nữ"
 
 
+class MemberGroup(models.TextChoices):
+    """Where a member works, for the rows of Biểu B (report-forms.md §5.1) and HD 43's form 2C."""
+
+    ARMED_FORCES = "llvt", "Lực lượng vũ trang"
+    RETIRED = "nghi_huu", "Nghỉ hưu"
+    OUTSIDE_SYSTEM = "ngoai_htct", "Không làm việc trong hệ thống chính trị"
+    NONE = "", "Khác"
+
+
 class PersonQuerySet(models.QuerySet["Person"]):
     def matching(self, query: str) -> PersonQuerySet:
         """People with every word of the query at a word start of their name, accents and case aside, or that code."""
@@ -258,6 +279,9 @@ class Person(models.Model):
     membership = models.CharField("loại đảng viên", max_length=16, choices=Membership.choices, blank=True)
     is_exempt = models.BooleanField("miễn công tác và sinh hoạt đảng", default=False)
     is_suspended = models.BooleanField("đình chỉ sinh hoạt đảng", default=False)
+    member_group = models.CharField(
+        "nơi làm việc của đảng viên", max_length=16, choices=MemberGroup.choices, blank=True, default=""
+    )
     home_cell = models.ForeignKey(
         Unit,
         verbose_name="chi bộ sinh hoạt",

@@ -252,6 +252,8 @@ REPORT_SECTION_TITLES = {
 def _figure_rows(form: dict[str, Any]) -> list[list[Any]]:
     rows = []
     for row in [*form["rows"], form["total"]]:
+        if row.get("is_detail") and not row["total"]:
+            continue  # an empty "in which" row says nothing in a narrative report
         bold = row["key"] == "total" or row["is_subtotal"]
         values = [row["label"], fmt_int(row["total"]), fmt_int(row["rated"])]
         for lv in LEVELS:
@@ -274,7 +276,15 @@ def _form_summary(form: dict[str, Any]) -> str:
         f"{LEVEL_LABELS[lv].lower()}: {fmt_int(t[lv])} ({fmt_pct(t[f'pct_{lv}'])}%)" for lv in LEVELS
     )
     pct = t["pct_good_or_better"]
-    return text + f". Tỷ lệ hoàn thành tốt nhiệm vụ trở lên: {fmt_pct(pct)}{'%' if pct is not None else ''}."
+    text += f". Tỷ lệ hoàn thành tốt nhiệm vụ trở lên: {fmt_pct(pct)}{'%' if pct is not None else ''}."
+    extra = form.get("extra_columns") or []
+    if extra:
+        text += (
+            " Trong tổng số: "
+            + "; ".join(f"{c['label'].lower()}: {fmt_int(t.get(c['key'], 0))}" for c in extra)
+            + "."
+        )
+    return text
 
 
 def report_context(figures: dict[str, Any], lh: Letterhead) -> dict[str, Any]:

@@ -172,7 +172,9 @@ def _sheet_heading(ws, heading: Heading, ncols: int, title: str, subtitle: str) 
 
 def _form_sheet(wb: Workbook, form: dict[str, Any], heading: Heading, figures: dict[str, Any]) -> None:
     ws = wb.create_sheet(form["sheet"][:31])
-    ncols = len(FORM_COLUMNS)
+    # Biểu B adds the members not rated for each reason and those disciplined in the year (report-forms.md §5.1).
+    columns = [*FORM_COLUMNS, *((c["label"], None, c["key"], False) for c in form.get("extra_columns", []))]
+    ncols = len(columns)
     period = _period(figures)
     r = _sheet_heading(
         ws, heading, ncols, f"{form['title']} {period.upper()}", f"(Kèm theo báo cáo của {heading.unit_name})"
@@ -180,7 +182,7 @@ def _form_sheet(wb: Workbook, form: dict[str, Any], heading: Heading, figures: d
     # Two header rows: a level's label spans its count and percentage; the other headers span both rows.
     col = 1
     while col <= ncols:
-        header, sub, _, _ = FORM_COLUMNS[col - 1]
+        header, sub, _, _ = columns[col - 1]
         if sub is None:
             ws.merge_cells(start_row=r, start_column=col, end_row=r + 1, end_column=col)
             _put(ws, r, col, header, bold=True)
@@ -189,7 +191,7 @@ def _form_sheet(wb: Workbook, form: dict[str, Any], heading: Heading, figures: d
             ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + 1)
             _put(ws, r, col, header, bold=True)
             _put(ws, r + 1, col, sub, bold=True)
-            _put(ws, r + 1, col + 1, FORM_COLUMNS[col][1], bold=True)
+            _put(ws, r + 1, col + 1, columns[col][1], bold=True)
             col += 2
     for c in range(1, ncols + 1):
         _put(ws, r + 2, c, f"({c})", italic=True)
@@ -201,14 +203,15 @@ def _form_sheet(wb: Workbook, form: dict[str, Any], heading: Heading, figures: d
     number = 0
     for row in [*form["rows"], form["total"]]:
         is_total = row["key"] == "total"
-        if not row["is_subtotal"] and not is_total:
+        is_detail = row.get("is_detail", False)  # an "in which" row: not numbered, not added to the total
+        if not row["is_subtotal"] and not is_total and not is_detail:
             number += 1
-        for c, (_, _, key, is_pct) in enumerate(FORM_COLUMNS, start=1):
+        for c, (_, _, key, is_pct) in enumerate(columns, start=1):
             if key == "stt":
-                value: Any = "" if (is_total or row["is_subtotal"]) else number
+                value: Any = "" if (is_total or row["is_subtotal"] or is_detail) else number
             else:
-                value = row[key]
-            cell = _put(ws, r, c, value, bold=is_total or row["is_subtotal"])
+                value = row.get(key, 0)
+            cell = _put(ws, r, c, value, bold=is_total or row["is_subtotal"], italic=is_detail)
             cell.border = BOX
             if c > 2:
                 cell.number_format = "0.00" if is_pct else "#,##0"

@@ -6,12 +6,13 @@ submitted report all read the same structure (report-forms.md §5.1 proposes its
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,11 +21,14 @@ from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, Order, QuotaGroup, SubjectType
 from kiemdiem.campaigns.queries import progress_pct
 from kiemdiem.orgs.models import (
+    GRASSROOTS_KINDS,
     SEGMENT_WIDTH,
     CollectiveKind,
     ManagementTier,
+    MemberGroup,
     Unit,
     UnitKind,
+    UnitSector,
 )
 from kiemdiem.orgs.queries import children_of, period_end, scope_roots, units_visible_to
 from kiemdiem.reports import tally
@@ -193,7 +197,7 @@ def _pct(n: int, d: int) -> float | None:
 
 def finish_row(counts: dict[str, int], *, key: str = "", label: str = "", subtotal: bool = False) -> dict:  # type: ignore[type-arg]
     """Counts of one row of a form, with what is derived from them: rated, percentages, HTXS ratios."""
-    row: dict[str, Any] = {"key": key, "label": label, "is_subtotal": subtotal}
+    row: dict[str, Any] = {"key": key, "label": label, "is_subtotal": subtotal, "is_detail": False}
     row.update({k: counts.get(k, 0) for k in COUNT_KEYS})
     rated = sum(row[level] for level in LEVELS)
     row["rated"] = rated
@@ -279,6 +283,8 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
     forms = [
         _form(spec, by_form.get(spec.subject_type, {}), reasons.get(spec.subject_type, [])) for spec in FORMS
     ]
+    _add_member_details(forms, cycle, unit)
+    _add_sector_split(forms, cycle, unit)
     children = []
     kids = children_of(unit, on=period_end(cycle.year, cycle.quarter))  # the tree as it stood in the period
     for child in sorted(kids, key=lambda u: (not u.is_party_org, u.name)):  # party organisations first
@@ -319,6 +325,163 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
             cycle, unit, quota_counts=quota_counts, overrides=overrides, with_findings=with_findings
         ),
     }
+
+
+# -- Biểu B's columns and "in which" rows, Biểu A's split by kind of unit (report-forms.md §5.1) -----------------
+
+MEMBER_COLUMNS = (
+    ("exempt", "Miễn công tác và sinh hoạt đảng"),
+    ("suspended", "Đình chỉ sinh hoạt đảng"),
+    ("new_lt_6m", "Mới kết nạp chưa đủ 6 tháng"),
+    ("disciplined", "Bị kỷ luật trong năm"),
+)
+MEMBER_DETAIL_ROWS = (
+    (MemberGroup.ARMED_FORCES.value, "Trong đó: đảng viên trong lực lượng vũ trang"),
+    (MemberGroup.RETIRED.value, "Trong đó: đảng viên nghỉ hưu"),
+    (MemberGroup.OUTSIDE_SYSTEM.value, "Trong đó: đảng viên không làm việc trong hệ thống chính trị"),
+    ("lanh_dao", "Trong đó: đảng viên là cán bộ lãnh đạo, quản lý"),
+)
+_TERRITORIAL_NAMES = (
+    "đảng bộ xã ",
+    "đảng bộ phường ",
+    "đảng bộ thị trấn ",
+    "chi bộ xã ",
+    "chi bộ phường ",
+    "chi bộ thị trấn ",
+)
+
+
+def _six_months_before(day: datetime.date) -> datetime.date:
+    month = day.month - 6
+    year = day.year - 1 if month <= 0 else day.year
+    month = month + 12 if month <= 0 else month
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _bucket() -> Case:
+    return Case(
+        When(decided_rating__gt="", then=F("decided_rating")),
+        When(not_rated_reason__gt="", then=Value("not_rated")),
+        default=Value("pending"),
+    )
+
+
+def _add_member_details(forms: list[dict[str, Any]], cycle: Cycle, unit: Unit) -> None:
+    """Biểu B: members exempt, suspended, admitted under 6 months, disciplined in the year, per row; then the rows
+    of members in the armed forces, retired, outside the political system and holding a leader's post ("in which").
+
+    One grouped query over the subtree's members (the tallies hold the form's own rows)."""
+    form = next(f for f in forms if f["code"] == "B")
+    cutoff = _six_months_before(period_end(cycle.year, cycle.quarter))
+    is_leader = Exists(
+        Evaluation.objects.filter(
+            cycle_id=cycle.pk, subject_type=SubjectType.LEADER, person_id=OuterRef("person_id")
+        )
+    )
+    rows = (
+        Evaluation.objects.filter(
+            cycle=cycle, unit__path__startswith=unit.path, subject_type=SubjectType.PARTY_MEMBER
+        )
+        .annotate(
+            cadre=Case(
+                When(person__civil_service_status__gt="", then=Value("cbccvc")), default=Value("khac")
+            ),
+            leader=Case(When(is_leader, then=Value(1)), default=Value(0), output_field=IntegerField()),
+            bucket=_bucket(),
+            is_new=Case(
+                When(person__admitted_on__gt=cutoff, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            disciplined=Case(
+                When(facts__disciplined_in_year=True, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .values_list(
+            "cadre",
+            "person__member_group",
+            "leader",
+            "bucket",
+            "person__is_exempt",
+            "person__is_suspended",
+            "is_new",
+            "disciplined",
+        )
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    columns: dict[str, Counter[str]] = {}
+    details: dict[str, Counter[str]] = {}
+    for cadre, group, leader, bucket, exempt, suspended, is_new, disciplined, n in rows:
+        keys = [cadre, "total"]
+        for key in keys:
+            c = columns.setdefault(key, Counter())
+            c["exempt"] += n if exempt else 0
+            c["suspended"] += n if suspended else 0
+            c["new_lt_6m"] += n if is_new else 0
+            c["disciplined"] += n if disciplined else 0
+        for key in [group] * bool(group) + ["lanh_dao"] * bool(leader):
+            c = details.setdefault(key, Counter())
+            c["total"] += n
+            c[bucket] += n
+            c["exempt"] += n if exempt else 0
+            c["suspended"] += n if suspended else 0
+            c["new_lt_6m"] += n if is_new else 0
+            c["disciplined"] += n if disciplined else 0
+    for row in [*form["rows"], form["total"]]:
+        got = columns.get(row["key"], Counter())
+        row.update({key: got[key] for key, _ in MEMBER_COLUMNS})
+        row["extra"] = [got[key] for key, _ in MEMBER_COLUMNS]
+    for key, label in MEMBER_DETAIL_ROWS:
+        c = details.get(key, Counter())
+        row = finish_row(c, key=key, label=label)
+        row["is_detail"] = True
+        row.update({k: c[k] for k, _ in MEMBER_COLUMNS})
+        row["extra"] = [c[k] for k, _ in MEMBER_COLUMNS]
+        form["rows"].append(row)
+    form["extra_columns"] = [{"key": k, "label": label} for k, label in MEMBER_COLUMNS]
+
+
+def sector_of(sector: str, name: str) -> str:
+    """A unit's loại hình: as recorded, else a commune, ward or town by its name."""
+    if sector:
+        return sector
+    return UnitSector.TERRITORIAL.value if name.lower().startswith(_TERRITORIAL_NAMES) else ""
+
+
+def _add_sector_split(forms: list[dict[str, Any]], cycle: Cycle, unit: Unit) -> None:
+    """Biểu A: the grassroots organisations again by kind of unit, as "in which" rows under their subtotal."""
+    form = next(f for f in forms if f["code"] == "A")
+    rows = (
+        Evaluation.objects.filter(
+            cycle=cycle,
+            unit__path__startswith=unit.path,
+            subject_type=SubjectType.PARTY_ORGANIZATION,
+            unit__kind__in=sorted(GRASSROOTS_KINDS),
+        )
+        .annotate(bucket=_bucket())
+        .values_list("unit__sector", "unit__name", "bucket")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    by_sector: dict[str, Counter[str]] = {}
+    for sector, name, bucket, n in rows:
+        c = by_sector.setdefault(sector_of(sector, name), Counter())
+        c["total"] += n
+        c[bucket] += n
+    position = next((i + 1 for i, r in enumerate(form["rows"]) if r["key"] == "tccs"), len(form["rows"]))
+    split = []
+    for sector in UnitSector:
+        c = by_sector.get(sector.value)
+        if c:
+            row = finish_row(
+                c, key=f"sector_{sector.value or 'none'}", label=f"Trong đó: {sector.label.lower()}"
+            )
+            row["is_detail"] = True
+            split.append(row)
+    form["rows"][position:position] = split
 
 
 def _child_entry(unit: Unit, per_type: dict[str, Counter[str]]) -> dict[str, Any]:
