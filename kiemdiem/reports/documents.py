@@ -43,6 +43,7 @@ TEMPLATE_NAMES = {
     "self-review": "self_review",
     "minutes": "minutes",
     "dossier": "dossier",
+    "rerating": "rerating",
 }
 DOTS = "." * 110
 
@@ -568,7 +569,7 @@ def self_review_context(evaluation: Evaluation, lh: Letterhead) -> dict[str, Any
     cycle = ev.cycle
     person = ev.person
     if person is None:
-        raise DocumentError("Bản kiểm điểm cá nhân chỉ có với đảng viên, cán bộ.")
+        return _collective_report_context(ev, lh)
     is_leader = (
         ev.subject_type == SubjectType.LEADER
         or Position.objects.filter(
@@ -657,11 +658,122 @@ def self_review_context(evaluation: Evaluation, lh: Letterhead) -> dict[str, Any
         "scores_title": "B. TỰ ĐÁNH GIÁ, XẾP LOẠI",
         "rating_title": "TỰ NHẬN MỨC XẾP LOẠI CHẤT LƯỢNG",
         "rating_lines": rating_lines,
-        "person": {"name": person.full_name},
+        "self_title": "NGƯỜI TỰ KIỂM ĐIỂM",
+        "self_note": "(Ký, ghi rõ họ tên)",
+        "self_name": person.full_name,
         "review_title": f"NHẬN XÉT, ĐÁNH GIÁ CỦA {lh.signing_body.removeprefix('T/M ')}",
         "review_lines": review_lines,
         "decision_title": "ĐÁNH GIÁ, XẾP LOẠI CỦA CẤP CÓ THẨM QUYỀN",
         "decision_lines": decision_lines,
+    }
+
+
+def _collective_report_context(ev: Evaluation, lh: Letterhead) -> dict[str, Any]:
+    """A collective's report of its own review (Mẫu 01 of the regime): the same sections, signed for the collective."""
+    cycle = ev.cycle
+    form = form_for(regime=cycle.regime, subject_type=ev.subject_type, is_leader=False)
+    review = ev.self_review or {}
+    sections = [{"title": title, "lines": _text_lines(review.get(key, ""))} for key, title in form.sections]
+    scored = form.scored
+    criteria_rows = []
+    if form.criteria:
+        grades = ev.criteria or {}
+        for c in form.criteria:
+            mark = grades.get(c.key, "")
+            criteria_rows.append([_rt(c.label), *(_rt("X" if mark == g else "") for g in GRADE_COLUMNS)])
+    score_rows = []
+    if scored:
+        scores = ev.criteria or {}
+
+        def num(value: Any) -> str:
+            return "" if value in (None, "") else fmt_pct(float(value))
+
+        score_rows = [
+            [_rt("Nhóm tiêu chí chung"), _rt("30"), _rt(num(scores.get("general"))), _rt("")],
+            [
+                _rt("Nhóm tiêu chí kết quả thực hiện nhiệm vụ"),
+                _rt("70"),
+                _rt(num(scores.get("results"))),
+                _rt(""),
+            ],
+            [_rt("Tổng điểm", bold=True), _rt("100", bold=True), _rt(num(ev.score), bold=True), _rt("")],
+        ]
+    what = "kiểm điểm, tự đánh giá, xếp loại chất lượng tập thể" if scored else "kiểm điểm tập thể"
+    decision_lines = (
+        [
+            f"Mức xếp loại: {LEVEL_LABELS[ev.decided_rating].lower()}"
+            + (f" ({ev.deciding_unit.name}" if ev.deciding_unit else " (")
+            + (f", {vn_date(ev.decided_on)})." if ev.decided_on else ").")
+        ]
+        if ev.decided_rating
+        else [f"Mức xếp loại: {DOTS[:60]}"]
+    )
+    return {
+        "lh": lh,
+        "form": {"code": form.code, "heading": "BÁO CÁO", "title": form.title},
+        "subtitle": f"{what} {period_of(cycle)}",
+        "identity": [f"Tập thể: {ev.subject_name}", f"Thuộc: {ev.unit.name}"],
+        "parts": [{"title": "A. KIỂM ĐIỂM" if scored else "", "sections": sections}],
+        "criteria": criteria_rows,
+        "criteria_title": "TỰ ĐÁNH GIÁ MỨC ĐỘ ĐẠT CỦA TỪNG TIÊU CHÍ",
+        "scores": score_rows,
+        "scores_title": "B. TỰ ĐÁNH GIÁ, XẾP LOẠI",
+        "rating_title": "TỰ NHẬN MỨC XẾP LOẠI CHẤT LƯỢNG",
+        "rating_lines": [f"{'☒' if ev.self_rating == lv else '☐'} {LEVEL_LABELS[lv]}" for lv in LEVEL_ORDER],
+        "self_title": lh.signing_body,
+        "self_note": lh.signer_title,
+        "self_name": lh.signer_name,
+        "review_title": "",
+        "review_lines": [],
+        "decision_title": "ĐÁNH GIÁ, XẾP LOẠI CỦA CẤP CÓ THẨM QUYỀN",
+        "decision_lines": decision_lines,
+    }
+
+
+# -- HD 43 Mẫu 03: the re-rating decision ------------------------------------------------------------------------
+
+
+def rerating_context(ev: Evaluation, lh: Letterhead) -> dict[str, Any]:
+    order = ev.orders.filter(kind=OrderKind.RERATING).order_by("-ordered_at", "-id").first()
+    if order is None or not ev.decided_rating or order.resolved_at is None:
+        raise DocumentError(
+            f"“{ev.subject_name}” chưa được xếp loại lại theo yêu cầu (chưa có yêu cầu xếp loại lại, hoặc chưa có "
+            "quyết định mới)."
+        )
+    period = period_of(ev.cycle)
+    previous = LEVEL_LABELS.get(order.previous_rating, order.previous_rating or "chưa xếp loại")
+    articles = [
+        (
+            "Điều 1. ",
+            f"Hủy kết quả xếp loại chất lượng {period} mức “{previous.lower()}” đối với {ev.subject_name} "
+            f"({ev.unit.name}).",
+        ),
+        (
+            "Điều 2. ",
+            f"Xếp loại lại chất lượng {period} đối với {ev.subject_name}: "
+            f"{LEVEL_LABELS[ev.decided_rating].lower()}.",
+        ),
+        (
+            "Điều 3. ",
+            f"Văn phòng {lh.committee}, tổ chức đảng, tập thể, cá nhân có liên quan căn cứ Quyết định thi "
+            "hành. Quyết định có hiệu lực kể từ ngày ký.",
+        ),
+    ]
+    rich = []
+    for head, text in articles:
+        rt = _rt(head, bold=True)
+        rt.add(text)
+        rich.append(rt)
+    return {
+        "lh": lh,
+        "form_code": "Mẫu 03-HD KĐ.ĐG 2025" if ev.cycle.regime == "QD366_HD43" else "",
+        "subtitle": f"về việc xếp loại lại chất lượng {period} đối với {ev.subject_name}",
+        "grounds": [
+            "Căn cứ Điều lệ Đảng Cộng sản Việt Nam;",
+            *REGIME_GROUNDS.get(ev.cycle.regime, ()),
+            f"Xét {order.reason.strip().rstrip('.').lower() or 'yêu cầu xếp loại lại'},",
+        ],
+        "articles": rich,
     }
 
 
@@ -807,6 +919,7 @@ KIND_TO_LETTERHEAD = {
     "self-review": "self_review",
     "minutes": "minutes",
     "dossier": "dossier",
+    "rerating": "decision",
 }
 
 
@@ -860,6 +973,8 @@ def build_document(
         context = self_review_context(evaluation, lh)  # type: ignore[arg-type]
     elif kind == "minutes":
         context = minutes_context(cycle, unit, lh)
+    elif kind == "rerating":
+        context = rerating_context(evaluation, lh)  # type: ignore[arg-type]
     else:
         context = dossier_context(cycle, unit, lh)
     content = render_docx(kind, issuing, context)

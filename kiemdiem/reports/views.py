@@ -290,19 +290,20 @@ def document(request: HttpRequest, cycle_pk: int, unit_pk: int, slug: str, fmt: 
 
 @require_GET
 @login_required
-def self_review(request: HttpRequest, evaluation_pk: int, fmt: str) -> HttpResponse:
-    """A person's self-review in the form of the cycle's regime, to print and sign."""
+def evaluation_document(request: HttpRequest, evaluation_pk: int, fmt: str, kind: str) -> HttpResponse:
+    """One subject's document: its self-review (a person's form, or a collective's report) in the form of the
+    cycle's regime, to print and sign; or the re-rating decision (HD 43 Mẫu 03) once it was rated again."""
     if fmt not in DOCUMENT_FORMATS:
         raise Http404("Không có định dạng này.")
     ev = get_evaluation_for_user(request.user, evaluation_pk)  # type: ignore[arg-type]
-    if ev.person_id is None:
-        raise Http404("Bản kiểm điểm cá nhân chỉ có với đảng viên, cán bộ.")
     try:
-        content, mime = documents.build_document("self-review", ev.cycle, ev.unit, fmt=fmt, evaluation=ev)
+        content, mime = documents.build_document(kind, ev.cycle, ev.unit, fmt=fmt, evaluation=ev)
     except documents.DocumentError as exc:
         messages.error(request, str(exc))
         return redirect("evaluation", ev.pk)
-    return _download(content, mime, f"ban-kiem-diem-{slugify(ev.person.code)}-{ev.cycle.year}.{fmt}")  # type: ignore[union-attr]
+    who = slugify(ev.person.code) if ev.person else f"tap-the-{ev.pk}"  # type: ignore[union-attr]
+    prefix = "ban-kiem-diem" if kind == "self-review" else "quyet-dinh-xep-loai-lai"
+    return _download(content, mime, f"{prefix}-{who}-{ev.cycle.year}.{fmt}")
 
 
 @require_POST

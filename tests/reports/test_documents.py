@@ -448,3 +448,59 @@ def test_the_pdf_says_exactly_what_the_docx_says_and_renders_vietnamese(
         check=True,
     )
     assert (tmp_path / "p1.png").stat().st_size > 5_000
+
+
+def test_a_collective_reports_its_own_review_signed_for_the_collective(world, rated, secretaries):
+    ev = rated.cell_eval
+    ev.refresh_from_db()
+    Evaluation.objects.filter(pk=ev.pk).update(self_review={"party_building": "Hoàn thành 100% chỉ tiêu."})
+    ev.refresh_from_db()
+    content, _ = documents.build_document(
+        "self-review", rated.cycle, world.cell_na_hang, evaluation=ev, day=DAY
+    )
+    doc = Document(io.BytesIO(content))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Mẫu 01-HD KĐ.ĐG" in text and "BÁO CÁO" in text and "Hoàn thành 100% chỉ tiêu." in text
+    assert "Tập thể: Chi bộ tổ dân phố số 1" in text
+    assert _signature(content) == ["T/M CHI BỘ", "BÍ THƯ", "Ma Văn Hùng"]
+
+
+def test_the_rerating_decision_annuls_the_old_level_and_gives_the_new(
+    world, rated, secretaries, district_officer, cell_secretary, grassroots_officer
+):
+    from tests.campaigns.helpers import propose
+    from tests.reports.conftest import decide
+
+    ev = rated.member_evals[5]
+    ev.refresh_from_db()
+    with pytest.raises(documents.DocumentError, match="chưa được xếp loại lại"):
+        documents.build_document("rerating", rated.cycle, world.go_na_hang, evaluation=ev)
+    old = ev.decided_rating
+    actions.do_order(
+        user=district_officer, evaluation=ev, kind="rerating", reason="Có đơn phản ánh đúng sự thật."
+    )
+    propose(cell_secretary, ev, "HT")
+    decide(grassroots_officer, ev, "HT", reason="Xếp loại lại theo kết luận kiểm tra.")
+    ev.refresh_from_db()
+    content, _ = documents.build_document("rerating", rated.cycle, world.go_na_hang, evaluation=ev, day=DAY)
+    text = "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+    assert _head_of(content)[1][0] == "ĐẢNG ỦY THỊ TRẤN NA HANG" and _head_of(content)[3][0].endswith(
+        "-QĐ/ĐU"
+    )
+    assert (
+        f"Điều 1. Hủy kết quả xếp loại chất lượng năm 2021 mức “{LEVELS_VN[old]}” đối với {ev.person.full_name}"
+        in text
+    )
+    assert (
+        f"Điều 2. Xếp loại lại chất lượng năm 2021 đối với {ev.person.full_name}: hoàn thành nhiệm vụ."
+        in text
+    )
+    assert "Xét có đơn phản ánh đúng sự thật," in text
+
+
+LEVELS_VN = {
+    "HTXS": "hoàn thành xuất sắc nhiệm vụ",
+    "HTT": "hoàn thành tốt nhiệm vụ",
+    "HT": "hoàn thành nhiệm vụ",
+    "KHT": "không hoàn thành nhiệm vụ",
+}

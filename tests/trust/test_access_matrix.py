@@ -46,6 +46,10 @@ def _fixed(kind: str) -> object:
         return "people"
     if kind == "fixed:appendix":
         return "pl4"
+    if kind == "fixed:document_slug":
+        return "danh-sach"
+    if kind == "fixed:document_format":
+        return "docx"
     if kind == "fixed:content_type":
         from kiemdiem.orgs.models import Unit
 

@@ -40,6 +40,8 @@ KWARG_KINDS: dict[str, str] = {
     "job_id": "import_job",
     "submission_id": "report_submission",
     "kind": "fixed:import_kind",  # nhap-lieu/mau/<kind>.xlsx: a template, the same for everyone
+    "slug": "fixed:document_slug",  # bao-cao/…/van-ban/<slug>.<fmt>: which document of the unit
+    "fmt": "fixed:document_format",
     # Admin plumbing: fixed values, not objects of a subtree.
     "app_label": "fixed:app_label",
     "url": "fixed:url",

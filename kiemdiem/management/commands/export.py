@@ -16,7 +16,17 @@ from kiemdiem.orgs.models import Person, Unit
 from kiemdiem.reports import documents, export_jobs, exports
 from kiemdiem.reports.queries import rating_list, statistics
 
-KINDS = ("report", "decision", "list", "self-review", "minutes", "dossier", "forms", "decisions-zip")
+KINDS = (
+    "report",
+    "decision",
+    "list",
+    "self-review",
+    "minutes",
+    "dossier",
+    "rerating",
+    "forms",
+    "decisions-zip",
+)
 FORMATS = {
     "report": ("docx", "pdf", "xlsx"),  # xlsx: the statistics forms
     "decision": ("docx", "pdf"),
@@ -24,6 +34,7 @@ FORMATS = {
     "self-review": ("docx", "pdf"),
     "minutes": ("docx", "pdf"),
     "dossier": ("docx", "pdf"),
+    "rerating": ("docx", "pdf"),
     "forms": ("xlsx",),
     "decisions-zip": ("zip",),
 }
@@ -34,6 +45,7 @@ PREFIXES = {
     "self-review": "ban-kiem-diem",
     "minutes": "bien-ban",
     "dossier": "mau-04",
+    "rerating": "quyet-dinh-xep-loai-lai",
     "forms": "bieu-thong-ke",
     "decisions-zip": "quyet-dinh-cac-to-chuc-co-so",
 }
@@ -124,9 +136,9 @@ class Command(BaseCommand):
                 f"{unit.name.upper()}",
             )
         evaluation = None
-        if kind == "self-review":
+        if kind in ("self-review", "rerating"):
             if not person_code:
-                raise CommandError("--kind self-review cần --person MÃ_CÁ_NHÂN.")
+                raise CommandError(f"--kind {kind} cần --person MÃ_CÁ_NHÂN.")
             person = Person.objects.filter(code=person_code).select_related("home_cell").first()
             if person is None:
                 raise CommandError(f"Không có cá nhân mã “{person_code}”.")

@@ -266,11 +266,11 @@ def signature(doc, *, left: str = "recipients", right: str = "signer") -> None: 
         para(rcell, "CHỦ TRÌ HỘI NGHỊ", bold=True, align=CENTER, first=True, after=0)
         para(rcell, "(Ký, ghi rõ họ tên)", italic=True, align=CENTER, size=13, after=0)
     elif right == "self":
-        para(rcell, "NGƯỜI TỰ KIỂM ĐIỂM", bold=True, align=CENTER, first=True, after=0)
-        para(rcell, "(Ký, ghi rõ họ tên)", italic=True, align=CENTER, size=13, after=0)
+        para(rcell, "{{ self_title }}", bold=True, align=CENTER, first=True, after=0)
+        para(rcell, "{{ self_note }}", italic=True, align=CENTER, size=13, after=0)
     for _ in range(3):
         para(rcell, after=0)
-    name = {"signer": "lh.signer_name", "chair": "chair_name", "self": "person.name"}[right]
+    name = {"signer": "lh.signer_name", "chair": "chair_name", "self": "self_name"}[right]
     para(rcell, f"{{{{ {name} }}}}", bold=True, align=CENTER, after=0)
     _widths(table, [80, 85])
 
@@ -392,6 +392,24 @@ def decision() -> Document:  # type: ignore[valid-type]
     return doc
 
 
+def rerating() -> Document:  # type: ignore[valid-type]
+    """HD 43 Mẫu 03: the decision that annuls a rating and rates the subject again."""
+    doc = new_doc()
+    para(doc, "{{ form_code }}", italic=True, align=RIGHT, size=12, after=0)
+    letterhead(doc)
+    heading_block(doc, "QUYẾT ĐỊNH", "{{ subtitle }}")
+    para(doc, "{{ lh.body }}", bold=True, align=CENTER, keep=True)
+    tag(doc, "{%p for ground in grounds %}")
+    para(doc, "{{ ground }}", italic=True, align=JUSTIFY, indent=True)
+    tag(doc, "{%p endfor %}")
+    para(doc, "QUYẾT ĐỊNH", bold=True, align=CENTER, keep=True)
+    tag(doc, "{%p for article in articles %}")
+    para(doc, "{{r article }}", align=JUSTIFY, indent=True)
+    tag(doc, "{%p endfor %}")
+    signature(doc)
+    return doc
+
+
 def listing() -> Document:  # type: ignore[valid-type]
     doc = new_doc()
     letterhead(doc, with_number=False)
@@ -449,11 +467,13 @@ def self_review() -> Document:  # type: ignore[valid-type]
     para(doc, "{{ line }}", indent=True, after=2)
     tag(doc, "{%p endfor %}")
     signature(doc, left="none", right="self")
+    tag(doc, "{%p if review_title %}")
     para(doc, "{{ review_title }}", bold=True, keep=True)
     tag(doc, "{%p for line in review_lines %}")
     para(doc, "{{ line }}", align=JUSTIFY, indent=True)
     tag(doc, "{%p endfor %}")
     signature(doc, left="none", right="signer")
+    tag(doc, "{%p endif %}")
     para(doc, "{{ decision_title }}", bold=True, keep=True)
     tag(doc, "{%p for line in decision_lines %}")
     para(doc, "{{ line }}", align=JUSTIFY, indent=True)
@@ -528,6 +548,7 @@ BUILDERS = {
     "report": report,
     "decision": decision,
     "list": listing,
+    "rerating": rerating,
     "self_review": self_review,
     "minutes": minutes,
     "dossier": dossier,
