@@ -564,6 +564,75 @@ def self_review_evaluation(cycle: Cycle, person: Person) -> Evaluation:
     return ev
 
 
+def _hd43_scores_and_tasks(ev: Evaluation) -> tuple[list[list[Any]], list[list[Any]], str]:
+    """HD 43 Phần B item by item (the cycle's frozen criteria, each item's self, verified and decided points), the
+    task register, and the form the subject's appendix gives (2A/2B/2C, 01); empty when nothing was scored."""
+    from kiemdiem.assessments.actions import appendix_for, stage_totals
+    from kiemdiem.assessments.models import FORM_OF_APPENDIX, CriterionGroup, CycleFramework, ItemScore, Task
+
+    appendix = appendix_for(ev)
+    code = FORM_OF_APPENDIX[appendix][0]
+    frozen = (
+        CycleFramework.objects.filter(cycle_id=ev.cycle_id, appendix=appendix)
+        .select_related("version")
+        .first()
+    )
+    rows: list[list[Any]] = []
+    if frozen is not None:
+        criteria = list(frozen.version.criteria.order_by("order", "id"))
+        scores = {s.criterion_id: s for s in ItemScore.objects.filter(evaluation=ev)}
+        if scores:
+            totals = {stage: stage_totals(criteria, scores, stage) for stage in ("self", "decided")}
+
+            def num(value: Any) -> str:
+                return "" if value is None else fmt_pct(float(value))
+
+            for group in CriterionGroup:
+                items = [c for c in criteria if c.group == group.value]
+                top = sum((c.max_points for c in items), start=0)
+                rows.append(
+                    [
+                        _rt(group.label, bold=True),
+                        _rt(num(top), bold=True),
+                        _rt(num(totals["self"][group.value]), bold=True),
+                        _rt(num(totals["decided"][group.value]), bold=True),
+                    ]
+                )
+                for c in items:
+                    s = scores.get(c.pk)
+                    rows.append(
+                        [
+                            _rt(f"{c.code}. {c.label}"),
+                            _rt(num(c.max_points)),
+                            _rt(num(getattr(s, "self_score", None))),
+                            _rt(num(getattr(s, "decided_score", None) or getattr(s, "verified_score", None))),
+                        ]
+                    )
+            rows.append(
+                [
+                    _rt("Tổng điểm", bold=True),
+                    _rt("100", bold=True),
+                    _rt(num(totals["self"]["total"]), bold=True),
+                    _rt(num(totals["decided"]["total"]), bold=True),
+                ]
+            )
+    tasks = []
+    for number, t in enumerate(
+        Task.objects.filter(evaluation=ev).select_related("confirmed_by").order_by("id"), 1
+    ):
+        tasks.append(
+            [
+                _rt(str(number)),
+                _rt(t.title),
+                _rt(t.target),
+                _rt(f"{t.deadline:%d/%m/%Y}" if t.deadline else ""),
+                _rt(t.get_result_display()),
+                _rt(str(t.confirmed_by) if t.confirmed_by_id else ""),
+            ]
+        )
+    return rows, tasks, code
+
+
 def self_review_context(evaluation: Evaluation, lh: Letterhead) -> dict[str, Any]:
     ev = evaluation
     cycle = ev.cycle
@@ -624,6 +693,12 @@ def self_review_context(evaluation: Evaluation, lh: Letterhead) -> dict[str, Any
                 _rt(""),
             ],
         ]
+    tasks: list[list[Any]] = []
+    if scored:
+        items, tasks, appendix_code = _hd43_scores_and_tasks(ev)
+        score_rows = items or score_rows
+        if not cycle.quarter:
+            code = appendix_code  # 2A, 2B or 2C by the appendix the subject is scored on
     rating_lines = [f"{'☒' if ev.self_rating == lv else '☐'} {LEVEL_LABELS[lv]}" for lv in LEVEL_ORDER]
     votes = ev.votes or {}
     review_lines = _text_lines(ev.meeting_comments)
@@ -656,6 +731,8 @@ def self_review_context(evaluation: Evaluation, lh: Letterhead) -> dict[str, Any
         "criteria_title": "TỰ ĐÁNH GIÁ MỨC ĐỘ ĐẠT CỦA TỪNG TIÊU CHÍ",
         "scores": score_rows,
         "scores_title": "B. TỰ ĐÁNH GIÁ, XẾP LOẠI",
+        "tasks": tasks,
+        "tasks_title": "KÊ KHAI NHIỆM VỤ, SẢN PHẨM TRONG KỲ",
         "rating_title": "TỰ NHẬN MỨC XẾP LOẠI CHẤT LƯỢNG",
         "rating_lines": rating_lines,
         "self_title": "NGƯỜI TỰ KIỂM ĐIỂM",
@@ -698,6 +775,10 @@ def _collective_report_context(ev: Evaluation, lh: Letterhead) -> dict[str, Any]
             ],
             [_rt("Tổng điểm", bold=True), _rt("100", bold=True), _rt(num(ev.score), bold=True), _rt("")],
         ]
+    tasks: list[list[Any]] = []
+    if scored:
+        items, tasks, _ = _hd43_scores_and_tasks(ev)
+        score_rows = items or score_rows
     what = "kiểm điểm, tự đánh giá, xếp loại chất lượng tập thể" if scored else "kiểm điểm tập thể"
     decision_lines = (
         [
@@ -718,6 +799,8 @@ def _collective_report_context(ev: Evaluation, lh: Letterhead) -> dict[str, Any]
         "criteria_title": "TỰ ĐÁNH GIÁ MỨC ĐỘ ĐẠT CỦA TỪNG TIÊU CHÍ",
         "scores": score_rows,
         "scores_title": "B. TỰ ĐÁNH GIÁ, XẾP LOẠI",
+        "tasks": tasks,
+        "tasks_title": "KÊ KHAI NHIỆM VỤ, SẢN PHẨM TRONG KỲ",
         "rating_title": "TỰ NHẬN MỨC XẾP LOẠI CHẤT LƯỢNG",
         "rating_lines": [f"{'☒' if ev.self_rating == lv else '☐'} {LEVEL_LABELS[lv]}" for lv in LEVEL_ORDER],
         "self_title": lh.signing_body,

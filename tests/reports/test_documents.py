@@ -312,19 +312,23 @@ def test_the_self_review_is_the_form_of_the_regime_with_what_was_entered(
 
 
 @pytest.mark.parametrize(
-    ("regime_year", "leader", "code"),
+    ("regime_year", "leader", "civil", "code"),
     [
-        (2023, False, "02A-HD KĐ.ĐG 2023"),
-        (2023, True, "02B-HD KĐ.ĐG 2023"),
-        (2025, True, "2A-HD KĐ.ĐG 2025"),
-        (2025, False, "2B-HD KĐ.ĐG 2025"),
+        (2023, False, "", "02A-HD KĐ.ĐG 2023"),
+        (2023, True, "", "02B-HD KĐ.ĐG 2023"),
+        (2025, True, "", "2A-HD KĐ.ĐG 2025"),
+        (2025, False, "cong_chuc", "2B-HD KĐ.ĐG 2025"),
+        (2025, False, "", "2C-HD KĐ.ĐG 2025"),  # a member outside the political system (Phụ lục 5)
     ],
 )
-def test_the_self_review_form_follows_the_regime_and_the_post(world, secretaries, regime_year, leader, code):
+def test_the_self_review_form_follows_the_regime_and_the_post(
+    world, secretaries, regime_year, leader, civil, code
+):
     from kiemdiem.campaigns.actions import do_open_cycle, ensure_evaluations
 
     cycle = do_open_cycle(unit=world.province, year=regime_year)
     person = _person("LD1", "Triệu Văn Đức", world.cell_na_hang)
+    Person.objects.filter(pk=person.pk).update(civil_service_status=civil)
     if leader:
         _seat(world.go_na_hang, CollectiveKind.EXECUTIVE_COMMITTEE, "BCH", person, Role.DEPUTY, "Phó Bí thư")
     ensure_evaluations(cycle=cycle)
@@ -336,6 +340,33 @@ def test_the_self_review_form_follows_the_regime_and_the_post(world, secretaries
         doc = Document(io.BytesIO(content))
         scores = next(t for t in doc.tables if t.rows[0].cells[0].text == "Nhóm tiêu chí")
         assert [r.cells[1].text for r in scores.rows[1:]] == ["30", "70", "100"]
+
+
+def test_the_2025_self_review_lists_each_scored_item_and_the_task_register(world, member):
+    from tests.assessments.helpers import add_tasks, evaluation_of, open_2026, submit_scored
+
+    cycle = open_2026(world)
+    Person.objects.filter(pk=world.member_na_hang.pk).update(civil_service_status="cong_chuc")
+    ev = evaluation_of(cycle, world.member_na_hang)
+    add_tasks(member, ev, ["exceeded", "on_time"])
+    submit_scored(member, ev, missing=5, rating="HTT")
+    ev.refresh_from_db()
+    content, _ = documents.build_document("self-review", cycle, world.cell_na_hang, evaluation=ev, day=DAY)
+    doc = Document(io.BytesIO(content))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Mẫu 2B-HD KĐ.ĐG 2025" in text and "A. KIỂM ĐIỂM" in text and "B. TỰ ĐÁNH GIÁ, XẾP LOẠI" in text
+    scores = next(t for t in doc.tables if t.rows[0].cells[0].text == "Nhóm tiêu chí")
+    rows = [[c.text for c in r.cells] for r in scores.rows[1:]]
+    assert rows[0][:3] == ["Nhóm tiêu chí chung", "30", "30"]
+    assert rows[-1][:3] == ["Tổng điểm", "100", "95"]
+    assert len(rows) > 4  # the items themselves, not only the two groups
+    tasks = next(
+        t
+        for t in doc.tables
+        if t.rows[0].cells[0].text == "STT" and t.rows[0].cells[1].text.startswith("Nhiệm vụ")
+    )
+    assert [r.cells[1].text for r in tasks.rows[1:]] == ["Nhiệm vụ số 1", "Nhiệm vụ số 2"]
+    assert tasks.rows[1].cells[4].text == "Hoàn thành vượt mức"
 
 
 def test_the_minutes_of_the_cell_meeting_give_attendance_comments_ballots_and_proposals(

@@ -462,6 +462,27 @@ def self_review() -> Document:  # type: ignore[valid-type]
     )
     para(doc, after=0)
     tag(doc, "{%p endif %}")
+    tag(doc, "{%p if tasks %}")
+    para(doc, "{{ tasks_title }}", bold=True, keep=True)
+    grid_table(
+        doc,
+        headers=[
+            [
+                ("STT", 1),
+                ("Nhiệm vụ, sản phẩm", 1),
+                ("Chỉ tiêu, yêu cầu", 1),
+                ("Thời hạn", 1),
+                ("Kết quả", 1),
+                ("Xác nhận", 1),
+            ]
+        ],
+        widths=[11, 50, 36, 20, 28, 20],
+        loop="tasks",
+        cells=[f"row[{i}]" for i in range(6)],
+        aligns=[CENTER, LEFT, LEFT, CENTER, LEFT, LEFT],
+    )
+    para(doc, after=0)
+    tag(doc, "{%p endif %}")
     para(doc, "{{ rating_title }}", bold=True, keep=True)
     tag(doc, "{%p for line in rating_lines %}")
     para(doc, "{{ line }}", indent=True, after=2)
