@@ -22,7 +22,7 @@ from kiemdiem.campaigns.queries import (
     get_evaluation_for_user,
     progress_by_child,
 )
-from kiemdiem.orgs.models import Unit
+from kiemdiem.orgs.models import Unit, UnitKind
 from kiemdiem.orgs.queries import get_unit_for_user, visible_ancestors
 from kiemdiem.reports import documents, export_jobs
 from kiemdiem.reports.actions import can_submit_report, do_save_document_settings, do_submit_report
@@ -116,8 +116,8 @@ def _document_links(cycle: Cycle, unit: Unit) -> list[dict[str, str]]:
     for slug, (kind, label) in DOCUMENT_SLUGS.items():
         if kind == "dossier" and cycle.regime != "QD366_HD43":
             continue
-        if kind == "decision" and unit.is_cell:
-            continue  # a cell proposes; its grassroots committee decides
+        if kind == "decision" and unit.kind == UnitKind.CELL:
+            continue  # a cell proposes; its grassroots committee decides (a grassroots cell decides for itself)
         links.append({"slug": slug, "label": label})
     return links
 

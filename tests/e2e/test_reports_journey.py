@@ -44,7 +44,7 @@ def test_a_district_officer_reads_the_dashboard_drills_down_and_downloads_the_re
     xlsx = xlsx_info.value
     assert xlsx.suggested_filename == "bieu-thong-ke-nh-2021.xlsx"
     wb = load_workbook(io.BytesIO(Path(xlsx.path()).read_bytes()))
-    assert wb["Biểu B - Đảng viên"]["A2"].value == "ĐẢNG BỘ HUYỆN NA HANG"
+    assert wb["Biểu B - Đảng viên"]["A2"].value == "HUYỆN ỦY NA HANG"  # the committee issues (HD 36-HD/VPTW)
 
     with page.expect_download() as pdf_info:
         page.get_by_role("link", name="Tải báo cáo (PDF)").click()
@@ -69,7 +69,7 @@ def test_a_large_export_shows_its_progress_bar_and_downloads_when_the_worker_is_
     page.click("button[type=submit]")
     page.wait_for_load_state()
     page.goto(live_server.url + f"/bao-cao/dot/{world.cycle_province.pk}/don-vi/{world.na_hang.pk}/")
-    page.get_by_role("link", name="Danh sách xếp loại từng đối tượng (XLSX)").click()
+    page.get_by_role("button", name="Tạo danh sách xếp loại từng đối tượng (XLSX)").click()  # a job starts by POST
     page.wait_for_url("**/bao-cao/tai-ve/*/")
     assert page.locator("#job-status").inner_text() == "Đang chờ xử lý"  # no worker in the test: it waits
     assert page.locator("#job-progress").is_visible() and page.locator("#job-ready").is_hidden()
@@ -79,7 +79,7 @@ def test_a_large_export_shows_its_progress_bar_and_downloads_when_the_worker_is_
     download = info.value
     assert download.suggested_filename == "danh-sach-xep-loai-nh-2021.xlsx"
     ws = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
-    assert any(row[8] == "HTXS" for row in ws.iter_rows(values_only=True))
+    assert any(row[8] == "Hoàn thành xuất sắc nhiệm vụ" for row in ws.iter_rows(values_only=True))
     assert page.locator("#job-status").inner_text() == "Đã tạo xong"
     assert page.locator("#job-progress").get_attribute("value") == "100"
     assert page.get_by_role("link", name="Tải tệp danh-sach-xep-loai-nh-2021.xlsx").is_visible()

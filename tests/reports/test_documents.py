@@ -535,3 +535,14 @@ LEVELS_VN = {
     "HT": "hoàn thành nhiệm vụ",
     "KHT": "không hoàn thành nhiệm vụ",
 }
+
+
+def test_a_quarterly_review_under_hd_43_is_form_05(world):
+    from kiemdiem.campaigns.actions import do_open_cycle, ensure_evaluations
+
+    cycle = do_open_cycle(unit=world.province, year=2026, quarter=1)
+    ensure_evaluations(cycle=cycle)
+    ev = documents.self_review_evaluation(cycle, world.member_na_hang)
+    content, _ = documents.build_document("self-review", cycle, world.cell_na_hang, evaluation=ev, day=DAY)
+    text = "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+    assert "Mẫu 05-HD KĐ.ĐG 2025" in text and "BẢN TỰ ĐÁNH GIÁ CÁ NHÂN" in text and "quý 1 năm 2026" in text
