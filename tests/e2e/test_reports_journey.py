@@ -69,7 +69,9 @@ def test_a_large_export_shows_its_progress_bar_and_downloads_when_the_worker_is_
     page.click("button[type=submit]")
     page.wait_for_load_state()
     page.goto(live_server.url + f"/bao-cao/dot/{world.cycle_province.pk}/don-vi/{world.na_hang.pk}/")
-    page.get_by_role("button", name="Tạo danh sách xếp loại từng đối tượng (XLSX)").click()  # a job starts by POST
+    page.get_by_role(
+        "button", name="Tạo danh sách xếp loại từng đối tượng (XLSX)"
+    ).click()  # a job starts by POST
     page.wait_for_url("**/bao-cao/tai-ve/*/")
     assert page.locator("#job-status").inner_text() == "Đang chờ xử lý"  # no worker in the test: it waits
     assert page.locator("#job-progress").is_visible() and page.locator("#job-ready").is_hidden()
