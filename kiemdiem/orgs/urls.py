@@ -8,4 +8,5 @@ urlpatterns = [
     path("don-vi/", views.unit_list, name="units"),
     path("don-vi/<int:pk>/", views.unit_detail, name="unit"),
     path("ca-nhan/<int:pk>/", views.person_detail, name="person"),
+    path("tim-kiem/", views.search, name="search"),
 ]

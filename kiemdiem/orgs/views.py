@@ -20,6 +20,8 @@ from kiemdiem.orgs.queries import (
     children_of,
     get_person_for_user,
     get_unit_for_user,
+    search_persons,
+    search_units,
     subtree_counts,
     top_units_for,
     units_visible_to,
@@ -60,7 +62,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request.user, pk)  # type: ignore[arg-type]
     year = _year(request)
-    children = list(children_of(unit, year=year).order_by("kind", "name"))
+    children = list(children_of(unit, year=year).order_by("kind", "sort_key"))
     counts = subtree_counts([unit, *children], on=datetime.date(year, 12, 31) if year else None)
     heads_first = Case(When(role=Role.HEAD, then=0), When(role=Role.DEPUTY, then=1), default=2)
     collectives = unit.collectives.prefetch_related(
@@ -68,7 +70,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     members_page = None
     if unit.is_cell:
-        members = unit.members.filter(is_party_member=True).order_by("full_name", "code")
+        members = unit.members.filter(is_party_member=True).order_by("sort_key", "code")  # the roster's order
         members_page = Paginator(members, 50).get_page(request.GET.get("trang"))
     context = {
         "unit": unit,
@@ -101,3 +103,26 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **hooks.person_panels(request.user, person),  # type: ignore[arg-type]
     }
     return render(request, "orgs/person_detail.html", context)
+
+
+SEARCH_LIMIT = 50
+
+
+@require_GET
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """People and units of the user's reach whose name matches, accents and case aside ("vu thanh van")."""
+    query = request.GET.get("q", "")[:100].strip()
+    persons = units = None
+    if query:
+        persons = list(search_persons(request.user, query)[: SEARCH_LIMIT + 1])  # type: ignore[arg-type]
+        units = list(search_units(request.user, query)[: SEARCH_LIMIT + 1])  # type: ignore[arg-type]
+    context = {
+        "query": query,
+        "persons": persons[:SEARCH_LIMIT] if persons is not None else None,
+        "units": units[:SEARCH_LIMIT] if units is not None else None,
+        "more_persons": persons is not None and len(persons) > SEARCH_LIMIT,
+        "more_units": units is not None and len(units) > SEARCH_LIMIT,
+        "limit": SEARCH_LIMIT,
+    }
+    return render(request, "orgs/search.html", context)
