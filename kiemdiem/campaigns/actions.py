@@ -269,6 +269,13 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None) -> int:
             current.role != Role.HEAD,
         ):
             chosen[pos.person_id] = pos
+    # A leader is rated once per cycle, at their highest post: that may lie outside this subtree (an import's).
+    for chunk in _chunks(sorted(chosen)):
+        leaders_done.update(
+            Evaluation.objects.filter(
+                cycle=cycle, subject_type=SubjectType.LEADER, person_id__in=chunk
+            ).values_list("person_id", flat=True)
+        )
     for person_id, pos in chosen.items():
         if person_id in leaders_done:
             continue

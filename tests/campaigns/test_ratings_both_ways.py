@@ -180,3 +180,16 @@ def test_it_refuses_to_lower_a_unit_below_its_decided_collective(world, district
     }
     (unit,) = refresh(unit)
     assert (unit.decided_rating, unit.state) == ("HTT", EvaluationState.DECIDED)
+
+
+def test_ensuring_a_subtree_does_not_rate_a_leader_twice(world):
+    """An import ensures the evaluations of its anchor only: a leader rated at a post outside it is rated already."""
+    (person,) = make_members(world.cell_na_hang, 1, prefix="L")
+    Position.objects.create(person=person, unit=world.agency_na_hang, title="Chủ tịch", role=Role.HEAD)
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    Position.objects.create(person=person, unit=world.cell_na_hang, title="Bí thư chi bộ", role=Role.HEAD)
+    actions.ensure_evaluations(cycle=world.cycle_province, unit=world.cell_na_hang)
+    assert (
+        Evaluation.objects.filter(cycle=world.cycle_province, person=person, subject_type="leader").count()
+        == 1
+    )
