@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 from collections.abc import Callable
@@ -14,19 +15,21 @@ from django.utils import timezone
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle
 from kiemdiem.campaigns.permissions import RECORDING_ROLES
-from kiemdiem.imports.models import ImportJob, ImportKind, JobStatus
+from kiemdiem.imports.models import PREVIEWED_KINDS, ImportJob, ImportKind, JobStatus
 from kiemdiem.imports.parsing import WorkbookError, read_sheet, size_error
 from kiemdiem.imports.ratings import import_ratings
+from kiemdiem.imports.reorganisation import parse_reorganisations, run_reorganisations
 from kiemdiem.imports.validation import (
     SPECS,
     ImportRefused,
+    PeoplePlan,
     PositionPlan,
     UnitPlan,
     validate_people,
     validate_positions,
     validate_units,
 )
-from kiemdiem.orgs.actions import do_create_units
+from kiemdiem.orgs.actions import do_create_units, do_update_people
 from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit, search_text_of
 from kiemdiem.vietnamese import name_sort_key
 
@@ -43,7 +46,13 @@ def can_import(user: User) -> bool:
 
 
 def do_create_import_job(
-    *, user: User, kind: str, file_name: str, content: bytes, cycle: Cycle | None = None
+    *,
+    user: User,
+    kind: str,
+    file_name: str,
+    content: bytes,
+    cycle: Cycle | None = None,
+    preview: bool = False,
 ) -> ImportJob:
     """Record an upload to import; refuse at once what no one may import or what is too big to keep."""
     if not can_import(user):
@@ -61,7 +70,23 @@ def do_create_import_job(
         file_name=os.path.basename(file_name or "")[:255] or "tệp không tên.xlsx",
         size=len(content),
         content=content,
+        preview=preview and kind in PREVIEWED_KINDS,
     )
+
+
+def do_apply_import_job(*, user: User, job: ImportJob) -> ImportJob:
+    """Queue a previewed job to be written: the same file is checked again and written all or nothing."""
+    if not can_import(user) or (job.user_id != user.pk and not user.is_superuser):
+        raise PermissionDenied("Đồng chí không có quyền áp dụng lượt nhập này.")
+    updated = ImportJob.objects.filter(pk=job.pk, status=JobStatus.PREVIEWED, preview=True).update(
+        preview=False, status=JobStatus.QUEUED, progress=0, finished_at=None
+    )
+    if not updated:
+        raise ImportRefused(
+            ["Lượt nhập này không còn ở trạng thái chờ áp dụng (đã áp dụng hoặc bị từ chối)."]
+        )
+    job.refresh_from_db()
+    return job
 
 
 def do_import_workbook(
@@ -72,7 +97,8 @@ def do_import_workbook(
     file_name: str = "",
     cycle: Cycle | None = None,
     progress: Progress | None = None,
-) -> dict[str, int]:
+    dry_run: bool = False,
+) -> dict[str, object]:
     """Read, validate every row, then write it all in one transaction; raise ImportRefused listing the errors.
 
     Reading and validation happen outside the transaction (their progress is visible to the job page); the
@@ -105,12 +131,18 @@ def do_import_workbook(
                 tick=tick,
                 before_write=lambda: report(JobStatus.WRITING, 70),
             ) | {"rows": total}
+        if kind == ImportKind.REORGANISATION:
+            steps = parse_reorganisations(sheet, tick)
+            report(JobStatus.WRITING, 70)
+            return run_reorganisations(steps, user, dry_run=dry_run) | {"rows": total}
         if kind == ImportKind.UNITS:
             plan = validate_units(sheet, user, tick)
             report(JobStatus.WRITING, 70)
             return _write_units(plan) | {"rows": total}
         if kind == ImportKind.PEOPLE:
             people = validate_people(sheet, user, tick)
+            if dry_run:
+                return people_preview(people) | {"rows": total}
             report(JobStatus.WRITING, 70)
             return _write_people(people) | {"rows": total}
         plan_positions = validate_positions(sheet, user, tick)
@@ -140,12 +172,75 @@ def _write_units(plan: UnitPlan) -> dict[str, int]:
 
 
 @transaction.atomic
-def _write_people(people: list[dict[str, object]]) -> dict[str, int]:
-    for row in people:  # the raw INSERT skips Person.save: fill the search and sort columns here
+def _write_people(plan: PeoplePlan) -> dict[str, int]:
+    new = [p for _, p in plan.new]
+    for row in new:  # the raw INSERT skips Person.save: fill the search and sort columns here
         row["search_text"] = search_text_of(str(row["full_name"]))
         row["sort_key"] = name_sort_key(str(row["full_name"]))
-    _insert_rows(Person, people)
-    return {"people": len(people)}
+    _insert_rows(Person, new)
+    do_update_people(updates=[(pk, changes) for _, pk, changes in plan.changed], on=timezone.localdate())
+    return _people_counts(plan)
+
+
+def _people_counts(plan: PeoplePlan) -> dict[str, int]:
+    return {
+        "people": len(plan.new),
+        "updated": len(plan.changed),
+        "unchanged": plan.unchanged,
+        "missing": len(plan.missing),
+    }
+
+
+PREVIEW_ROWS = 1000  # rows of each list the preview keeps; the counts are always complete
+
+
+def _show(attname: str, value: object, codes: dict[int, str]) -> str:
+    if value is None or value == "":
+        return "(trống)"
+    if attname in ("home_cell_id", "managing_unit_id"):
+        return codes.get(value, str(value))  # type: ignore[arg-type]
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, datetime.date):
+        return f"{value:%d/%m/%Y}"
+    field = Person._meta.get_field(attname)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def people_preview(plan: PeoplePlan) -> dict[str, object]:
+    """The diff a clerk reads before applying: new, changed field by field, unchanged, missing from the file."""
+    ids: set[object] = set()
+    for _, _, changes in plan.changed:
+        ids.update(changes.get(a) for a in ("home_cell_id", "managing_unit_id"))
+    for before in plan.before.values():
+        ids.update({before["home_cell_id"], before["managing_unit_id"]})
+    codes = dict(Unit.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "code"))
+    labels = {f.attname: str(f.verbose_name) for f in Person._meta.fields}
+    changed = []
+    for number, pk, changes in plan.changed[:PREVIEW_ROWS]:
+        before = plan.before[pk]
+        changed.append(
+            {
+                "row": number,
+                "code": before["code"],
+                "name": before["full_name"],
+                "fields": [
+                    [labels[a].capitalize(), _show(a, before[a], codes), _show(a, v, codes)]
+                    for a, v in changes.items()
+                ],
+            }
+        )
+    return {
+        **_people_counts(plan),
+        "preview": True,
+        "new_rows": [
+            {"row": n, "code": p["code"], "name": p["full_name"]} for n, p in plan.new[:PREVIEW_ROWS]
+        ],
+        "changed_rows": changed,
+        "missing_rows": [{"code": c, "name": n} for c, n in plan.missing[:PREVIEW_ROWS]],
+    }
 
 
 def _insert_rows(model: type[Model], rows: list[dict[str, object]], *, chunk: int = 5000) -> None:
@@ -216,6 +311,7 @@ def run_import_job(job_id: int, *, echo: Callable[[str], None] | None = None) ->
             file_name=job.file_name,
             cycle=job.cycle,
             progress=progress,
+            dry_run=job.preview,
         )
     except ImportRefused as exc:
         finished |= {"status": JobStatus.REFUSED, "errors": exc.errors, "error_total": exc.total}
@@ -229,8 +325,11 @@ def run_import_job(job_id: int, *, echo: Callable[[str], None] | None = None) ->
             "error_total": 1,
         }
     else:
-        rows = int(summary.get("rows", 0))
+        rows = int(summary.get("rows", 0))  # type: ignore[call-overload]
         finished |= {"status": JobStatus.DONE, "progress": 100, "summary": summary, "total_rows": rows}
+        if job.preview:  # the file is kept until the changes shown are applied
+            finished |= {"status": JobStatus.PREVIEWED}
+            del finished["content"]
     finished["finished_at"] = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(**finished)
     job.refresh_from_db()

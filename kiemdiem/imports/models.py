@@ -11,6 +11,11 @@ class ImportKind(models.TextChoices):
     PEOPLE = "people", "Cá nhân, đảng viên"
     POSITIONS = "positions", "Chức vụ"
     RATINGS = "ratings", "Kết quả xếp loại (đơn vị làm trên giấy)"
+    REORGANISATION = "reorganisation", "Sắp xếp tổ chức (hợp nhất, chia tách, giải thể, chuyển, đổi tên)"
+
+
+# Kinds whose upload is first checked and shown as a preview (what will change); nothing is written until applied.
+PREVIEWED_KINDS = frozenset({ImportKind.PEOPLE, ImportKind.REORGANISATION})
 
 
 class JobStatus(models.TextChoices):
@@ -18,12 +23,13 @@ class JobStatus(models.TextChoices):
     READING = "reading", "Đang đọc tệp"
     VALIDATING = "validating", "Đang kiểm tra từng dòng"
     WRITING = "writing", "Đang ghi vào cơ sở dữ liệu"
+    PREVIEWED = "previewed", "Đã kiểm tra: xem trước, chờ áp dụng"
     DONE = "done", "Đã nhập xong"
     REFUSED = "refused", "Không nhập: tệp có lỗi"
     FAILED = "failed", "Không nhập: lỗi hệ thống"
 
 
-FINISHED = frozenset({JobStatus.DONE, JobStatus.REFUSED, JobStatus.FAILED})
+FINISHED = frozenset({JobStatus.PREVIEWED, JobStatus.DONE, JobStatus.REFUSED, JobStatus.FAILED})
 
 
 class ImportJob(models.Model):
@@ -47,6 +53,8 @@ class ImportJob(models.Model):
         "trạng thái", max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
     )
     progress = models.PositiveSmallIntegerField("tiến độ (%)", default=0)
+    # A preview run validates and shows the changes without writing; applying runs the same file again for real.
+    preview = models.BooleanField("chỉ xem trước", default=False)
     total_rows = models.PositiveIntegerField("số dòng", default=0)
     errors = models.JSONField("lỗi", default=list, blank=True)
     error_total = models.PositiveIntegerField("tổng số lỗi", default=0)

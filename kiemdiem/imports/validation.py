@@ -102,6 +102,12 @@ SPECS: dict[str, Spec] = {
             Column(
                 "Mã cấp ủy quản lý", "managing_unit", hint="Mã đơn vị; bắt buộc với người không là đảng viên"
             ),
+            Column(
+                "Số thẻ đảng viên",
+                "party_card_number",
+                hint="Theo cơ sở dữ liệu đảng viên; khi có, dùng để nhận ra người đã có (kể cả khi đổi mã)",
+            ),
+            Column("Số lý lịch", "personal_record_number", hint="Số lý lịch đảng viên; không trùng"),
         ),
     ),
     "positions": Spec(
@@ -147,6 +153,40 @@ SPECS: dict[str, Spec] = {
             ),
         ),
     ),
+    "reorganisation": Spec(
+        "reorganisation",
+        "Sắp xếp tổ chức",
+        "Sắp xếp tổ chức: hợp nhất, chia tách, giải thể, chuyển trực thuộc, đổi tên",
+        (
+            Column(
+                "Loại thay đổi", "kind", True, "Hợp nhất; Chia tách; Giải thể; Chuyển trực thuộc; Đổi tên"
+            ),
+            Column("Ngày hiệu lực", "effective_on", True, "dd/mm/yyyy", is_date=True),
+            Column("Mã đơn vị", "units", True, "Đơn vị thay đổi; hợp nhất: các mã cách nhau bởi dấu ;"),
+            Column(
+                "Mã đơn vị nhận",
+                "target",
+                hint="Chuyển: cấp trên mới; giải thể: đơn vị nhận các đơn vị trực thuộc (và đảng viên, nếu là chi "
+                "bộ); hợp nhất vào một đơn vị đã có: đơn vị đó",
+            ),
+            Column(
+                "Mã đơn vị mới",
+                "new_code",
+                hint="Hợp nhất thành đơn vị mới; chia tách: mỗi dòng một đơn vị mới",
+            ),
+            Column("Tên mới", "new_name", hint="Đơn vị mới; đổi tên: tên mới"),
+            Column("Loại đơn vị mới", "new_kind", hint=_choices_hint(UnitKind.choices)),
+            Column(
+                "Mã cấp trên của đơn vị mới", "new_parent", hint="Để trống = cấp trên của đơn vị đầu tiên"
+            ),
+            Column(
+                "Các đơn vị trực thuộc nhận",
+                "children",
+                hint="Chia tách: mã các đơn vị trực thuộc về đơn vị mới này",
+            ),
+            Column("Quyết định", "decision", hint="Số, ngày quyết định"),
+        ),
+    ),
 }
 
 KIND_LABELS = {
@@ -154,6 +194,7 @@ KIND_LABELS = {
     "people": "Cá nhân, đảng viên",
     "positions": "Chức vụ",
     "ratings": "Kết quả xếp loại (đơn vị làm trên giấy)",
+    "reorganisation": "Sắp xếp tổ chức",
 }
 
 
@@ -562,14 +603,50 @@ def _years_between(start: datetime.date, end: datetime.date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
-def validate_people(sheet: Sheet, user: User, tick: Tick | None = None) -> list[dict[str, object]]:
-    """Return one dict of Person field values (by attname) per row; the writer inserts them in bulk."""
+# What a people row sets, in the order the diff shows them (the code last: it changes only when matched by card).
+PERSON_FIELDS = (
+    ("full_name", "full_name"),
+    ("gender", "gender"),
+    ("birth_date", "birth_date"),
+    ("is_party_member", "is_party_member"),
+    ("admitted_on", "admitted_on"),
+    ("membership", "membership"),
+    ("home_cell_id", "home_cell"),
+    ("is_exempt", "is_exempt"),
+    ("is_suspended", "is_suspended"),
+    ("civil_service_status", "civil_service_status"),
+    ("management_tier", "management_tier"),
+    ("managing_unit_id", "managing_unit"),
+    ("party_card_number", "party_card_number"),
+    ("personal_record_number", "personal_record_number"),
+    ("code", "code"),
+)
+
+
+@dataclass
+class PeoplePlan:
+    """The file against the database: new people, changed people (field by field), unchanged, missing."""
+
+    new: list[tuple[int, dict[str, object]]] = field(default_factory=list)  # row, Person values by attname
+    changed: list[tuple[int, int, dict[str, object]]] = field(
+        default_factory=list
+    )  # row, person id, new values
+    before: dict[int, dict[str, object]] = field(default_factory=dict)  # person id → stored values
+    unchanged: int = 0
+    missing: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # code, name of people in scope not in the file
+
+
+def validate_people(sheet: Sheet, user: User, tick: Tick | None = None) -> PeoplePlan:
+    """Match each row to a person by code (or by party card number), then sort the rows into new and changed."""
     spec = SPECS["people"]
     errors = Errors()
     index = UnitIndex(user)
     today = timezone.localdate()
     seen: dict[str, int] = {}
-    people: list[tuple[int, dict[str, object]]] = []
+    seen_numbers: dict[tuple[str, str], int] = {}
+    people: list[tuple[Row, dict[str, object]]] = []
     cs_hint, tier_hint = spec.columns[10].hint, spec.columns[11].hint
     for row in _each(iter_rows(sheet, spec, errors), tick):
         code = row.text("code", 40, required=True)
@@ -587,6 +664,8 @@ def validate_people(sheet: Sheet, user: User, tick: Tick | None = None) -> list[
             "management_tier": row.choice("management_tier", TIERS, tier_hint),
             "home_cell_id": None,
             "managing_unit_id": None,
+            "party_card_number": row.text("party_card_number", 20),
+            "personal_record_number": row.text("personal_record_number", 20),
         }
         if code:
             key = code.casefold()
@@ -594,6 +673,19 @@ def validate_people(sheet: Sheet, user: User, tick: Tick | None = None) -> list[
                 row.error("code", f"mã '{code}' trùng với dòng {seen[key]}")
             else:
                 seen[key] = row.number
+        for number_field, label in (
+            ("party_card_number", "số thẻ đảng viên"),
+            ("personal_record_number", "số lý lịch"),
+        ):
+            number = str(p[number_field])
+            if number:
+                if (number_field, number) in seen_numbers:
+                    row.error(
+                        number_field,
+                        f"{label} '{number}' trùng với dòng {seen_numbers[number_field, number]}",
+                    )
+                else:
+                    seen_numbers[number_field, number] = row.number
         birth, admitted = p["birth_date"], p["admitted_on"]
         for key, label, day in (
             ("birth_date", "ngày sinh", birth),
@@ -631,18 +723,94 @@ def validate_people(sheet: Sheet, user: User, tick: Tick | None = None) -> list[
                 p["managing_unit_id"] = ref.id
         elif not p["is_party_member"] and row.raw("managing_unit") is None:
             row.error("managing_unit", "bắt buộc với người không là đảng viên")
-        people.append((row.number, p))
-    taken = {
-        c.casefold()
-        for (c,) in in_chunks(
-            Person.objects.all(), "code", [p["code"] for _, p in people if p["code"]], "code"
-        )  # type: ignore[misc]
-    }
-    for number, p in people:
-        if p["code"] and str(p["code"]).casefold() in taken:
-            errors.add(number, f"mã '{p['code']}' đã có trong hệ thống", "Mã")
+        people.append((row, p))
+    return _match_people(people, user, errors)
+
+
+def _match_people(people: list[tuple[Row, dict[str, object]]], user: User, errors: Errors) -> PeoplePlan:
+    """Find each row's person: by code, else by party card number; in the user's reach, or refused."""
+    visible = set(persons_visible_to(user).values_list("pk", flat=True))
+    attnames = [a for a, _ in PERSON_FIELDS]
+    by_code: dict[str, int] = {}
+    by_card: dict[str, int] = {}
+    by_record: dict[str, int] = {}
+    stored: dict[int, dict[str, object]] = {}
+
+    def load(qs: QuerySet, field_name: str, values: list[str]) -> None:  # type: ignore[type-arg]
+        for values_row in in_chunks(qs, field_name, values, "pk", *attnames):
+            pk, *rest = values_row
+            stored[pk] = dict(zip(attnames, rest, strict=True))
+
+    load(Person.objects.all(), "code", [str(p["code"]) for _, p in people if p["code"]])
+    load(
+        Person.objects.all(),
+        "party_card_number",
+        [str(p["party_card_number"]) for _, p in people if p["party_card_number"]],
+    )
+    load(
+        Person.objects.all(),
+        "personal_record_number",
+        [str(p["personal_record_number"]) for _, p in people if p["personal_record_number"]],
+    )
+    for pk, values in stored.items():
+        by_code[str(values["code"]).casefold()] = pk
+        if values["party_card_number"]:
+            by_card[str(values["party_card_number"])] = pk
+        if values["personal_record_number"]:
+            by_record[str(values["personal_record_number"])] = pk
+    plan = PeoplePlan()
+    matched: dict[int, int] = {}
+    for row, p in people:
+        code = str(p["code"])
+        card = str(p["party_card_number"])
+        record = str(p["personal_record_number"])
+        pk = by_code.get(code.casefold()) if code else None
+        card_pk = by_card.get(card) if card else None
+        if pk is not None and pk not in visible:
+            row.error("code", f"mã '{code}' đã có trong hệ thống")
+            continue
+        if card_pk is not None and card_pk != pk:
+            if card_pk not in visible:  # nothing about a person outside the user's reach
+                row.error("party_card_number", f"số thẻ đảng viên '{card}' đã có trong hệ thống")
+                continue
+            if pk is not None:
+                owner = stored[card_pk]["code"]
+                row.error("party_card_number", f"số thẻ đảng viên '{card}' đã thuộc về người mã '{owner}'")
+                continue
+            pk = card_pk
+        record_pk = by_record.get(record) if record else None
+        if record_pk is not None and record_pk != pk:
+            row.error("personal_record_number", f"số lý lịch '{record}' đã thuộc về người khác")
+            continue
+        if pk is not None and pk in matched:
+            row.error("code", f"cùng một người với dòng {matched[pk]} (trùng mã hoặc số thẻ đảng viên)")
+            continue
+        if not row.ok:
+            continue
+        if pk is None:
+            plan.new.append((row.number, p))
+            continue
+        matched[pk] = row.number
+        present = set(row.index) | {"code"}
+        before = stored[pk]
+        changes = {
+            attname: p[attname]
+            for attname, key in PERSON_FIELDS
+            if key in present and p[attname] != before[attname]
+        }
+        if changes:
+            plan.changed.append((row.number, pk, changes))
+            plan.before[pk] = before
+        else:
+            plan.unchanged += 1
     errors.refuse_if_any()
-    return [p for _, p in people]
+    in_file = set(matched)
+    plan.missing = [
+        (code, name)
+        for pk, code, name in persons_visible_to(user).order_by("code").values_list("pk", "code", "full_name")
+        if pk not in in_file
+    ]
+    return plan
 
 
 # -- Positions ---------------------------------------------------------------------------------------------------

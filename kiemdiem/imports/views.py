@@ -6,11 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kiemdiem.campaigns.models import CycleState
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
-from kiemdiem.imports.actions import can_import, do_create_import_job
+from kiemdiem.imports.actions import can_import, do_apply_import_job, do_create_import_job
 from kiemdiem.imports.models import ImportKind
 from kiemdiem.imports.parsing import size_error
 from kiemdiem.imports.queries import get_job_for_user, jobs_visible_to
@@ -55,6 +55,7 @@ def import_home(request: HttpRequest) -> HttpResponse:
                     file_name=upload.name or "",
                     content=upload.read(),
                     cycle=cycle,
+                    preview=True,  # people and reorganisations are shown before they are written
                 )
             except ImportRefused as exc:
                 errors.extend(exc.errors)
@@ -76,6 +77,22 @@ def import_home(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_job_for_user(request.user, pk)  # type: ignore[arg-type]
     return render(request, "imports/job_detail.html", {"job": job})
+
+
+@require_POST
+@login_required
+def apply_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write what the preview showed: the file is read and checked again, then written all or nothing."""
+    _require_importer(request)
+    job = get_job_for_user(request.user, pk)  # type: ignore[arg-type]
+    try:
+        job = do_apply_import_job(user=request.user, job=job)  # type: ignore[arg-type]
+    except ImportRefused as exc:
+        return render(
+            request, "imports/job_detail.html", {"job": job, "apply_errors": exc.errors}, status=409
+        )
+    start_job(job.pk, job.size)
+    return redirect("imports:job", pk=job.pk)
 
 
 @require_GET

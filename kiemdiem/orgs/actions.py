@@ -837,3 +837,40 @@ def do_revoke_api_key(*, key: ApiKey, revoked_by: User) -> ApiKey:
     User.objects.filter(pk=key.user_id).update(is_active=False)
     ApiKeyEvent.objects.create(key=key, kind=ApiKeyEventKind.REVOKE, actor=revoked_by)
     return key
+
+@transaction.atomic
+def do_update_people(
+    *, updates: list[tuple[int, dict[str, object]]], on: datetime.date, batch_size: int = 2000
+) -> int:
+    """Write changed fields of existing people (by id, values already validated); a change of cell is dated.
+
+    A member who changes cell belonged to the old one until the day before `on` (a `CellMembership`) and to the new
+    one from `on`, so a cycle of an earlier period still counts them where they were.
+    """
+    if not updates:
+        return 0
+    ids = [pk for pk, _ in updates]
+    people = {p.pk: p for p in Person.objects.filter(pk__in=ids)}
+    fields: set[str] = set()
+    history: list[CellMembership] = []
+    eve = on - datetime.timedelta(days=1)
+    for pk, changes in updates:
+        person = people[pk]
+        if "home_cell_id" in changes and changes["home_cell_id"] != person.home_cell_id:
+            if person.home_cell_id and (person.home_cell_since is None or person.home_cell_since <= eve):
+                history.append(
+                    CellMembership(
+                        person_id=pk,
+                        cell_id=person.home_cell_id,
+                        valid_from=person.home_cell_since,
+                        valid_to=eve,
+                    )
+                )
+            person.home_cell_since = on
+            fields.add("home_cell_since")
+        for attname, value in changes.items():
+            setattr(person, attname, value)
+            fields.add(attname)
+    Person.objects.bulk_update(list(people.values()), sorted(fields), batch_size=batch_size)
+    CellMembership.objects.bulk_create(history, batch_size=batch_size)
+    return len(people)

@@ -54,7 +54,10 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     tops = list(top_units_for(request.user))  # type: ignore[arg-type]
     counts = subtree_counts(tops)
     rows = [(u, counts[u.pk]) for u in tops]
-    return render(request, "orgs/unit_list.html", {"rows": rows})
+    from kiemdiem.orgs.reorganise_views import can_reorganise
+
+    context = {"rows": rows, "can_reorganise": can_reorganise(request.user)}  # type: ignore[arg-type]
+    return render(request, "orgs/unit_list.html", context)
 
 
 @require_GET

@@ -60,6 +60,11 @@ def test_a_district_officer_imports_members_from_the_template(empty_db, live_ser
     page.set_input_files("#id_file", str(good))
     page.get_by_role("button", name="Kiểm tra và nhập").click()
     page.wait_for_url("**/nhap-lieu/luot/*/")
+    # People are shown first (new, changed, unchanged, missing), then written when the clerk applies them.
+    assert page.locator("#job-status").inner_text() == "Đã kiểm tra: xem trước, chờ áp dụng"
+    assert "2 người mới" in page.locator("#diff-new").inner_text()
+    page.get_by_role("button", name="Áp dụng các thay đổi").click()
+    page.wait_for_url("**/nhap-lieu/luot/*/")
     assert page.locator("#job-status").inner_text() == "Đã nhập xong"
     assert page.locator("#job-progress").get_attribute("value") == "100"
     page.screenshot(path=str(ARTEFACTS / "import-done.png"), full_page=True)

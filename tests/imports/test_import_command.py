@@ -32,7 +32,10 @@ def test_it_imports_a_file_and_says_how_many_rows(district_officer, world, tmp_p
     assert run(str(path), "--kind", "people", "--user", "nahang") == 0
     out = capsys.readouterr().out
     assert "Đang đọc tệp…" in out and "Đang ghi vào cơ sở dữ liệu…" in out
-    assert "Đã nhập xong (cá nhân: 2, dòng: 2)." in out
+    assert (
+        "Đã nhập xong (cá nhân mới: 2, cá nhân cập nhật: 0, không có trong tệp (giữ nguyên): 1, không đổi: 0, dòng: 2)."
+        in out
+    )
     assert Person.objects.filter(code__in=["NV1", "NV2"]).count() == 2
     job = ImportJob.objects.get()
     assert (job.status, job.progress, job.content) == ("done", 100, b"")

@@ -26,6 +26,10 @@ def test_it_imports_an_upload_and_shows_the_result(client, district_officer, wor
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response.url == f"/nhap-lieu/luot/{job.pk}/"
     page = client.get(response.url).content.decode()
+    assert "Đã kiểm tra: xem trước, chờ áp dụng" in page and "<strong>1</strong> người mới" in page
+    assert not Person.objects.filter(code="NV1").exists()  # a preview writes nothing
+    response = client.post(f"/nhap-lieu/luot/{job.pk}/ap-dung/")
+    page = client.get(response.url).content.decode()
     assert "Đã nhập xong" in page and "1 cá nhân mới" in page
     assert '<progress id="job-progress" max="100" value="100">' in page
     assert 'http-equiv="refresh"' not in page

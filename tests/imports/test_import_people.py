@@ -25,7 +25,7 @@ def test_it_imports_members_into_a_cell_of_the_district(district_officer, world)
         "people", [person_row("NV1", "NH-001-01"), person_row("NV2", "nh-001-01", **{"Giới tính": "Nữ"})]
     )
     summary = do_import_workbook(user=district_officer, kind="people", content=content)
-    assert summary == {"people": 2, "rows": 2}
+    assert summary == {"people": 2, "updated": 0, "unchanged": 0, "missing": 1, "rows": 2}
     p = Person.objects.get(code="NV1")
     assert p.home_cell == world.cell_na_hang
     assert p.admitted_on == datetime.date(2005, 5, 19)
@@ -53,7 +53,7 @@ def test_it_lists_every_error_of_the_file_at_once(district_officer, world):
         person_row("NV3", "KHONG-CO"),
         person_row("NV4", "NH-001-01", **{"Ngày vào Đảng": None}),
         person_row("NV5", "NH-001-01", **{"Ngày sinh": "2020-01-01"}),
-        person_row("DV1", "NH-001-01"),
+        person_row("DV2", "NH-001-01"),
     ]
     errors = refused(district_officer, xlsx("people", rows))
     assert errors == [
@@ -62,7 +62,7 @@ def test_it_lists_every_error_of_the_file_at_once(district_officer, world):
         "Dòng 4, cột «Mã chi bộ»: không tìm thấy đơn vị mã 'KHONG-CO' trong phạm vi quản lý của đồng chí.",
         "Dòng 5, cột «Ngày vào Đảng»: bắt buộc với đảng viên.",
         "Dòng 6, cột «Ngày sinh»: '2020-01-01' không phải là ngày hợp lệ (dạng dd/mm/yyyy).",
-        "Dòng 7, cột «Mã»: mã 'DV1' đã có trong hệ thống.",
+        "Dòng 7, cột «Mã»: mã 'DV2' đã có trong hệ thống.",
     ]
 
 

@@ -30,5 +30,12 @@ def test_a_big_upload_waits_for_the_worker_then_is_imported(
     assert "Đang chờ xử lý" in page and '<meta http-equiv="refresh" content="2">' in page
     call_command("db_worker", "--batch", verbosity=0)
     job.refresh_from_db()
-    assert (job.status, job.summary, job.total_rows) == ("done", {"people": 30, "rows": 30}, 30)
+    assert (job.status, job.summary["people"], job.total_rows) == ("previewed", 30, 30)
+    assert not Person.objects.filter(code__startswith="Q").exists()
+    client.post(f"/nhap-lieu/luot/{job.pk}/ap-dung/")
+    job.refresh_from_db()
+    assert job.status == "queued"
+    call_command("db_worker", "--batch", verbosity=0)
+    job.refresh_from_db()
+    assert (job.status, job.summary["people"], job.total_rows) == ("done", 30, 30)
     assert Person.objects.filter(code__startswith="Q").count() == 30

@@ -27,6 +27,7 @@ class Branch:
     api_key: object | None = None
     names: tuple[str, ...] = field(default=())  # names that must never show for someone outside
     task: object | None = None  # a task of the evaluation's register, with an evidence file
+    reorganisation: object | None = None  # a record of a change that touched the branch's cell
 
     def get(self, kind: str) -> object | None:
         return getattr(self, kind)
@@ -60,6 +61,7 @@ def _branch(label: str, *, cell, district, grassroots, person, cycle, user) -> B
         report_submission=_report_submission(user, cycle, cell),
         api_key=_api_key(cell),
         names=(district.name, grassroots.name, cell.name, person.full_name, collective.name),
+        reorganisation=_reorganisation(cell),
         task=_task(user, evaluation),
     )
 
@@ -74,6 +76,21 @@ def _task(user, evaluation):  # type: ignore[no-untyped-def]
         result="on_time",
         evidence=("bao-cao.pdf", b"%PDF-1.7 minh chung"),
     )
+
+
+def _reorganisation(cell):  # type: ignore[no-untyped-def]
+    """A rename of the branch's cell in 2020, recorded (the cell keeps its name: the record holds the old one)."""
+    from kiemdiem.orgs.models import Reorganisation, UnitName
+
+    record = Reorganisation.objects.create(
+        kind="rename",
+        effective_on=datetime.date(2021, 1, 1),
+        summary={"lines": [f"Đổi tên {cell.name} (tên cũ) thành {cell.name} từ ngày 01/01/2021."], "counts": {}},
+    )
+    UnitName.objects.create(
+        unit=cell, name=f"{cell.name} (tên cũ)", valid_to=datetime.date(2020, 12, 31), reorganisation=record
+    )
+    return record
 
 
 def _import_job(user, cell):  # type: ignore[no-untyped-def]
@@ -207,5 +224,6 @@ def inside_for(role: str, branch: Branch, user: object | None = None) -> Branch:
             import_job=own_job,
             export_job=own_export,
             report_submission=None,
+            reorganisation=None,
         )
     return replace(branch, import_job=own_job, export_job=own_export)

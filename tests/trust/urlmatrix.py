@@ -51,6 +51,7 @@ KWARG_KINDS: dict[str, str] = {
 # Generic kwargs (pk, id, object_id) → kind, by the longest route prefix that matches.
 PK_KINDS_BY_PREFIX: dict[str, str] = {
     "don-vi/": "unit",
+    "don-vi/sap-xep/": "reorganisation",
     "ca-nhan/": "person",
     "dot/": "cycle",
     "danh-gia/": "evaluation",

@@ -73,7 +73,10 @@ class Command(BaseCommand):
 
 _LABELS = {
     "units": "đơn vị",
-    "people": "cá nhân",
+    "people": "cá nhân mới",
+    "updated": "cá nhân cập nhật",
+    "missing": "không có trong tệp (giữ nguyên)",
+    "reorganisations": "thay đổi tổ chức",
     "positions": "chức vụ",
     "collectives": "tập thể mới",
     "ratings": "kết quả xếp loại",
