@@ -83,8 +83,8 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def apply_job(request: HttpRequest, pk: int) -> HttpResponse:
     """Write what the preview showed: the file is read and checked again, then written all or nothing."""
+    job = get_job_for_user(request.user, pk)  # type: ignore[arg-type]  # someone else's job: 404, as to read it
     _require_importer(request)
-    job = get_job_for_user(request.user, pk)  # type: ignore[arg-type]
     try:
         job = do_apply_import_job(user=request.user, job=job)  # type: ignore[arg-type]
     except ImportRefused as exc:

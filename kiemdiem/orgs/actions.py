@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q, Value
+from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
@@ -384,37 +384,76 @@ class _Run:
             self.ended.append(old)
             self.begun.append(version)
             self.successions.append(Succession(reorganisation=self.reorg, predecessor=old, successor=version))
-            self.move_members(old, version)
-            Person.objects.filter(managing_unit=old).update(managing_unit=version)
-            self._carry_leadership(old, version)
-            self._carry_users(old, version)
+        successor = {old.pk: version.pk for old, version in versions}
+        for chunk in _chunks(list(successor.items()), 500):  # one CASE per chunk, never a query per unit
+            self._follow(dict(chunk))
         return mapping
 
-    def _carry_leadership(self, old: Unit, new: Unit) -> None:
+    def _follow(self, successor: dict[int, int]) -> None:
+        """Members, cadres' managing units, leadership and accounts of ended units follow their new versions."""
+        old_ids = list(successor)
+        people = Person.objects.filter(home_cell_id__in=old_ids)
+        rows = list(people.values_list("pk", "home_cell_id", "home_cell_since"))
+        CellMembership.objects.bulk_create(
+            [
+                CellMembership(
+                    person_id=pk, cell_id=cell, valid_from=since, valid_to=self.eve, reorganisation=self.reorg
+                )
+                for pk, cell, since in rows
+            ],
+            batch_size=2000,
+        )
+        self.members += len(rows)
+        if rows:
+            people.update(home_cell_id=_case("home_cell_id", successor), home_cell_since=self.day)
+        for fk in ("temporary_cell_id", "managing_unit_id"):
+            moved = Person.objects.filter(**{f"{fk}__in": old_ids})
+            if moved.exists():
+                moved.update(**{fk: _case(fk, successor)})
         live = Q(valid_to__isnull=True) | Q(valid_to__gte=self.day)
-        collectives = {}
-        for col in LeadershipCollective.objects.filter(live, unit=old):
-            collectives[col.pk] = LeadershipCollective.objects.create(
-                unit=new, kind=col.kind, name=col.name, valid_from=self.day, valid_to=col.valid_to
+        old_collectives = list(LeadershipCollective.objects.filter(live, unit_id__in=old_ids))
+        new_collectives = [
+            LeadershipCollective(
+                unit_id=successor[c.unit_id],
+                kind=c.kind,
+                name=c.name,
+                valid_from=self.day,
+                valid_to=c.valid_to,
             )
-        positions = list(Position.objects.filter(live, unit=old))
-        self._end_leadership([old.pk])
+            for c in old_collectives
+        ]
+        LeadershipCollective.objects.bulk_create(new_collectives, batch_size=2000)
+        collective_of = {old.pk: new.pk for old, new in zip(old_collectives, new_collectives, strict=True)}
+        positions = list(Position.objects.filter(live, unit_id__in=old_ids))
+        self._end_leadership(old_ids)
         Position.objects.bulk_create(
             [
                 Position(
                     person_id=p.person_id,
-                    unit=new,
-                    collective=collectives.get(p.collective_id) if p.collective_id else None,  # type: ignore[arg-type]
+                    unit_id=successor[p.unit_id],
+                    collective_id=collective_of.get(p.collective_id) if p.collective_id else None,  # type: ignore[arg-type]
                     title=p.title,
                     role=p.role,
                     valid_from=self.day,
                     valid_to=p.valid_to,
                 )
                 for p in positions
-            ]
+            ],
+            batch_size=2000,
         )
-        self.collectives += len(collectives)
+        self.collectives += len(new_collectives)
         self.positions += len(positions)
+        from kiemdiem.accounts.models import User
+
+        for account in User.objects.filter(unit_id__in=old_ids):
+            account.unit_id = successor[account.unit_id]  # type: ignore[index]
+            account.save(update_fields=["unit"])
+            self.users_moved.append(account.username)
+        through = User.assigned_units.through
+        for link in through.objects.filter(unit_id__in=old_ids).select_related("user"):
+            through.objects.get_or_create(user_id=link.user_id, unit_id=successor[link.unit_id])
+            link.delete()
+            self.users_moved.append(link.user.username)
 
     def _carry_users(self, old: Unit, new: Unit) -> None:
         from kiemdiem.accounts.models import User
@@ -455,6 +494,18 @@ class _Run:
             "users_moved": sorted(set(self.users_moved)),
             "users_to_reassign": sorted(set(self.users_left)),
         }
+
+
+def _chunks(items: list, size: int) -> list[list]:  # type: ignore[type-arg]
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _case(field_name: str, mapping: dict[int, int]) -> Case:
+    return Case(
+        *[When(**{field_name: old}, then=Value(new)) for old, new in mapping.items()],
+        default=F(field_name),
+        output_field=BigIntegerField(),
+    )
 
 
 def _period(unit: Unit) -> str:
