@@ -21,6 +21,8 @@ from django.apps import apps
 from django.core import management
 from django.db import connection, transaction
 
+from kiemdiem.vietnamese import format_number
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 
@@ -40,7 +42,7 @@ class Fingerprint:
     def lines(self) -> list[str]:
         total = sum(self.counts.values())
         return [
-            f"Số bảng: {len(self.counts)}; tổng số dòng: {total:,}; số bản đánh giá: {self.evaluations:,}.",
+            f"Số bảng: {len(self.counts)}; tổng số dòng: {format_number(total)}; số bản đánh giá: {format_number(self.evaluations)}.",
             f"Mã kiểm tra các mức xếp loại (SHA-256): {self.ratings_sha256}",
         ]
 

@@ -68,6 +68,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kiemdiem.campaigns.context_processors.current_cycle",
             ],
+            # `{{ n|so }}`: one Vietnamese number format (6.006; 12,5) on every page (kiemdiem/vietnamese.py).
+            "builtins": ["kiemdiem.orgs.templatetags.vn"],
         },
     },
 ]

@@ -94,3 +94,33 @@ def test_numbers_have_one_vietnamese_format():
     assert format_number(12.345, 1) == "12,3"
     assert format_number(7.0) == "7"
     assert format_number(None) == ""
+
+
+def test_pages_show_figures_in_the_vietnamese_format(client, world, district_officer):
+    from django.template import Context, Template
+
+    rendered = Template("{{ a|so }} · {{ b|so }} · {{ c|so:1 }} · {{ d|so|default:'—' }}").render(
+        Context({"a": 7573, "b": 57600, "c": 12.345, "d": None})
+    )
+    assert rendered == "7.573 · 57.600 · 12,3 · —"
+    from tests.conftest import make_members
+
+    make_members(world.cell_na_hang, 1)
+    Person.objects.filter(home_cell=world.cell_na_hang).update(is_party_member=True)
+    # A thousand members in a cell: the unit page shows "1.001", not "1001" nor "1,001".
+    Person.objects.bulk_create(
+        [
+            Person(
+                code=f"K{i}",
+                full_name=f"Đảng viên {i}",
+                gender="m",
+                admitted_on=datetime.date(2000, 1, 1),
+                membership="full",
+                home_cell=world.cell_na_hang,
+            )
+            for i in range(999)
+        ]
+    )
+    client.force_login(district_officer)
+    page = client.get(f"/don-vi/{world.na_hang.pk}/").content.decode()
+    assert "<dd>1.001</dd>" in page

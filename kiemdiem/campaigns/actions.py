@@ -49,6 +49,7 @@ from kiemdiem.orgs.models import (
     UnitKind,
 )
 from kiemdiem.rules.regimes import deadlines_for, overlay_for, regime_for_year
+from kiemdiem.vietnamese import format_number
 
 
 @transaction.atomic
@@ -344,7 +345,9 @@ def clean_text(value: object, label: str, limit: int = 20000, *, required: bool 
     if "\x00" in text:
         raise ActionError(f"{label}: có ký tự không hợp lệ (NUL).")
     if len(text) > limit:
-        raise ActionError(f"{label}: dài {len(text):,} ký tự, vượt giới hạn {limit:,} ký tự.")
+        raise ActionError(
+            f"{label}: dài {format_number(len(text))} ký tự, vượt giới hạn {format_number(limit)} ký tự."
+        )
     text = text.strip()
     if required and not text:
         raise ActionError(f"{label}: chưa nhập.")

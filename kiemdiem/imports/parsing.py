@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from kiemdiem.vietnamese import format_number
+
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # a 140,000-row people workbook is about 8 MB
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024  # what the members of the zip may unpack to, in total
 MAX_MEMBER_RATIO = 250  # ordinary sheet XML compresses 5–30×; a zip bomb compresses thousands of times
@@ -79,7 +81,9 @@ def open_container(content: bytes) -> zipfile.ZipFile:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise WorkbookError("Tệp không phải là bảng tính Excel (.xlsx) hoặc đã bị hỏng.") from None
     if len(infos) > MAX_ZIP_MEMBERS:
-        raise WorkbookError(f"Tệp chứa {len(infos):,} thành phần, bất thường đối với một bảng tính Excel.")
+        raise WorkbookError(
+            f"Tệp chứa {format_number(len(infos))} thành phần, bất thường đối với một bảng tính Excel."
+        )
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
         raise WorkbookError("Tệp không phải là bảng tính Excel (.xlsx): thiếu phần mô tả bảng tính.")
@@ -92,7 +96,7 @@ def open_container(content: bytes) -> zipfile.ZipFile:
     for info in infos:
         if info.file_size > 1024 * 1024 and info.file_size > MAX_MEMBER_RATIO * max(info.compress_size, 1):
             raise WorkbookError(
-                f"Thành phần “{info.filename}” nén với tỷ lệ {info.file_size // max(info.compress_size, 1):,}:1, "
+                f"Thành phần “{info.filename}” nén với tỷ lệ {format_number(info.file_size // max(info.compress_size, 1))}:1, "
                 "bất thường đối với bảng tính (nghi là tệp nén bất thường — zip bomb)."
             )
     return zf
@@ -206,7 +210,7 @@ def read_sheet(
         sheet = wb.get_sheet_by_name(sheet_name)
         if sheet.height > MAX_ROWS + 1:
             raise WorkbookError(
-                f"Trang “{sheet_name}” có {sheet.height - 1:,} dòng, vượt giới hạn {MAX_ROWS:,} dòng mỗi lần nhập."
+                f"Trang “{sheet_name}” có {format_number(sheet.height - 1)} dòng, vượt giới hạn {format_number(MAX_ROWS)} dòng mỗi lần nhập."
             )
         if sheet.width > MAX_COLUMNS:
             raise WorkbookError(

@@ -122,7 +122,7 @@ def test_a_file_over_the_limit_gets_one_message_on_the_page_the_api_and_the_comm
     assert expected in upload(client, content).content.decode()
     f = io.BytesIO(content)
     f.name = "lon.xlsx"
-    assert client.post("/api/imports/", {"kind": "people", "file": f}).json()["detail"] == expected
+    assert client.post("/api/imports/", {"kind": "people", "file": f}).json()["message"] == expected
     path = tmp_path / "lon.xlsx"
     path.write_bytes(content)
     with pytest.raises(CommandError, match=re.escape(expected)):

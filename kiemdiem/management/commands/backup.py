@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from kiemdiem.backup import BackupError, backup, fingerprint
+from kiemdiem.vietnamese import format_number
 
 
 class Command(BaseCommand):
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         except BackupError as exc:
             path.unlink(missing_ok=True)
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Đã sao lưu ({kind}) vào {path} ({path.stat().st_size:,} byte).")
+        self.stdout.write(f"Đã sao lưu ({kind}) vào {path} ({format_number(path.stat().st_size)} byte).")
         # Taken just before the copy: if someone wrote meanwhile, the copy (and what restore prints) is newer.
         self.stdout.write("Số liệu lúc bắt đầu sao lưu (đối chiếu với số liệu `kiemdiem restore` in ra):")
         for line in before.lines():

@@ -9,6 +9,7 @@ from kiemdiem.campaigns.compliance import Compliance, check_cycle, names_of
 from kiemdiem.campaigns.models import Cycle, Evaluation
 from kiemdiem.orgs.models import Unit
 from kiemdiem.reports.queries import FINDING_LABELS
+from kiemdiem.vietnamese import format_number
 
 
 class Command(BaseCommand):
@@ -55,9 +56,9 @@ class Command(BaseCommand):
             seconds = time.perf_counter() - started
             where = f" — cây của {subtree.name}" if subtree else ""
             self.stdout.write(
-                f"{cycle}{where}: {len(result.findings):,} vi phạm; "
-                f"{sum(1 for p in result.quota_groups.values() if p.excellent > p.max_excellent):,}"
-                f"/{len(result.quota_groups):,} nhóm vượt tỷ lệ HTXS; {seconds:.1f} giây."
+                f"{cycle}{where}: {format_number(len(result.findings))} vi phạm; "
+                f"{format_number(sum(1 for p in result.quota_groups.values() if p.excellent > p.max_excellent))}"
+                f"/{format_number(len(result.quota_groups))} nhóm vượt tỷ lệ HTXS; {format_number(seconds, 1)} giây."
             )
             # One line per rule and article: a rule cites the article of the subject's kind and the year's regime
             # (a head above the collective: CV 854 for some, HD 21 for others).

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kiemdiem.demo.province import DEMO_PASSWORD, build_demo_province
 from kiemdiem.orgs.models import Unit
+from kiemdiem.vietnamese import format_number
 
 
 class Command(BaseCommand):
@@ -44,9 +45,9 @@ class Command(BaseCommand):
         summary = build_demo_province(members=members, seed=seed, **profile)
         took = time.perf_counter() - started
         self.stdout.write(
-            f"Đã tạo {summary.units:,} đơn vị, {summary.persons:,} đảng viên, "
-            f"{summary.collectives:,} tập thể, "
-            f"{summary.positions:,} chức vụ trong {took:.1f} giây."
+            f"Đã tạo {format_number(summary.units)} đơn vị, {format_number(summary.persons)} đảng viên, "
+            f"{format_number(summary.collectives)} tập thể, "
+            f"{format_number(summary.positions)} chức vụ trong {format_number(took, 1)} giây."
         )
         if summary.accounts:
             self.stdout.write(f"Tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}):")

@@ -14,6 +14,7 @@ from kiemdiem.imports.actions import do_create_import_job, run_import_job
 from kiemdiem.imports.models import ImportKind, JobStatus
 from kiemdiem.imports.parsing import size_error
 from kiemdiem.imports.validation import ImportRefused
+from kiemdiem.vietnamese import format_number
 
 
 class Command(BaseCommand):
@@ -63,11 +64,13 @@ class Command(BaseCommand):
             for line in job.errors:
                 self.stderr.write(line)
             if job.error_total > len(job.errors):
-                self.stderr.write(f"… và {job.error_total - len(job.errors):,} lỗi khác.")
+                self.stderr.write(f"… và {format_number(job.error_total - len(job.errors))} lỗi khác.")
             raise CommandError(
-                f"Không nhập: {job.error_total:,} lỗi; không có dòng nào được ghi vào cơ sở dữ liệu."
+                f"Không nhập: {format_number(job.error_total)} lỗi; không có dòng nào được ghi vào cơ sở dữ liệu."
             )
-        parts = ", ".join(f"{label}: {job.summary[k]:,}" for k, label in _LABELS.items() if k in job.summary)
+        parts = ", ".join(
+            f"{label}: {format_number(job.summary[k])}" for k, label in _LABELS.items() if k in job.summary
+        )
         self.stdout.write(self.style.SUCCESS(f"Đã nhập xong ({parts})."))
 
 
