@@ -145,12 +145,13 @@ TASKS = {
 
 # E-mail for the daily digest (`kiemdiem digest`): SMTP only when KIEMDIEM_EMAIL_HOST is set; otherwise the
 # digest is printed, not sent.
-# Django 6.1's MAILERS (the EMAIL_* settings are deprecated).
-CONSOLE_MAILER = "django.core.mail.backends.console.EmailBackend"
+# Django 6.1's MAILERS (the EMAIL_* settings are deprecated). Without KIEMDIEM_EMAIL_HOST the default mailer
+# points at localhost, which `kiemdiem digest` takes as "not configured": it prints instead of sending.
+SMTP_MAILER = "django.core.mail.backends.smtp.EmailBackend"
 if os.environ.get("KIEMDIEM_EMAIL_HOST"):
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "BACKEND": SMTP_MAILER,
             "OPTIONS": {
                 "host": os.environ["KIEMDIEM_EMAIL_HOST"],
                 "port": int(os.environ.get("KIEMDIEM_EMAIL_PORT", "587")),
@@ -162,4 +163,4 @@ if os.environ.get("KIEMDIEM_EMAIL_HOST"):
     }
     DEFAULT_FROM_EMAIL = os.environ.get("KIEMDIEM_EMAIL_FROM", "kiemdiem@localhost")
 else:
-    MAILERS = {"default": {"BACKEND": CONSOLE_MAILER}}
+    MAILERS = {"default": {"BACKEND": SMTP_MAILER, "OPTIONS": {"host": "localhost"}}}

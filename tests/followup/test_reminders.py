@@ -64,7 +64,7 @@ def test_without_smtp_the_digest_prints_and_sends_nothing(world, member, setting
     member.email = "hung@example.vn"
     member.save()
     open_year(world, 2021)
-    settings.MAILERS = {"default": {"BACKEND": settings.CONSOLE_MAILER}}
+    settings.MAILERS = {"default": {"BACKEND": settings.SMTP_MAILER, "OPTIONS": {"host": "localhost"}}}
     call_command("digest", "--date", "05/01/2022")
     assert mail.outbox == []
     out = capsys.readouterr()

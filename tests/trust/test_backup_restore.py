@@ -13,13 +13,14 @@ from pathlib import Path
 import dj_database_url
 import pytest
 
+pytestmark = pytest.mark.slow  # subprocesses: left out by make test-fast
+
 ROOT = Path(__file__).resolve().parents[2]
 RATE_SOME = """
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Evaluation
 from tests.campaigns.helpers import propose, submit_self_review
 
-pytestmark = pytest.mark.slow  # subprocesses, servers or every URL × every role: left out by make test-fast
 admin = User.objects.create_superuser("saoluu", password="mat-khau-sao-luu-1")
 evs = list(
     Evaluation.objects.filter(

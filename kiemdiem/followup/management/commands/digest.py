@@ -14,9 +14,11 @@ from kiemdiem.followup.queries import reminders_for
 
 
 def mail_configured() -> bool:
-    """Mail counts as configured when the default mailer is not the console (no KIEMDIEM_EMAIL_HOST)."""
-    backend = settings.MAILERS.get("default", {}).get("BACKEND")
-    return backend is not None and backend != settings.CONSOLE_MAILER
+    """Mail counts as configured unless the default mailer is SMTP on localhost (no KIEMDIEM_EMAIL_HOST)."""
+    mailer = settings.MAILERS.get("default", {})
+    if mailer.get("BACKEND", settings.SMTP_MAILER) != settings.SMTP_MAILER:
+        return True  # another backend chosen on purpose (the tests' in-memory one, a file, …)
+    return mailer.get("OPTIONS", {}).get("host", "localhost") != "localhost"
 
 
 def digest_text(user: User, today: datetime.date) -> str:
