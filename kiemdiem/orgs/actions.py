@@ -889,6 +889,7 @@ def do_revoke_api_key(*, key: ApiKey, revoked_by: User) -> ApiKey:
     ApiKeyEvent.objects.create(key=key, kind=ApiKeyEventKind.REVOKE, actor=revoked_by)
     return key
 
+
 @transaction.atomic
 def do_update_people(
     *, updates: list[tuple[int, dict[str, object]]], on: datetime.date, batch_size: int = 2000

@@ -86,14 +86,16 @@ def search_text_of(name: str) -> str:
 
 
 def search_q(query: str, *, name_field: str = "search_text", code_field: str = "code") -> Q:
-    """Every word of the folded query at a word start of the name (any order), or the exact code."""
+    """Every word of the folded query at a word start of the name (any order), or exactly the code."""
     words = fold(query).split()
     if not words:
         return Q(pk__in=[])
     by_name = Q()
     for word in words:
         by_name &= Q(**{f"{name_field}__contains": " " + word})
-    return by_name | Q(**{f"{code_field}__iexact": query.strip()})
+    return by_name | Q(
+        **{code_field: query.strip()}
+    )  # exact: the code's own index, OR-ed with the trigram one
 
 
 class UnitSector(models.TextChoices):

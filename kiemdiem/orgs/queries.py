@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models.functions import Concat, Substr
 from django.http import Http404
 
 from kiemdiem.accounts.models import User, UserRole
 from kiemdiem.orgs.models import SEGMENT_WIDTH, CellMembership, LeadershipCollective, Person, Position, Unit
+from kiemdiem.vietnamese import fold
 
 
 def scope_roots(user: User) -> list[Unit] | None:
@@ -79,14 +80,27 @@ def search_persons(user: User, query: str, *, unit: Unit | None = None) -> Query
         qs = qs.filter(
             Q(home_cell__path__startswith=unit.path) | Q(temporary_cell__path__startswith=unit.path)
         )
-    if query.strip():
-        qs = qs.matching(query)
-    return qs.select_related("home_cell").order_by("sort_key", "pk")
+    if not query.strip():
+        return qs.select_related("home_cell").order_by("sort_key", "pk")
+    return qs.matching(query).select_related("home_cell").order_by(_search_order(query), "pk")
 
 
 def search_units(user: User, query: str) -> QuerySet[Unit]:
     """Units the user reaches whose name matches the query the same way (or whose code it is), by name."""
-    return units_visible_to(user).matching(query).order_by("sort_key", "pk")
+    return units_visible_to(user).matching(query).order_by(_search_order(query), "pk")
+
+
+def _search_order(query: str) -> str | Concat:
+    """The sort key, written so PostgreSQL takes the fastest plan for the query's kind of match.
+
+    A query with a word of three letters or more matches few rows: ORDER BY an expression of the column, so the
+    trigram index gathers them and they are sorted (walking the sort-key index and filtering every row took 0.8 s
+    over 140,000 people). Only one- and two-letter words ("ma") match thousands: then walking the sort-key index
+    fills the first page at once.
+    """
+    if max((len(w) for w in fold(query).split()), default=0) <= 2:
+        return "sort_key"
+    return Concat(F("sort_key"), Value(""), output_field=CharField())
 
 
 def visible_ancestors(user: User, unit: Unit) -> list[Unit]:
