@@ -124,3 +124,23 @@ def test_pages_show_figures_in_the_vietnamese_format(client, world, district_off
     client.force_login(district_officer)
     page = client.get(f"/don-vi/{world.na_hang.pk}/").content.decode()
     assert "<dd>1.001</dd>" in page
+
+
+def test_the_ratings_list_of_the_api_and_exports_follows_the_roster(client, world, district_officer):
+    cell = world.cell_na_hang
+    for i, name in enumerate(["Nguyễn Văn Hoàng", "Trần Văn Đức", "Hoàng Thị Hà", "Lê Văn Dũng"]):
+        Person.objects.create(
+            code=f"R{i}",
+            full_name=name,
+            gender="m",
+            admitted_on=datetime.date(2000, 1, 1),
+            membership="full",
+            home_cell=cell,
+        )
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    client.force_login(district_officer)
+    rows = client.get(
+        "/api/reports/evaluations", {"cycle": world.cycle_province.pk, "unit": world.na_hang.pk, "limit": 500}
+    ).json()["items"]
+    members = [r["subject_name"] for r in rows if r["unit_id"] == cell.pk and r["subject_type"] == "party_member"]
+    assert members == ["Lê Văn Dũng", "Trần Văn Đức", "Hoàng Thị Hà", "Nguyễn Văn Hoàng", "Ma Văn Hùng"]

@@ -97,7 +97,7 @@ def progress_pct(decided: int, to_rate: int) -> float:
 
 def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
     """For each child of a unit: evaluations by state in its subtree, in one grouped query."""
-    children = list(children_of(unit, on=period_end(cycle.year, cycle.quarter)).order_by("kind", "name"))
+    children = list(children_of(unit, on=period_end(cycle.year, cycle.quarter)).order_by("kind", "sort_key"))
     if not children:
         return []
     length = len(children[0].path)

@@ -38,6 +38,7 @@ from kiemdiem.followup.models import (
 )
 from kiemdiem.followup.signs import GROUPS, SIGNS
 from kiemdiem.orgs.models import Unit
+from kiemdiem.vietnamese import name_sort_key
 
 REMIND_DAYS = 14
 # Only yearly cycles count towards years in a row: a quarter's rating feeds the year's, it is not a year.
@@ -151,7 +152,7 @@ def repeated_ratings(cycle: Cycle, unit: Unit) -> dict[str, list[dict[str, objec
                 .filter(years=years)
             ):
                 found.setdefault((row["person_id"], row["subject_type"]), row)
-        return sorted(found.values(), key=lambda r: str(r["person__full_name"]))
+        return sorted(found.values(), key=lambda r: name_sort_key(str(r["person__full_name"])))
 
     return {"kht_two": having("KHT", 2), "htxs_five": having("HTXS", 5)}
 

@@ -287,7 +287,7 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
     _add_sector_split(forms, cycle, unit)
     children = []
     kids = children_of(unit, on=period_end(cycle.year, cycle.quarter))  # the tree as it stood in the period
-    for child in sorted(kids, key=lambda u: (not u.is_party_org, u.name)):  # party organisations first
+    for child in sorted(kids, key=lambda u: (not u.is_party_org, u.sort_key)):  # party organisations first
         children.append(_child_entry(child, by_prefix.get(child.path, {})))
     if unit.path in by_prefix:
         own = _child_entry(unit, by_prefix[unit.path])
@@ -617,7 +617,7 @@ def submission_status(cycle: Cycle, unit: Unit) -> list[dict[str, Any]]:
     """Each party organisation directly under the unit: submitted on time, late, or missing, in two queries."""
     children = [
         c
-        for c in children_of(unit, on=period_end(cycle.year, cycle.quarter)).order_by("kind", "name")
+        for c in children_of(unit, on=period_end(cycle.year, cycle.quarter)).order_by("kind", "sort_key")
         if c.is_party_org
     ]
     current = {
@@ -668,7 +668,7 @@ def rating_list(cycle: Cycle, unit: Unit) -> QuerySet[Evaluation]:
     """Every subject of the subtree with its decided rating, in tree order (values rows, for exports and the API)."""
     return (
         Evaluation.objects.filter(cycle=cycle, unit__path__startswith=unit.path)
-        .order_by("unit__path", "subject_type", "person__full_name", "id")
+        .order_by("unit__path", "subject_type", "person__sort_key", "id")
         .values(*RATING_LIST_FIELDS)
     )
 
