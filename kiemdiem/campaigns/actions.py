@@ -37,7 +37,7 @@ from kiemdiem.campaigns.permissions import (
     deciding_unit_for,
     require,
 )
-from kiemdiem.campaigns.review_forms import GRADES, form_for, required_sections
+from kiemdiem.campaigns.review_forms import GRADES, form_for, form_of, required_sections
 from kiemdiem.orgs.models import (
     GRASSROOTS_KINDS,
     LeadershipCollective,
@@ -52,32 +52,299 @@ from kiemdiem.rules.regimes import deadlines_for, overlay_for, regime_for_year
 from kiemdiem.vietnamese import format_number
 
 
+def can_open_cycle(user: User | None, unit: Unit, year: int) -> bool:
+    """Who opens a cycle for a subtree (docs/decisions.md "Who opens a cycle").
+
+    The province's organisation board (or a superuser) for any unit it reaches; a committee's officer for its own
+    subtree only when the province has delegated that year to it or to a committee above it inside their scope.
+    """
+    from kiemdiem.accounts.models import UserRole
+    from kiemdiem.campaigns.models import CycleDelegation
+    from kiemdiem.orgs.queries import scope_roots
+
+    if user is None:  # the command line and the demo act as the system administrator
+        return True
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    roots = scope_roots(user) or []
+    if not any(unit.path.startswith(r.path) for r in roots):
+        return False
+    if user.role == UserRole.PROVINCE_ADMIN:
+        return True
+    if user.role != UserRole.DISTRICT_OFFICER:
+        return False
+    # A delegation to the unit itself or to a committee above it that is still inside the officer's own scope.
+    chain = [*unit.ancestor_ids, unit.pk]
+    inside = [i for i in chain if any(_path_of(i, unit).startswith(r.path) for r in roots)]
+    return CycleDelegation.objects.filter(unit_id__in=inside, year=year).exists()
+
+
+def _path_of(pk: int, unit: Unit) -> str:
+    """The path of one of the unit's ancestors (or itself), cut from the unit's own path."""
+    from kiemdiem.orgs.models import path_segment
+
+    return unit.path[: unit.path.index(path_segment(pk)) + len(path_segment(pk))]
+
+
+def resolve_regime(year: int, quarter: int | None = None):  # type: ignore[no-untyped-def]
+    """The regime of a period through the rules' public functions; a quarter only where the regime has them."""
+    if not 2019 <= year <= 2100:
+        raise CycleError(f"Năm {year} không hợp lệ: chỉ hỗ trợ các năm từ 2019.")
+    try:
+        regime = regime_for_year(year)
+    except rules.BadInput as exc:
+        raise CycleError(str(exc)) from None
+    if quarter is not None:
+        if not regime.value("quarterly_reviews"):
+            raise CycleError(
+                f"Năm {year} áp dụng {regime.name}: chỉ kiểm điểm hằng năm, không có đánh giá hằng quý."
+            )
+        if quarter not in (1, 2, 3):
+            raise CycleError(
+                f"Quý {quarter} không hợp lệ: chỉ đánh giá quý I, II, III; quý IV gộp vào đánh giá cả năm "
+                "(KL 198-KL/TW; HD 43-HD/BTCTW)."
+            )
+    return regime
+
+
+def default_deadlines(
+    year: int, quarter: int | None = None, province: str = "tuyen-quang"
+) -> dict[str, object]:
+    """The cycle's three dates from the regime and the province's overlay (a quarter: the month after it)."""
+    if quarter is not None:
+        # A quarter's review closes in the first days after it; HD 43 sets no date, the opener may change it.
+        end = datetime.date(year, 3 * quarter, 1) + datetime.timedelta(days=31)
+        due = end.replace(day=15)
+        return {"review_deadline": due, "dossier_deadline": None, "report_deadline": due.replace(day=20)}
+    deadlines = deadlines_for(year, province=province)
+    return {
+        "review_deadline": deadlines["review_done"],
+        "dossier_deadline": deadlines.get("cadre_dossier"),
+        # Without a province's own date, the report is due when the regime's central report is.
+        "report_deadline": deadlines.get("report_to_province")
+        or deadlines.get("report_to_central")
+        or deadlines["review_done"],
+    }
+
+
+def _same_period(year: int, quarter: int | None) -> Q:
+    return Q(year=year, quarter__isnull=True) if quarter is None else Q(year=year, quarter=quarter)
+
+
 @transaction.atomic
 def do_open_cycle(
-    *, unit: Unit, year: int, quarter: int | None = None, province: str = "tuyen-quang"
+    *,
+    unit: Unit,
+    year: int,
+    quarter: int | None = None,
+    province: str = "tuyen-quang",
+    user: User | None = None,
+    review_deadline: datetime.date | None = None,
+    dossier_deadline: datetime.date | None = None,
+    report_deadline: datetime.date | None = None,
 ) -> Cycle:
-    """Open a review cycle for a committee's subtree; regime and default deadlines come from the rules."""
-    regime = regime_for_year(year)
-    deadlines = deadlines_for(year, province=province)
+    """Open a review cycle for a committee's subtree; regime and default deadlines come from the rules.
+
+    The quota groups and evaluations are made by `do_sync_cycle` (in the background for a province).
+    """
+    if user is not None and not can_open_cycle(user, unit, year):
+        raise CycleError(
+            f"Đồng chí không có quyền mở đợt kiểm điểm cho {unit.name}: đợt của tỉnh do Ban Tổ chức Tỉnh ủy mở; "
+            f"cấp ủy cấp dưới chỉ mở đợt cho phạm vi của mình khi được Tỉnh ủy ủy quyền cho năm {year}."
+        )
+    if not unit.is_party_org:
+        raise CycleError(f"{unit.name} không phải là tổ chức đảng: chỉ cấp ủy mở đợt kiểm điểm.")
+    regime = resolve_regime(year, quarter)
     overlay = overlay_for(year, province=province)
-    basis = "; ".join([*regime.documents, *(overlay.documents if overlay else [])])
+    period = f"quý {quarter}/{year}" if quarter else f"năm {year}"
+    same = Cycle.objects.filter(_same_period(year, quarter))
+    if same.filter(unit=unit).exists():
+        raise CycleError(f"{unit.name} đã có đợt kiểm điểm {period}.")
+    covering = same.filter(unit_id__in=unit.ancestor_ids)
+    if Evaluation.objects.filter(cycle__in=covering, unit__path__startswith=unit.path).exists():
+        above = covering.select_related("unit").first()
+        raise CycleError(
+            f"Đợt kiểm điểm {period} của {above.unit.name if above else 'cấp trên'} đã tạo bản đánh giá cho "
+            f"{unit.name}; không mở đợt thứ hai cho cùng đối tượng."
+        )
+    dates = default_deadlines(year, quarter, province)
+    for key, value in (
+        ("review_deadline", review_deadline),
+        ("dossier_deadline", dossier_deadline),
+        ("report_deadline", report_deadline),
+    ):
+        if value is not None:
+            dates[key] = value
+    _check_deadlines(year, dates)  # type: ignore[arg-type]
+    basis = "; ".join([*regime.documents, *(overlay.documents if overlay and quarter is None else [])])
     cycle = Cycle(
         unit=unit,
         year=year,
         quarter=quarter,
         regime=regime.code,
-        review_deadline=deadlines["review_done"],
-        dossier_deadline=deadlines.get("cadre_dossier"),
-        # Without a province's own date, the report is due when the regime's central report is.
-        report_deadline=deadlines.get("report_to_province")
-        or deadlines.get("report_to_central")
-        or deadlines["review_done"],
         basis=basis[:255],
+        opened_by=user,
+        opened_at=timezone.now(),
+        **dates,  # type: ignore[arg-type]
     )
     cycle.full_clean()
     cycle.save()
     hooks.run_cycle_opened(cycle)  # e.g. freeze the criteria frameworks the cycle keeps
     return cycle
+
+
+def _check_deadlines(year: int, dates: dict[str, datetime.date | None]) -> None:
+    review, report = dates["review_deadline"], dates["report_deadline"]
+    dossier = dates.get("dossier_deadline")
+    for label, value in (
+        ("Hạn hoàn thành kiểm điểm", review),
+        ("Hạn gửi hồ sơ đánh giá cán bộ", dossier),
+        ("Hạn báo cáo kết quả", report),
+    ):
+        if value is not None and not datetime.date(year, 1, 1) <= value <= datetime.date(year + 1, 12, 31):
+            raise CycleError(f"{label} {value:%d/%m/%Y} nằm ngoài năm {year} và năm sau liền kề.")
+    if review is None or report is None:
+        raise CycleError("Cần nhập hạn hoàn thành kiểm điểm và hạn báo cáo kết quả.")
+    if report < review:
+        raise CycleError(
+            f"Hạn báo cáo kết quả ({report:%d/%m/%Y}) trước hạn hoàn thành kiểm điểm ({review:%d/%m/%Y})."
+        )
+
+
+def require_cycle_manager(user: User | None, cycle: Cycle) -> None:
+    if user is not None and not can_open_cycle(user, cycle.unit, cycle.year):
+        raise CycleError(
+            f"Đợt kiểm điểm {cycle.period} của {cycle.unit.name} do cấp đã mở đợt quản lý; "
+            "đồng chí không có quyền thay đổi đợt này."
+        )
+
+
+# The levels a deadline may be set for, lowest first: a lower level finishes before the level above it.
+DEADLINE_LEVELS: dict[str, tuple[str, frozenset[str]]] = {
+    "cell": ("Chi bộ trực thuộc, đảng bộ bộ phận", frozenset({UnitKind.CELL, UnitKind.SUB_COMMITTEE})),
+    "grassroots": (
+        "Tổ chức cơ sở đảng (đảng bộ, chi bộ cơ sở)",
+        frozenset({UnitKind.GRASSROOTS_COMMITTEE, UnitKind.GRASSROOTS_CELL}),
+    ),
+    "upper": (
+        "Đảng bộ cấp trên trực tiếp cơ sở (huyện, trực thuộc)",
+        frozenset({UnitKind.DISTRICT_COMMITTEE, UnitKind.AFFILIATED_COMMITTEE}),
+    ),
+}
+
+
+def level_of(kind: str) -> str | None:
+    return next((key for key, (_, kinds) in DEADLINE_LEVELS.items() if kind in kinds), None)
+
+
+@transaction.atomic
+def do_set_cycle_deadlines(
+    *,
+    user: User | None,
+    cycle: Cycle,
+    review_deadline: datetime.date,
+    dossier_deadline: datetime.date | None,
+    report_deadline: datetime.date,
+    levels: dict[str, datetime.date | None] | None = None,
+) -> Cycle:
+    """Change the cycle's dates and its per-level review deadlines (each level no later than the cycle's)."""
+    require_cycle_manager(user, cycle)
+    cycle = Cycle.objects.select_for_update().select_related("unit").get(pk=cycle.pk)
+    if not cycle.is_open:
+        raise CycleError(f"Đợt kiểm điểm {cycle.period} đã đóng; không sửa hạn được nữa.")
+    dates = {
+        "review_deadline": review_deadline,
+        "dossier_deadline": dossier_deadline,
+        "report_deadline": report_deadline,
+    }
+    _check_deadlines(cycle.year, dates)
+    from kiemdiem.campaigns.models import LevelDeadline
+
+    previous: datetime.date | None = None
+    for key, (label, _) in DEADLINE_LEVELS.items():
+        value = (levels or {}).get(key)
+        if key not in DEADLINE_LEVELS:
+            continue
+        if value is None:
+            LevelDeadline.objects.filter(cycle=cycle, level=key).delete()
+            continue
+        if value > review_deadline:
+            raise CycleError(
+                f"Hạn của cấp “{label}” ({value:%d/%m/%Y}) sau hạn hoàn thành kiểm điểm của đợt "
+                f"({review_deadline:%d/%m/%Y})."
+            )
+        if previous is not None and value < previous:
+            raise CycleError(
+                f"Hạn của cấp “{label}” ({value:%d/%m/%Y}) trước hạn của cấp dưới ({previous:%d/%m/%Y}): "
+                "cấp dưới kiểm điểm xong trước để cấp trên tổng hợp."
+            )
+        previous = value
+        LevelDeadline.objects.update_or_create(cycle=cycle, level=key, defaults={"review_deadline": value})
+    unknown = set(levels or {}) - set(DEADLINE_LEVELS)
+    if unknown:
+        raise CycleError(f"Cấp không hợp lệ: {', '.join(sorted(unknown))}.")
+    for key, value in dates.items():
+        setattr(cycle, key, value)
+    cycle.save(update_fields=[*dates])
+    return cycle
+
+
+@transaction.atomic
+def do_close_cycle(*, user: User | None, cycle: Cycle) -> Cycle:
+    """Close a cycle: nothing in it changes any more, except an evaluation an order reopens."""
+    require_cycle_manager(user, cycle)
+    cycle = Cycle.objects.select_for_update().select_related("unit").get(pk=cycle.pk)
+    if not cycle.is_open:
+        raise CycleError(f"Đợt kiểm điểm {cycle.period} của {cycle.unit.name} đã đóng từ trước.")
+    cycle.state = CycleState.CLOSED
+    cycle.closed_by = user
+    cycle.closed_at = timezone.now()
+    cycle.save(update_fields=["state", "closed_by", "closed_at"])
+    return cycle
+
+
+@transaction.atomic
+def do_delegate_cycles(*, user: User, unit: Unit, year: int) -> object:
+    """The province lets a committee open and run the cycles of its own subtree for a year."""
+    from kiemdiem.accounts.models import UserRole
+    from kiemdiem.campaigns.models import CycleDelegation
+    from kiemdiem.orgs.queries import scope_roots
+
+    roots = scope_roots(user)
+    covers = roots is None or any(unit.path.startswith(r.path) and unit.pk != r.pk for r in roots)
+    if not (user.is_superuser or (user.role == UserRole.PROVINCE_ADMIN and covers)):
+        raise CycleError("Chỉ Ban Tổ chức Tỉnh ủy ủy quyền mở đợt kiểm điểm cho cấp ủy cấp dưới.")
+    if unit.kind not in UPPER_KINDS and unit.kind not in GRASSROOTS_KINDS:
+        raise CycleError(f"{unit.name} không phải là cấp ủy có cấp dưới: không ủy quyền mở đợt được.")
+    resolve_regime(year)
+    delegation, _ = CycleDelegation.objects.get_or_create(unit=unit, year=year, defaults={"granted_by": user})
+    return delegation
+
+
+def do_sync_cycle(*, cycle: Cycle, user: User | None = None, progress=None) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Add the quota groups and evaluations a cycle lacks (opening, or after the tree or positions changed).
+
+    Never duplicates: what exists is kept as it is, with its ratings. Returns what was added.
+    """
+    report = progress or (lambda pct, step: None)
+    cycle = Cycle.objects.select_related("unit").get(
+        pk=cycle.pk
+    )  # its state now, not when the caller read it
+    if user is not None:
+        require_cycle_manager(user, cycle)
+    if not cycle.is_open:
+        raise CycleError(f"Đợt kiểm điểm {cycle.period} đã đóng; không thêm đối tượng được nữa.")
+    report(2, "Tạo nhóm tính tỷ lệ")
+    groups = ensure_default_quota_groups(cycle=cycle)
+    report(5, "Tạo bản đánh giá")
+    evaluations = ensure_evaluations(
+        cycle=cycle, progress=lambda pct: report(5 + pct * 94 // 100, "Tạo bản đánh giá")
+    )
+    Cycle.objects.filter(pk=cycle.pk).update(synced_at=timezone.now())
+    report(100, "Đã xong")
+    return {"quota_groups": groups, "evaluations": evaluations}
 
 
 LEVEL_GROUPS = {
@@ -96,7 +363,12 @@ def ensure_default_quota_groups(*, cycle: Cycle) -> int:
     """
     existing = set(cycle.quota_groups.values_list("code", flat=True))
     wanted: list[QuotaGroup] = []
-    for go in Unit.objects.subtree_of(cycle.unit).filter(kind__in=GRASSROOTS_KINDS).valid_in_year(cycle.year):
+    # A quarter reviews designated cadres only: their groups by management tier are all it needs.
+    yearly = cycle.quarter is None
+    grassroots = (
+        Unit.objects.subtree_of(cycle.unit).filter(kind__in=GRASSROOTS_KINDS).valid_in_year(cycle.year)
+    )
+    for go in grassroots if yearly else ():
         wanted.append(
             QuotaGroup(
                 cycle=cycle,
@@ -109,7 +381,7 @@ def ensure_default_quota_groups(*, cycle: Cycle) -> int:
     uppers = Unit.objects.subtree_of(cycle.unit).filter(
         kind__in=[UnitKind.PROVINCE_COMMITTEE, UnitKind.DISTRICT_COMMITTEE, UnitKind.AFFILIATED_COMMITTEE]
     )
-    for upper in uppers.valid_in_year(cycle.year):
+    for upper in uppers.valid_in_year(cycle.year) if yearly else ():
         wanted.append(
             QuotaGroup(
                 cycle=cycle,
@@ -119,7 +391,7 @@ def ensure_default_quota_groups(*, cycle: Cycle) -> int:
                 scope_unit=upper,
             )
         )
-    for suffix, scope in [*LEVEL_GROUPS.values(), ("co-so", "cấp cơ sở")]:
+    for suffix, scope in [*LEVEL_GROUPS.values(), ("co-so", "cấp cơ sở")] if yearly else ():
         wanted.append(
             QuotaGroup(
                 cycle=cycle,
@@ -155,6 +427,10 @@ class ActionError(Exception):
     """A refused change, with a Vietnamese message that says why."""
 
 
+class CycleError(ActionError):
+    """A refused change of a cycle (opening, deadlines, re-sync, closing)."""
+
+
 class ConflictError(ActionError):
     """Someone else saved the evaluation since it was opened."""
 
@@ -188,9 +464,19 @@ UPPER_KINDS = frozenset(
 )
 
 
-@transaction.atomic
-def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None) -> int:
-    """Create the evaluation of every subject under a unit (default: the cycle's unit); return how many."""
+BATCH = 5000
+
+
+def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None) -> int:  # type: ignore[no-untyped-def]
+    """Create the evaluation of every subject under a unit (default: the cycle's unit); return how many.
+
+    A yearly cycle evaluates every unit, collective, member and leader of the subtree as it stands in the year; a
+    quarterly cycle only the cadres designated for that year's quarterly reviews. A subject that already has an
+    evaluation of the same period, in this cycle or in a committee's own cycle nested in it, is left alone.
+    `progress(pct)` hears how far the writing is. Each batch is written in its own transaction (inside a caller's
+    transaction, as an import's, they are all one).
+    """
+    report = progress or (lambda pct: None)
     root = unit or cycle.unit
     ensure_default_quota_groups(cycle=cycle)
     groups = {g.code: g for g in cycle.quota_groups.all()}
@@ -204,11 +490,16 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None) -> int:
             chains[unit.pk] = [units_and_above[i] for i in reversed(ids) if i in units_and_above]
         return chains[unit.pk]
 
-    existing = set(
-        Evaluation.objects.filter(cycle=cycle, unit_id__in=units).values_list(
-            "subject_type", "unit_id", "person_id", "collective_id"
+    keys = ("subject_type", "unit_id", "person_id", "collective_id")
+    existing = set(Evaluation.objects.filter(cycle=cycle, unit_id__in=units).values_list(*keys))
+    nested = Cycle.objects.filter(
+        _same_period(cycle.year, cycle.quarter), unit__path__startswith=root.path
+    ).exclude(pk=cycle.pk)
+    if nested.exists():
+        existing |= set(
+            Evaluation.objects.filter(cycle__in=nested, unit__path__startswith=root.path).values_list(*keys)
         )
-    )
+    forms: dict[str, str] = {}
     new: list[Evaluation] = []
 
     def add(ev: Evaluation) -> None:
@@ -219,49 +510,33 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None) -> int:
         ev.unit = units[ev.unit_id]
         code = _group_code_for(ev, ev.unit, chain_of(ev.unit))
         ev.quota_group = groups.get(code) if code else None
-        form = form_for(
-            regime=cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
-        )
-        ev.form_code = form.code
+        if ev.subject_type not in forms:
+            forms[ev.subject_type] = form_for(
+                regime=cycle.regime,
+                subject_type=ev.subject_type,
+                is_leader=ev.subject_type == SubjectType.LEADER,
+                quarterly=cycle.quarter is not None,
+            ).code
+        ev.form_code = forms[ev.subject_type]
         new.append(ev)
 
-    for u in units.values():
-        kind = SubjectType.PARTY_ORGANIZATION if u.is_party_org else SubjectType.AGENCY
-        add(Evaluation(cycle=cycle, subject_type=kind, unit_id=u.pk))
     seen_people: set[int] = {p for (t, _, p, _) in existing if t == SubjectType.PARTY_MEMBER and p}
-    members = Person.objects.filter(home_cell_id__in=units, is_party_member=True)
-    for person in members.only("id", "home_cell_id", "is_exempt", "is_suspended", "admitted_on"):
-        if person.pk in seen_people:
-            continue
-        reason = ""
-        if person.is_exempt:
-            reason = "Miễn công tác và sinh hoạt đảng"
-        elif person.is_suspended:
-            reason = "Đình chỉ sinh hoạt đảng"
-        add(
-            Evaluation(
-                cycle=cycle,
-                subject_type=SubjectType.PARTY_MEMBER,
-                unit_id=person.home_cell_id,
-                person=person,
-                not_rated_reason=reason,
-            )
-        )
-    for col in LeadershipCollective.objects.filter(unit_id__in=units):
-        add(
-            Evaluation(
-                cycle=cycle,
-                subject_type=SubjectType.LEADERSHIP_COLLECTIVE,
-                unit_id=col.unit_id,
-                collective=col,
-            )
-        )
     leaders_done = {p for (t, _, p, _) in existing if t == SubjectType.LEADER and p}
     positions = (
         Position.objects.filter(unit_id__in=units, role__in=[Role.HEAD, Role.DEPUTY], valid_to__isnull=True)
         .select_related("person", "unit")
         .order_by("unit__depth", "role", "id")  # "deputy" < "head": heads are picked in the pass below
     )
+    designated: set[int] | None = None
+    if cycle.quarter is not None:
+        from kiemdiem.campaigns.models import QuarterlyDesignation
+
+        designated = set(
+            QuarterlyDesignation.objects.filter(
+                year=cycle.year, unit__path__startswith=root.path
+            ).values_list("person_id", flat=True)
+        )
+        positions = positions.filter(person_id__in=designated)
     chosen: dict[int, Position] = {}
     for pos in positions:
         current = chosen.get(pos.person_id)
@@ -277,6 +552,51 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None) -> int:
                 cycle=cycle, subject_type=SubjectType.LEADER, person_id__in=chunk
             ).values_list("person_id", flat=True)
         )
+    if designated is not None:
+        # Quarterly: the designated cadres alone, as leaders where they hold a post, else in their own cell.
+        for person in Person.objects.filter(pk__in=designated - set(chosen)).only("id", "home_cell_id"):
+            if person.home_cell_id in units and person.pk not in leaders_done:
+                add(
+                    Evaluation(
+                        cycle=cycle,
+                        subject_type=SubjectType.LEADER,
+                        unit_id=person.home_cell_id,
+                        person=person,
+                    )
+                )
+    else:
+        for u in units.values():
+            kind = SubjectType.PARTY_ORGANIZATION if u.is_party_org else SubjectType.AGENCY
+            add(Evaluation(cycle=cycle, subject_type=kind, unit_id=u.pk))
+        members = Person.objects.filter(home_cell_id__in=units, is_party_member=True)
+        for person in members.only("id", "home_cell_id", "is_exempt", "is_suspended", "admitted_on").iterator(
+            chunk_size=BATCH
+        ):
+            if person.pk in seen_people:
+                continue
+            reason = ""
+            if person.is_exempt:
+                reason = "Miễn công tác và sinh hoạt đảng"
+            elif person.is_suspended:
+                reason = "Đình chỉ sinh hoạt đảng"
+            add(
+                Evaluation(
+                    cycle=cycle,
+                    subject_type=SubjectType.PARTY_MEMBER,
+                    unit_id=person.home_cell_id,
+                    person=person,
+                    not_rated_reason=reason,
+                )
+            )
+        for col in LeadershipCollective.objects.filter(unit_id__in=units):
+            add(
+                Evaluation(
+                    cycle=cycle,
+                    subject_type=SubjectType.LEADERSHIP_COLLECTIVE,
+                    unit_id=col.unit_id,
+                    collective=col,
+                )
+            )
     for person_id, pos in chosen.items():
         if person_id in leaders_done:
             continue
@@ -290,7 +610,16 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None) -> int:
                 role=pos.role,
             )
         )
-    Evaluation.objects.bulk_create(new, batch_size=2000)
+    report(10)
+    # One transaction per batch, so the progress is seen while it runs; a sync cut short is finished by the next one,
+    # and two syncs at once cannot write a subject twice (the unique constraints, conflicts ignored).
+    for start in range(0, len(new), BATCH):
+        with transaction.atomic():
+            Evaluation.objects.bulk_create(
+                new[start : start + BATCH], batch_size=BATCH, ignore_conflicts=True
+            )
+        report(10 + 90 * min(start + BATCH, len(new)) // len(new))
+    report(100)
     return len(new)
 
 
@@ -308,7 +637,7 @@ def _audit(
     )
 
 
-def _lock(evaluation: Evaluation, version: int | None) -> Evaluation:
+def _lock(evaluation: Evaluation, version: int | None, *, ordering: bool = False) -> Evaluation:
     """Re-read the row under a lock and refuse a stale form (no silent lost update)."""
     ev = (
         Evaluation.objects.select_for_update(of=("self",))
@@ -320,7 +649,10 @@ def _lock(evaluation: Evaluation, version: int | None) -> Evaluation:
             f"Bản ghi của “{ev.subject_name}” vừa được người khác cập nhật (phiên bản {ev.version}, "
             f"đồng chí đang sửa phiên bản {version}). Đề nghị tải lại trang, xem thay đổi rồi nhập lại."
         )
-    if ev.cycle.state != CycleState.OPEN:
+    # A closed cycle is locked; an order reopens one evaluation in it until that evaluation is decided again.
+    if ev.cycle.state != CycleState.OPEN and not (
+        ordering or ev.orders.filter(resolved_at__isnull=True).exists()
+    ):
         raise ActionError(
             f"Đợt kiểm điểm năm {ev.cycle.year} đã đóng; chỉ mở lại được bằng yêu cầu của cấp trên."
         )
@@ -391,9 +723,7 @@ def do_save_self_review(
         raise ActionError(
             "Bản tự kiểm điểm đã được đưa ra hội nghị; chỉ sửa được khi có yêu cầu kiểm điểm lại."
         )
-    form = form_for(
-        regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
-    )
+    form = form_of(ev)
     keys = {k for k, _ in form.sections}
     unknown = set(sections) - keys
     if unknown:
@@ -553,7 +883,7 @@ def do_order(*, user: User, evaluation: Evaluation, kind: str, reason: str) -> O
         can_order(user, evaluation),
         "Đồng chí không có quyền yêu cầu kiểm điểm lại, xếp loại lại đối tượng này.",
     )
-    ev = _lock(evaluation, None)
+    ev = _lock(evaluation, None, ordering=True)
     text = clean_text(reason, "Lý do")
     if not text:
         raise ActionError("Yêu cầu kiểm điểm lại, xếp loại lại phải ghi rõ lý do.")
@@ -704,7 +1034,8 @@ def _check_row(ev: Evaluation, version: int | None) -> None:
             f"Bản ghi của “{ev.subject_name}” vừa được người khác cập nhật (phiên bản {ev.version}, "
             f"đồng chí đang sửa phiên bản {version}). Đề nghị tải lại trang, xem thay đổi rồi nhập lại."
         )
-    if ev.cycle.state != CycleState.OPEN:
+    # A closed cycle is locked, except an evaluation an order reopened (until it is decided again).
+    if ev.cycle.state != CycleState.OPEN and not ev.orders.filter(resolved_at__isnull=True).exists():
         raise ActionError(
             f"Đợt kiểm điểm năm {ev.cycle.year} đã đóng; chỉ mở lại được bằng yêu cầu của cấp trên."
         )
@@ -1151,3 +1482,54 @@ def check_paper_decisions(*, user: User, rows: list[Decision]) -> int:
     """Everything `do_enter_paper_decisions` checks, without a lock or a write: an import validates a whole file
     before it holds anyone back. Returns how many rows would change; raises as the action would."""
     return len(_save_decisions(user=user, rows=rows, paper=True, batch=True, dry=True))
+
+
+# -- Quarterly reviews (KL 198-KL/TW; HD 43-HD/BTCTW) ----------------------------------------------------------------
+
+
+def can_designate(user: User, person: Person) -> bool:
+    """A committee's board designates the cadres of its subtree (the province's: anyone in the province)."""
+    from kiemdiem.accounts.models import UserRole
+    from kiemdiem.orgs.queries import persons_visible_to
+
+    if user.is_superuser:
+        return True
+    if user.role not in (UserRole.PROVINCE_ADMIN, UserRole.DISTRICT_OFFICER):
+        return False
+    return persons_visible_to(user).filter(pk=person.pk).exists()
+
+
+@transaction.atomic
+def do_designate_cadre(*, user: User, person: Person, year: int, unit: Unit) -> object:
+    """Designate a cadre for the quarterly reviews of a year; the quarters' cycles then evaluate them."""
+    from kiemdiem.campaigns.models import QuarterlyDesignation
+
+    require(can_designate(user, person), "Đồng chí không có quyền chỉ định cán bộ này đánh giá hằng quý.")
+    regime = resolve_regime(year)
+    if not regime.value("quarterly_reviews"):
+        raise CycleError(f"Năm {year} áp dụng {regime.name}: không có đánh giá hằng quý.")
+    if not person.is_party_member and not person.positions.exists():
+        raise CycleError(
+            f"{person.full_name} không phải đảng viên, cũng không giữ chức vụ: không đánh giá hằng quý."
+        )
+    existing = QuarterlyDesignation.objects.filter(person=person, year=year).select_related("unit").first()
+    if existing is not None:
+        raise CycleError(
+            f"{person.full_name} đã được {existing.unit.name} chỉ định đánh giá hằng quý năm {year}."
+        )
+    return QuarterlyDesignation.objects.create(person=person, year=year, unit=unit, designated_by=user)
+
+
+@transaction.atomic
+def do_withdraw_designation(*, user: User, person: Person, year: int) -> None:
+    """Withdraw a designation before any quarter evaluated the cadre."""
+    from kiemdiem.campaigns.models import QuarterlyDesignation
+
+    require(can_designate(user, person), "Đồng chí không có quyền thay đổi chỉ định cán bộ này.")
+    started = Evaluation.objects.filter(person=person, cycle__year=year, cycle__quarter__isnull=False)
+    if started.exclude(state=EvaluationState.DRAFT).exists():
+        raise CycleError(
+            f"{person.full_name} đã tự đánh giá trong một quý năm {year}; không bỏ chỉ định được nữa."
+        )
+    started.filter(audit_records__isnull=True).delete()
+    QuarterlyDesignation.objects.filter(person=person, year=year).delete()

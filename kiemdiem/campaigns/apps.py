@@ -11,3 +11,9 @@ class CampaignsConfig(AppConfig):
         from kiemdiem.orgs import hooks
 
         hooks.register_person_panel("evaluations", person_evaluations)
+
+        from kiemdiem.campaigns import hooks as campaign_hooks
+        from kiemdiem.campaigns import quarterly
+
+        # The year's evaluation of a cadre shows their quarters (a panel like follow-up's, inside campaigns).
+        campaign_hooks.register_evaluation_panel("quarters", quarterly.year_panel)

@@ -28,6 +28,25 @@ class Cycle(models.Model):
     dossier_deadline = models.DateField("hạn gửi hồ sơ đánh giá cán bộ", null=True, blank=True)
     report_deadline = models.DateField("hạn báo cáo kết quả")
     basis = models.CharField("căn cứ", max_length=255, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người mở đợt",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField("mở lúc", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người đóng đợt",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField("đóng lúc", null=True, blank=True)
+    synced_at = models.DateTimeField("đồng bộ lần cuối lúc", null=True, blank=True)
 
     class Meta:
         verbose_name = "đợt kiểm điểm"
@@ -50,6 +69,18 @@ class Cycle(models.Model):
     def period(self) -> str:
         """ "năm 2026" or "quý 1/2026"."""
         return f"quý {self.quarter}/{self.year}" if self.quarter else f"năm {self.year}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == CycleState.OPEN
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        """The regime's documents (and the province's own), as people cite them."""
+        from kiemdiem import rules
+
+        regime = next((r for r in rules.REGIMES if r.code == self.regime), None)
+        return regime.documents if regime else ()
 
     @property
     def regime_name(self) -> str:
@@ -365,3 +396,101 @@ class UnitDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit}: {self.review_deadline:%d/%m/%Y}"
+
+
+class LevelDeadline(models.Model):
+    """A review deadline the opener sets for one level of the tree (cells before grassroots before districts)."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="level_deadlines")
+    level = models.CharField("cấp", max_length=16)
+    review_deadline = models.DateField("hạn hoàn thành kiểm điểm")
+
+    class Meta:
+        verbose_name = "hạn theo cấp"
+        verbose_name_plural = "hạn theo cấp"
+        constraints = [models.UniqueConstraint(fields=["cycle", "level"], name="one_deadline_per_level")]
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.review_deadline:%d/%m/%Y}"
+
+
+class CycleDelegation(models.Model):
+    """The province lets a committee open (and run) the cycles of its own subtree for a year."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="cấp ủy được ủy quyền", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("năm")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="người ủy quyền", on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField("ủy quyền lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ủy quyền mở đợt kiểm điểm"
+        verbose_name_plural = "ủy quyền mở đợt kiểm điểm"
+        ordering = ["-year", "unit_id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="one_delegation_per_unit_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} — năm {self.year}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Đang chờ xử lý"
+    RUNNING = "running", "Đang tạo nhóm và bản đánh giá"
+    DONE = "done", "Đã xong"
+    FAILED = "failed", "Lỗi"
+
+
+class CycleJob(models.Model):
+    """Creating (or re-syncing) a cycle's quota groups and evaluations in the background, with its progress."""
+
+    cycle = models.ForeignKey(Cycle, verbose_name="đợt", on_delete=models.CASCADE, related_name="jobs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="người yêu cầu", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField("trạng thái", max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField("tiến độ (%)", default=0)
+    step = models.CharField("bước", max_length=120, blank=True)
+    added = models.JSONField("đã thêm", default=dict, blank=True)
+    error = models.TextField("lỗi", blank=True)
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    finished_at = models.DateTimeField("xong lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lượt tạo bản đánh giá"
+        verbose_name_plural = "lượt tạo bản đánh giá"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.cycle}: {self.get_status_display()}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class QuarterlyDesignation(models.Model):
+    """A cadre the committee designates for the quarterly reviews of a year (KL 198-KL/TW; HD 43-HD/BTCTW)."""
+
+    person = models.ForeignKey(
+        "orgs.Person", verbose_name="cán bộ", on_delete=models.PROTECT, related_name="quarterly_designations"
+    )
+    year = models.PositiveSmallIntegerField("năm")
+    unit = models.ForeignKey(Unit, verbose_name="cấp ủy chỉ định", on_delete=models.PROTECT, related_name="+")
+    designated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="người ghi", on_delete=models.PROTECT, related_name="+"
+    )
+    designated_at = models.DateTimeField("ghi lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "cán bộ đánh giá hằng quý"
+        verbose_name_plural = "cán bộ đánh giá hằng quý"
+        ordering = ["year", "unit_id", "person_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="one_quarterly_designation_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — năm {self.year}"

@@ -129,8 +129,41 @@ _HD43_COLLECTIVE = (
 _COLLECTIVE_TYPES = {SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY, SubjectType.LEADERSHIP_COLLECTIVE}
 
 
-def form_for(*, regime: str, subject_type: str, is_leader: bool) -> ReviewForm:
+# Mẫu 05 of HD 43: the individual's quarterly self-assessment (KL 198-KL/TW). The list of HD 43's forms names it;
+# its headings here follow QĐ 366 Điều 6 and the 30/70 split of Điều 10 (docs/decisions.md "Quarterly reviews").
+QUARTERLY_FORM = ReviewForm(
+    "05-HD KĐ.ĐG 2025",
+    "Bản tự đánh giá cá nhân hằng quý",
+    (
+        (
+            "quarter_tasks",
+            "1. Kết quả thực hiện nhiệm vụ, sản phẩm cụ thể trong quý (tiến độ, chất lượng, hiệu quả)",
+        ),
+        (
+            "quarter_conduct",
+            "2. Chính trị tư tưởng, đạo đức, lối sống, ý thức tổ chức kỷ luật, tác phong, lề lối làm việc",
+        ),
+        ("quarter_shortcomings", "3. Hạn chế, khuyết điểm và nguyên nhân"),
+        ("quarter_next", "4. Nhiệm vụ trọng tâm, biện pháp khắc phục trong quý tới"),
+    ),
+    scored=True,
+)
+
+
+def form_of(evaluation) -> ReviewForm:  # type: ignore[no-untyped-def]
+    """The form of one evaluation: its cycle's regime, its subject, and Mẫu 05 in a quarter."""
+    return form_for(
+        regime=evaluation.cycle.regime,
+        subject_type=evaluation.subject_type,
+        is_leader=evaluation.subject_type == SubjectType.LEADER,
+        quarterly=evaluation.cycle.quarter is not None,
+    )
+
+
+def form_for(*, regime: str, subject_type: str, is_leader: bool, quarterly: bool = False) -> ReviewForm:
     """Return the form a subject fills in under a regime (codes per report-forms.md §1)."""
+    if quarterly:
+        return QUARTERLY_FORM
     collective = subject_type in _COLLECTIVE_TYPES
     if collective:
         strengths = _COLLECTIVE_STRENGTHS

@@ -1,11 +1,20 @@
 from django.urls import path
 
-from kiemdiem.campaigns import views
+from kiemdiem.campaigns import cycle_views, views
 
 # No app_name: the campaign's pages keep their plain names ("cycle", "evaluation", …) in every template.
 urlpatterns = [
-    path("dot/", views.cycle_list, name="cycles"),
-    path("dot/<int:pk>/", views.cycle_detail, name="cycle"),
+    path("dot/", cycle_views.cycle_list, name="cycles"),
+    path("dot/mo/", cycle_views.cycle_open, name="cycle_open"),
+    path("dot/uy-quyen/", cycle_views.cycle_delegate, name="cycle_delegate"),
+    path("dot/tao/<int:pk>/", cycle_views.cycle_job, name="cycle_job"),
+    path("dot/tao/<int:pk>/trang-thai/", cycle_views.cycle_job_status, name="cycle_job_status"),
+    path("dot/<int:pk>/", cycle_views.cycle_detail, name="cycle"),
+    path("dot/<int:pk>/dong-bo/", cycle_views.cycle_sync, name="cycle_sync"),
+    path("dot/<int:pk>/dong/", cycle_views.cycle_close, name="cycle_close"),
+    path("dot/<int:pk>/han/", cycle_views.cycle_deadlines, name="cycle_deadlines"),
+    path("dot/<int:pk>/can-bo-hang-quy/", cycle_views.designate, name="cycle_designate"),
+    path("dot/<int:pk>/can-bo-hang-quy/<int:person_pk>/bo/", cycle_views.withdraw, name="cycle_withdraw"),
     path("dot/<int:cycle_pk>/don-vi/<int:unit_pk>/", views.rating_page, name="rating_page"),
     path("dot/<int:cycle_pk>/don-vi/<int:unit_pk>/de-xuat/", views.propose_many, name="propose_many"),
     path("dot/<int:cycle_pk>/don-vi/<int:unit_pk>/quyet-dinh/", views.decide_many, name="decide_many"),

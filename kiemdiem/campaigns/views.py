@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -41,14 +40,12 @@ from kiemdiem.campaigns.permissions import (
     require,
 )
 from kiemdiem.campaigns.queries import (
-    cycles_visible_to,
     get_cycle_and_unit_for_user,
-    get_cycle_for_user,
     get_evaluation_for_user,
     progress_by_child,
 )
-from kiemdiem.campaigns.review_forms import GRADES, form_for
-from kiemdiem.orgs.queries import top_units_for, units_visible_to, visible_ancestors
+from kiemdiem.campaigns.review_forms import GRADES, form_of
+from kiemdiem.orgs.queries import units_visible_to, visible_ancestors
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -392,9 +389,7 @@ def evaluation_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _with_posted(ev: Evaluation, post: QueryDict) -> Evaluation:
     """The evaluation as the refused form had it (never saved): the page shows back what the user typed."""
-    form = form_for(
-        regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
-    )
+    form = form_of(ev)
     review, criteria = dict(ev.self_review or {}), dict(ev.criteria or {})
     for key, _heading in form.sections:
         if f"section-{key}" in post:
@@ -432,9 +427,7 @@ def _evaluation_response(
     request: HttpRequest, ev: Evaluation, *, posted: QueryDict | None = None, status: int = 200
 ) -> HttpResponse:
     user = request.user
-    form = form_for(
-        regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
-    )
+    form = form_of(ev)
     peers = related_evaluations(ev.cycle, ev.unit)
     compliance = check_evaluations(ev.cycle, peers)
     findings = [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])]
@@ -495,11 +488,7 @@ def _act(request: HttpRequest, pk: int, do) -> HttpResponse:  # type: ignore[no-
 @login_required
 def save_self_review(request: HttpRequest, pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
-        form = form_for(
-            regime=ev.cycle.regime,
-            subject_type=ev.subject_type,
-            is_leader=ev.subject_type == SubjectType.LEADER,
-        )
+        form = form_of(ev)
         sections = {key: request.POST.get(f"section-{key}", "") for key, _ in form.sections}
         criteria = {c.key: request.POST.get(f"criterion-{c.key}", "") for c in form.criteria}
         submit = "submit" in request.POST
@@ -643,21 +632,3 @@ def progress_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResp
         "states": EvaluationState.choices,
     }
     return render(request, "campaigns/progress_page.html", context)
-
-
-@require_GET
-@login_required
-def cycle_list(request: HttpRequest) -> HttpResponse:
-    cycles = cycles_visible_to(request.user).select_related("unit")  # type: ignore[arg-type]
-    return render(request, "campaigns/cycle_list.html", {"cycles": cycles})
-
-
-@require_GET
-@login_required
-def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = get_cycle_for_user(request.user, pk)  # type: ignore[arg-type]
-    visible = units_visible_to(request.user)  # type: ignore[arg-type]
-    groups = cycle.quota_groups.filter(scope_unit__in=visible).select_related("scope_unit")
-    page = Paginator(groups, 50).get_page(request.GET.get("trang"))
-    tops = [u for u in top_units_for(request.user) if u.path.startswith(cycle.unit.path)]  # type: ignore[arg-type]
-    return render(request, "campaigns/cycle_detail.html", {"cycle": cycle, "groups_page": page, "tops": tops})

@@ -21,7 +21,7 @@ from kiemdiem.campaigns.models import (
 )
 from kiemdiem.campaigns.permissions import can_propose, can_self_review
 from kiemdiem.campaigns.queries import evaluations_visible_to
-from kiemdiem.campaigns.review_forms import form_for, required_sections
+from kiemdiem.campaigns.review_forms import form_of, required_sections
 from kiemdiem.followup import permissions as perms
 from kiemdiem.followup import textcheck
 from kiemdiem.followup.models import (
@@ -188,9 +188,7 @@ def text_warnings(user: User, ev: Evaluation) -> list[str]:
     """Warnings against a perfunctory review; peers' names only for those who may see the whole unit."""
     if not ev.self_review:
         return []
-    form = form_for(
-        regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
-    )
+    form = form_of(ev)  # Mẫu 05 in a quarter
     headings = dict(form.sections)
     required = [(k, headings[k]) for k in required_sections(form)]
     peers_qs = (

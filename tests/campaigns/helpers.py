@@ -2,13 +2,11 @@
 
 from kiemdiem.campaigns import actions
 from kiemdiem.campaigns.models import Evaluation, EvaluationState
-from kiemdiem.campaigns.review_forms import form_for, required_sections
+from kiemdiem.campaigns.review_forms import form_of, required_sections
 
 
 def submit_self_review(user, ev: Evaluation, rating: str = "HTT") -> Evaluation:  # type: ignore[no-untyped-def]
-    form = form_for(
-        regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == "leader"
-    )
+    form = form_of(ev)  # the regime's form for the subject; Mẫu 05 in a quarter
     sections = {key: f"Nội dung mục {key} của {ev.subject_name}." for key in required_sections(form)}
     grade = {"HTXS": "XS", "HTT": "T", "HT": "TB", "KHT": "K"}[rating]
     criteria = {c.key: grade for c in form.criteria}

@@ -28,6 +28,7 @@ class Branch:
     names: tuple[str, ...] = field(default=())  # names that must never show for someone outside
     task: object | None = None  # a task of the evaluation's register, with an evidence file
     reorganisation: object | None = None  # a record of a change that touched the branch's cell
+    cycle_job: object | None = None  # like an export job: its starter's own (and its cycle's managers')
 
     def get(self, kind: str) -> object | None:
         return getattr(self, kind)
@@ -63,6 +64,7 @@ def _branch(label: str, *, cell, district, grassroots, person, cycle, user) -> B
         names=(district.name, grassroots.name, cell.name, person.full_name, collective.name),
         reorganisation=_reorganisation(cell),
         task=_task(user, evaluation),
+        cycle_job=_cycle_job(user, cycle),
     )
 
 
@@ -91,6 +93,14 @@ def _reorganisation(cell):  # type: ignore[no-untyped-def]
         unit=cell, name=f"{cell.name} (tên cũ)", valid_to=datetime.date(2020, 12, 31), reorganisation=record
     )
     return record
+
+
+def _cycle_job(user, cycle):  # type: ignore[no-untyped-def]
+    from kiemdiem.campaigns.models import CycleJob
+
+    return CycleJob.objects.create(
+        user=user, cycle=cycle, status="done", progress=100, added={"evaluations": 1}
+    )
 
 
 def _import_job(user, cell):  # type: ignore[no-untyped-def]
@@ -212,6 +222,7 @@ def inside_for(role: str, branch: Branch, user: object | None = None) -> Branch:
     reach, _ = ROLES[role]
     own_job = _import_job(user, branch.unit) if user is not None else None
     own_export = _export_job(user, branch.cycle, branch.unit) if user is not None else None
+    own_cycle_job = _cycle_job(user, branch.cycle) if user is not None else None
     if reach == "self":
         return replace(
             branch,
@@ -225,5 +236,6 @@ def inside_for(role: str, branch: Branch, user: object | None = None) -> Branch:
             export_job=own_export,
             report_submission=None,
             reorganisation=None,
+            cycle_job=own_cycle_job,
         )
-    return replace(branch, import_job=own_job, export_job=own_export)
+    return replace(branch, import_job=own_job, export_job=own_export, cycle_job=own_cycle_job)

@@ -54,6 +54,7 @@ PK_KINDS_BY_PREFIX: dict[str, str] = {
     "don-vi/sap-xep/": "reorganisation",
     "ca-nhan/": "person",
     "dot/": "cycle",
+    "dot/tao/": "cycle_job",  # a cycle's creation: its starter's own and its managers'
     "danh-gia/": "evaluation",
     "nhap-lieu/luot/": "import_job",
     "bao-cao/lan-gui/": "report_submission",
