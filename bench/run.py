@@ -59,6 +59,7 @@ TARGETS = {
     "rollup_province_s": ("≤ 0.5 s", lambda v: v <= 0.5),
     "rollup_vs_duckdb": ("≤ 3×", lambda v: v <= 3),
     "import_140k_s": ("≤ 20 s", lambda v: v <= 20),
+    "open_cycle_province_s": ("≤ 60 s", lambda v: v <= 60),
     "page_p95_ms": ("≤ 100 ms", lambda v: v <= 100),
     "search_ms": ("≤ 100 ms", lambda v: v <= 100),
     "compliance_national_s": ("≤ 60 s", lambda v: v <= 60),
@@ -443,6 +444,35 @@ def people_workbook(n: int = 140_000) -> Path:
         ws.append([values.get(k) for k in keys])
     wb.save(path)
     return path
+
+
+def bench_open_cycle() -> dict[str, object]:
+    """Open a new yearly cycle for the whole province and create its quota groups and evaluations (the same
+    `do_open_cycle` + `do_sync_cycle` the page's background job runs), inside a transaction rolled back after."""
+    from django.db import transaction
+
+    from kiemdiem.campaigns.actions import do_open_cycle, do_sync_cycle
+    from kiemdiem.campaigns.models import Cycle
+
+    root = current_cycle().unit
+    year = 2026
+    while Cycle.objects.filter(unit=root, year=year, quarter__isnull=True).exists():
+        year += 1
+
+    class Rollback(Exception):
+        pass
+
+    out: dict[str, object] = {}
+    t = time.perf_counter()
+    try:
+        with transaction.atomic():
+            cycle = do_open_cycle(unit=root, year=year)
+            added = do_sync_cycle(cycle=cycle)
+            out = {"s": time.perf_counter() - t, "year": year, **added, "loadavg": os.getloadavg()}
+            raise Rollback
+    except Rollback:
+        pass
+    return out
 
 
 def bench_import() -> dict[str, object]:
@@ -1077,6 +1107,8 @@ def main() -> None:
                 notes["page_rps"] = notes["page_p95_ms"]
         if want("pdf"):
             raw["pdf"] = measure("export_pdf_s", bench_export_pdf, notes)
+        if want("open_cycle"):
+            raw["open_cycle"] = measure("open_cycle_province_s", bench_open_cycle, notes)
         if want("writes"):
             raw["writes"] = measure("write_save_p95_ms", lambda: bench_writes(PROVINCE_DB), notes)
             for key in ("write_page_p95_ms", "write_during_import_max_ms", "write_errors"):
@@ -1098,6 +1130,7 @@ def main() -> None:
             "page_p95_ms": get("page", "p95_ms"),
             "page_rps": get("page", "rps"),
             "export_pdf_s": get("pdf"),
+            "open_cycle_province_s": get("open_cycle"),
             "write_save_p95_ms": get("writes", "save_p95_ms"),
             "write_page_p95_ms": get("writes", "page_p95_ms"),
             "write_during_import_max_ms": get("writes", "during_import_max_ms"),
@@ -1125,6 +1158,11 @@ def main() -> None:
             ),
             ("page_rps", "same page, 4 connections, no pause", "req/s"),
             ("export_pdf_s", "province report as PDF (live figures with findings + WeasyPrint)", "s"),
+            (
+                "open_cycle_province_s",
+                "open a new year's cycle for the province: quota groups and every evaluation (rolled back)",
+                "s",
+            ),
             (
                 "write_save_p95_ms",
                 f"20 secretaries of one district, {WRITE_SECONDS} s: bulk save of 1–3 changed levels "
