@@ -196,13 +196,14 @@ def do_create_units(*, units: list[Unit], batch_size: int = 2000) -> list[Unit]:
         for unit in batch:
             parent = parent_of(unit)
             if parent is not None:
-                unit.parent_id = parent.pk
+                unit.parent = parent  # now saved: sets parent_id and keeps the object (the id alone drops it)
         Unit.objects.bulk_create(batch, batch_size=batch_size)
+        stored = {u.parent_id for u in batch if u.parent_id and parent_of(u) is None}
+        paths = dict(Unit.objects.filter(pk__in=stored).values_list("pk", "path")) if stored else {}
         for unit in batch:
             parent = parent_of(unit)
-            if parent is None and unit.parent_id:
-                parent = Unit.objects.only("path").get(pk=unit.parent_id)
-            unit.path = (parent.path if parent is not None else "") + f"{unit.pk:06d}."
+            prefix = parent.path if parent is not None else paths.get(unit.parent_id, "")  # type: ignore[arg-type]
+            unit.path = prefix + f"{unit.pk:06d}."
             unit.depth = len(unit.path) // SEGMENT_WIDTH - 1
         Unit.objects.bulk_update(batch, ["path", "depth"], batch_size=batch_size)
     return units
@@ -331,22 +332,36 @@ class _Run:
         self.members += n
         return n
 
-    def carry(self, root: Unit, new_parent: Unit) -> dict[int, Unit]:
-        """Hang `root`'s subtree (as in force on the day) under `new_parent` from the day on; return old id → unit."""
-        from kiemdiem.orgs.queries import units_as_of
+    def carry(self, roots: Unit | list[Unit], new_parent: Unit) -> dict[int, Unit]:
+        """Hang the roots' subtrees (as in force on the day) under `new_parent` from the day on, in one pass.
 
-        units = list(units_as_of(root, self.day).order_by("path"))
+        Returns old id → the unit that stands for it from the day on (a new version, or itself when it began that day).
+        """
+        roots = [roots] if isinstance(roots, Unit) else list(roots)
+        if not roots:
+            return {}
+        if len(roots) > 200:  # keeps the OR of path prefixes small; each batch is still one pass
+            mapping: dict[int, Unit] = {}
+            for at in range(0, len(roots), 200):
+                mapping |= self.carry(roots[at : at + 200], new_parent)
+            return mapping
+        root_ids = {r.pk for r in roots}
+        prefixes = Q(pk__in=[])
+        for r in roots:
+            prefixes |= Q(path__startswith=r.path)
+        units = list(Unit.objects.filter(prefixes).valid_on(self.day).order_by("path"))
         target_path = Unit.objects.filter(pk=new_parent.pk).values_list("path", flat=True).get()
-        if target_path.startswith(root.path):
-            raise ValidationError(
-                f"Không thể chuyển «{root}» vào «{new_parent}», một đơn vị cấp dưới của nó."
-            )
+        for root in roots:
+            if target_path.startswith(root.path):
+                raise ValidationError(
+                    f"Không thể chuyển «{root}» vào «{new_parent}», một đơn vị cấp dưới của nó."
+                )
         new_parent.path = target_path
-        mapping: dict[int, Unit] = {}
+        mapping = {}
         versions: list[tuple[Unit, Unit]] = []
         by_depth: dict[int, list[Unit]] = {}
         for unit in units:
-            parent = new_parent if unit.pk == root.pk else mapping.get(unit.parent_id)  # type: ignore[arg-type]
+            parent = new_parent if unit.pk in root_ids else mapping.get(unit.parent_id)  # type: ignore[arg-type]
             if parent is None:
                 raise ValidationError(
                     f"«{unit}» ({unit.code}) còn hiệu lực ngày {self.day:%d/%m/%Y} nhưng cấp trên của nó thì không; "
@@ -374,7 +389,9 @@ class _Run:
             level = by_depth[depth]
             fresh = [u for u in level if u.pk is None]
             for u in fresh:
-                u.parent_id = u.parent.pk  # type: ignore[union-attr]
+                u.parent = (
+                    u.parent
+                )  # now saved: sets parent_id and keeps the object (setting the id alone drops it)
             Unit.objects.bulk_create(fresh, batch_size=2000)
             for u in level:
                 u.path = u.parent.path + f"{u.pk:06d}."  # type: ignore[union-attr]
@@ -475,8 +492,17 @@ class _Run:
         ]
 
     def summary(self) -> dict[str, object]:
+        everyone = [*self.ended, *self.begun, *self.moved_in_place]
+        names: dict[int, str] = {}
+        for u in everyone:  # parents at hand (new versions, in-place units) are not looked up again
+            cached = u._state.fields_cache.get("parent")
+            if cached is not None:
+                names[cached.pk] = cached.name
+        wanted = {u.parent_id for u in everyone if u.parent_id and u.parent_id not in names}
+        names |= dict(Unit.objects.filter(pk__in=wanted).values_list("pk", "name"))
+
         def row(u: Unit) -> dict[str, object]:
-            parent = u.parent.name if u.parent_id else ""  # type: ignore[union-attr]
+            parent = names.get(u.parent_id, "") if u.parent_id else ""  # type: ignore[arg-type]
             return {"id": u.pk, "code": u.code, "name": u.name, "parent": parent}
 
         return {
@@ -593,9 +619,8 @@ def do_merge_units(
             target = run.new_unit(code=code, name=name, kind=kind, parent=parent)
         names = ", ".join(f"{s.name} ({s.code})" for s in sources)
         run.lines.append(f"Hợp nhất {names} thành {target.name} ({target.code}) từ ngày {_d(run.day)}.")
+        run.carry(list(Unit.objects.filter(parent__in=sources).valid_on(run.day).order_by("path")), target)
         for source in sources:
-            for child in Unit.objects.filter(parent=source).valid_on(run.day).order_by("path"):
-                run.carry(child, target)
             run.move_members(source, target)
             Person.objects.filter(managing_unit=source).update(managing_unit=target)
             run._carry_users(source, target)
@@ -671,8 +696,7 @@ def do_split_unit(
         for part in parts:
             new = run.new_unit(code=part.code, name=part.name, kind=part.kind, parent=parent)
             made.append(new)
-            for child in part.children:
-                run.carry(child, new)
+            run.carry(part.children, new)
             if part.members:
                 if not new.is_cell:
                     raise ValidationError(f"«{new}» nhận đảng viên nên phải là chi bộ.")
@@ -731,8 +755,7 @@ def do_dissolve_unit(
                 f"«{unit}» còn đảng viên sinh hoạt; hãy chọn chi bộ nhận các đảng viên này."
             )
         run.lines.append(f"Giải thể {unit.name} ({unit.code}) từ ngày {_d(run.day)}.")
-        for child in children:
-            run.carry(child, children_to)  # type: ignore[arg-type]
+        run.carry(children, children_to)  # type: ignore[arg-type]
         if members_to is not None:
             run.in_force(members_to)
             run.move_members(unit, members_to)

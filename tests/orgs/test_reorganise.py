@@ -267,3 +267,30 @@ def test_split_dissolve_and_rename(world, communes, province_admin):
     assert lam_binh.name == "Đảng bộ xã Lâm Bình" and lam_binh.path == world.lam_binh.path
     assert name_as_of(lam_binh, IN_2021) == "Đảng bộ huyện Lâm Bình"
     assert name_as_of(lam_binh, IN_2026) == "Đảng bộ xã Lâm Bình"
+
+
+def test_a_reorganisation_costs_the_same_queries_for_many_units_as_for_few(
+    world, django_assert_max_num_queries
+):
+    """Members, leadership and accounts follow in bulk: a district of 40 units costs as much as one of 4."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def district(code: str, n: int) -> Unit:
+        top = do_create_unit(
+            code=code, name=f"Huyện {code}", kind=UnitKind.DISTRICT_COMMITTEE, parent=world.province
+        )
+        for i in range(n):
+            go = do_create_unit(
+                code=f"{code}-{i}", name=f"Xã {i}", kind=UnitKind.GRASSROOTS_COMMITTEE, parent=top
+            )
+            cell = do_create_unit(code=f"{code}-{i}-1", name=f"Chi bộ {i}", kind=UnitKind.CELL, parent=go)
+            make_members(cell, 2, prefix=code)
+        return top
+
+    small, big = district("S", 2), district("B", 20)
+    with CaptureQueriesContext(connection) as few:
+        do_dissolve_unit(unit=small, effective_on=D, children_to=world.province)
+    with CaptureQueriesContext(connection) as many:
+        do_dissolve_unit(unit=big, effective_on=D, children_to=world.province)
+    assert len(many) <= len(few) + 2, (len(few), len(many))
