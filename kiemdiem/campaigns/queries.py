@@ -116,6 +116,10 @@ def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
         else:
             states = by_prefix.setdefault(row["prefix"], {})
             states[row["state"]] = states.get(row["state"], 0) + row["n"]
+    from kiemdiem.campaigns.actions import level_of as _level_of
+    from kiemdiem.campaigns.models import LevelDeadline
+
+    levels = dict(LevelDeadline.objects.filter(cycle=cycle).values_list("level", "review_deadline"))
     overrides = dict(
         UnitDeadline.objects.filter(cycle=cycle, unit__in=children).values_list("unit_id", "review_deadline")
     )
@@ -125,7 +129,8 @@ def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
         states = by_prefix.get(child.path, {})
         total = sum(states.values())
         decided = states.get(EvaluationState.DECIDED, 0)
-        deadline = overrides.get(child.pk, cycle.review_deadline)
+        # A unit's own deadline, else its level's (cells, grassroots, upper committees), else the cycle's.
+        deadline = overrides.get(child.pk) or levels.get(_level_of(child.kind)) or cycle.review_deadline
         result.append(
             {
                 "unit": child,

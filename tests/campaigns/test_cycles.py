@@ -407,3 +407,23 @@ def test_permission_denied_is_not_an_action_error(world, outsider):
     person = Person.objects.get(pk=world.member_na_hang.pk)
     with pytest.raises(PermissionDenied):
         actions.do_designate_cadre(user=outsider, person=person, year=2026, unit=world.lam_binh)
+
+
+def test_a_level_deadline_makes_its_units_late_on_the_progress_page(world, province_admin):
+    from kiemdiem.campaigns.queries import progress_by_child
+
+    cycle = actions.do_open_cycle(unit=world.province, year=2025)
+    actions.do_sync_cycle(cycle=cycle)
+    day = datetime.date
+    rows = {r["unit"].pk: r for r in progress_by_child(cycle, world.province)}
+    assert rows[world.na_hang.pk]["deadline"] == day(2025, 12, 31)
+    actions.do_set_cycle_deadlines(
+        user=province_admin,
+        cycle=cycle,
+        review_deadline=day(2025, 12, 31),
+        dossier_deadline=None,
+        report_deadline=day(2026, 2, 1),
+        levels={"upper": day(2025, 12, 20)},
+    )
+    rows = {r["unit"].pk: r for r in progress_by_child(cycle, world.province)}
+    assert rows[world.na_hang.pk]["deadline"] == day(2025, 12, 20) and rows[world.na_hang.pk]["late"]
