@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: setup
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py demo --if-empty
+	$(BIN)/python manage.py demo --if-empty --today
 	@# The background worker runs long imports and exports; it stops with the server.
 	$(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	KIEMDIEM_DEBUG=1 $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)

@@ -415,7 +415,11 @@ def ensure_default_quota_groups(*, cycle: Cycle) -> int:
                 scope_unit=cycle.unit,
             )
         )
-    new = [g for g in wanted if g.code not in existing]
+    # A unit reorganised during the year has two versions with one code: the group is the later version's.
+    latest = {
+        g.code: g for g in sorted(wanted, key=lambda g: g.scope_unit.valid_from) if g.code not in existing
+    }
+    new = list(latest.values())
     QuotaGroup.objects.bulk_create(new, batch_size=1000)
     return len(new)
 

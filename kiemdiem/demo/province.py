@@ -422,6 +422,12 @@ def build_demo_province(
     leaders_per_collective: int = 0,
     big_cell: int = 0,
     ratings: bool = False,
+    code: str = "TQ",
+    name: str = "Tuyên Quang",
+    districts: dict[str, tuple[str, list[str]]] | None = None,
+    affiliated: dict[str, tuple[str, list[str]]] | None = None,
+    person_prefix: str = "DV",
+    open_cycles: bool = True,
 ) -> DemoSummary:
     """Create the province, its tree, people, collectives, the open 2021 cycle and one account per role.
 
@@ -429,33 +435,44 @@ def build_demo_province(
     parameters whose defaults leave the demo as it is: `history_years` years of cycles ending in 2021 (the
     earlier ones decided, with their audit records), `leaders_per_collective` heads and deputies in every
     leadership collective, one cell of `big_cell` members, and `ratings` proposed and decided in 2021.
+
+    Another province of 2021 (the Hà Giang of `kiemdiem.demo.today`) is built by the same code from its own `code`,
+    `name`, `districts`, `affiliated` and `person_prefix`, without cycles or accounts (`open_cycles=False`).
     """
+    districts = DISTRICTS if districts is None else districts
+    affiliated = AFFILIATED if affiliated is None else affiliated
+    province_name = name
     if not 1 <= history_years <= CYCLE_YEAR - FIRST_YEAR + 1:
         raise ValueError(f"history_years: từ 1 đến {CYCLE_YEAR - FIRST_YEAR + 1}")
     b = _Builder(members=members, seed=seed)
     rng = b.rng
-    province = b.unit("TQ", "Đảng bộ tỉnh Tuyên Quang", UnitKind.PROVINCE_COMMITTEE, None)
+    province = b.unit(code, f"Đảng bộ tỉnh {province_name}", UnitKind.PROVINCE_COMMITTEE, None)
     # About 117 members per grassroots organisation and 15.5 per cell, as in the province profile;
     # a small demo still gets every real commune of 2021 as long as each keeps about 20 members.
-    real_names = sum(len(names) for _, names in [*DISTRICTS.values(), *AFFILIATED.values()])
-    n_grassroots = max(len(DISTRICTS) + len(AFFILIATED), round(members / 117), min(real_names, members // 20))
+    real_names = sum(len(names) for _, names in [*districts.values(), *affiliated.values()])
+    n_grassroots = max(len(districts) + len(affiliated), round(members / 117), min(real_names, members // 20))
     uppers: list[tuple[Unit, list[str], bool]] = []
     area_of: dict[str, str] = {}  # "huyện Na Hang", "thành phố Tuyên Quang"
-    for code, (name, communes) in DISTRICTS.items():
-        area = name[0].lower() + name[1:]
-        area_of[code] = area
+    for upper_code, (upper_name, communes) in districts.items():
+        area = upper_name[0].lower() + upper_name[1:]
+        area_of[upper_code] = area
         uppers.append(
-            (b.unit(code, f"Đảng bộ {area}", UnitKind.DISTRICT_COMMITTEE, province), communes, True)
+            (b.unit(upper_code, f"Đảng bộ {area}", UnitKind.DISTRICT_COMMITTEE, province), communes, True)
         )
-    for code, (name, bodies) in AFFILIATED.items():
-        uppers.append((b.unit(code, name, UnitKind.AFFILIATED_COMMITTEE, province), bodies, False))
+    for upper_code, (upper_name, bodies) in affiliated.items():
+        uppers.append(
+            (b.unit(upper_code, upper_name, UnitKind.AFFILIATED_COMMITTEE, province), bodies, False)
+        )
 
     # Provincial agencies and bodies under the province committee.
+    other = "" if code == "TQ" else f" {province_name}"  # the seed's names of Tuyên Quang stay as they were
     province_agencies = [
-        b.unit("TQ-UBND", "Ủy ban nhân dân tỉnh Tuyên Quang", UnitKind.GOVERNMENT, province),
-        b.unit("TQ-HDND", "Hội đồng nhân dân tỉnh Tuyên Quang", UnitKind.GOVERNMENT, province),
-        b.unit("TQ-MTTQ", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh", UnitKind.FRONT_MASS_ORG, province),
-        b.unit("TQ-BTC", "Ban Tổ chức Tỉnh ủy", UnitKind.PARTY_AGENCY, province),
+        b.unit(f"{code}-UBND", f"Ủy ban nhân dân tỉnh {province_name}", UnitKind.GOVERNMENT, province),
+        b.unit(f"{code}-HDND", f"Hội đồng nhân dân tỉnh {province_name}", UnitKind.GOVERNMENT, province),
+        b.unit(
+            f"{code}-MTTQ", f"Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh{other}", UnitKind.FRONT_MASS_ORG, province
+        ),
+        b.unit(f"{code}-BTC", f"Ban Tổ chức Tỉnh ủy{other}", UnitKind.PARTY_AGENCY, province),
     ]
     counts = _grassroots_counts(n_grassroots, [max(len(c), 4) for _, c, _ in uppers])
     grassroots: list[Unit] = []
@@ -483,7 +500,9 @@ def build_demo_province(
                 kind = UnitKind.GRASSROOTS_COMMITTEE if rng.random() < 0.7 else UnitKind.GRASSROOTS_CELL
                 prefix = "Đảng bộ" if kind == UnitKind.GRASSROOTS_COMMITTEE else "Chi bộ"
                 go = b.unit(f"{upper.code}-{i + 1:03d}", f"{prefix} {label}", kind, upper)
-                agency_kind = UnitKind.STATE_ENTERPRISE if upper.code == "KDN" else UnitKind.STATE_AGENCY
+                agency_kind = (
+                    UnitKind.STATE_ENTERPRISE if upper.code.endswith("KDN") else UnitKind.STATE_AGENCY
+                )
                 agencies.append(b.unit(f"{go.code}-CQ", label, agency_kind, go))
             grassroots.append(go)
 
@@ -522,7 +541,7 @@ def build_demo_province(
         probationary = (year_end - admitted).days < 365
         persons.append(
             Person(
-                code=f"DV{seed % 100:02d}{k + 1:07d}",
+                code=f"{person_prefix}{seed % 100:02d}{k + 1:07d}",
                 full_name=full_name,
                 gender=gender,
                 birth_date=datetime.date(
@@ -553,7 +572,9 @@ def build_demo_province(
             p.home_cell = target
     Person.objects.bulk_create(persons, batch_size=2000)
     persons = list(
-        Person.objects.filter(code__startswith=f"DV{seed % 100:02d}").only("id", "home_cell_id", "code")
+        Person.objects.filter(code__startswith=f"{person_prefix}{seed % 100:02d}").only(
+            "id", "home_cell_id", "code"
+        )
     )
     by_cell: dict[int, list[Person]] = {}
     for p in persons:
@@ -587,13 +608,13 @@ def build_demo_province(
         )
         add_collective(go, kind, title, 5 if kind == CollectiveKind.EXECUTIVE_COMMITTEE else 3)
     for agency in agencies:
-        if agency.code == "TQ-UBND":
+        if agency.code == f"{code}-UBND":
             add_collective(
                 agency, CollectiveKind.PARTY_AFFAIRS_COMMITTEE, "Ban cán sự đảng Ủy ban nhân dân tỉnh", 5
             )
-        elif agency.code == "TQ-HDND":
+        elif agency.code == f"{code}-HDND":
             add_collective(agency, CollectiveKind.PARTY_DELEGATION, "Đảng đoàn Hội đồng nhân dân tỉnh", 4)
-        elif agency.code == "TQ-MTTQ":
+        elif agency.code == f"{code}-MTTQ":
             add_collective(agency, CollectiveKind.PARTY_DELEGATION, "Đảng đoàn Ủy ban MTTQ Việt Nam tỉnh", 4)
         else:
             add_collective(agency, CollectiveKind.AGENCY_LEADERSHIP, f"Tập thể lãnh đạo {agency.name}", 4)
@@ -646,6 +667,12 @@ def build_demo_province(
     for pk, (tier, owner) in managed.items():
         Person.objects.filter(pk=pk).update(management_tier=tier, managing_unit=owner)
 
+    summary = DemoSummary(
+        units=len(b.units), persons=len(persons), collectives=len(collectives), positions=len(positions)
+    )
+    if not open_cycles:
+        return summary
+
     from kiemdiem.campaigns.actions import do_open_cycle, ensure_evaluations
 
     past = [
@@ -655,9 +682,6 @@ def build_demo_province(
     for c in [*past, cycle]:
         ensure_evaluations(cycle=c)
 
-    summary = DemoSummary(
-        units=len(b.units), persons=len(persons), collectives=len(collectives), positions=len(positions)
-    )
     if with_accounts:
         summary.accounts = _create_accounts(
             province=province, uppers=[u for u, _, _ in uppers], by_cell=by_cell

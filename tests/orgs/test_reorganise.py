@@ -294,3 +294,19 @@ def test_a_reorganisation_costs_the_same_queries_for_many_units_as_for_few(
     with CaptureQueriesContext(connection) as many:
         do_dissolve_unit(unit=big, effective_on=D, children_to=world.province)
     assert len(many) <= len(few) + 2, (len(few), len(many))
+
+
+def test_a_cycle_of_the_year_of_a_move_has_one_quota_group_per_code_the_later_versions(world, communes):
+    """A commune moved on 01/07/2025 has two versions with one code in 2025: one group of members, the new one's."""
+    from kiemdiem.campaigns.actions import do_open_cycle, ensure_evaluations
+
+    second, _ = communes
+    do_move_subtree(unit=second, new_parent=world.province, effective_on=D)
+    cycle = do_open_cycle(unit=world.province, year=2025)
+    ensure_evaluations(cycle=cycle)
+    group = cycle.quota_groups.get(code="dv-NH-002")
+    assert group.scope_unit == Unit.objects.get(code="NH-002", valid_from=D)
+    assert cycle.evaluations.filter(subject_type="party_member", unit__parent__code="NH-002").count() == 8
+    assert not cycle.evaluations.filter(
+        subject_type="party_member", unit__parent__code="NH-002", quota_group__isnull=True
+    ).exists()

@@ -1,14 +1,19 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from kiemdiem.demo.province import DEMO_PASSWORD, build_demo_province
+from kiemdiem.demo.today import extend_to_today, ha_giang_members
 from kiemdiem.orgs.models import Unit
 from kiemdiem.vietnamese import format_number
 
 
 class Command(BaseCommand):
-    help = "Tạo dữ liệu mẫu tỉnh Tuyên Quang năm 2021 (xác định theo seed)."
+    help = (
+        "Tạo dữ liệu mẫu tỉnh Tuyên Quang năm 2021 (xác định theo seed); với --today thêm tỉnh Hà Giang, "
+        "sắp xếp hợp nhất từ 01/07/2025 và các đợt kiểm điểm 2025, 2026."
+    )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--members", type=int, default=6000, help="số đảng viên (mặc định 6000)")
@@ -22,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--big-cell", type=int, default=0, help="một chi bộ có ngần này đảng viên")
         parser.add_argument(
             "--ratings", action="store_true", help="ghi mức đề xuất, quyết định năm 2021 (kèm nhật ký)"
+        )
+        parser.add_argument(
+            "--today",
+            action="store_true",
+            help="thêm tỉnh Hà Giang (1/6 số đảng viên), hợp nhất hai tỉnh từ 01/07/2025 thành cây hai cấp, "
+            "năm 2025 đã quyết định, năm 2026 đang kiểm điểm theo QĐ 366",
         )
         parser.add_argument(
             "--if-empty", action="store_true", help="chỉ tạo khi cơ sở dữ liệu chưa có đơn vị nào"
@@ -42,7 +53,13 @@ class Command(BaseCommand):
         if members < 100:
             raise CommandError("--members phải từ 100 trở lên.")
         started = time.perf_counter()
-        summary = build_demo_province(members=members, seed=seed, **profile)
+        with transaction.atomic():
+            summary = build_demo_province(members=members, seed=seed, **profile)
+            today = (
+                extend_to_today(members=ha_giang_members(members), seed=seed)
+                if options.get("today")
+                else None
+            )
         took = time.perf_counter() - started
         self.stdout.write(
             f"Đã tạo {format_number(summary.units)} đơn vị, {format_number(summary.persons)} đảng viên, "
@@ -53,3 +70,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}):")
             for username, role, description in summary.accounts:
                 self.stdout.write(f"  {username:<10} {role:<40} {description}")
+        if today is not None:
+            self.stdout.write(
+                f"Hợp nhất với tỉnh Hà Giang ({format_number(today.ha_giang.persons)} đảng viên) từ 01/07/2025: "
+                f"{today.reorganisations} thao tác sắp xếp, {today.communes} đảng bộ xã, phường mới, "
+                f"{today.dissolved} đơn vị giải thể (cấp huyện không còn). Năm 2025: {format_number(today.decided_2025)} "
+                f"đảng viên đã quyết định xếp loại. Năm 2026 (QĐ 366): {today.scored_2026} bản tự chấm điểm, "
+                f"{today.tasks_2026} nhiệm vụ đã xác nhận, {today.decided_2026} đã quyết định."
+            )
+            self.stdout.write(f"Tài khoản của tỉnh mới (mật khẩu: {DEMO_PASSWORD}):")
+            for username, role, description in today.accounts:
+                self.stdout.write(f"  {username:<12} {role:<40} {description}")

@@ -1,0 +1,528 @@
+"""The province as it is now: Tuyên Quang and Hà Giang merged on 01/07/2025 into a two-level tree, and its campaigns.
+
+Beside the 2021 Tuyên Quang of the seed (`kiemdiem.demo.province`), `build_demo_today` builds a Hà Giang of 2021 in
+the same way, then reorganises both through the reorganisation actions of `kiemdiem.orgs.actions`, effective
+01/07/2025 (tuyen-quang.md §4: the merger and the end of the district level):
+
+- each district's communes and wards are merged, about three into one, into new đảng bộ xã/phường directly under
+  the Tỉnh ủy (a thị trấn becomes a xã); the district's own bodies and then the district are dissolved;
+- the affiliated committees: both Quân sự and both Công an merge into Tuyên Quang's; the blocs of agencies and of
+  enterprises of both provinces merge into a new Đảng bộ Ủy ban nhân dân tỉnh;
+- Hà Giang's provincial bodies merge into Tuyên Quang's, and Hà Giang's committee into Tuyên Quang's.
+
+The merged province is the 2021 unit "TQ" itself (the same root, a larger subtree), so the 2021 cycle, opened on the
+same root, keeps reading the 2021 tree (the old versions of the units keep their paths) and the 2026 one the new.
+
+Then the campaigns, each through the campaigns' own writers (audited): the 2025 year decided (entered from the
+committees' paper decisions through the ratings import, one rules check for the whole file), and the 2026 year-end
+under QĐ 366 / HD 43 in progress in one commune: some members scored item by item, some with a task register
+confirmed by the commune, some proposed by their cell and decided by the commune.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from kiemdiem.accounts.models import User, UserRole
+from kiemdiem.demo.province import DEMO_PASSWORD, DemoSummary, build_demo_province
+from kiemdiem.orgs.actions import do_dissolve_unit, do_merge_units, do_move_subtree
+from kiemdiem.orgs.models import (
+    CollectiveKind,
+    LeadershipCollective,
+    ManagementTier,
+    Person,
+    Position,
+    Role,
+    Unit,
+    UnitKind,
+)
+
+MERGER_DAY = datetime.date(2025, 7, 1)
+MERGER_DECISION = (
+    "Nghị quyết 202/2025/QH15 (sắp xếp đơn vị hành chính cấp tỉnh); sắp xếp tổ chức đảng từ 01/07/2025"
+)
+
+HA_GIANG_DISTRICTS: dict[str, tuple[str, list[str]]] = {
+    # code: (name, grassroots communes/wards of 2021)
+    "HGTP": (
+        "Thành phố Hà Giang",
+        [
+            "phường Quang Trung",
+            "phường Trần Phú",
+            "phường Nguyễn Trãi",
+            "phường Minh Khai",
+            "phường Ngọc Hà",
+            "xã Phương Độ",
+            "xã Phương Thiện",
+            "xã Ngọc Đường",
+        ],
+    ),
+    "DVA": (
+        "Huyện Đồng Văn",
+        [
+            "thị trấn Đồng Văn",
+            "thị trấn Phó Bảng",
+            "xã Lũng Cú",
+            "xã Má Lé",
+            "xã Sủng Là",
+            "xã Phố Cáo",
+            "xã Lũng Táo",
+            "xã Sà Phìn",
+        ],
+    ),
+    "MVA": (
+        "Huyện Mèo Vạc",
+        ["thị trấn Mèo Vạc", "xã Pải Lủng", "xã Xín Cái", "xã Sơn Vĩ", "xã Giàng Chu Phìn", "xã Lũng Pù"],
+    ),
+    "BQA": (
+        "Huyện Bắc Quang",
+        [
+            "thị trấn Việt Quang",
+            "thị trấn Vĩnh Tuy",
+            "xã Hùng An",
+            "xã Đồng Yên",
+            "xã Kim Ngọc",
+            "xã Quang Minh",
+            "xã Việt Vinh",
+        ],
+    ),
+    "VXA": (
+        "Huyện Vị Xuyên",
+        [
+            "thị trấn Vị Xuyên",
+            "thị trấn Việt Lâm",
+            "xã Thanh Thủy",
+            "xã Phong Quang",
+            "xã Tùng Bá",
+            "xã Minh Tân",
+        ],
+    ),
+}
+HA_GIANG_AFFILIATED: dict[str, tuple[str, list[str]]] = {
+    "HG-KCQ": (
+        "Đảng bộ Khối các cơ quan tỉnh Hà Giang",
+        ["Sở Y tế tỉnh Hà Giang", "Sở Giáo dục và Đào tạo tỉnh Hà Giang", "Sở Tài chính tỉnh Hà Giang"],
+    ),
+    "HG-KDN": ("Đảng bộ Khối doanh nghiệp tỉnh Hà Giang", ["Công ty Điện lực Hà Giang"]),
+    "HG-QS": ("Đảng bộ Quân sự tỉnh Hà Giang", ["Cơ quan Bộ Chỉ huy Quân sự tỉnh Hà Giang"]),
+    "HG-CA": ("Đảng bộ Công an tỉnh Hà Giang", ["Phòng Cảnh sát giao thông Công an tỉnh Hà Giang"]),
+}
+
+# The 2026 year-end in progress: in the demo commune, how many members reached which step.
+SCORED, WITH_TASKS, DECIDED = 6, 4, 3
+
+
+@dataclass
+class TodaySummary:
+    ha_giang: DemoSummary
+    communes: int = 0
+    dissolved: int = 0
+    reorganisations: int = 0
+    decided_2025: int = 0
+    scored_2026: int = 0
+    tasks_2026: int = 0
+    decided_2026: int = 0
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _new_commune_name(first: Unit) -> str:
+    """The merged commune takes the name of its first member; a thị trấn becomes a xã (no more district towns)."""
+    label = first.name.removeprefix("Đảng bộ ").split(" (số ")[0]
+    if label.startswith("thị trấn "):
+        label = "xã " + label.removeprefix("thị trấn ")
+    return f"Đảng bộ {label}"
+
+
+def _reorganise(*, province: Unit, ha_giang: Unit, seed: int) -> tuple[int, int, int, list[Unit]]:
+    """The 01/07/2025 reorganisation through the tree's actions; return (communes, dissolved, actions, communes)."""
+    day, decision = MERGER_DAY, MERGER_DECISION
+    actions = dissolved = 0
+    communes: list[Unit] = []
+    number = 0
+    districts = Unit.objects.filter(
+        parent__in=[province, ha_giang], kind=UnitKind.DISTRICT_COMMITTEE
+    ).order_by("path")
+    for district in list(districts):
+        grassroots = list(
+            Unit.objects.filter(parent=district, kind=UnitKind.GRASSROOTS_COMMITTEE)
+            .valid_on(day)
+            .order_by("path")
+        )
+        wards = [u for u in grassroots if u.name.startswith("Đảng bộ phường")]
+        rural = [u for u in grassroots if not u.name.startswith("Đảng bộ phường")]
+        for group in [
+            *(wards[i : i + 3] for i in range(0, len(wards), 3)),
+            *(rural[i : i + 3] for i in range(0, len(rural), 3)),
+        ]:
+            number += 1
+            name = _new_commune_name(group[0])
+            prefix = "PH" if name.startswith("Đảng bộ phường") else "XA"
+            code = f"{prefix}-{number:03d}"
+            if len(group) >= 2:
+                do_merge_units(
+                    sources=group,
+                    effective_on=day,
+                    code=code,
+                    name=name,
+                    kind=UnitKind.GRASSROOTS_COMMITTEE,
+                    parent=province,
+                    decision=decision,
+                )
+                communes.append(Unit.objects.valid_on(day).get(code=code))
+            else:
+                # One left over keeps its name and moves under the province from the day.
+                do_move_subtree(unit=group[0], new_parent=province, effective_on=day, decision=decision)
+                communes.append(Unit.objects.valid_on(day).get(code=group[0].code))
+            actions += 1
+        for body in Unit.objects.filter(parent=district).valid_on(day).order_by("path"):
+            do_dissolve_unit(unit=body, effective_on=day, decision=decision)
+            dissolved += 1
+            actions += 1
+        do_dissolve_unit(unit=district, effective_on=day, decision=decision)
+        dissolved += 1
+        actions += 1
+
+    def current(code: str) -> Unit:
+        return Unit.objects.valid_on(day).get(code=code)
+
+    for ours, theirs in (("QS", "HG-QS"), ("CA", "HG-CA")):
+        do_merge_units(sources=[current(theirs)], into=current(ours), effective_on=day, decision=decision)
+        actions += 1
+    do_merge_units(
+        sources=[current(c) for c in ("KCQ", "KDN", "HG-KCQ", "HG-KDN")],
+        effective_on=day,
+        code="DUBND",
+        name="Đảng bộ Ủy ban nhân dân tỉnh",
+        kind=UnitKind.AFFILIATED_COMMITTEE,
+        parent=province,
+        decision=decision,
+    )
+    actions += 1
+    for suffix in ("UBND", "HDND", "MTTQ", "BTC"):
+        do_merge_units(
+            sources=[current(f"HG-{suffix}")],
+            into=current(f"TQ-{suffix}"),
+            effective_on=day,
+            decision=decision,
+        )
+        actions += 1
+    do_merge_units(sources=[ha_giang], into=province, effective_on=day, decision=decision)
+    actions += 1
+    return len(communes), dissolved, actions, communes
+
+
+def _appoint(*, units: list[Unit], rng: random.Random) -> None:
+    """The new committees appointed from the day of the merger (the merged units' own ended with them)."""
+    collectives: list[LeadershipCollective] = []
+    for unit in units:
+        kind = CollectiveKind.EXECUTIVE_COMMITTEE
+        collectives.append(
+            LeadershipCollective(
+                unit=unit, kind=kind, name=f"Ban Chấp hành {unit.name}", valid_from=MERGER_DAY
+            )
+        )
+    LeadershipCollective.objects.bulk_create(collectives)
+    positions: list[Position] = []
+    managed: list[int] = []
+    for unit, col in zip(units, collectives, strict=True):
+        pool = list(
+            Person.objects.filter(
+                home_cell__path__startswith=unit.path, is_party_member=True, is_exempt=False
+            )
+            .order_by("code")
+            .values_list("pk", flat=True)[:60]
+        )
+        chosen = rng.sample(pool, min(5, len(pool)))
+        for idx, pk in enumerate(chosen):
+            role = Role.HEAD if idx == 0 else Role.DEPUTY if idx <= 2 else Role.MEMBER
+            title = {"head": "Bí thư", "deputy": "Phó Bí thư", "member": "Ủy viên"}[role]
+            positions.append(
+                Position(
+                    person_id=pk, unit=unit, collective=col, title=title, role=role, valid_from=MERGER_DAY
+                )
+            )
+            if role != Role.MEMBER:
+                managed.append(pk)
+    Position.objects.bulk_create(positions)
+    # The secretaries and deputies of the communes are cadres managed by the province's standing committee now.
+    province = Unit.objects.get(code="TQ", parent__isnull=True)
+    Person.objects.filter(pk__in=managed).update(
+        management_tier=ManagementTier.PROVINCE_STANDING, managing_unit=province
+    )
+
+
+def _office(unit: Unit, role: str, username: str, password: str) -> User:
+    return User.objects.create(username=username, password=password, role=role, unit=unit, is_staff=False)
+
+
+def ha_giang_members(members: int) -> int:
+    """Hà Giang's members beside Tuyên Quang's: a sixth (the real ratio is nearer one half, but every member more
+    costs `make run` time in the two cycles it opens), never under 200."""
+    return max(200, members // 6)
+
+
+@transaction.atomic
+def build_demo_today(*, members: int = 6000, seed: int = 2021, with_accounts: bool = True) -> TodaySummary:
+    """Build the 2021 Tuyên Quang, a Hà Giang, the 2025 merger and the 2025/2026 campaigns (see the module)."""
+    build_demo_province(members=members, seed=seed, with_accounts=with_accounts)
+    return extend_to_today(members=ha_giang_members(members), seed=seed, with_accounts=with_accounts)
+
+
+@transaction.atomic
+def extend_to_today(*, members: int, seed: int, with_accounts: bool = True) -> TodaySummary:
+    """Add Hà Giang, the merger and the campaigns to a database holding the 2021 Tuyên Quang of the seed."""
+    rng = random.Random(seed * 7919 + 2025)
+    hg = build_demo_province(
+        members=members,
+        seed=seed,
+        with_accounts=False,
+        code="HG",
+        name="Hà Giang",
+        districts=HA_GIANG_DISTRICTS,
+        affiliated=HA_GIANG_AFFILIATED,
+        person_prefix="HG",
+        open_cycles=False,
+    )
+    summary = TodaySummary(ha_giang=hg)
+    province = Unit.objects.get(code="TQ", parent__isnull=True)
+    ha_giang = Unit.objects.get(code="HG", parent__isnull=True)
+    # The 2021 accounts keep their 2021 units: they show the 2021 campaign; the new accounts show 2026.
+    kept = {
+        u.pk: (u.unit_id, list(u.assigned_units.values_list("pk", flat=True))) for u in User.objects.all()
+    }
+    summary.communes, summary.dissolved, summary.reorganisations, communes = _reorganise(
+        province=province, ha_giang=ha_giang, seed=seed
+    )
+    for user in User.objects.filter(pk__in=kept):
+        unit_id, assigned = kept[user.pk]
+        if user.unit_id != unit_id:
+            user.unit_id = unit_id
+            user.save(update_fields=["unit"])
+        if sorted(user.assigned_units.values_list("pk", flat=True)) != sorted(assigned):
+            user.assigned_units.set(assigned)
+    new_units = [*communes, Unit.objects.valid_on(MERGER_DAY).get(code="DUBND")]
+    _appoint(units=new_units, rng=rng)
+
+    hashed = make_password(DEMO_PASSWORD)
+    officer = User.objects.create(
+        username="bantochuc", password=hashed, role=UserRole.PROVINCE_ADMIN, unit=province, is_staff=True
+    )
+    summary.decided_2025 = _decide_2025(province=province, officer=officer, rng=rng)
+    commune = _demo_commune(communes)
+    figures, accounts = _run_2026(province=province, commune=commune, officer=officer, hashed=hashed, rng=rng)
+    summary.scored_2026, summary.tasks_2026, summary.decided_2026 = figures
+    inspector = User.objects.create(
+        username="uybankiemtra", password=hashed, role=UserRole.INSPECTOR, unit=province
+    )
+    summary.accounts = [
+        (
+            "bantochuc",
+            officer.get_role_display(),
+            "Cán bộ Ban Tổ chức Tỉnh ủy Tuyên Quang (tỉnh mới, từ 01/07/2025)",
+        ),
+        *accounts,
+        (
+            "uybankiemtra",
+            inspector.get_role_display(),
+            "Ủy ban Kiểm tra Tỉnh ủy (tỉnh mới) — toàn tỉnh, chỉ xem",
+        ),
+    ]
+    if not with_accounts:
+        summary.accounts = []
+    return summary
+
+
+def _demo_commune(communes: list[Unit]) -> Unit:
+    """The first merged commune (not a ward) with a cell of at least six members: where 2026 is in progress."""
+    for commune in communes:
+        if not commune.code.startswith("XA"):
+            continue
+        cells = Unit.objects.filter(parent=commune, kind=UnitKind.CELL).valid_on(MERGER_DAY).order_by("path")
+        for cell in cells:
+            if Person.objects.filter(home_cell=cell, is_exempt=False, is_suspended=False).count() >= SCORED:
+                return commune
+    raise ValueError("Dữ liệu mẫu quá nhỏ: không xã nào có chi bộ từ 6 đảng viên; tăng --members.")
+
+
+# -- 2025: the year decided ---------------------------------------------------------------------------------------
+
+
+def _decide_2025(*, province: Unit, officer: User, rng: random.Random) -> int:
+    """Open the 2025 cycle and enter every rated member's decision as the committees took it on paper.
+
+    Through `do_enter_paper_decisions`, the campaigns' writer of paper decisions: one rules check for the batch,
+    an audit record for every rating.
+    """
+    from kiemdiem.campaigns.actions import (
+        Decision,
+        do_enter_paper_decisions,
+        do_open_cycle,
+        ensure_evaluations,
+    )
+    from kiemdiem.campaigns.models import Evaluation, SubjectType
+
+    cycle = do_open_cycle(unit=province, year=2025)
+    ensure_evaluations(cycle=cycle)
+    evaluations = (
+        Evaluation.objects.filter(cycle=cycle, subject_type=SubjectType.PARTY_MEMBER, not_rated_reason="")
+        .exclude(person__admitted_on__gt=datetime.date(2025, 6, 30))  # under six months: not rated (HD 43)
+        .select_related("cycle", "person", "unit", "quota_group__scope_unit")
+        .order_by("quota_group_id", "person__code")
+    )
+    by_group: dict[int | None, list[Evaluation]] = {}
+    for ev in evaluations:
+        by_group.setdefault(ev.quota_group_id, []).append(ev)
+    decided_on = datetime.date(2025, 12, 26)
+    rows: list[Decision] = []
+    for group in by_group.values():
+        for ev, rating in zip(group, _ratings_for(len(group), rng), strict=True):
+            body = ev.quota_group.scope_unit.name if ev.quota_group else "cấp ủy cơ sở"
+            source = f"Quyết định xếp loại đảng viên năm 2025 của {body} (bản giấy)"
+            rows.append(Decision(ev, rating, decided_on=decided_on, source=source, number=len(rows) + 1))
+    return do_enter_paper_decisions(user=officer, rows=rows)
+
+
+def _ratings_for(n: int, rng: random.Random) -> list[str]:
+    """A group's ratings: about 70 % HTT, 20 % HT, 3 % KHT and HTXS at most 15 % of the HTT (QĐ 366: ≤ 20 %)."""
+    kht = n // 30
+    ht = max(0, round(n * 0.2))
+    htt = n - kht - ht
+    htxs = int(htt * 0.15)
+    htt -= htxs
+    out = ["HTXS"] * htxs + ["HTT"] * htt + ["HT"] * ht + ["KHT"] * kht
+    rng.shuffle(out)
+    return out
+
+
+# -- 2026: the year-end in progress -------------------------------------------------------------------------------
+
+
+def _run_2026(
+    *, province: Unit, commune: Unit, officer: User, hashed: str, rng: random.Random
+) -> tuple[tuple[int, int, int], list[tuple[str, str, str]]]:
+    """Open the 2026 cycle (QĐ 366) and take one commune's first cell part of the way, as its people would."""
+    from kiemdiem.assessments.actions import (
+        do_add_task,
+        do_confirm_task,
+        do_save_scored_review,
+        framework_for,
+    )
+    from kiemdiem.assessments.models import TaskResult
+    from kiemdiem.campaigns.actions import (
+        do_decide_rating,
+        do_open_cycle,
+        do_record_meeting,
+        ensure_evaluations,
+    )
+    from kiemdiem.campaigns.models import Evaluation, SubjectType
+    from kiemdiem.campaigns.review_forms import form_for, required_sections
+
+    cycle = do_open_cycle(unit=province, year=2026)
+    ensure_evaluations(cycle=cycle)
+    office = _office(commune, UserRole.CELL_SECRETARY, "vanphongxa", hashed)
+    cell = next(
+        c
+        for c in Unit.objects.filter(parent=commune, kind=UnitKind.CELL).valid_on(MERGER_DAY).order_by("path")
+        if Person.objects.filter(home_cell=c, is_exempt=False, is_suspended=False).count() >= SCORED
+    )
+    people = list(
+        Person.objects.filter(home_cell=cell, is_exempt=False, is_suspended=False).order_by("code")[
+            : SCORED + 1
+        ]
+    )
+    secretary_person, member_person = people[0], people[1]
+    secretary = User.objects.create(
+        username="bithu", password=hashed, role=UserRole.CELL_SECRETARY, unit=cell, person=secretary_person
+    )
+    member = User.objects.create(
+        username="dangvienmoi", password=hashed, role=UserRole.MEMBER, person=member_person
+    )
+    for user, person in ((secretary, secretary_person), (member, member_person)):
+        parts = person.full_name.rsplit(" ", 1)
+        user.last_name, user.first_name = parts[0], parts[-1]
+        user.save(update_fields=["first_name", "last_name"])
+
+    evaluations = list(
+        Evaluation.objects.filter(
+            cycle=cycle, subject_type=SubjectType.PARTY_MEMBER, unit=cell, not_rated_reason=""
+        )
+        .exclude(person=member_person)  # the member's own account shows a review still to write
+        .select_related("cycle", "person", "unit")
+        .order_by("person__code")[:SCORED]
+    )
+    scored = tasks = decided = 0
+    for index, ev in enumerate(evaluations):
+        criteria = list(framework_for(ev).criteria.order_by("order", "id"))
+        # Points item by item: most near the top of their item, so the totals land in the HTT band (70–89).
+        scores = {c.pk: _points(c.max_points, rng) for c in criteria}
+        total = sum(scores.values(), Decimal(0))
+        rating = "HTXS" if total >= 90 else "HTT" if total >= 70 else "HT" if total >= 50 else "KHT"
+        if index < WITH_TASKS:
+            results = [TaskResult.ON_TIME, TaskResult.ON_TIME, TaskResult.EXCEEDED]
+            if rating == "HTXS":
+                results = [TaskResult.EXCEEDED, TaskResult.EXCEEDED, TaskResult.ON_TIME]
+            for number, result in enumerate(results, start=1):
+                task = do_add_task(
+                    user=secretary if ev.person_id != secretary_person.pk else office,
+                    evaluation=ev,
+                    title=f"Nhiệm vụ {number} năm 2026: {_TASKS[(index + number) % len(_TASKS)]}",
+                    target="Theo kế hoạch của chi bộ",
+                    deadline=datetime.date(2026, 3 * number + 1, 30),
+                    result=result,
+                    evidence_link=f"https://vanban.tuyenquang.dcs.vn/2026/{ev.person.code}/{number}",
+                )
+                do_confirm_task(user=office, task=task)
+                tasks += 1
+        form = form_for(regime=cycle.regime, subject_type=ev.subject_type, is_leader=False)
+        sections = {
+            key: f"{heading.split('. ', 1)[-1]}: thực hiện nghiêm túc, đúng kế hoạch."
+            for key, heading in form.sections
+            if key in required_sections(form)
+        }
+        ev = do_save_scored_review(
+            user=secretary, evaluation=ev, sections=sections, scores=scores, self_rating=rating, submit=True
+        )
+        scored += 1
+        if index < DECIDED:
+            attendees = len(people) + 3
+            ev = do_record_meeting(
+                user=secretary,
+                evaluation=ev,
+                comments="Chi bộ thống nhất mức tự xếp loại.",
+                attendees=attendees,
+                votes_for=attendees - 1,
+                proposed_rating=rating,
+            )
+            do_decide_rating(user=office, evaluation=ev, rating=rating)
+            decided += 1
+    accounts = [
+        (
+            "vanphongxa",
+            office.get_role_display(),
+            f"Văn phòng {commune.name} — quyết định xếp loại đảng viên",
+        ),
+        ("bithu", secretary.get_role_display(), f"Bí thư {cell.name} ({commune.name})"),
+        ("dangvienmoi", member.get_role_display(), f"Đảng viên {member_person.full_name}, {cell.name}"),
+    ]
+    return (scored, tasks, decided), accounts
+
+
+_TASKS = [
+    "vận động nhân dân hiến đất làm đường",
+    "tham gia chuyển đổi số ở thôn",
+    "phát triển đảng viên mới",
+    "giảm hộ nghèo theo kế hoạch",
+    "tuyên truyền nghị quyết Đại hội Đảng bộ tỉnh lần thứ I",
+]
+
+
+def _points(maximum: Decimal, rng: random.Random) -> Decimal:
+    """Between 75 % and 95 % of the item's maximum, in half points."""
+    share = Decimal(rng.randint(75, 95)) / 100
+    return (maximum * share * 2).quantize(Decimal(1)) / 2
