@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh machine: `make run` and `make test` (see README).
 SHELL := /bin/bash
 PORT ?= 8000
+# The project's own 404/500 pages and no tracebacks unless asked for: `KIEMDIEM_DEBUG=1 make run`.
+KIEMDIEM_DEBUG ?= 0
 VENV := .venv
 BIN := $(VENV)/bin
 # Django 6 needs Python >= 3.12; the machine's python3 is 3.11. Take the newest interpreter that really runs
@@ -23,7 +25,7 @@ run: setup
 	$(BIN)/python manage.py demo --if-empty --today
 	@# The background worker runs long imports and exports; it stops with the server.
 	$(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	KIEMDIEM_DEBUG=1 $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+	KIEMDIEM_DEBUG=$(KIEMDIEM_DEBUG) $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 # Browser tests need Debian's Chromium (Playwright cannot download its own here); install it when we can.
 # PDF reports need fonts-liberation2 (Vietnamese glyphs), LibreOffice (DOCX → PDF) and their tests poppler-utils.
@@ -69,6 +71,7 @@ bench-tools:
 bench: setup bench-tools
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/sqlite_load.py
 
 # National profile (×40, bulk SQL from the province profile); skips with a message when the disk is too small.
 bench-national: setup bench-tools

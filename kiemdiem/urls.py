@@ -10,6 +10,8 @@ admin.site.site_header = "kiemdiem — quản trị dữ liệu"
 admin.site.site_title = "kiemdiem"
 admin.site.index_title = "Sửa dữ liệu"
 
+handler500 = "kiemdiem.errors.server_error"  # the project's page; a database outage answers 503 "thử lại"
+
 urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),

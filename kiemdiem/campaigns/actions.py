@@ -49,6 +49,7 @@ from kiemdiem.orgs.models import (
     UnitKind,
 )
 from kiemdiem.rules.regimes import deadlines_for, overlay_for, regime_for_year
+from kiemdiem.text import formula_refusal
 from kiemdiem.vietnamese import format_number
 
 
@@ -687,6 +688,8 @@ def clean_text(value: object, label: str, limit: int = 20000, *, required: bool 
     text = text.strip()
     if required and not text:
         raise ActionError(f"{label}: chưa nhập.")
+    if refusal := formula_refusal(text):  # the import's rule too (kiemdiem/text.py)
+        raise ActionError(f"{label}: {refusal}.")
     return text
 
 

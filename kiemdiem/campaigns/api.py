@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime
-import json
+import os
 
 from django.db.models import F
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.throttling import AnonRateThrottle
 
 from kiemdiem import rules
 from kiemdiem.accounts.apikit import PageIn, page_of
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
+from kiemdiem.rules import parse as rules_parse
 
 
 class CycleOut(Schema):
@@ -56,17 +58,37 @@ def get_cycle(request: HttpRequest, cycle_id: int):  # type: ignore[no-untyped-d
 rules_router = Router(tags=["Quy tắc"])
 
 
-@rules_router.post("/check", auth=None, response={200: dict, 400: ErrorOut})
+class AnonymousCallerThrottle(AnonRateThrottle):
+    """Callers without a login: so many checks a minute per address (per server process); logged-in users are not
+    counted. The rate is KIEMDIEM_RULES_ANON_RATE ("60/m" unless set)."""
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        if request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": "rules-check", "ident": self.get_ident(request)}
+
+
+RULES_ANON_RATE = os.environ.get("KIEMDIEM_RULES_ANON_RATE", "60/m")
+
+
+@rules_router.post(
+    "/check",
+    auth=None,
+    response={200: dict, 400: ErrorOut, 413: ErrorOut},
+    throttle=[AnonymousCallerThrottle(RULES_ANON_RATE)],
+)
 def check_rules(request: HttpRequest):  # type: ignore[no-untyped-def]
     """Check a scenario against the rules of its year (the contract of `kiemdiem rules check`).
 
-    It reads nothing from the database, so it needs no login: the answer depends only on the body.
+    It reads nothing from the database, so it needs no login: the answer depends only on the body. The body is
+    at most 2 MB (413 above); deep nesting, huge numbers and years the calendar cannot hold are a 400 naming what
+    is wrong, as the command line's exit 2; callers without a login are throttled (429).
     """
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > rules_parse.MAX_INPUT_BYTES:
+        limit = f"{rules_parse.MAX_INPUT_BYTES:,}".replace(",", ".")
+        return 413, {"detail": f"Lỗi dữ liệu vào: nội dung gửi lên vượt giới hạn {limit} byte."}
     try:
-        data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return 400, {"detail": f"Lỗi dữ liệu vào: JSON không hợp lệ ({exc})."}
-    try:
-        return 200, rules.check_json(data)
+        return 200, rules.check_json(rules_parse.load_json(request.body))
     except rules.BadInput as exc:
         return 400, {"detail": f"Lỗi dữ liệu vào: {exc}"}

@@ -9,7 +9,7 @@ from kiemdiem.campaigns.models import Evaluation, SubjectType
 from kiemdiem.orgs.models import GRASSROOTS_KINDS, PARTY_KINDS, Unit, UnitKind
 from kiemdiem.orgs.queries import scope_roots
 
-# Roles that enter and record work for their subtree (inspectors read and order; members write their own).
+# Roles that enter and record work for their subtree (inspectors only read; members write their own).
 RECORDING_ROLES = frozenset({UserRole.PROVINCE_ADMIN, UserRole.DISTRICT_OFFICER, UserRole.CELL_SECRETARY})
 
 
@@ -94,12 +94,14 @@ def can_enter_paper_decision(user: User, deciding_unit: Unit) -> bool:
 
 
 def can_order(user: User, evaluation: Evaluation) -> bool:
-    """Inspection committees and upper-level boards covering the subject (CV 854 mục 2(6); QĐ 366 Đ13)."""
-    allowed = user.is_superuser or user.role in {
-        UserRole.INSPECTOR,
-        UserRole.PROVINCE_ADMIN,
-        UserRole.DISTRICT_OFFICER,
-    }
+    """The upper-level committee's boards covering the subject (QĐ 366 Đ13; CV 854 mục 2(6)).
+
+    Cancelling a rating and having it reviewed or rated again is the directly superior party committee's power
+    (QĐ 366 Điều 13: "kiểm tra, giám sát, hủy bỏ, xếp loại lại"), entered by its offices. The inspection
+    committee inspects and supervises (reads everything in its province) and reports what it finds to that
+    committee, which orders; it orders nothing itself (docs/decisions.md, "The inspector reads").
+    """
+    allowed = user.is_superuser or user.role in {UserRole.PROVINCE_ADMIN, UserRole.DISTRICT_OFFICER}
     return allowed and _covers(user, evaluation.unit)
 
 

@@ -40,6 +40,7 @@ from kiemdiem.campaigns.permissions import (
     require,
 )
 from kiemdiem.campaigns.queries import (
+    evaluations_visible_to,
     get_cycle_and_unit_for_user,
     get_evaluation_for_user,
     progress_by_child,
@@ -434,6 +435,12 @@ def _evaluation_response(
     plan = compliance.result.quota_groups.get(ev.quota_group.code) if ev.quota_group_id else None  # type: ignore[union-attr]
     sections = [(key, heading, (ev.self_review or {}).get(key, "")) for key, heading in form.sections]
     criteria = [(c, (ev.criteria or {}).get(c.key, "")) for c in form.criteria]
+    # What must be decided first, as far as the user may read it: a member who is also a head sees that the
+    # rule applies, not their colleagues' names and review states.
+    waiting = actions.prerequisites_for(ev)
+    readable = set(
+        evaluations_visible_to(user).filter(pk__in=[w.pk for w in waiting]).values_list("pk", flat=True)  # type: ignore[arg-type]
+    )
     context = {
         "ev": ev,
         # A member reaches their own evaluation but not their cell's rating page: no link they cannot follow.
@@ -449,7 +456,8 @@ def _evaluation_response(
             (key, label, kind, (ev.facts or {}).get(key, "")) for key, (label, kind) in FACT_FIELDS.items()
         ],
         "computed_facts": hooks.computed_fact_keys(ev),
-        "waiting": actions.prerequisites_for(ev),
+        "waiting": [w for w in waiting if w.pk in readable],
+        "waiting_unreadable": len(waiting) - len(readable),
         "deciding_unit": deciding_unit_for(ev),
         "audit": ev.audit_records.select_related("user").order_by("-at", "-id"),
         "orders": ev.orders.select_related("ordered_by"),

@@ -9,13 +9,13 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle
 from kiemdiem.campaigns.permissions import RECORDING_ROLES
-from kiemdiem.imports.models import PREVIEWED_KINDS, ImportJob, ImportKind, JobStatus
+from kiemdiem.imports.models import FINISHED, PREVIEWED_KINDS, ImportJob, ImportKind, JobStatus
 from kiemdiem.imports.parsing import WorkbookError, read_sheet, size_error
 from kiemdiem.imports.ratings import import_ratings
 from kiemdiem.imports.reorganisation import parse_reorganisations, run_reorganisations
@@ -29,6 +29,7 @@ from kiemdiem.imports.validation import (
     validate_positions,
     validate_units,
 )
+from kiemdiem.jobs import current_runner, runner_is_gone
 from kiemdiem.orgs.actions import do_create_units, do_update_people
 from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit, search_text_of
 from kiemdiem.vietnamese import name_sort_key
@@ -291,7 +292,15 @@ def run_import_job(job_id: int, *, echo: Callable[[str], None] | None = None) ->
     job = ImportJob.objects.select_related("user", "cycle", "cycle__unit").get(pk=job_id)
     if job.is_finished:
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.READING, started_at=timezone.now())
+    now = timezone.now()
+    claimed = (
+        ImportJob.objects.filter(pk=job.pk)
+        .exclude(status__in=FINISHED)
+        .update(status=JobStatus.READING, started_at=now, runner=current_runner(), heartbeat_at=now)
+    )
+    if not claimed:  # reaped or finished since it was read
+        job.refresh_from_db()
+        return job
     last: list[tuple[str, int]] = []
 
     def progress(status: str, pct: int) -> None:
@@ -300,7 +309,9 @@ def run_import_job(job_id: int, *, echo: Callable[[str], None] | None = None) ->
         if echo and (not last or last[-1][0] != status):
             echo(f"{JobStatus(status).label}…")
         last.append((status, pct))
-        ImportJob.objects.filter(pk=job.pk).update(status=status, progress=min(pct, 99))
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=status, progress=min(pct, 99), heartbeat_at=timezone.now()
+        )
 
     finished: dict[str, object] = {"finished_at": timezone.now(), "content": b""}
     try:
@@ -334,3 +345,39 @@ def run_import_job(job_id: int, *, echo: Callable[[str], None] | None = None) ->
     ImportJob.objects.filter(pk=job.pk).update(**finished)
     job.refresh_from_db()
     return job
+
+
+def _orphan_message(status: str, progress: int) -> str:
+    return (
+        f"Tiến trình xử lý nền đã dừng đột ngột (máy chủ hoặc tiến trình kiemdiem db_worker bị tắt) khi tệp "
+        f"đang ở bước «{JobStatus(status).label}», {progress} %. Không có dòng nào được ghi. "
+        "Đề nghị nhập lại tệp; nếu lặp lại, báo quản trị viên."
+    )
+
+
+def do_reap_orphaned_import_jobs(*, jobs: QuerySet[ImportJob] | None = None) -> int:
+    """Mark failed the started jobs whose runner is gone (kiemdiem/jobs.py); return how many.
+
+    The import wrote nothing (one transaction, rolled back with the dead process), so the job says so; the
+    upload is dropped, as for any finished job.
+    """
+    now = timezone.now()
+    started = (
+        (jobs if jobs is not None else ImportJob.objects.all())
+        .exclude(status__in=FINISHED)
+        .exclude(runner="")
+    )
+    reaped = 0
+    for pk, status, progress, runner, heartbeat in started.values_list(
+        "pk", "status", "progress", "runner", "heartbeat_at"
+    ):
+        if not runner_is_gone(runner, heartbeat, now):
+            continue
+        message = _orphan_message(status, progress)
+        reaped += (
+            ImportJob.objects.filter(pk=pk, runner=runner)
+            .exclude(status__in=FINISHED)
+            .update(status=JobStatus.FAILED, errors=[message], error_total=1, finished_at=now, content=b"")
+        )
+        logger.warning("import job %s orphaned by %s at %s %s%%: marked failed", pk, runner, status, progress)
+    return reaped

@@ -62,6 +62,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     started_at = models.DateTimeField("bắt đầu lúc", null=True, blank=True)
     finished_at = models.DateTimeField("kết thúc lúc", null=True, blank=True)
+    # The lease (kiemdiem/jobs.py): the process running the job and its last sign of life.
+    runner = models.CharField("tiến trình xử lý", max_length=120, blank=True, default="")
+    heartbeat_at = models.DateTimeField("báo tiến độ lúc", null=True, blank=True)
 
     class Meta:
         verbose_name = "lượt nhập Excel"

@@ -17,7 +17,14 @@ def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
 
 
 def get_job_for_user(user: User, pk: int) -> ImportJob:
+    """The job, marked failed first if the process running it is gone (its page then says so)."""
+    from kiemdiem.imports.actions import do_reap_orphaned_import_jobs
+
+    jobs = jobs_visible_to(user).select_related("cycle", "cycle__unit")
     try:
-        return jobs_visible_to(user).select_related("cycle", "cycle__unit").get(pk=pk)
+        job = jobs.get(pk=pk)
     except ImportJob.DoesNotExist:
         raise Http404("Không tìm thấy lượt nhập.") from None
+    if not job.is_finished and job.runner and do_reap_orphaned_import_jobs(jobs=jobs.filter(pk=pk)):
+        job = jobs.get(pk=pk)
+    return job

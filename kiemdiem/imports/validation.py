@@ -32,6 +32,7 @@ from kiemdiem.orgs.models import (
     UnitKind,
 )
 from kiemdiem.orgs.queries import persons_visible_to, scope_roots, units_visible_to
+from kiemdiem.text import formula_sign
 
 MAX_ERRORS = 5000  # kept and shown; the count of the rest is reported
 IN_CHUNK = 5000  # keeps `code IN (…)` under every backend's parameter limit
@@ -244,8 +245,10 @@ def parse_text(value: object, *, limit: int) -> str:
     text = unicodedata.normalize("NFC", text).strip()
     if _CONTROL.search(text):
         raise CellError("có ký tự điều khiển không hợp lệ")
-    if text.startswith("="):
-        raise CellError(f"'{_display(text)}' bắt đầu bằng dấu '=' như một công thức; không được nhận")
+    if formula_sign(text):  # the same rule as the admin and the forms (kiemdiem/text.py)
+        raise CellError(
+            f"'{_display(text)}' bắt đầu bằng dấu '{formula_sign(text)}' như một công thức; không được nhận"
+        )
     if len(text) > min(limit, MAX_CELL_CHARS):
         raise CellError(f"dài {len(text)} ký tự, vượt giới hạn {limit} ký tự")
     return text

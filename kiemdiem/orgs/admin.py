@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 
 from kiemdiem.accounts.models import ApiKey, ApiKeyEvent, User
@@ -22,6 +22,7 @@ from kiemdiem.orgs.actions import (
 )
 from kiemdiem.orgs.models import SEGMENT_WIDTH, LeadershipCollective, Person, Position, Unit
 from kiemdiem.orgs.queries import persons_visible_to, units_visible_to
+from kiemdiem.text import formula_refusal
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -43,9 +44,29 @@ class UnitChoiceField(forms.ModelChoiceField):
         return " › ".join(name for name in trail if name) or obj.name
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Limit every list, form and lookup to the user's subtree."""
+class NoFormulaForm(forms.ModelForm):
+    """Refuse text a spreadsheet would read as a formula, by the import's rule (kiemdiem/text.py)."""
 
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, str) and (refusal := formula_refusal(value)):
+                self.add_error(name, f"{refusal}.")
+        return cleaned
+
+
+class NotFoundOutsideScope:
+    """An object outside the user's subtree (or not there) is a 404, as on every other page: Django's admin would
+    redirect to its index with "… doesn't exist", which tells apart what exists from what is hidden."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):  # type: ignore[no-untyped-def]
+        raise Http404("Không tìm thấy đối tượng này trong phạm vi của đồng chí.")
+
+
+class ScopedAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+    """Limit every list, form and lookup to the user's subtree; no text that reads as a formula."""
+
+    form = NoFormulaForm
     unit_field = "unit"
     # Models of apps above orgs, each with the scoped read that limits its choices (campaigns adds Cycle).
     scoped_lookups: dict[type, Callable[..., QuerySet]] = {}  # type: ignore[type-arg]
@@ -154,7 +175,7 @@ class PositionAdmin(ScopedAdmin):
 
 # Users live here, not in accounts: their scope is a unit of the tree, and accounts sits below orgs (orgs reads roles).
 @admin.register(User)
-class ScopedUserAdmin(UserAdmin):
+class ScopedUserAdmin(NotFoundOutsideScope, UserAdmin):
     fieldsets = (*UserAdmin.fieldsets, ("Phạm vi", {"fields": ("role", "unit", "assigned_units", "person")}))  # type: ignore[operator]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]

@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from django.db.models import Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -20,6 +21,7 @@ from django.utils.text import slugify
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle, Evaluation
 from kiemdiem.campaigns.queries import get_cycle_and_unit_for_user
+from kiemdiem.jobs import current_runner, runner_is_gone
 from kiemdiem.orgs.models import GRASSROOTS_KINDS, Unit
 from kiemdiem.reports import exports
 from kiemdiem.reports.models import ExportJob, ExportKind, ExportStatus, ReportSubmission
@@ -154,7 +156,13 @@ def decisions_zip(cycle: Cycle, unit: Unit, progress: Progress | None = None) ->
 
 
 def do_create_export_job(
-    *, user: User, kind: str, cycle: Cycle, unit: Unit, submission: ReportSubmission | None = None
+    *,
+    user: User,
+    kind: str,
+    cycle: Cycle,
+    unit: Unit,
+    submission: ReportSubmission | None = None,
+    data_version: datetime.datetime | None = None,
 ) -> ExportJob:
     """Record an export for the worker (the caller has checked the scope); drop the user's week-old jobs."""
     ExportJob.objects.filter(user=user, created_at__lt=timezone.now() - KEEP_JOBS).delete()
@@ -165,16 +173,84 @@ def do_create_export_job(
         unit=unit,
         submission=submission,
         file_name=file_name(kind, cycle, unit, submission),
+        data_version=data_version,
     )
 
 
+def data_version(cycle: Cycle) -> datetime.datetime | None:
+    """The cycle's data version, as the rating page reads it: the last change of any of its evaluations."""
+    return Evaluation.objects.filter(cycle=cycle).aggregate(v=Max("updated_at"))["v"]
+
+
+def do_start_export_job(
+    *, user: User, kind: str, cycle: Cycle, unit: Unit, submission: ReportSubmission | None = None
+) -> tuple[ExportJob, bool]:
+    """(the job, whether it is new): the user's job still making the same file from the same data, or a new one.
+
+    A submitted report is a snapshot: its data never changes. Live figures are the same while the cycle's data
+    version is; a job asked for before a change is left to finish, and the new request makes a new file.
+    """
+    version = None if submission is not None else data_version(cycle)
+    running = (
+        ExportJob.objects.filter(
+            user=user, kind=kind, cycle=cycle, unit=unit, submission=submission, data_version=version
+        )
+        .exclude(status__in=(ExportStatus.DONE, ExportStatus.FAILED))
+        .defer("content")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if running is not None and not do_reap_orphaned_export_jobs(jobs=ExportJob.objects.filter(pk=running.pk)):
+        return running, False
+    job = do_create_export_job(
+        user=user, kind=kind, cycle=cycle, unit=unit, submission=submission, data_version=version
+    )
+    return job, True
+
+
 def get_export_job_for_user(user: User, pk: int, *, with_content: bool = False) -> ExportJob:
-    """A job is its starter's own: anyone else, a superuser too, gets the same 404 as for a job that is not there."""
+    """A job is its starter's own: anyone else, a superuser too, gets the same 404 as for a job that is not there.
+
+    A job whose maker is gone (kiemdiem/jobs.py) is marked failed first, so its page says so.
+    """
     jobs = ExportJob.objects.filter(user_id=user.pk) if user.is_authenticated else ExportJob.objects.none()
+    jobs = (jobs if with_content else jobs.defer("content")).select_related("cycle", "unit")
     try:
-        return (jobs if with_content else jobs.defer("content")).select_related("cycle", "unit").get(pk=pk)
+        job = jobs.get(pk=pk)
     except ExportJob.DoesNotExist:
         raise Http404("Không tìm thấy lượt tải tệp.") from None
+    if not job.is_finished and job.runner and do_reap_orphaned_export_jobs(jobs=jobs.filter(pk=pk)):
+        job = jobs.get(pk=pk)
+    return job
+
+
+ORPHANED_MESSAGE = (
+    "Tiến trình xử lý nền đã dừng đột ngột (máy chủ hoặc tiến trình kiemdiem db_worker bị tắt) khi đang tạo tệp "
+    "({progress} %); tệp chưa được tạo. Đề nghị tải lại từ trang báo cáo; nếu lặp lại, báo quản trị viên."
+)
+
+
+def do_reap_orphaned_export_jobs(*, jobs: QuerySet[ExportJob] | None = None) -> int:
+    """Mark failed the started exports whose maker is gone (kiemdiem/jobs.py); return how many."""
+    now = timezone.now()
+    started = (jobs if jobs is not None else ExportJob.objects.all()).exclude(
+        status__in=(ExportStatus.DONE, ExportStatus.FAILED)
+    )
+    reaped = 0
+    for pk, progress, runner, heartbeat in started.exclude(runner="").values_list(
+        "pk", "progress", "runner", "heartbeat_at"
+    ):
+        if not runner_is_gone(runner, heartbeat, now):
+            continue
+        reaped += (
+            ExportJob.objects.filter(pk=pk, runner=runner)
+            .exclude(status__in=(ExportStatus.DONE, ExportStatus.FAILED))
+            .update(
+                status=ExportStatus.FAILED, error=ORPHANED_MESSAGE.format(progress=progress), finished_at=now
+            )
+        )
+        logger.warning("export job %s orphaned by %s at %s%%: marked failed", pk, runner, progress)
+    return reaped
 
 
 def _in_scope(job: ExportJob) -> tuple[Cycle, Unit, ReportSubmission | None]:
@@ -192,14 +268,18 @@ def run_export_job(job_id: int) -> ExportJob:
     if job.is_finished:
         return job
     jobs = ExportJob.objects.filter(pk=job.pk)
-    jobs.update(status=ExportStatus.RUNNING, progress=1)
+    claimed = jobs.exclude(status__in=(ExportStatus.DONE, ExportStatus.FAILED)).update(
+        status=ExportStatus.RUNNING, progress=1, runner=current_runner(), heartbeat_at=timezone.now()
+    )
+    if not claimed:  # reaped or finished since it was read
+        return ExportJob.objects.defer("content").get(pk=job.pk)
     last = [1]
 
     def progress(pct: int) -> None:
         pct = max(1, min(pct, 99))
         if pct != last[-1]:
             last.append(pct)
-            jobs.update(progress=pct)
+            jobs.update(progress=pct, heartbeat_at=timezone.now())
 
     try:
         cycle, unit, sub = _in_scope(job)

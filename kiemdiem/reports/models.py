@@ -118,6 +118,12 @@ class ExportJob(models.Model):
     content = models.BinaryField("nội dung", blank=True, default=b"")
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     finished_at = models.DateTimeField("xong lúc", null=True, blank=True)
+    # The lease (kiemdiem/jobs.py): the process making the file and its last sign of life.
+    runner = models.CharField("tiến trình xử lý", max_length=120, blank=True, default="")
+    heartbeat_at = models.DateTimeField("báo tiến độ lúc", null=True, blank=True)
+    # The cycle's data version when the job was asked for (the last change of any of its evaluations): a second
+    # request for the same file while this one runs reuses it instead of starting another.
+    data_version = models.DateTimeField("phiên bản số liệu", null=True, blank=True)
 
     class Meta:
         verbose_name = "lượt tải tệp"

@@ -189,14 +189,16 @@ def _export(
                 "reports/export_start.html",
                 {"kind_label": ExportKind(kind).label, "cycle": cycle, "unit": unit, "subjects": subjects},
             )
-        job = export_jobs.do_create_export_job(
+        # The same file asked for again from the same data while its job runs: that job, not a second one.
+        job, created = export_jobs.do_start_export_job(
             user=request.user,  # type: ignore[arg-type]
             kind=kind,
             cycle=cycle,
             unit=unit,
             submission=submission,
         )
-        run_export.enqueue(job.pk)
+        if created:
+            run_export.enqueue(job.pk)
         return redirect("reports:export_job", pk=job.pk)
     return _download(*export_jobs.build_export(kind, cycle, unit, submission))
 
@@ -311,13 +313,14 @@ def evaluation_document(request: HttpRequest, evaluation_pk: int, fmt: str, kind
 def decisions_zip(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """Every grassroots committee's decision and list under the unit, in one zip made by the worker."""
     cycle, unit = _cycle_and_unit(request, cycle_pk, unit_pk)
-    job = export_jobs.do_create_export_job(
+    job, created = export_jobs.do_start_export_job(
         user=request.user,  # type: ignore[arg-type]
         kind=ExportKind.DECISIONS_ZIP,
         cycle=cycle,
         unit=unit,
     )
-    run_export.enqueue(job.pk)
+    if created:
+        run_export.enqueue(job.pk)
     return redirect("reports:export_job", pk=job.pk)
 
 

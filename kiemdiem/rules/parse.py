@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from datetime import date
 
 from ._gc import paused_gc
@@ -181,6 +184,74 @@ def _optional_str(where: object, raw: dict[str, object], key: str) -> str | None
     return value
 
 
+# -- The parsing boundary: bad input is bad input (HTTP 400 / exit 2), whatever its shape ----------------------------
+# The contract's deepest object is a few levels (scenario → subjects → subject → facts/criteria); 100,000 brackets
+# would exhaust the recursion of any decoder. Numbers of thousands of digits cost seconds to convert (Python caps
+# them at 4,300 digits and raises ValueError); no field needs more than a handful. Years stop where dates do.
+MAX_INPUT_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_NUMBER_CHARS = 40
+LAST_YEAR = 2100
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        digits = f"{len(text):,}".replace(",", ".")
+        raise BadInput(f"số nguyên dài {digits} chữ số, vượt giới hạn {MAX_NUMBER_CHARS} chữ số")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text) if len(text) <= MAX_NUMBER_CHARS else math.inf
+    if not math.isfinite(value):
+        raise BadInput(f"số {text[:20]}{'…' if len(text) > 20 else ''} quá lớn")
+    return value
+
+
+def _constant(text: str) -> object:
+    raise BadInput(f"{text} không phải là giá trị JSON hợp lệ")
+
+
+def _depth(text: str) -> int:
+    deepest = depth = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+    return deepest
+
+
+def load_json(text: str | bytes, *, max_bytes: int | None = MAX_INPUT_BYTES) -> object:
+    """Decode a scenario's JSON text, refusing with BadInput what no scenario looks like (size, depth, numbers)."""
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
+    if max_bytes is not None and size > max_bytes:
+        raise BadInput(f"dữ liệu vào dài {size:,} byte, vượt giới hạn {max_bytes:,} byte".replace(",", "."))
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadInput("dữ liệu vào không phải văn bản UTF-8") from None
+    if _depth(text) > MAX_DEPTH:
+        raise BadInput(f"JSON lồng nhau quá sâu (quá {MAX_DEPTH} cấp ngoặc)")
+    try:
+        return json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"JSON không hợp lệ (dòng {exc.lineno}, cột {exc.colno}): {exc.msg}") from None
+    except RecursionError:
+        raise BadInput(f"JSON lồng nhau quá sâu (quá {MAX_DEPTH} cấp ngoặc)") from None
+
+
+def _year(value: object) -> object:
+    """A year the calendar can hold; the regimes say which of those are supported."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > LAST_YEAR:
+        shown = f"năm {value}" if value < 10**12 else "số năm quá lớn"
+        raise BadInput(f"year: {shown} nằm ngoài khoảng hỗ trợ (chỉ hỗ trợ đến năm {LAST_YEAR})")
+    return value
+
+
 def parse_scenario(data: object) -> Scenario:
     """Validate the contract's JSON object and build the Scenario; raise BadInput naming the bad field."""
     with paused_gc():
@@ -195,8 +266,8 @@ def _parse(data: object) -> Scenario:
         raise BadInput(f"trường không được hỗ trợ ở cấp ngoài cùng: {', '.join(sorted(map(str, unknown)))}")
     if "year" not in data:
         raise BadInput("thiếu trường year")
-    year = data["year"]
-    regime = regime_for_year(year)
+    year = _year(data["year"])
+    regime = regime_for_year(year)  # type: ignore[arg-type]
 
     options = data.get("options") or {}
     if not isinstance(options, dict):

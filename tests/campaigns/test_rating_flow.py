@@ -148,14 +148,14 @@ def test_a_stale_form_gets_a_conflict_not_a_lost_update(world, cell_evals, cell_
         actions.do_save_self_review(user=cell_secretary, evaluation=ev, sections={}, version=version)
 
 
-def test_an_inspector_orders_a_rerating_and_the_history_keeps_it(
-    world, cell_evals, cell_secretary, grassroots_officer, inspector
+def test_the_upper_committee_orders_a_rerating_and_the_history_keeps_it(
+    world, cell_evals, cell_secretary, grassroots_officer, district_officer
 ):
     ev = actions.do_decide_rating(
         user=grassroots_officer, evaluation=propose(cell_secretary, cell_evals[0], "HTT"), rating="HTT"
     )
     order = actions.do_order(
-        user=inspector, evaluation=ev, kind="rerating", reason="Chưa hoàn thành chỉ tiêu được giao."
+        user=district_officer, evaluation=ev, kind="rerating", reason="Chưa hoàn thành chỉ tiêu được giao."
     )
     ev.refresh_from_db()
     assert ev.state == EvaluationState.REVIEWED and ev.decided_rating == "" and order.previous_rating == "HTT"
@@ -177,12 +177,14 @@ def test_an_inspector_orders_a_rerating_and_the_history_keeps_it(
     assert order.resolved_at is not None
 
 
-def test_an_inspector_cannot_decide_and_a_member_cannot_order(
+def test_an_inspector_cannot_decide_or_order_and_a_member_cannot_order(
     world, cell_evals, cell_secretary, inspector, member
 ):
     ev = propose(cell_secretary, cell_evals[0], "HTT")
     with pytest.raises(PermissionDenied):
         actions.do_decide_rating(user=inspector, evaluation=ev, rating="HTT")
+    with pytest.raises(PermissionDenied):
+        actions.do_order(user=inspector, evaluation=ev, kind="rereview", reason="x")
     with pytest.raises(PermissionDenied):
         actions.do_order(user=member, evaluation=ev, kind="rereview", reason="x")
 

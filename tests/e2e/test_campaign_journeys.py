@@ -144,15 +144,17 @@ def test_a_head_cannot_be_decided_above_the_collective(live_server, page, world,
     shot(page, "head-decided")
 
 
-def test_an_inspector_orders_a_rerating_and_the_history_shows_it(
-    live_server, page, world, cell_secretary, grassroots_officer, inspector
+def test_the_upper_committee_orders_a_rerating_and_the_history_shows_it(
+    live_server, page, world, cell_secretary, grassroots_officer, district_officer
 ):
     actions.ensure_evaluations(cycle=world.cycle_province)
     ev = Evaluation.objects.get(cycle=world.cycle_province, person=world.member_na_hang)
     actions.do_decide_rating(
         user=grassroots_officer, evaluation=propose(cell_secretary, ev, "HTT"), rating="HTT"
     )
-    login(page, live_server, "kiemtra")
+    login(
+        page, live_server, "nahang"
+    )  # Na Hang's committee office: QĐ 366 Điều 13 (the inspector only reads)
     page.goto(f"{live_server.url}/danh-gia/{ev.pk}/")
     assert page.get_by_role("button", name="Ghi quyết định").count() == 0
     page.select_option("select[name=kind]", "rerating")

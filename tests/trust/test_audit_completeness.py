@@ -145,7 +145,7 @@ def test_it_audits_a_decision_and_a_redecision(grassroots_officer, members):
         assert assert_one_audit_record_per_change(before, since, grassroots_officer) == 1
 
 
-def test_it_audits_an_order_that_clears_a_decision(grassroots_officer, inspector, members):
+def test_it_audits_an_order_that_clears_a_decision(grassroots_officer, district_officer, members):
     ev = members[0]
     propose(grassroots_officer, ev, "HTT")
     ev.refresh_from_db()
@@ -155,11 +155,11 @@ def test_it_audits_an_order_that_clears_a_decision(grassroots_officer, inspector
     ev.refresh_from_db()
     assert ev.decided_rating == "HTT"
     before, since = ratings(), last_audit_id()
-    _client(inspector).post(
+    _client(district_officer).post(
         f"/danh-gia/{ev.pk}/yeu-cau/", {"kind": "rerating", "reason": "Đơn thư phản ánh."}
     )
     # The decision and the proposal are both cleared: two fields, one record each.
-    assert assert_one_audit_record_per_change(before, since, inspector) == 2
+    assert assert_one_audit_record_per_change(before, since, district_officer) == 2
 
 
 def test_it_knows_every_writing_api_operation():
