@@ -8,7 +8,7 @@ from typing import TextIO
 
 from .checks import check
 from .errors import BadInput
-from .parse import _year, load_json, parse_scenario
+from .parse import check_year, load_json, parse_scenario
 from .regimes import DEADLINE_LABELS, deadline_sources, effective_parameters, overlay_for, regime_for_year
 
 USAGE = (
@@ -69,7 +69,8 @@ def _show(year_text: str, province: str, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"Lỗi dữ liệu vào: năm {year_text!r} không phải số nguyên\n")
         return 2
     try:
-        regime = regime_for_year(_year(year))  # type: ignore[arg-type]
+        check_year(year)
+        regime = regime_for_year(year)
         deadlines = deadline_sources(year, province)
     except BadInput as exc:
         stderr.write(f"Lỗi dữ liệu vào: {exc}\n")

@@ -244,12 +244,11 @@ def load_json(text: str | bytes, *, max_bytes: int | None = MAX_INPUT_BYTES) -> 
         raise BadInput(f"JSON lồng nhau quá sâu (quá {MAX_DEPTH} cấp ngoặc)") from None
 
 
-def _year(value: object) -> object:
-    """A year the calendar can hold; the regimes say which of those are supported."""
+def check_year(value: object) -> None:
+    """Refuse a year the calendar cannot hold; the regimes say which of the others are supported."""
     if isinstance(value, int) and not isinstance(value, bool) and value > LAST_YEAR:
         shown = f"năm {value}" if value < 10**12 else "số năm quá lớn"
         raise BadInput(f"year: {shown} nằm ngoài khoảng hỗ trợ (chỉ hỗ trợ đến năm {LAST_YEAR})")
-    return value
 
 
 def parse_scenario(data: object) -> Scenario:
@@ -266,8 +265,9 @@ def _parse(data: object) -> Scenario:
         raise BadInput(f"trường không được hỗ trợ ở cấp ngoài cùng: {', '.join(sorted(map(str, unknown)))}")
     if "year" not in data:
         raise BadInput("thiếu trường year")
-    year = _year(data["year"])
-    regime = regime_for_year(year)  # type: ignore[arg-type]
+    year = data["year"]
+    check_year(year)
+    regime = regime_for_year(year)
 
     options = data.get("options") or {}
     if not isinstance(options, dict):
