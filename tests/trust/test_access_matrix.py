@@ -116,7 +116,9 @@ def _check(client: Client, user, route: Route, url: str, method: str) -> tuple[i
             # the screen it leads to. A redirect anywhere else (the admin index) stays a 302.
             status = followed.status_code
         elif location.startswith(reverse("admin:login")):
-            status = 403  # not staff: the admin's login page for every admin URL, inside or out, telling nothing
+            status = (
+                403  # not staff: the admin's login page for every admin URL, inside or out, telling nothing
+            )
     if "_auth_user_id" not in client.session:  # the route logged us out (logout): log back in
         client.force_login(user)
     return status, body, ""

@@ -74,7 +74,8 @@ def test_the_api_throttles_callers_without_a_login_only(fresh_throttle, world, d
     body = json.dumps({"year": 2021, "subjects": []})
     anonymous = Client()
     answers = [
-        anonymous.post("/api/rules/check", body, content_type="application/json").status_code for _ in range(61)
+        anonymous.post("/api/rules/check", body, content_type="application/json").status_code
+        for _ in range(61)
     ]
     assert answers[:60] == [200] * 60 and answers[60] == 429
     refused = anonymous.post("/api/rules/check", body, content_type="application/json")
