@@ -59,7 +59,7 @@ def test_the_api_answers_400_with_a_clear_message(case, fresh_throttle, db):
         "/api/rules/check", text, content_type="application/json"
     )
     assert response.status_code == 400, response.content[:300]
-    detail = response.json()["detail"]
+    detail = response.json()["message"]
     assert detail.startswith("Lỗi dữ liệu vào: ") and message in detail
 
 
@@ -67,7 +67,7 @@ def test_the_api_refuses_a_body_over_its_limit(fresh_throttle, db):
     body = json.dumps({"year": 2021, "subjects": [{"id": "x" * 3_000_000, "type": "party_member"}]})
     response = Client().post("/api/rules/check", body, content_type="application/json")
     assert response.status_code == 413
-    assert "vượt giới hạn 2.097.152 byte" in response.json()["detail"]
+    assert "vượt giới hạn 2.097.152 byte" in response.json()["message"]
 
 
 def test_the_api_throttles_callers_without_a_login_only(fresh_throttle, world, district_officer):
