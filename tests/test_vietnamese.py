@@ -142,5 +142,7 @@ def test_the_ratings_list_of_the_api_and_exports_follows_the_roster(client, worl
     rows = client.get(
         "/api/reports/evaluations", {"cycle": world.cycle_province.pk, "unit": world.na_hang.pk, "limit": 500}
     ).json()["items"]
-    members = [r["subject_name"] for r in rows if r["unit_id"] == cell.pk and r["subject_type"] == "party_member"]
+    members = [
+        r["subject_name"] for r in rows if r["unit_id"] == cell.pk and r["subject_type"] == "party_member"
+    ]
     assert members == ["Lê Văn Dũng", "Trần Văn Đức", "Hoàng Thị Hà", "Nguyễn Văn Hoàng", "Ma Văn Hùng"]

@@ -238,7 +238,9 @@ def test_a_submitted_report_exports_its_snapshot_its_number_and_its_date(
 
 
 def test_a_quarterly_report_names_its_quarter(client, world, district_officer):
-    cycle = actions.do_open_cycle(unit=world.na_hang, year=2026, quarter=1)  # quarters exist from QĐ 366 (2025) on
+    cycle = actions.do_open_cycle(
+        unit=world.na_hang, year=2026, quarter=1
+    )  # quarters exist from QĐ 366 (2025) on
     doc = Document(io.BytesIO(_get(client, district_officer, _url("docx", cycle, world.na_hang))))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert f"xếp loại chất lượng quý {cycle.quarter} năm {cycle.year}" in text

@@ -87,7 +87,10 @@ def _reorganisation(cell):  # type: ignore[no-untyped-def]
     record = Reorganisation.objects.create(
         kind="rename",
         effective_on=datetime.date(2021, 1, 1),
-        summary={"lines": [f"Đổi tên {cell.name} (tên cũ) thành {cell.name} từ ngày 01/01/2021."], "counts": {}},
+        summary={
+            "lines": [f"Đổi tên {cell.name} (tên cũ) thành {cell.name} từ ngày 01/01/2021."],
+            "counts": {},
+        },
     )
     UnitName.objects.create(
         unit=cell, name=f"{cell.name} (tên cũ)", valid_to=datetime.date(2020, 12, 31), reorganisation=record
