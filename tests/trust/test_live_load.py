@@ -42,7 +42,8 @@ def test_eight_sessions_saving_for_30_s_on_sqlite_with_the_worker_polling_get_no
         worker_log.seek(0)
         worker_text = worker_log.read()
     assert figures["errors"] == 0, figures
-    assert set(figures["statuses"]) <= {200, 302}, figures  # type: ignore[arg-type]
+    # 302: saved; 422: a save the rules refused, shown again with what was typed (a refusal, not an error).
+    assert set(figures["statuses"]) <= {200, 302, 422}, figures  # type: ignore[arg-type]
     assert figures["saves"] >= 8 * 5, figures  # every session really wrote, many times
     assert "Traceback" not in worker_text and "database is locked" not in worker_text, worker_text[-2000:]
 
