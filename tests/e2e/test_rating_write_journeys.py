@@ -31,15 +31,15 @@ def test_the_meter_changes_as_levels_are_picked(live_server, page, world, cell_s
     login(page, live_server, "chibo")
     page.goto(f"{live_server.url}/dot/{world.cycle_province.pk}/don-vi/{world.cell_na_hang.pk}/")
     meters = page.locator("#meters")
-    expect(meters).to_contain_text("chưa có ai được đề xuất HTT")
+    expect(meters).to_contain_text("chưa có ai được đề xuất HTT", timeout=20_000)
     for ev in evs[:6]:
         page.get_by_label(f"Mức đề xuất cho {ev.subject_name}").select_option("HTT")
-    expect(meters).to_contain_text("0 HTXS / 6 HTT")
-    expect(meters).to_contain_text("còn 1 suất HTXS")
+    expect(meters).to_contain_text("0 HTXS / 6 HTT", timeout=20_000)
+    expect(meters).to_contain_text("còn 1 suất HTXS", timeout=20_000)
     for ev in evs[6:8]:
         page.get_by_label(f"Mức đề xuất cho {ev.subject_name}").select_option("HTXS")
-    expect(meters).to_contain_text("2 HTXS / 6 HTT")
-    expect(meters).to_contain_text("vượt 1 suất HTXS")
+    expect(meters).to_contain_text("2 HTXS / 6 HTT", timeout=20_000)
+    expect(meters).to_contain_text("vượt 1 suất HTXS", timeout=20_000)
     shot(page, "meter-follows-picked-levels")
     assert not Evaluation.objects.filter(pk__in=[e.pk for e in evs]).exclude(proposed_rating="").exists()
 

@@ -537,9 +537,11 @@ LEVELS_VN = {
 }
 
 
-def test_a_quarterly_review_under_hd_43_is_form_05(world):
-    from kiemdiem.campaigns.actions import do_open_cycle, ensure_evaluations
+def test_a_quarterly_review_under_hd_43_is_form_05(world, province_admin):
+    from kiemdiem.campaigns.actions import do_designate_cadre, do_open_cycle, ensure_evaluations
 
+    # Quarters review only the cadres a committee designates (KL 198; HD 43).
+    do_designate_cadre(user=province_admin, person=world.member_na_hang, year=2026, unit=world.province)
     cycle = do_open_cycle(unit=world.province, year=2026, quarter=1)
     ensure_evaluations(cycle=cycle)
     ev = documents.self_review_evaluation(cycle, world.member_na_hang)
