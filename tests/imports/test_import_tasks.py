@@ -20,6 +20,7 @@ def test_a_big_upload_waits_for_the_worker_then_is_imported(
     monkeypatch.setattr(tasks, "INLINE_MAX_BYTES", 100)
     # The worker recycles connections between tasks; in a test that would drop the test transaction.
     monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+    monkeypatch.setattr("kiemdiem.management.commands.db_worker.close_old_connections", lambda: None)
     client.force_login(district_officer)
     f = io.BytesIO(xlsx("people", [person_row(f"Q{i}", "NH-001-01") for i in range(30)]))
     f.name = "lon.xlsx"
