@@ -17,12 +17,6 @@ class UserRole(models.TextChoices):
     INSPECTOR = "inspector", "Ủy ban kiểm tra"
 
 
-# Roles whose reach is one or more whole subtrees of the organisation tree.
-SUBTREE_ROLES = frozenset(
-    {UserRole.PROVINCE_ADMIN, UserRole.DISTRICT_OFFICER, UserRole.CELL_SECRETARY, UserRole.INSPECTOR}
-)
-
-
 class User(AbstractUser):
     role = models.CharField("vai trò", max_length=32, choices=UserRole.choices, default=UserRole.MEMBER)
     unit = models.ForeignKey(
@@ -59,10 +53,6 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.first_name
-
-    @property
-    def is_read_only(self) -> bool:
-        return self.role == UserRole.INSPECTOR
 
 
 class ApiAccess(models.TextChoices):

@@ -190,14 +190,6 @@ SPECS: dict[str, Spec] = {
     ),
 }
 
-KIND_LABELS = {
-    "units": "Đơn vị, tổ chức đảng",
-    "people": "Cá nhân, đảng viên",
-    "positions": "Chức vụ",
-    "ratings": "Kết quả xếp loại (đơn vị làm trên giấy)",
-    "reorganisation": "Sắp xếp tổ chức",
-}
-
 
 class ImportRefused(Exception):
     """The file has errors; nothing was written. `errors` lists them by row and column, in Vietnamese."""

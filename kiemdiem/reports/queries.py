@@ -135,7 +135,6 @@ FORMS: tuple[FormSpec, ...] = (
         ),
     ),
 )
-FORM_BY_TYPE = {f.subject_type: f for f in FORMS}
 
 FINDING_LABELS = {
     "QUOTA_EXCELLENT": "Vượt tỷ lệ HTXS của nhóm",
@@ -675,7 +674,3 @@ def rating_list(cycle: Cycle, unit: Unit) -> QuerySet[Evaluation]:
 
 def subject_name(row: dict[str, Any]) -> str:
     return row["person__full_name"] or row["collective__name"] or row["unit__name"]
-
-
-def iso_to_date(value: str) -> datetime.date:
-    return datetime.date.fromisoformat(value)

@@ -72,9 +72,6 @@ class Rating(Enum):
         return self.value
 
 
-RATINGS_DESC = (Rating.EXCELLENT, Rating.GOOD, Rating.PASS, Rating.FAIL)
-
-
 class Grade(Enum):
     """Per-criterion grade under 132/HD 21 and 124/HD 25: Xuất sắc / Tốt / Trung bình / Kém."""
 
