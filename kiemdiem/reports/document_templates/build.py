@@ -371,9 +371,8 @@ def _list_groups(doc) -> None:  # type: ignore[no-untyped-def]
     para(doc, "{{ total_text }}", bold=True)
 
 
-def decision() -> Document:  # type: ignore[valid-type]
-    doc = new_doc()
-    letterhead(doc)
+def _decision_body(doc) -> None:  # type: ignore[no-untyped-def]
+    """A decision's title, the body that issues it, its grounds, its articles and the signature (Mẫu 03 too)."""
     heading_block(doc, "QUYẾT ĐỊNH", "{{ subtitle }}")
     para(doc, "{{ lh.body }}", bold=True, align=CENTER, keep=True)
     tag(doc, "{%p for ground in grounds %}")
@@ -384,6 +383,12 @@ def decision() -> Document:  # type: ignore[valid-type]
     para(doc, "{{r article }}", align=JUSTIFY, indent=True)
     tag(doc, "{%p endfor %}")
     signature(doc)
+
+
+def decision() -> Document:  # type: ignore[valid-type]
+    doc = new_doc()
+    letterhead(doc)
+    _decision_body(doc)
     page_break(doc)
     para(doc, "DANH SÁCH", bold=True, align=CENTER, size=15, keep=True, after=0)
     para(doc, "{{ list_title }}", bold=True, align=CENTER, keep=True, after=0)
@@ -397,16 +402,7 @@ def rerating() -> Document:  # type: ignore[valid-type]
     doc = new_doc()
     para(doc, "{{ form_code }}", italic=True, align=RIGHT, size=12, after=0)
     letterhead(doc)
-    heading_block(doc, "QUYẾT ĐỊNH", "{{ subtitle }}")
-    para(doc, "{{ lh.body }}", bold=True, align=CENTER, keep=True)
-    tag(doc, "{%p for ground in grounds %}")
-    para(doc, "{{ ground }}", italic=True, align=JUSTIFY, indent=True)
-    tag(doc, "{%p endfor %}")
-    para(doc, "QUYẾT ĐỊNH", bold=True, align=CENTER, keep=True)
-    tag(doc, "{%p for article in articles %}")
-    para(doc, "{{r article }}", align=JUSTIFY, indent=True)
-    tag(doc, "{%p endfor %}")
-    signature(doc)
+    _decision_body(doc)
     return doc
 
 
