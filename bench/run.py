@@ -15,7 +15,6 @@ import importlib
 import json
 import os
 import platform
-import re
 import shutil
 import socket
 import statistics
@@ -34,6 +33,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 import pg  # noqa: E402
+import write_load  # noqa: E402  (issue 21's write load: its own module, called once below)
 
 PROVINCE_DB = "kiemdiem_province"
 # The province profile of DESIGN.md: 140,000 members, 3 years (2019–2021), ~3,000 collectives with their leaders,
@@ -637,330 +637,6 @@ def bench_page(db: str) -> dict[str, object]:
         server.wait(timeout=30)
 
 
-# -- many writers at once (issue 21) ------------------------------------------------------------------------------
-
-WRITE_PORT = int(os.environ.get("BENCH_WRITE_PORT", "8451"))
-WRITE_SECONDS = int(os.environ.get("BENCH_WRITE_SECONDS", "120"))
-WRITE_USERS = 20
-# The production command of the README: two processes for two cores, threads so that pages never queue behind saves.
-GUNICORN_ARGS = ["--worker-class", "gthread", "--workers", "2", "--threads", "8", "--timeout", "60"]
-
-
-def _write_targets():  # type: ignore[no-untyped-def]
-    """One district's 20 cells (siblings, so several share a grassroots committee's quota group), a secretary's
-    session for each, the district officer who imports, and the members the import decides (the district's other
-    proposed members: the same quota groups, other rows)."""
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.db.models import Count, Q
-
-    from kiemdiem.accounts.models import User
-    from kiemdiem.campaigns.models import Evaluation
-    from kiemdiem.orgs.models import Unit
-
-    cycle = current_cycle()
-    district = Unit.objects.filter(kind="dang_bo_huyen").annotate(n=Count("id")).order_by("id").first()
-    proposed = Q(
-        evaluations__cycle=cycle, evaluations__state="proposed", evaluations__subject_type="party_member"
-    )
-    cells = list(
-        Unit.objects.filter(kind="chi_bo_truc_thuoc", path__startswith=district.path)
-        .annotate(n=Count("evaluations", filter=proposed))
-        .filter(n__gte=5)
-        .order_by("path")[:WRITE_USERS]
-    )
-    store_class = import_module(settings.SESSION_ENGINE).SessionStore
-    cookies = []
-    for i, cell in enumerate(cells):
-        user, _ = User.objects.get_or_create(
-            username=f"bench-chibo-{i:02d}", defaults={"role": "cell_secretary", "unit": cell}
-        )
-        if user.unit_id != cell.pk:
-            User.objects.filter(pk=user.pk).update(unit=cell)
-        store = store_class()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-        cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
-    officer, _ = User.objects.get_or_create(
-        username="bench-huyen", defaults={"role": "district_officer", "unit": district, "is_staff": True}
-    )
-    imported = list(
-        Evaluation.objects.filter(
-            cycle=cycle,
-            subject_type="party_member",
-            state="proposed",
-            unit__path__startswith=district.path,
-            not_rated_reason="",
-            # Members the rules let be rated (a paper file of members admitted in the last six months would be
-            # refused whole): admitted by the middle of the year, neither exempt nor suspended.
-            person__admitted_on__lte=datetime.date(cycle.year, 6, 30),
-            person__is_exempt=False,
-            person__is_suspended=False,
-        )
-        .exclude(proposed_rating="")
-        .exclude(unit__in=cells)
-        .values_list("person__code", "proposed_rating")
-    )
-    return cycle, district, cells, cookies, officer, imported
-
-
-def _ratings_workbook(rows: list[tuple[str, str]], day: str) -> Path:
-    from openpyxl import Workbook
-
-    from kiemdiem.imports.validation import SPECS
-
-    spec = SPECS["ratings"]
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / "bench_ratings_import.xlsx"
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(spec.sheet)
-    ws.append([c.header for c in spec.columns])
-    keys = [c.key for c in spec.columns]
-    for code, rating in rows:
-        values = {"subject_type": "Đảng viên", "person": code, "rating": rating, "decided_on": day}
-        ws.append([values.get(k) for k in keys])
-    wb.save(path)
-    return path
-
-
-class _Secretary:
-    """One cell secretary looping: open the rating page → save the bulk form with 1–3 levels changed → open one
-    evaluation. Plain HTTP on one keep-alive connection, as a browser would."""
-
-    PAGE_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-    ROW_RE = re.compile(
-        r'name="version-(\d+)" value="(\d+)">\s*<select name="rating-\1"[^>]*>(.*?)</select>', re.S
-    )
-    VOTES_RE = re.compile(r'name="votes-(\d+)"[^>]*value="(\d*)"')
-    ATTENDEES_RE = re.compile(r'name="attendees"[^>]*value="(\d*)"')
-
-    def __init__(self, number: int, path: str, cookie: str, seed: int) -> None:
-        import http.client
-        import random
-
-        self.number, self.path, self.cookie = number, path, cookie
-        self.random = random.Random(seed)
-        self.conn = http.client.HTTPConnection("127.0.0.1", WRITE_PORT, timeout=120)
-        self.samples: list[tuple[str, float, float, int]] = []  # (kind, start, seconds, status)
-        self.failures: list[str] = []  # what a 5xx or a dropped connection said, for the report
-
-    def _request(self, kind: str, method: str, path: str, body: str | None = None) -> tuple[int, str]:
-        import http.client
-
-        headers = {"Cookie": self.cookie}
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"http://127.0.0.1:{WRITE_PORT}{self.path}"
-        start = time.time()
-        t = time.perf_counter()
-        text, status = "", 599
-        for _attempt in (1, 2):
-            try:
-                self.conn.request(method, path, body=body, headers=headers)
-                resp = self.conn.getresponse()
-                text = resp.read().decode()
-                status = resp.status
-                break
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
-                # The server closed an idle keep-alive connection (gunicorn's keep-alive is 2 s): a browser opens
-                # a new one and sends again, as here; the time of both attempts counts.
-                self.conn.close()
-                text = f"{type(exc).__name__}: {exc}"
-            except (OSError, http.client.HTTPException) as exc:
-                self.conn.close()
-                text = f"{type(exc).__name__}: {exc}"
-                break
-        if status >= 500 and len(self.failures) < 5:
-            self.failures.append(f"{method} {path}: {status} {text[:200]}")
-        self.samples.append((kind, start, time.perf_counter() - t, status))
-        return status, text
-
-    def loop(self, until: float) -> None:
-        import urllib.parse
-
-        while time.time() < until:
-            status, page = self._request("page", "GET", self.path)
-            token = self.PAGE_RE.search(page)
-            rows = self.ROW_RE.findall(page)
-            if status != 200 or not token or not rows:
-                time.sleep(0.5)
-                continue
-            votes = dict(self.VOTES_RE.findall(page))
-            attendees = self.ATTENDEES_RE.search(page)
-            data = [
-                ("csrfmiddlewaretoken", token.group(1)),
-                ("attendees", attendees.group(1) if attendees else ""),
-            ]
-            data.append(("comments", ""))
-            changed = set(self.random.sample(range(len(rows)), min(len(rows), self.random.randint(1, 3))))
-            for i, (pk, version, options) in enumerate(rows):
-                selected = re.search(r'value="([A-Z]*)" selected', options)
-                rating = selected.group(1) if selected else ""
-                if i in changed:
-                    rating = "HT" if rating == "HTT" else "HTT"
-                data += [
-                    (f"version-{pk}", version),
-                    (f"rating-{pk}", rating),
-                    (f"votes-{pk}", votes.get(pk, "")),
-                ]
-            self._request("save", "POST", self.path + "de-xuat/", urllib.parse.urlencode(data))
-            self._request("evaluation", "GET", f"/danh-gia/{rows[self.random.randrange(len(rows))][0]}/")
-
-
-def _p95(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-
-def bench_writes(db: str) -> dict[str, object]:
-    """20 secretaries of one district for WRITE_SECONDS, then again while a district's ratings import runs.
-
-    The evaluations the run touches are put back as they were at the end (with the audit records it wrote), so the
-    cached profile stays the profile."""
-    import threading
-
-    from django.db import connection
-
-    from kiemdiem.campaigns.models import AuditRecord, Evaluation
-
-    cycle, district, cells, cookies, officer, imported = _write_targets()
-    if len(cells) < WRITE_USERS:
-        raise RuntimeError(f"only {len(cells)} cells with proposals in {district.name}")
-    log(f"writes: {district.name}, {len(cells)} cells, import of {len(imported)} members' ratings")
-    fields = [
-        "state",
-        "proposed_rating",
-        "decided_rating",
-        "decided_on",
-        "decided_by_id",
-        "deciding_unit_id",
-        "override_reason",
-        "not_rated_reason",
-        "votes",
-        "meeting_comments",
-        "version",
-        "updated_at",
-    ]
-    kept = list(
-        Evaluation.objects.filter(cycle=cycle, unit__path__startswith=district.path).only("id", *fields)
-    )
-    last_audit = AuditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    workbook = _ratings_workbook(imported, cycle.review_deadline.strftime("%d/%m/%Y"))
-    env = {k: v for k, v in os.environ.items() if k != "KIEMDIEM_DEBUG"}
-    env["DATABASE_URL"] = pg.url(db)
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [str(gunicorn), "kiemdiem.wsgi:application", *GUNICORN_ARGS, "-b", f"127.0.0.1:{WRITE_PORT}"]
-        + ["--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        _wait_port(WRITE_PORT)
-        paths = [f"/dot/{cycle.pk}/don-vi/{cell.pk}/" for cell in cells]
-        secretaries = [_Secretary(i, paths[i], cookies[i], seed=i) for i in range(len(cells))]
-        for s_ in secretaries:  # warm: each worker's connections and the first render of each page
-            s_._request("warm", "GET", s_.path)
-
-        def run(until: float) -> None:
-            threads = [threading.Thread(target=s_.loop, args=(until,)) for s_ in secretaries]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-
-        started = time.time()
-        run(started + WRITE_SECONDS)
-        steady = [x for s_ in secretaries for x in s_.samples if x[0] != "warm"]
-        # Then the same load while the district's paper ratings are imported (a separate process, as the worker).
-        for s_ in secretaries:
-            s_.samples.clear()
-        done = threading.Event()
-        imp: dict[str, object] = {}
-
-        def do_import() -> None:
-            t = time.perf_counter()
-            imp["start"] = time.time()
-            out = subprocess.run(
-                [sys.executable, "-m", "kiemdiem", "import", str(workbook), "--kind", "ratings"]
-                + ["--user", officer.username, "--cycle", str(cycle.pk)],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            imp.update(
-                s=time.perf_counter() - t,
-                end=time.time(),
-                rc=out.returncode,
-                out=(out.stdout + out.stderr)[-500:],
-            )
-            done.set()
-
-        importer = threading.Thread(target=do_import)
-
-        def bounded(s_: _Secretary) -> None:  # the same loop, for as long as the import runs
-            while not done.is_set():
-                s_.loop(time.time() + 2)
-
-        loaders = [threading.Thread(target=bounded, args=(s_,)) for s_ in secretaries]
-        for t in loaders:
-            t.start()
-        time.sleep(2)
-        importer.start()
-        importer.join()
-        for t in loaders:
-            t.join()
-        during = [
-            x
-            for s_ in secretaries
-            for x in s_.samples
-            if x[1] <= imp["end"] and x[1] + x[2] >= imp["start"]  # type: ignore[operator]
-        ]
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
-        # Put the district's evaluations back as they were, and drop the audit records this run wrote.
-        for chunk_start in range(0, len(kept), 2000):
-            Evaluation.objects.bulk_update(kept[chunk_start : chunk_start + 2000], fields)
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {AuditRecord._meta.db_table} WHERE id > %s", [last_audit])
-    saves = [x for x in steady if x[0] == "save"]
-    pages = [x for x in steady if x[0] == "page"]
-    evals = [x for x in steady if x[0] == "evaluation"]
-    errors = [x for x in steady + during if x[3] >= 500]
-    return {
-        "save_p95_ms": round(_p95([x[2] for x in saves]) * 1000, 1) if saves else None,  # type: ignore[operator]
-        "page_p95_ms": round(_p95([x[2] for x in pages]) * 1000, 1) if pages else None,  # type: ignore[operator]
-        "evaluation_p95_ms": round(_p95([x[2] for x in evals]) * 1000, 1) if evals else None,  # type: ignore[operator]
-        "during_import_max_ms": round(max(x[2] for x in during) * 1000, 1) if during else None,
-        "errors": len(errors),
-        "error_samples": [f for s_ in secretaries for f in s_.failures][:10],
-        "saves": len(saves),
-        "saves_refused_422": sum(1 for x in saves if x[3] == 422),
-        "requests": len(steady),
-        "requests_per_s": round(len(steady) / WRITE_SECONDS, 1),
-        "save_p50_ms": round(statistics.median(x[2] for x in saves) * 1000, 1) if saves else None,
-        "save_max_ms": round(max(x[2] for x in saves) * 1000, 1) if saves else None,
-        "page_max_ms": round(max(x[2] for x in pages) * 1000, 1) if pages else None,
-        "requests_during_import": len(during),
-        "import_s": round(float(imp["s"]), 2),  # type: ignore[arg-type]
-        "import_rows": len(imported),
-        "import_rc": imp["rc"],
-        "import_output": imp["out"],
-        "seconds": WRITE_SECONDS,
-        "users": len(cells),
-        "district": district.name,
-        "loadavg": os.getloadavg(),
-    }
-
-
 # -- PDF export ---------------------------------------------------------------------------------------------------
 
 
@@ -1110,7 +786,11 @@ def main() -> None:
         if want("open_cycle"):
             raw["open_cycle"] = measure("open_cycle_province_s", bench_open_cycle, notes)
         if want("writes"):
-            raw["writes"] = measure("write_save_p95_ms", lambda: bench_writes(PROVINCE_DB), notes)
+            raw["writes"] = measure(
+                "write_save_p95_ms",
+                lambda: write_load.bench_writes(pg.url(PROVINCE_DB), current_cycle()),
+                notes,
+            )
             for key in ("write_page_p95_ms", "write_during_import_max_ms", "write_errors"):
                 if raw["writes"] is None:
                     notes[key] = notes["write_save_p95_ms"]
@@ -1165,7 +845,7 @@ def main() -> None:
             ),
             (
                 "write_save_p95_ms",
-                f"20 secretaries of one district, {WRITE_SECONDS} s: bulk save of 1–3 changed levels "
+                f"20 secretaries of one district, {write_load.SECONDS} s: bulk save of 1–3 changed levels "
                 "(gunicorn gthread 2×8)",
                 "ms",
             ),

@@ -1,0 +1,450 @@
+"""Many writers at once (issue 21): a district's cell secretaries saving together, then again during a paper import.
+
+20 cell secretaries of one district, each looping "open my rating page → save the bulk proposal with 1–3 levels
+changed → open one evaluation" for SECONDS, against gunicorn started with the README's production command
+(gthread, 2 workers × 8 threads) on the province profile in PostgreSQL; then the same load while the district's
+other members' paper ratings are imported (`kiemdiem import --kind ratings`, a separate process, as the worker
+runs it). A monitor reads pg_locks every 50 ms to time how long the import holds the quota groups' locks (the
+window in which it holds the secretaries' saves back). The evaluations the run touched are put back as they were
+at the end, and the audit records it wrote are dropped, so the cached profile stays the profile.
+
+`make bench` calls `bench_writes` from bench/run.py (its `write_*` figures). Alone, on a profile already built:
+    python bench/write_load.py            # the cluster of bench/pg.py (BENCH_PG_PORT, default 5450)
+merges `write_save_p95_ms`, `write_page_p95_ms`, `write_during_import_max_ms` and `write_errors` into
+bench/results.json and the whole measure (with the load average of the machine at each phase) into
+bench/results_writes.json.
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+CACHE = BENCH / ".cache"
+
+PORT = int(os.environ.get("BENCH_WRITE_PORT", "8451"))
+SECONDS = int(os.environ.get("BENCH_WRITE_SECONDS", "120"))
+USERS = 20
+# The production command of the README: two processes for two cores, threads so that pages never queue behind saves.
+GUNICORN_ARGS = ["--worker-class", "gthread", "--workers", "2", "--threads", "8", "--timeout", "60"]
+IMPORT_APP = "bench-write-import"  # the import's application_name, for the lock monitor
+
+
+def log(msg: str) -> None:
+    print(f"[writes {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def loadavg() -> list[float]:
+    """`uptime`'s three figures: the machine is shared, so each phase's figures are read beside them."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _wait_port(port: int, timeout: float = 60) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not listen on 127.0.0.1:{port}")
+
+
+def _targets(cycle):  # type: ignore[no-untyped-def]
+    """One district's 20 cells (siblings, so several share a grassroots committee's quota group), a secretary's
+    session for each, the district officer who imports, and the members the import decides (the district's other
+    proposed members: the same quota groups, other rows)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.db.models import Count, Q
+
+    from kiemdiem.accounts.models import User
+    from kiemdiem.campaigns.models import Evaluation
+    from kiemdiem.orgs.models import Unit
+
+    district = (
+        Unit.objects.filter(kind="dang_bo_huyen", path__startswith=cycle.unit.path).order_by("id").first()
+    )
+    proposed = Q(
+        evaluations__cycle=cycle, evaluations__state="proposed", evaluations__subject_type="party_member"
+    )
+    cells = list(
+        Unit.objects.filter(kind="chi_bo_truc_thuoc", path__startswith=district.path)
+        .annotate(n=Count("evaluations", filter=proposed))
+        .filter(n__gte=5)
+        .order_by("path")[:USERS]
+    )
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    cookies = []
+    for i, cell in enumerate(cells):
+        user, _ = User.objects.get_or_create(
+            username=f"bench-chibo-{i:02d}", defaults={"role": "cell_secretary", "unit": cell}
+        )
+        if user.unit_id != cell.pk:
+            User.objects.filter(pk=user.pk).update(unit=cell)
+        store = store_class()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
+    officer, _ = User.objects.get_or_create(
+        username="bench-huyen", defaults={"role": "district_officer", "unit": district, "is_staff": True}
+    )
+    imported = list(
+        Evaluation.objects.filter(
+            cycle=cycle,
+            subject_type="party_member",
+            state="proposed",
+            unit__path__startswith=district.path,
+            not_rated_reason="",
+            # Members the rules let be rated (a paper file of members admitted in the last six months would be
+            # refused whole): admitted by the middle of the year, neither exempt nor suspended.
+            person__admitted_on__lte=datetime.date(cycle.year, 6, 30),
+            person__is_exempt=False,
+            person__is_suspended=False,
+        )
+        .exclude(proposed_rating="")
+        .exclude(unit__in=cells)
+        .values_list("person__code", "proposed_rating")
+    )
+    return district, cells, cookies, officer, imported
+
+
+def _ratings_workbook(rows: list[tuple[str, str]], day: str) -> Path:
+    from openpyxl import Workbook
+
+    from kiemdiem.imports.validation import SPECS
+
+    spec = SPECS["ratings"]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / "bench_ratings_import.xlsx"
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(spec.sheet)
+    ws.append([c.header for c in spec.columns])
+    keys = [c.key for c in spec.columns]
+    for code, rating in rows:
+        values = {"subject_type": "Đảng viên", "person": code, "rating": rating, "decided_on": day}
+        ws.append([values.get(k) for k in keys])
+    wb.save(path)
+    return path
+
+
+class Secretary:
+    """One cell secretary looping: open the rating page → save the bulk form with 1–3 levels changed → open one
+    evaluation. Plain HTTP on one keep-alive connection, as a browser would."""
+
+    PAGE_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    ROW_RE = re.compile(
+        r'name="version-(\d+)" value="(\d+)">\s*<select name="rating-\1"[^>]*>(.*?)</select>', re.S
+    )
+    VOTES_RE = re.compile(r'name="votes-(\d+)"[^>]*value="(\d*)"')
+    ATTENDEES_RE = re.compile(r'name="attendees"[^>]*value="(\d*)"')
+
+    def __init__(self, number: int, path: str, cookie: str, seed: int) -> None:
+        self.number, self.path, self.cookie = number, path, cookie
+        self.random = random.Random(seed)
+        self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+        self.samples: list[tuple[str, float, float, int]] = []  # (kind, start, seconds, status)
+        self.failures: list[str] = []  # what a 5xx or a dropped connection said, for the report
+
+    def request(self, kind: str, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        headers = {"Cookie": self.cookie}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{PORT}{self.path}"
+        start = time.time()
+        t = time.perf_counter()
+        text, status = "", 599
+        for _attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                resp = self.conn.getresponse()
+                text = resp.read().decode()
+                status = resp.status
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                # The server closed an idle keep-alive connection (gunicorn's keep-alive is 2 s): a browser opens
+                # a new one and sends again, as here; the time of both attempts counts.
+                self.conn.close()
+                text = f"{type(exc).__name__}: {exc}"
+            except (OSError, http.client.HTTPException) as exc:
+                self.conn.close()
+                text = f"{type(exc).__name__}: {exc}"
+                break
+        if status >= 500 and len(self.failures) < 5:
+            self.failures.append(f"{method} {path}: {status} {text[:200]}")
+        self.samples.append((kind, start, time.perf_counter() - t, status))
+        return status, text
+
+    def loop(self, until: float) -> None:
+        while time.time() < until:
+            status, page = self.request("page", "GET", self.path)
+            token = self.PAGE_RE.search(page)
+            rows = self.ROW_RE.findall(page)
+            if status != 200 or not token or not rows:
+                time.sleep(0.5)
+                continue
+            votes = dict(self.VOTES_RE.findall(page))
+            attendees = self.ATTENDEES_RE.search(page)
+            data = [
+                ("csrfmiddlewaretoken", token.group(1)),
+                ("attendees", attendees.group(1) if attendees else ""),
+            ]
+            data.append(("comments", ""))
+            changed = set(self.random.sample(range(len(rows)), min(len(rows), self.random.randint(1, 3))))
+            for i, (pk, version, options) in enumerate(rows):
+                selected = re.search(r'value="([A-Z]*)" selected', options)
+                rating = selected.group(1) if selected else ""
+                if i in changed:
+                    rating = "HT" if rating == "HTT" else "HTT"
+                data += [
+                    (f"version-{pk}", version),
+                    (f"rating-{pk}", rating),
+                    (f"votes-{pk}", votes.get(pk, "")),
+                ]
+            self.request("save", "POST", self.path + "de-xuat/", urllib.parse.urlencode(data))
+            self.request("evaluation", "GET", f"/danh-gia/{rows[self.random.randrange(len(rows))][0]}/")
+
+
+def p95(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def _ms(value: float | None) -> float | None:
+    return round(value * 1000, 1) if value is not None else None
+
+
+class LockMonitor:
+    """Polls pg_locks: while the import's connection holds the quota groups' row locks (SELECT … FOR UPDATE takes a
+    RowShareLock on the table), every other save in those groups waits. First and last sighting → the window."""
+
+    SQL = (
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE a.application_name = %s AND l.mode = 'RowShareLock' AND l.granted "
+        "AND l.relation = 'campaigns_quotagroup'::regclass"
+    )
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.last: float | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            with connection.cursor() as cursor:
+                while not self.stop.is_set():
+                    cursor.execute(self.SQL, [IMPORT_APP])
+                    if cursor.fetchone()[0]:
+                        now = time.time()
+                        self.first = self.first or now
+                        self.last = now
+                    time.sleep(0.05)
+        finally:
+            connection.close()
+
+    @property
+    def seconds(self) -> float | None:
+        return round(self.last - self.first + 0.05, 2) if self.first and self.last else None
+
+
+def bench_writes(db_url: str, cycle) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The two runs against a gunicorn of their own on `db_url` (Django already set up on the same database)."""
+    from django.db import connection
+
+    from kiemdiem.campaigns.models import AuditRecord, Evaluation
+
+    district, cells, cookies, officer, imported = _targets(cycle)
+    if len(cells) < USERS:
+        raise RuntimeError(f"only {len(cells)} cells with proposals in {district.name}")
+    log(f"{district.name}, {len(cells)} cells, import of {len(imported)} members' ratings")
+    fields = [
+        "state",
+        "proposed_rating",
+        "decided_rating",
+        "decided_on",
+        "decided_by_id",
+        "deciding_unit_id",
+        "override_reason",
+        "not_rated_reason",
+        "votes",
+        "meeting_comments",
+        "version",
+        "updated_at",
+    ]
+    kept = list(
+        Evaluation.objects.filter(cycle=cycle, unit__path__startswith=district.path).only("id", *fields)
+    )
+    last_audit = AuditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    workbook = _ratings_workbook(imported, cycle.review_deadline.strftime("%d/%m/%Y"))
+    env = {k: v for k, v in os.environ.items() if k != "KIEMDIEM_DEBUG"}
+    env["DATABASE_URL"] = db_url
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [str(gunicorn), "kiemdiem.wsgi:application", *GUNICORN_ARGS, "-b", f"127.0.0.1:{PORT}"]
+        + ["--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    phases: dict[str, object] = {}
+    monitor = LockMonitor()
+    try:
+        _wait_port(PORT)
+        paths = [f"/dot/{cycle.pk}/don-vi/{cell.pk}/" for cell in cells]
+        secretaries = [Secretary(i, paths[i], cookies[i], seed=i) for i in range(len(cells))]
+        for s_ in secretaries:  # warm: each worker's connections and the first render of each page
+            s_.request("warm", "GET", s_.path)
+
+        phases["steady_start_loadavg"] = loadavg()
+        started = time.time()
+        threads = [threading.Thread(target=s_.loop, args=(started + SECONDS,)) for s_ in secretaries]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        phases["steady_end_loadavg"] = loadavg()
+        steady = [x for s_ in secretaries for x in s_.samples if x[0] != "warm"]
+        # Then the same load while the district's paper ratings are imported (a separate process, as the worker).
+        for s_ in secretaries:
+            s_.samples.clear()
+        done = threading.Event()
+        imp: dict[str, object] = {}
+
+        def do_import() -> None:
+            t = time.perf_counter()
+            imp["start"] = time.time()
+            out = subprocess.run(
+                [sys.executable, "-m", "kiemdiem", "import", str(workbook), "--kind", "ratings"]
+                + ["--user", officer.username, "--cycle", str(cycle.pk)],
+                cwd=ROOT,
+                env={**env, "PGAPPNAME": IMPORT_APP},
+                capture_output=True,
+                text=True,
+            )
+            imp.update(
+                s=time.perf_counter() - t,
+                end=time.time(),
+                rc=out.returncode,
+                out=(out.stdout + out.stderr)[-500:],
+            )
+            done.set()
+
+        importer = threading.Thread(target=do_import)
+
+        def bounded(s_: Secretary) -> None:  # the same loop, for as long as the import runs
+            while not done.is_set():
+                s_.loop(time.time() + 2)
+
+        loaders = [threading.Thread(target=bounded, args=(s_,)) for s_ in secretaries]
+        for t in loaders:
+            t.start()
+        time.sleep(2)
+        monitor.thread.start()
+        phases["import_start_loadavg"] = loadavg()
+        importer.start()
+        importer.join()
+        for t in loaders:
+            t.join()
+        monitor.stop.set()
+        monitor.thread.join()
+        phases["import_end_loadavg"] = loadavg()
+        during = [
+            x
+            for s_ in secretaries
+            for x in s_.samples
+            if x[1] <= imp["end"] and x[1] + x[2] >= imp["start"]  # type: ignore[operator]
+        ]
+    finally:
+        monitor.stop.set()
+        server.terminate()
+        server.wait(timeout=60)
+        # Put the district's evaluations back as they were, and drop the audit records this run wrote.
+        for chunk_start in range(0, len(kept), 2000):
+            Evaluation.objects.bulk_update(kept[chunk_start : chunk_start + 2000], fields)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {AuditRecord._meta.db_table} WHERE id > %s", [last_audit])
+    saves = [x[2] for x in steady if x[0] == "save"]
+    pages = [x[2] for x in steady if x[0] == "page"]
+    evals = [x[2] for x in steady if x[0] == "evaluation"]
+    errors = [x for x in steady + during if x[3] >= 500]
+    return {
+        "save_p95_ms": _ms(p95(saves)),
+        "page_p95_ms": _ms(p95(pages)),
+        "evaluation_p95_ms": _ms(p95(evals)),
+        "during_import_max_ms": _ms(max(x[2] for x in during)) if during else None,
+        "errors": len(errors),
+        "error_samples": [f for s_ in secretaries for f in s_.failures][:10],
+        "saves": len(saves),
+        "saves_refused_422": sum(1 for x in steady if x[0] == "save" and x[3] == 422),
+        "requests": len(steady),
+        "requests_per_s": round(len(steady) / SECONDS, 1),
+        "save_p50_ms": _ms(statistics.median(saves)) if saves else None,
+        "save_max_ms": _ms(max(saves)) if saves else None,
+        "page_p50_ms": _ms(statistics.median(pages)) if pages else None,
+        "page_max_ms": _ms(max(pages)) if pages else None,
+        "evaluation_max_ms": _ms(max(evals)) if evals else None,
+        "requests_during_import": len(during),
+        "during_import_p95_ms": _ms(p95([x[2] for x in during])),
+        "import_s": round(float(imp["s"]), 2),  # type: ignore[arg-type]
+        "import_lock_s": monitor.seconds,
+        "import_rows": len(imported),
+        "import_rc": imp["rc"],
+        "import_output": imp["out"],
+        "seconds": SECONDS,
+        "users": len(cells),
+        "district": district.name,
+        **phases,
+    }
+
+
+FIGURES = {
+    "write_save_p95_ms": "save_p95_ms",
+    "write_page_p95_ms": "page_p95_ms",
+    "write_during_import_max_ms": "during_import_max_ms",
+    "write_errors": "errors",
+}
+
+
+def main() -> None:
+    """Alone, on the profile `make bench` built and left in the cluster of bench/pg.py."""
+    sys.path.insert(0, str(BENCH))
+    sys.path.insert(0, str(ROOT))
+    import pg
+    import run
+
+    pg.start()
+    run.setup_django(run.PROVINCE_DB)
+    run.migrate_cached(run.PROVINCE_DB)
+    out = bench_writes(pg.url(run.PROVINCE_DB), run.current_cycle())
+    log(json.dumps(out, default=str))
+    path = BENCH / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results.update({key: out[part] for key, part in FIGURES.items() if out[part] is not None})
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    (BENCH / "results_writes.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
+    log("merged write_* into bench/results.json; the whole measure in bench/results_writes.json")
+
+
+if __name__ == "__main__":
+    main()
