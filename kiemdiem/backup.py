@@ -111,7 +111,7 @@ def backup(path: Path, *, use_json: bool = False) -> str:
                 *args,
                 "--format=custom",
                 "--no-owner",
-                "--no-privileges",  # type: ignore[list-item]
+                "--no-privileges",
                 "--file",
                 str(path),
                 connection.settings_dict["NAME"],

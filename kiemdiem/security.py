@@ -15,7 +15,7 @@ class LoginThrottleBackend(AxesStandaloneBackend):
     `login()`) is not a guess over the network, so it is passed on to the next backend unthrottled.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

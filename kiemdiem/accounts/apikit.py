@@ -159,7 +159,7 @@ class PageIn(Schema):
     offset: int = Field(0, ge=0, le=10**9, description="bỏ qua bao nhiêu dòng đầu")
 
 
-def page_of(rows: QuerySet | list, params: PageIn) -> tuple[int, list]:  # type: ignore[type-arg]
+def page_of(rows: QuerySet | list, params: PageIn) -> tuple[int, list]:
     """(count, the page's rows) of a queryset or a list."""
     count = rows.count() if isinstance(rows, QuerySet) else len(rows)
     return count, list(rows[params.offset : params.offset + params.limit])
@@ -209,7 +209,7 @@ def _validation_item(err: dict[str, Any]) -> dict[str, Any]:
 class KiemdiemAPI(NinjaAPI):
     """NinjaAPI with the one error shape on every response and in the schema."""
 
-    def create_response(  # type: ignore[override]
+    def create_response(
         self,
         request: HttpRequest,
         data: Any,

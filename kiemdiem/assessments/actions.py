@@ -220,7 +220,7 @@ def do_edit_framework(
     version = FrameworkVersion.objects.create(
         unit=unit, appendix=appendix, number=last + 1, note=reason, created_by=user
     )
-    Criterion.objects.bulk_create(Criterion(version=version, **item) for item in clean)  # type: ignore[arg-type]
+    Criterion.objects.bulk_create(Criterion(version=version, **item) for item in clean)
     return version
 
 
@@ -255,7 +255,7 @@ def stage_totals(
     out: dict[str, Decimal | None] = {}
     for group in CriterionGroup.values:
         values = [getattr(scores.get(c.pk), field, None) for c in criteria if c.group == group]
-        out[group] = sum(values, Decimal(0)) if values and None not in values else None  # type: ignore[arg-type]
+        out[group] = sum(values, Decimal(0)) if values and None not in values else None
     general, results = out[CriterionGroup.GENERAL], out[CriterionGroup.RESULTS]
     out["total"] = general + results if general is not None and results is not None else None
     return out
@@ -589,9 +589,9 @@ def do_add_task(
     clean = _clean_task(
         title=title, target=target, deadline=deadline, result=result, note=note, link=evidence_link
     )
-    task = Task.objects.create(evaluation=ev, created_by=user, **clean)  # type: ignore[arg-type]
+    task = Task.objects.create(evaluation=ev, created_by=user, **clean)
     _attach(task, user, evidence)
-    _audit(ev, user, "task", "task", "", task.get_result_display()[:40], f"Kê khai: {task.title}")  # type: ignore[attr-defined]
+    _audit(ev, user, "task", "task", "", task.get_result_display()[:40], f"Kê khai: {task.title}")
     _refresh_task_facts(ev, user, f"Kê khai nhiệm vụ: {task.title}")
     return task
 
@@ -615,7 +615,7 @@ def do_update_task(
     _open_for_register(ev, user)
     if task.is_confirmed:
         raise ActionError(f"Nhiệm vụ “{task.title}” đã được xác nhận; chỉ người giao việc sửa được kết quả.")
-    old = task.get_result_display()  # type: ignore[attr-defined]
+    old = task.get_result_display()
     clean = _clean_task(
         title=title, target=target, deadline=deadline, result=result, note=note, link=evidence_link
     )
@@ -623,7 +623,7 @@ def do_update_task(
         setattr(task, key, value)
     task.save()
     _attach(task, user, evidence)
-    _audit(ev, user, "task", "task", old[:40], task.get_result_display()[:40], f"Sửa: {task.title}")  # type: ignore[attr-defined]
+    _audit(ev, user, "task", "task", old[:40], task.get_result_display()[:40], f"Sửa: {task.title}")
     _refresh_task_facts(ev, user, f"Sửa nhiệm vụ: {task.title}")
     return task
 
@@ -635,7 +635,7 @@ def do_delete_task(*, user: User, task: Task) -> None:
     _open_for_register(ev, user)
     if task.is_confirmed:
         raise ActionError(f"Nhiệm vụ “{task.title}” đã được xác nhận; không xóa được.")
-    _audit(ev, user, "task", "task", task.get_result_display()[:40], "", f"Xóa: {task.title}")  # type: ignore[attr-defined]
+    _audit(ev, user, "task", "task", task.get_result_display()[:40], "", f"Xóa: {task.title}")
     task.delete()
     _refresh_task_facts(ev, user, f"Xóa nhiệm vụ: {task.title}")
 

@@ -95,7 +95,7 @@ class FrameworkVersion(models.Model):
 
     def __str__(self) -> str:
         owner = self.unit.name if self.unit_id else "QĐ 366-QĐ/TW"  # type: ignore[union-attr]
-        return f"{self.get_appendix_display()} — {owner}, phiên bản {self.number}"  # type: ignore[attr-defined]
+        return f"{self.get_appendix_display()} — {owner}, phiên bản {self.number}"
 
     @property
     def form_code(self) -> str:

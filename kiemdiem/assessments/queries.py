@@ -105,7 +105,7 @@ def leader_facts(units: list[tuple[str, object]], *, explicit: bool) -> dict[str
     return facts
 
 
-def derived_leader_facts(cycle: Cycle, rows: list) -> dict[int, dict[str, object]]:  # type: ignore[type-arg]
+def derived_leader_facts(cycle: Cycle, rows: list) -> dict[int, dict[str, object]]:
     """`campaigns.hooks.derived_facts`: each leader's unit results, read when the rules run (never stale)."""
     leaders = [r for r in rows if r.subject_type == SubjectType.LEADER]
     if not leaders:
@@ -159,8 +159,8 @@ def _band(cycle: Cycle, ev: Evaluation, total: Decimal | None) -> dict[str, obje
         float(total),
         task_completion_pct=float(facts.get("task_completion_pct", 100)),
         tasks_overdue_pct=float(facts.get("tasks_overdue_pct", 0)),
-        tasks_exceeded_pct=facts.get("tasks_exceeded_pct"),  # type: ignore[arg-type]
-        remediation_pct=facts.get("remediation_pct"),  # type: ignore[arg-type]
+        tasks_exceeded_pct=facts.get("tasks_exceeded_pct"),
+        remediation_pct=facts.get("remediation_pct"),
     )
     # When unfinished or late tasks are what lowers the level, the page says how the gap between the bands'
     # conditions and the KHT list is read (rules.score_band_gap_reading, issue 18), and whether that is verified.

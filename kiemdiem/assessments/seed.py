@@ -167,7 +167,7 @@ DEFAULT_FRAMEWORKS: dict[str, tuple[str, list[Item]]] = {
 }
 
 
-def load(framework_version_model, criterion_model) -> int:  # type: ignore[no-untyped-def]
+def load(framework_version_model, criterion_model) -> int:
     """Create version 1 of every appendix for the whole country, once; return how many were made."""
     made = 0
     for appendix, (citation, items) in DEFAULT_FRAMEWORKS.items():

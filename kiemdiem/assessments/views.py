@@ -26,11 +26,11 @@ def _version(request: HttpRequest) -> int | None:
     return int(raw) if raw else None
 
 
-def _evaluation(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def _evaluation(request: HttpRequest, pk: int):
     return get_evaluation_for_user(request.user, pk)  # type: ignore[arg-type]
 
 
-def _not_scored(request: HttpRequest, ev) -> HttpResponse | None:  # type: ignore[no-untyped-def]
+def _not_scored(request: HttpRequest, ev) -> HttpResponse | None:
     """Cycles before 2025 grade criteria instead of scoring them: back to the evaluation, saying so."""
     if ev.cycle.regime == "QD366_HD43":
         return None
@@ -73,7 +73,7 @@ def scored_review(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/scored_review.html", scoring_context(request.user, ev))  # type: ignore[arg-type]
 
 
-def _back(request: HttpRequest, pk: int, do) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _back(request: HttpRequest, pk: int, do) -> HttpResponse:
     ev = _evaluation(request, pk)
     try:
         messages.success(request, do(ev))
@@ -85,7 +85,7 @@ def _back(request: HttpRequest, pk: int, do) -> HttpResponse:  # type: ignore[no
 @require_POST
 @login_required
 def score_items(request: HttpRequest, pk: int) -> HttpResponse:
-    def do(ev) -> str:  # type: ignore[no-untyped-def]
+    def do(ev) -> str:
         if ev.cycle.regime != "QD366_HD43":
             raise ActionError(
                 f"Đợt kiểm điểm năm {ev.cycle.year} không chấm điểm thang 100 (chỉ từ QĐ 366-QĐ/TW)."
@@ -126,12 +126,12 @@ def _task_fields(request: HttpRequest) -> dict[str, object]:
 @require_POST
 @login_required
 def add_task(request: HttpRequest, pk: int) -> HttpResponse:
-    def do(ev) -> str:  # type: ignore[no-untyped-def]
+    def do(ev) -> str:
         task = actions.do_add_task(
             user=request.user,  # type: ignore[arg-type]
             evaluation=ev,
             evidence=_evidence(request),
-            **_task_fields(request),  # type: ignore[arg-type]
+            **_task_fields(request),
         )
         return f"Đã kê khai nhiệm vụ “{task.title}”."
 
@@ -145,7 +145,7 @@ def task_action(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     ev = _evaluation(request, pk)
     task = get_task_for_user(request.user, ev, task_pk)  # type: ignore[arg-type]
 
-    def do(ev) -> str:  # type: ignore[no-untyped-def]
+    def do(ev) -> str:
         what = request.POST.get("do", "")
         if what == "confirm":
             actions.do_confirm_task(user=request.user, task=task, result=request.POST.get("result") or None)  # type: ignore[arg-type]
@@ -156,7 +156,7 @@ def task_action(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
         if what == "update":
             actions.do_update_task(
                 user=request.user, task=task, evidence=_evidence(request), **_task_fields(request)
-            )  # type: ignore[arg-type]
+            )
             return f"Đã sửa nhiệm vụ “{task.title}”."
         raise ActionError("Thao tác không hợp lệ.")
 
@@ -170,7 +170,7 @@ def task_evidence(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     ev = _evaluation(request, pk)
     task = get_task_for_user(request.user, ev, task_pk)  # type: ignore[arg-type]
     try:
-        evidence = task.evidence  # type: ignore[attr-defined]
+        evidence = task.evidence
     except TaskEvidence.DoesNotExist:
         raise Http404("Nhiệm vụ này không có tệp minh chứng.") from None
     response = HttpResponse(bytes(evidence.data), content_type=evidence.content_type)
@@ -185,12 +185,12 @@ def task_evidence(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def led_units(request: HttpRequest, pk: int) -> HttpResponse:
-    def do(ev) -> str:  # type: ignore[no-untyped-def]
+    def do(ev) -> str:
         codes = [c.strip() for c in request.POST.get("units", "").replace(";", ",").split(",") if c.strip()]
         visible = {
             u.code: u
             for u in units_visible_to(request.user).filter(code__in=codes).valid_in_year(ev.cycle.year)
-        }  # type: ignore[arg-type]
+        }
         unknown = [c for c in codes if c not in visible]
         if unknown:
             raise ActionError("Không tìm thấy đơn vị trong phạm vi quản lý: " + ", ".join(unknown) + ".")
@@ -203,7 +203,7 @@ def led_units(request: HttpRequest, pk: int) -> HttpResponse:
 # -- Frameworks ------------------------------------------------------------------------------------------------------
 
 
-def _home_unit(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _home_unit(request: HttpRequest):
     user = request.user
     if user.unit_id:  # type: ignore[union-attr]
         return user.unit  # type: ignore[union-attr]
@@ -226,7 +226,7 @@ def framework_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "unit": unit,
         "can_edit": unit is not None and can_edit_frameworks(request.user, unit),
-    }  # type: ignore[arg-type]
+    }
     return render(request, "assessments/framework_list.html", context)
 
 
@@ -282,7 +282,7 @@ def framework_edit(request: HttpRequest, appendix: str) -> HttpResponse:
             ]
             context = _edit_context(appendix, unit, current, rows, request.POST.get("note", ""))
             return render(request, "assessments/framework_edit.html", context, status=422)
-        messages.success(request, f"Đã lưu phiên bản {version.number} của {version.get_appendix_display()}.")  # type: ignore[attr-defined]
+        messages.success(request, f"Đã lưu phiên bản {version.number} của {version.get_appendix_display()}.")
         return redirect("assessments:frameworks")
     rows = [
         {
@@ -314,7 +314,7 @@ def framework_edit(request: HttpRequest, appendix: str) -> HttpResponse:
 
 def _edit_context(
     appendix: str, unit, current: FrameworkVersion, rows: list[dict[str, object]], note: str
-) -> dict[str, object]:  # type: ignore[no-untyped-def]
+) -> dict[str, object]:
     return {
         "appendix": Appendix(appendix),
         "unit": unit,

@@ -89,7 +89,7 @@ def _path_of(pk: int, unit: Unit) -> str:
     return unit.path[: unit.path.index(path_segment(pk)) + len(path_segment(pk))]
 
 
-def resolve_regime(year: int, quarter: int | None = None):  # type: ignore[no-untyped-def]
+def resolve_regime(year: int, quarter: int | None = None):
     """The regime of a period through the rules' public functions; a quarter only where the regime has them."""
     if not 2019 <= year <= 2100:
         raise CycleError(f"Năm {year} không hợp lệ: chỉ hỗ trợ các năm từ 2019.")
@@ -188,7 +188,7 @@ def do_open_cycle(
         basis=basis[:255],
         opened_by=user,
         opened_at=timezone.now(),
-        **dates,  # type: ignore[arg-type]
+        **dates,
     )
     cycle.full_clean()
     cycle.save()
@@ -324,7 +324,7 @@ def do_delegate_cycles(*, user: User, unit: Unit, year: int) -> object:
     return delegation
 
 
-def do_sync_cycle(*, cycle: Cycle, user: User | None = None, progress=None) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def do_sync_cycle(*, cycle: Cycle, user: User | None = None, progress=None) -> dict[str, int]:
     """Add the quota groups and evaluations a cycle lacks (opening, or after the tree or positions changed).
 
     Never duplicates: what exists is kept as it is, with its ratings. Returns what was added.
@@ -472,7 +472,7 @@ UPPER_KINDS = frozenset(
 BATCH = 5000
 
 
-def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None) -> int:  # type: ignore[no-untyped-def]
+def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None) -> int:
     """Create the evaluation of every subject under a unit (default: the cycle's unit); return how many.
 
     A yearly cycle evaluates every unit, collective, member and leader of the subtree as it stands in the year; a
@@ -1030,7 +1030,7 @@ def _read_batch(ordered: list[int]) -> dict[int, Evaluation]:
     return locked
 
 
-def _chunks(ids: list[int], size: int = 5000):  # type: ignore[no-untyped-def]
+def _chunks(ids: list[int], size: int = 5000):
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
 

@@ -32,7 +32,7 @@ class CycleAdmin(ScopedAdmin):
         "page",
     ]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return cycles_visible_to(request.user)  # type: ignore[arg-type]
 
     @admin.display(description="trang của đợt")
@@ -42,10 +42,10 @@ class CycleAdmin(ScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
 

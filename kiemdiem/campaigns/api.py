@@ -41,7 +41,7 @@ cycles = Router(tags=["Đợt kiểm điểm"])
 
 
 @cycles.get("/", response=CyclePage)
-def list_cycles(request: HttpRequest, page: Query[PageIn]):  # type: ignore[no-untyped-def]
+def list_cycles(request: HttpRequest, page: Query[PageIn]):
     """The cycles covering the caller's reach: newest year first, the year's own cycle before its quarters."""
     rows = cycles_visible_to(request.user).order_by(  # type: ignore[arg-type]
         "-year", F("quarter").asc(nulls_first=True), "pk"
@@ -51,7 +51,7 @@ def list_cycles(request: HttpRequest, page: Query[PageIn]):  # type: ignore[no-u
 
 
 @cycles.get("/{int:cycle_id}", response={200: CycleOut, 404: ErrorOut})
-def get_cycle(request: HttpRequest, cycle_id: int):  # type: ignore[no-untyped-def]
+def get_cycle(request: HttpRequest, cycle_id: int):
     return get_cycle_for_user(request.user, cycle_id)  # type: ignore[arg-type]
 
 
@@ -77,7 +77,7 @@ RULES_ANON_RATE = os.environ.get("KIEMDIEM_RULES_ANON_RATE", "60/m")
     response={200: dict, 400: ErrorOut, 413: ErrorOut},
     throttle=[AnonymousCallerThrottle(RULES_ANON_RATE)],
 )
-def check_rules(request: HttpRequest):  # type: ignore[no-untyped-def]
+def check_rules(request: HttpRequest):
     """Check a scenario against the rules of its year (the contract of `kiemdiem rules check`).
 
     It reads nothing from the database, so it needs no login: the answer depends only on the body. The body is

@@ -54,8 +54,8 @@ class Row(NamedTuple):
     quota_group__code: str | None
     quota_group__has_exception: bool | None
     state: str
-    facts: dict | None  # type: ignore[type-arg]
-    criteria: dict | None  # type: ignore[type-arg]
+    facts: dict | None
+    criteria: dict | None
     score: object
     decided_rating: str
     proposed_rating: str
@@ -134,7 +134,7 @@ def _criteria(row: Row, regime: str) -> rules.Criteria | None:
     return rules.Criteria(results, others) if results or others else None
 
 
-def _facts(row: Row, cache: dict[tuple, rules.Facts], old: str = "") -> rules.Facts:  # type: ignore[type-arg]
+def _facts(row: Row, cache: dict[tuple, rules.Facts], old: str = "") -> rules.Facts:
     """The facts the rules read: what was recorded on the evaluation, plus what the person and unit say.
 
     A date of admission or foundation before `old` (ISO; a year before the cycle's year) is left out: the rules
@@ -220,7 +220,7 @@ def subjects_for(
             collective_eval[r.collective_id] = sid
     subjects = []
     groups: dict[str, rules.QuotaGroupSettings] = {}
-    facts_cache: dict[tuple, rules.Facts] = {}  # type: ignore[type-arg]
+    facts_cache: dict[tuple, rules.Facts] = {}
     organisation, collective_type, leader = (
         rules.SubjectType.PARTY_ORGANIZATION,
         rules.SubjectType.LEADERSHIP_COLLECTIVE,
@@ -330,7 +330,7 @@ def _check_rows(cycle: Cycle, rows: Sequence[Row], ratings: dict[int, str | None
     extra = hooks.derived_facts_for(cycle, list(rows)) if hooks.derived_facts else {}
     if extra:
         # Equal facts stay one dict, so _facts parses each set once (18,000 leaders share a few dozen sets).
-        merged: dict[tuple, dict[str, object]] = {}  # type: ignore[type-arg]
+        merged: dict[tuple, dict[str, object]] = {}
 
         def with_extra(r: Row) -> Row:
             add = extra[r.id]

@@ -11,7 +11,7 @@ from kiemdiem.campaigns.queries import cycles_visible_to
 from kiemdiem.orgs.queries import scope_roots
 
 
-def current_cycle_for(user) -> Cycle | None:  # type: ignore[no-untyped-def]
+def current_cycle_for(user) -> Cycle | None:
     """The open cycle the user works in: one covering their own place in the tree, the year's before a quarter's,
     the latest year, the widest of them; else the latest cycle they reach (past ones stay listed)."""
     if not user.is_authenticated:

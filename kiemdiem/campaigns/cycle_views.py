@@ -55,7 +55,7 @@ def _int(raw: str | None, label: str) -> int | None:
     return int(raw)
 
 
-def units_to_open_for(user, year: int):  # type: ignore[no-untyped-def]
+def units_to_open_for(user, year: int):
     """The committees the user may open a cycle for in a year (the province's board: any above the grassroots)."""
     if user.is_superuser or user.role == UserRole.PROVINCE_ADMIN:
         return units_visible_to(user).filter(kind__in=OPENER_KINDS[:3]).order_by("path")
@@ -85,7 +85,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     """Every cycle the user reaches, newest first: year, quarter, regime, root unit, state, counts."""
     cycles = list(
         cycles_visible_to(request.user).select_related("unit").order_by("-year", "quarter", "unit__path")
-    )  # type: ignore[arg-type]
+    )
     counts = _counts(cycles)
     rows = [
         {
@@ -109,7 +109,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/cycle_list.html", context)
 
 
-def _open_context(request: HttpRequest, data) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _open_context(request: HttpRequest, data) -> dict[str, object]:
     today = datetime.date.today()
     try:
         year = _int(data.get("year"), "Năm") or today.year
@@ -130,7 +130,7 @@ def _open_context(request: HttpRequest, data) -> dict[str, object]:  # type: ign
         defaults = {}
     context["units"] = list(units_to_open_for(request.user, year))
     context["dates"] = {
-        key: data.get(key) or (defaults.get(key).strftime("%d/%m/%Y") if defaults.get(key) else "")  # type: ignore[union-attr]
+        key: data.get(key) or (defaults.get(key).strftime("%d/%m/%Y") if defaults.get(key) else "")
         for key in ("review_deadline", "dossier_deadline", "report_deadline")
     }
     return context
@@ -272,7 +272,7 @@ def cycle_delegate(request: HttpRequest) -> HttpResponse:
     return redirect("cycles")
 
 
-def _detail_context(request: HttpRequest, cycle: Cycle, *, posted=None) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _detail_context(request: HttpRequest, cycle: Cycle, *, posted=None) -> dict[str, object]:
     user = request.user
     visible = units_visible_to(user)  # type: ignore[arg-type]
     groups = cycle.quota_groups.filter(scope_unit__in=visible).select_related("scope_unit")
@@ -336,7 +336,7 @@ def cycle_job_status(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(
         {
             "status": job.status,
-            "label": job.get_status_display(),  # type: ignore[attr-defined]
+            "label": job.get_status_display(),
             "progress": job.progress,
             "step": job.step,
             "finished": job.is_finished,

@@ -274,7 +274,7 @@ class Evaluation(models.Model):
             )
             where = self.leader_collective.name if self.leader_collective_id else self.unit.name  # type: ignore[union-attr]
             return f"{role} {where}"
-        return self.get_subject_type_display().lower()  # type: ignore[attr-defined]
+        return self.get_subject_type_display().lower()
 
     @property
     def subject_name(self) -> str:
@@ -346,12 +346,12 @@ class AuditRecord(models.Model):
     def new_label(self) -> str:
         return self._label(self.new_value)
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Nhật ký thay đổi không được sửa.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args, **kwargs):
         raise PermissionError("Nhật ký thay đổi không được xóa.")
 
 

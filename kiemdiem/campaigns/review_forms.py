@@ -150,7 +150,7 @@ QUARTERLY_FORM = ReviewForm(
 )
 
 
-def form_of(evaluation) -> ReviewForm:  # type: ignore[no-untyped-def]
+def form_of(evaluation) -> ReviewForm:
     """The form of one evaluation: its cycle's regime, its subject, and Mẫu 05 in a quarter."""
     return form_for(
         regime=evaluation.cycle.regime,

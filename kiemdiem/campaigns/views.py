@@ -76,7 +76,7 @@ def rating_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespon
 TABLES_SECONDS = 60
 
 
-def _rating_context(request: HttpRequest, cycle, unit, *, posted: dict[str, str]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _rating_context(request: HttpRequest, cycle, unit, *, posted: dict[str, str]) -> dict[str, object]:
     user = request.user
     key = None
     tables = None
@@ -90,7 +90,7 @@ def _rating_context(request: HttpRequest, cycle, unit, *, posted: dict[str, str]
             key = f"rating-tables:{cycle.pk}:{unit.pk}:{unit.path}:{version.isoformat()}:{today}:{who}"
             tables = cache.get(key)
     if tables is None:
-        tables = _rating_tables(user, cycle, unit, posted)  # type: ignore[arg-type]
+        tables = _rating_tables(user, cycle, unit, posted)
         # The breadcrumbs (the user's and the unit's place in the tree are in the key) and the children's progress.
         tables["ancestors"] = visible_ancestors(user, unit)  # type: ignore[arg-type]
         tables["children"] = progress_by_child(cycle, unit)
@@ -121,7 +121,7 @@ def _options(selected: str) -> str:
     )
 
 
-def _rating_tables(user, cycle, unit, posted: dict[str, str]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _rating_tables(user, cycle, unit, posted: dict[str, str]) -> dict[str, object]:
     """The page's tables as HTML: the unit's subjects, their findings (rules over the unit and its peers), meters."""
     compliance = check_related(cycle, unit)
     own = list(
@@ -149,7 +149,7 @@ def _rating_tables(user, cycle, unit, posted: dict[str, str]) -> dict[str, objec
                 "ev": ev,
                 "name": ev.subject_name,
                 "url": reverse("evaluation", args=[ev.pk]),
-                "state": ev.get_state_display(),  # type: ignore[attr-defined]
+                "state": ev.get_state_display(),
                 "findings": findings,
                 "editable": allowed
                 and ev.state not in (EvaluationState.DECIDED, EvaluationState.DRAFT)
@@ -186,7 +186,7 @@ def _rating_tables(user, cycle, unit, posted: dict[str, str]) -> dict[str, objec
 
 def _meters(
     cycle, groups: dict[str, QuotaGroup], plans: dict[str, rules.QuotaPlan]
-) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+) -> list[dict[str, object]]:
     return [
         {"group": group, "plan": plans[code], "message": meter_message(cycle, group, plans[code])}
         for code, group in sorted(groups.items())
@@ -194,7 +194,7 @@ def _meters(
     ]
 
 
-def meter_message(cycle, group: QuotaGroup, plan: rules.QuotaPlan) -> str:  # type: ignore[no-untyped-def]
+def meter_message(cycle, group: QuotaGroup, plan: rules.QuotaPlan) -> str:
     """What the meter says, true before anyone is proposed: the planner's message once there is a pool."""
     if plan.excellent == 0 and plan.good == 0:
         return "chưa có ai được đề xuất HTT"
@@ -359,7 +359,7 @@ def decide_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespon
             "ev": ev,
             "number": number,
             "name": ev.subject_name,
-            "state": ev.get_state_display(),  # type: ignore[attr-defined]
+            "state": ev.get_state_display(),
             "editable": ev.state in decidable and not ev.not_rated_reason,
             "options": _options(posted.get(f"rating-{ev.pk}", "")),
             "reason": posted.get(f"reason-{ev.pk}", ""),
@@ -477,7 +477,7 @@ def _evaluation_response(
     return render(request, "campaigns/evaluation_page.html", context, status=status)
 
 
-def _act(request: HttpRequest, pk: int, do) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _act(request: HttpRequest, pk: int, do) -> HttpResponse:
     ev = get_evaluation_for_user(request.user, pk)  # type: ignore[arg-type]
     try:
         message = do(ev)
@@ -504,7 +504,7 @@ def save_self_review(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user,
             evaluation=ev,
             sections=sections,
-            criteria=criteria,  # type: ignore[arg-type]
+            criteria=criteria,
             score_general=_number(request.POST.get("score_general")),
             score_results=_number(request.POST.get("score_results")),
             self_rating=request.POST.get("self_rating", ""),
@@ -520,7 +520,7 @@ def _number(raw: str | None) -> float | None:
     if raw in (None, ""):
         return None
     try:
-        return float(raw.replace(",", "."))  # type: ignore[union-attr]
+        return float(raw.replace(",", "."))
     except ValueError:
         raise ActionError(f"Điểm “{raw}” không phải là số.") from None
 
@@ -552,7 +552,7 @@ def record_meeting(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_record_meeting(
             user=request.user,
             evaluation=ev,
-            comments=request.POST.get("comments", ""),  # type: ignore[arg-type]
+            comments=request.POST.get("comments", ""),
             attendees=request.POST.get("attendees", ""),
             votes_for=request.POST.get("votes_for", ""),
             proposed_rating=request.POST.get("proposed_rating", ""),
@@ -570,7 +570,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         actions.do_verify(
             user=request.user, evaluation=ev, note=request.POST.get("note", ""), version=_version(request)
-        )  # type: ignore[arg-type]
+        )
         return "Đã ghi ý kiến thẩm định."
 
     return _act(request, pk, do)
@@ -604,7 +604,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             override_reason=request.POST.get("override_reason", ""),
             reason=request.POST.get("reason", ""),
             version=_version(request),
-        )  # type: ignore[arg-type]
+        )
         return "Đã ghi quyết định xếp loại."
 
     return _act(request, pk, do)
@@ -617,7 +617,7 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
         created = actions.do_order(
             user=request.user,
             evaluation=ev,
-            kind=request.POST.get("kind", ""),  # type: ignore[arg-type]
+            kind=request.POST.get("kind", ""),
             reason=request.POST.get("reason", ""),
         )
         return f"Đã ra yêu cầu {created.get_kind_display().lower()}."

@@ -709,7 +709,7 @@ def _history_recorder(province: Unit) -> User:
 _RATING_SHARES = (("HTXS", 120), ("HTT", 800), ("HT", 960), ("KHT", 980))
 
 
-def _write_ratings(*, cycle, user: User, salt: int, decided_share: int) -> None:  # type: ignore[no-untyped-def]
+def _write_ratings(*, cycle, user: User, salt: int, decided_share: int) -> None:
     """Propose (and decide, for `decided_share` % of them) a rating of every rated subject, in two SQL statements
     per step, with an AuditRecord for every rating written (DESIGN.md: no rating without its audit record).
 

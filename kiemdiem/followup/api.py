@@ -62,7 +62,7 @@ class FollowupOut(Schema):
     text_warnings: list[str]
 
 
-def _item(i) -> RemediationItemOut:  # type: ignore[no-untyped-def]
+def _item(i) -> RemediationItemOut:
     return RemediationItemOut(
         number=i.number, shortcoming=i.shortcoming, owner=i.owner, due_on=i.due_on, status=i.status
     )

@@ -28,7 +28,7 @@ def can_answer(user: User, ev: Evaluation) -> bool:
     return can_self_review(user, ev) and not ev.state_at_least(EvaluationState.REVIEWED)
 
 
-def can_conclude_suggestion(user: User, suggestion) -> bool:  # type: ignore[no-untyped-def]
+def can_conclude_suggestion(user: User, suggestion) -> bool:
     """The assigned attendee; with nobody assigned, the upper committee's office that may issue suggestions."""
     if user.is_superuser:
         return True

@@ -199,7 +199,7 @@ def _show(attname: str, value: object, codes: dict[int, str]) -> str:
     if value is None or value == "":
         return "(trống)"
     if attname in ("home_cell_id", "managing_unit_id"):
-        return codes.get(value, str(value))  # type: ignore[arg-type]
+        return codes.get(value, str(value))
     if isinstance(value, bool):
         return "Có" if value else "Không"
     if isinstance(value, datetime.date):

@@ -64,7 +64,7 @@ def create_import(
     file: File[UploadedFile],
     kind: Form[ImportKind],
     cycle_id: Form[int | None] = None,
-):  # type: ignore[no-untyped-def]
+):
     """Upload a workbook to import; poll GET /api/imports/{id} for progress, errors and the result."""
     user = request.user
     if not can_import(user):  # type: ignore[arg-type]
@@ -93,12 +93,12 @@ def create_import(
 
 
 @router.get("/{int:job_id}", response={200: JobOut, 404: ErrorsOut})
-def get_import(request: HttpRequest, job_id: int):  # type: ignore[no-untyped-def]
+def get_import(request: HttpRequest, job_id: int):
     return _out(get_job_for_user(request.user, job_id))  # type: ignore[arg-type]
 
 
 @router.get("/templates/{kind}", response={200: None, 403: ErrorsOut, 404: ErrorsOut})
-def get_template(request: HttpRequest, kind: str):  # type: ignore[no-untyped-def]
+def get_template(request: HttpRequest, kind: str):
     """The blank workbook (.xlsx) for one kind of import."""
     if not can_import(request.user):  # type: ignore[arg-type]
         return 403, {"detail": "Đồng chí không có quyền nhập dữ liệu."}

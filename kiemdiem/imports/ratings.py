@@ -219,7 +219,7 @@ def import_ratings(
     return {"ratings": written, "unchanged": len(decisions) - written, "evaluations_created": created}
 
 
-def _refuse(action, user: User, decisions: list[Decision]) -> int:  # type: ignore[no-untyped-def]
+def _refuse(action, user: User, decisions: list[Decision]) -> int:
     """Run the action; its refusals become the file's errors, by row."""
     try:
         return int(action(user=user, rows=decisions))

@@ -452,8 +452,8 @@ def chunked(items: list[str], size: int = IN_CHUNK) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def in_chunks(qs: QuerySet, field: str, values: Iterable[str], *fields: str) -> list[tuple]:  # type: ignore[type-arg]
-    out: list[tuple] = []  # type: ignore[type-arg]
+def in_chunks(qs: QuerySet, field: str, values: Iterable[str], *fields: str) -> list[tuple]:
+    out: list[tuple] = []
     for chunk in chunked(sorted(set(values))):
         out.extend(qs.filter(**{f"{field}__in": chunk}).values_list(*fields))
     return out
@@ -731,7 +731,7 @@ def _match_people(people: list[tuple[Row, dict[str, object]]], user: User, error
     by_record: dict[str, int] = {}
     stored: dict[int, dict[str, object]] = {}
 
-    def load(qs: QuerySet, field_name: str, values: list[str]) -> None:  # type: ignore[type-arg]
+    def load(qs: QuerySet, field_name: str, values: list[str]) -> None:
         for values_row in in_chunks(qs, field_name, values, "pk", *attnames):
             pk, *rest = values_row
             stored[pk] = dict(zip(attnames, rest, strict=True))

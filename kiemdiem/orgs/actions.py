@@ -448,7 +448,7 @@ class _Run:
                 Position(
                     person_id=p.person_id,
                     unit_id=successor[p.unit_id],
-                    collective_id=collective_of.get(p.collective_id) if p.collective_id else None,  # type: ignore[arg-type]
+                    collective_id=collective_of.get(p.collective_id) if p.collective_id else None,
                     title=p.title,
                     role=p.role,
                     valid_from=self.day,
@@ -502,7 +502,7 @@ class _Run:
         names |= dict(Unit.objects.filter(pk__in=wanted).values_list("pk", "name"))
 
         def row(u: Unit) -> dict[str, object]:
-            parent = names.get(u.parent_id, "") if u.parent_id else ""  # type: ignore[arg-type]
+            parent = names.get(u.parent_id, "") if u.parent_id else ""
             return {"id": u.pk, "code": u.code, "name": u.name, "parent": parent}
 
         return {
@@ -522,7 +522,7 @@ class _Run:
         }
 
 
-def _chunks(items: list, size: int) -> list[list]:  # type: ignore[type-arg]
+def _chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
@@ -567,7 +567,7 @@ def _reorganise(
         assert outcome is not None
         outcome.pk = None
         outcome.id = None
-    return outcome  # type: ignore[return-value]
+    return outcome
 
 
 def _d(day: datetime.date) -> str:

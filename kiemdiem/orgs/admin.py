@@ -28,7 +28,7 @@ from kiemdiem.text import formula_refusal
 class UnitChoiceField(forms.ModelChoiceField):
     """A unit shown with the names above it: hundreds of cells are called “Chi bộ tổ dân phố số 1”."""
 
-    def label_from_instance(self, obj: Unit) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Unit) -> str:
         if not hasattr(self, "_names"):
             # One query for every label of the form: the names of the choices' ancestors, by path.
             prefixes = {
@@ -47,7 +47,7 @@ class UnitChoiceField(forms.ModelChoiceField):
 class NoFormulaForm(forms.ModelForm):
     """Refuse text a spreadsheet would read as a formula, by the import's rule (kiemdiem/text.py)."""
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         cleaned = super().clean()
         for name, value in list(cleaned.items()):
             if isinstance(value, str) and (refusal := formula_refusal(value)):
@@ -59,7 +59,7 @@ class NotFoundOutsideScope:
     """An object outside the user's subtree (or not there) is a 404, as on every other page: Django's admin would
     redirect to its index with "… doesn't exist", which tells apart what exists from what is hidden."""
 
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):  # type: ignore[no-untyped-def]
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404("Không tìm thấy đối tượng này trong phạm vi của đồng chí.")
 
 
@@ -69,13 +69,13 @@ class ScopedAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     form = NoFormulaForm
     unit_field = "unit"
     # Models of apps above orgs, each with the scoped read that limits its choices (campaigns adds Cycle).
-    scoped_lookups: dict[type, Callable[..., QuerySet]] = {}  # type: ignore[type-arg]
+    scoped_lookups: dict[type, Callable[..., QuerySet]] = {}
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
         return qs.filter(**{f"{self.unit_field}__in": units_visible_to(request.user)})  # type: ignore[arg-type]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Unit:
             kwargs["queryset"] = units_visible_to(request.user).order_by("path")
             kwargs["form_class"] = UnitChoiceField
@@ -88,20 +88,20 @@ class ScopedAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_active and request.user.is_staff)
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_module_permission(request)
 
     has_change_permission = has_view_permission
-    has_add_permission = has_module_permission  # type: ignore[assignment]
+    has_add_permission = has_module_permission
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return bool(request.user.is_superuser)
 
 
 class FoldedSearch:
     """The admin's search box matches like the header's: accents and case aside, word starts, or the exact code."""
 
-    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+    def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
         return queryset.matching(search_term), False
@@ -115,26 +115,26 @@ class UnitAdmin(FoldedSearch, ScopedAdmin):
     search_fields = ["name", "code"]
     readonly_fields = ["path", "depth"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return units_visible_to(request.user)  # type: ignore[arg-type]
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
         # The top of the user's own subtree: its parent is outside their reach, so they see it and cannot change it.
         fields = list(super().get_readonly_fields(request, obj))
         if (
             obj is not None
             and obj.parent_id
             and not units_visible_to(request.user).filter(pk=obj.parent_id).exists()
-        ):  # type: ignore[arg-type]
+        ):
             fields.append("parent")
         return fields
 
-    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+    def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         user = request.user
 
         class CheckedUnitForm(form_class):  # type: ignore[misc, valid-type]
-            def clean(self):  # type: ignore[no-untyped-def]
+            def clean(self):
                 cleaned = super().clean()
                 if "parent" in self.fields:
                     try:
@@ -145,7 +145,7 @@ class UnitAdmin(FoldedSearch, ScopedAdmin):
 
         return CheckedUnitForm
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         # One writer for the tree: the action keeps an out-of-reach parent, refuses loops, rewrites the subtree.
         do_save_unit(unit=obj, user=request.user)
 
@@ -156,7 +156,7 @@ class PersonAdmin(FoldedSearch, ScopedAdmin):
     search_fields = ["full_name", "code"]
     raw_id_fields = ["home_cell", "temporary_cell", "managing_unit"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return persons_visible_to(request.user)  # type: ignore[arg-type]
 
 
@@ -176,9 +176,9 @@ class PositionAdmin(ScopedAdmin):
 # Users live here, not in accounts: their scope is a unit of the tree, and accounts sits below orgs (orgs reads roles).
 @admin.register(User)
 class ScopedUserAdmin(NotFoundOutsideScope, UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("Phạm vi", {"fields": ("role", "unit", "assigned_units", "person")}))  # type: ignore[operator]
+    fieldsets = (*UserAdmin.fieldsets, ("Phạm vi", {"fields": ("role", "unit", "assigned_units", "person")}))
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:  # type: ignore[type-arg]
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
@@ -196,10 +196,10 @@ class ApiKeyEventInline(admin.TabularInline):
     can_delete = False
     ordering = ["-at", "-pk"]
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
 
@@ -218,18 +218,18 @@ class ApiKeyAdmin(ScopedAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_manage_api_keys(request.user)  # type: ignore[arg-type]
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_module_permission(request)
 
-    has_add_permission = has_module_permission  # type: ignore[assignment]
+    has_add_permission = has_module_permission
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # a key is never edited: revoke it and issue another
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # its events are the audit trail
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
         if obj is None:
             return []
         return [
@@ -244,20 +244,20 @@ class ApiKeyAdmin(ScopedAdmin):
             "last_used_at",
         ]
 
-    def get_fields(self, request: HttpRequest, obj=None):  # type: ignore[no-untyped-def]
+    def get_fields(self, request: HttpRequest, obj=None):
         return self.fields if obj is None else self.get_readonly_fields(request, obj)
 
-    def get_inlines(self, request: HttpRequest, obj=None):  # type: ignore[no-untyped-def]
+    def get_inlines(self, request: HttpRequest, obj=None):
         return self.inlines if obj is not None else []
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         key, secret = do_issue_api_key(
             issued_by=request.user, name=obj.name, unit=obj.unit, access=obj.access
         )
         obj.pk = key.pk
         request._issued_api_key = (key, secret)
 
-    def response_add(self, request, obj, post_url_continue=None):  # type: ignore[no-untyped-def]
+    def response_add(self, request, obj, post_url_continue=None):
         key, secret = request._issued_api_key
         context = {
             **self.admin_site.each_context(request),
@@ -271,7 +271,7 @@ class ApiKeyAdmin(ScopedAdmin):
         return response
 
     @admin.action(description="Thu hồi các khóa đã chọn")
-    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:  # type: ignore[type-arg]
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
         keys = list(queryset.filter(revoked_at__isnull=True))
         for key in keys:
             do_revoke_api_key(key=key, revoked_by=request.user)  # type: ignore[arg-type]

@@ -88,14 +88,14 @@ def _unit_out(unit: Unit, counts: dict[str, int]) -> UnitOut:
 units = Router(tags=["Đơn vị"])
 
 
-def _unit_page(rows, page: PageIn) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _unit_page(rows, page: PageIn) -> dict[str, object]:
     count, items = page_of(rows, page)
     counts = subtree_counts(items)
     return {"count": count, "items": [_unit_out(u, counts[u.pk]) for u in items]}
 
 
 @units.get("/", response=UnitPage)
-def list_units(request: HttpRequest, search: Query[UnitSearchIn], page: Query[PageIn]):  # type: ignore[no-untyped-def]
+def list_units(request: HttpRequest, search: Query[UnitSearchIn], page: Query[PageIn]):
     """The units at the top of the caller's reach; with `q`, every unit of the reach that matches, by name."""
     if search.q.strip():
         return _unit_page(search_units(request.user, search.q), page)  # type: ignore[arg-type]
@@ -109,7 +109,7 @@ def get_unit(request: HttpRequest, unit_id: int) -> UnitOut:
 
 
 @units.get("/{int:unit_id}/children", response={200: UnitPage, 404: ApiError})
-def list_children(request: HttpRequest, unit_id: int, page: Query[PageIn]):  # type: ignore[no-untyped-def]
+def list_children(request: HttpRequest, unit_id: int, page: Query[PageIn]):
     """The units directly under it, by name in Vietnamese order."""
     unit = get_unit_for_user(request.user, unit_id)  # type: ignore[arg-type]
     return _unit_page(children_of(unit).order_by("sort_key", "pk"), page)
@@ -119,7 +119,7 @@ persons = Router(tags=["Cá nhân"])
 
 
 @persons.get("/", response={200: PersonPage, 404: ApiError})
-def list_persons(request: HttpRequest, search: Query[PersonSearchIn], page: Query[PageIn]):  # type: ignore[no-untyped-def]
+def list_persons(request: HttpRequest, search: Query[PersonSearchIn], page: Query[PageIn]):
     """The people of the caller's reach (or of one unit's tree), as a roster sorts them: by given name, then family
     and middle names, in Vietnamese order. `q` finds "Vũ Thanh Vân" from "vu thanh van" or "VŨ THANH VÂN"."""
     unit = get_unit_for_user(request.user, search.unit_id) if search.unit_id else None  # type: ignore[arg-type]

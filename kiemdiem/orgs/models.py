@@ -67,12 +67,12 @@ class UnitQuerySet(models.QuerySet["Unit"]):
         """Units whose name has every word of the query at a word start, accents and case aside, or whose code is it."""
         return self.filter(search_q(query))
 
-    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+    def bulk_create(self, objs, *args, **kwargs):
         for obj in objs:
             obj.fill_derived()
         return super().bulk_create(objs, *args, **kwargs)
 
-    def bulk_update(self, objs, fields, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+    def bulk_update(self, objs, fields, *args, **kwargs):
         if "name" in fields:
             for obj in objs:
                 obj.fill_derived()
@@ -154,7 +154,7 @@ class Unit(models.Model):
         self.search_text = search_text_of(self.name)
         self.sort_key = text_sort_key(self.name)
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         self.fill_derived()
         if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "sort_key"}
@@ -251,12 +251,12 @@ class PersonQuerySet(models.QuerySet["Person"]):
         """People with every word of the query at a word start of their name, accents and case aside, or that code."""
         return self.filter(search_q(query))
 
-    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+    def bulk_create(self, objs, *args, **kwargs):
         for obj in objs:
             obj.fill_derived()
         return super().bulk_create(objs, *args, **kwargs)
 
-    def bulk_update(self, objs, fields, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+    def bulk_update(self, objs, fields, *args, **kwargs):
         if "full_name" in fields:
             for obj in objs:
                 obj.fill_derived()
@@ -352,7 +352,7 @@ class Person(models.Model):
         self.search_text = search_text_of(self.full_name)
         self.sort_key = name_sort_key(self.full_name)
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         self.fill_derived()
         if kwargs.get("update_fields") is not None and "full_name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "sort_key"}

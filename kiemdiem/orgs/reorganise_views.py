@@ -47,7 +47,7 @@ def _require(user: User) -> None:
         raise PermissionDenied("Đồng chí không có quyền sắp xếp tổ chức.")
 
 
-def records_visible_to(user: User):  # type: ignore[no-untyped-def]
+def records_visible_to(user: User):
     """Reorganisations the user started or that touched a unit in their reach."""
     reach = units_visible_to(user)
     return (
@@ -157,7 +157,7 @@ class _Form:
                         return None
                     parts.append(
                         SplitPart(bits[0], bits[1], self.data["new_kind"] or unit.kind, children=children)
-                    )  # type: ignore[union-attr, arg-type]
+                    )
                 return do_split_unit(unit=unit, parts=parts, **common)  # type: ignore[arg-type]
             if kind == "dissolve":
                 return do_dissolve_unit(

@@ -94,9 +94,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     positions = Position.objects.filter(person=person).select_related("unit", "collective")
     reachable = set(
         units_visible_to(request.user)
-        .filter(  # type: ignore[arg-type]
-            pk__in=[p.unit_id for p in positions] + [person.home_cell_id, person.temporary_cell_id]
-        )
+        .filter(pk__in=[p.unit_id for p in positions] + [person.home_cell_id, person.temporary_cell_id])
         .values_list("pk", flat=True)
     )
     context = {

@@ -162,7 +162,7 @@ def _scope(request: HttpRequest, cycle_id: int, unit_id: int) -> tuple[Cycle, Un
     return get_cycle_and_unit_for_user(request.user, cycle_id, unit_id)  # type: ignore[arg-type]
 
 
-def _submission_out(sub) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _submission_out(sub) -> dict[str, Any]:
     return {
         "id": sub.pk,
         "unit_id": sub.unit_id,
@@ -178,14 +178,14 @@ def _submission_out(sub) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 
 
 @router.get("/statistics", response={200: StatisticsOut, 404: ErrorOut})
-def get_statistics(request: HttpRequest, params: Query[ScopeIn]):  # type: ignore[no-untyped-def]
+def get_statistics(request: HttpRequest, params: Query[ScopeIn]):
     """Counts and percentages per rating level for each subject type, rolled up under each child unit."""
     cycle, unit = _scope(request, params.cycle, params.unit)
     return statistics(cycle, unit)
 
 
 @router.get("/evaluations", response={200: EvaluationPageOut, 404: ErrorOut})
-def list_evaluations(request: HttpRequest, params: Query[PageIn]):  # type: ignore[no-untyped-def]
+def list_evaluations(request: HttpRequest, params: Query[PageIn]):
     """Every subject of the unit's subtree with its decided rating, in tree order."""
     cycle, unit = _scope(request, params.cycle, params.unit)
     rows = rating_list(cycle, unit)
@@ -216,7 +216,7 @@ class SubmissionStatusPage(Schema):
 
 
 @router.get("/submissions", response={200: SubmissionStatusPage, 404: ErrorOut})
-def list_submission_status(request: HttpRequest, params: Query[PageIn]):  # type: ignore[no-untyped-def]
+def list_submission_status(request: HttpRequest, params: Query[PageIn]):
     """The party organisations directly under the unit: submitted, late or missing (paginated: limit, offset)."""
     cycle, unit = _scope(request, params.cycle, params.unit)
     rows = submission_status(cycle, unit)
@@ -235,7 +235,7 @@ def list_submission_status(request: HttpRequest, params: Query[PageIn]):  # type
 
 
 @router.get("/submissions/{int:submission_id}", response={200: SubmissionDetailOut, 404: ErrorOut})
-def get_submission(request: HttpRequest, submission_id: int):  # type: ignore[no-untyped-def]
+def get_submission(request: HttpRequest, submission_id: int):
     """A submitted report: its frozen figures exactly as they were sent."""
     if submission_id > MAX_ID:
         raise Http404("Không tìm thấy báo cáo.")
@@ -244,7 +244,7 @@ def get_submission(request: HttpRequest, submission_id: int):  # type: ignore[no
 
 
 @router.post("/submissions", response={201: SubmissionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def submit_report(request: HttpRequest, data: SubmitIn):  # type: ignore[no-untyped-def]
+def submit_report(request: HttpRequest, data: SubmitIn):
     """Lock the unit's figures for the cycle and send them up (a new submission supersedes the last)."""
     cycle, unit = _scope(request, data.cycle, data.unit)
     try:

@@ -158,7 +158,7 @@ def period_of(cycle: Cycle) -> str:
     return f"quý {cycle.quarter} năm {cycle.year}" if cycle.quarter else f"năm {cycle.year}"
 
 
-def _rt(text: str, *, bold: bool = False, italic: bool = False, size: int | None = None):  # type: ignore[no-untyped-def]
+def _rt(text: str, *, bold: bool = False, italic: bool = False, size: int | None = None):
     from docxtpl import RichText
 
     rt = RichText()
@@ -204,7 +204,7 @@ def _given_name_key(name: str) -> tuple[str, str]:
     return ((parts[-1] if parts else "").lower(), name.lower())
 
 
-def _list_rows(evaluations: list[Evaluation], level_of) -> list[list[Any]]:  # type: ignore[no-untyped-def]
+def _list_rows(evaluations: list[Evaluation], level_of) -> list[list[Any]]:
     rows = []
     for number, ev in enumerate(evaluations, start=1):
         note = ROLE_LABELS.get(ev.role, "") if ev.subject_type == SubjectType.LEADER else ""
@@ -1039,7 +1039,7 @@ def build_document(
             evaluation.person.home_cell
             if evaluation.person and evaluation.person.home_cell
             else evaluation.unit
-        )  # type: ignore[union-attr]
+        )
     day = day or (document_day(cycle, unit, kind) if kind == "decision" else timezone.localdate())
     lh = letterhead_for(issuing, kind=KIND_TO_LETTERHEAD[kind], number=number, day=day)
     if kind == "report":

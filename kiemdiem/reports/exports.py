@@ -103,7 +103,7 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def _put(ws, row: int, col: int, value: Any, *, bold: bool = False, italic: bool = False, size: int = 12):  # type: ignore[no-untyped-def]
+def _put(ws, row: int, col: int, value: Any, *, bold: bool = False, italic: bool = False, size: int = 12):
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # text that looks like a formula stays text
@@ -111,7 +111,7 @@ def _put(ws, row: int, col: int, value: Any, *, bold: bool = False, italic: bool
     return cell
 
 
-def print_setup(ws, *, title_rows: str | None = None, landscape: bool = True) -> None:  # type: ignore[no-untyped-def]
+def print_setup(ws, *, title_rows: str | None = None, landscape: bool = True) -> None:
     """A4, landscape, every column on one page width (as many pages down as needed), the header on each page."""
     ws.page_setup.paperSize = "9"  # A4 (ECMA-376 paper size code)
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
@@ -127,7 +127,7 @@ def print_setup(ws, *, title_rows: str | None = None, landscape: bool = True) ->
     ws.oddFooter.center.font = FONT_NAME
 
 
-def _signature_rows(ws, heading: Heading, row: int, ncols: int) -> int:  # type: ignore[no-untyped-def]
+def _signature_rows(ws, heading: Heading, row: int, ncols: int) -> int:
     """Who made the form (left) and who signs for the committee (right), under the table."""
     left = max(2, round(ncols * 0.38))
     right_from = max(left + 1, ncols - left + 1)
@@ -147,7 +147,7 @@ def _signature_rows(ws, heading: Heading, row: int, ncols: int) -> int:  # type:
     return row + len(lines)
 
 
-def _sheet_heading(ws, heading: Heading, ncols: int, title: str, subtitle: str) -> int:  # type: ignore[no-untyped-def]
+def _sheet_heading(ws, heading: Heading, ncols: int, title: str, subtitle: str) -> int:
     """Write the official heading and the form's title; return the next free row."""
     left = max(2, round(ncols * 0.38))
     right_from = max(left + 1, ncols - left + 1)
@@ -366,7 +366,7 @@ def _compliance_sheet(wb: Workbook, figures: dict[str, Any], heading: Heading) -
 
 def statistics_xlsx(figures: dict[str, Any], heading: Heading) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     for form in figures["forms"]:
         _form_sheet(wb, form, heading, figures)
     _children_sheet(wb, figures, heading)

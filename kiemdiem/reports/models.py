@@ -55,20 +55,20 @@ class ReportSubmission(models.Model):
         return self.superseded_by_id is None
 
     @property
-    def submitted_on(self):  # type: ignore[no-untyped-def]
+    def submitted_on(self):
         return timezone.localtime(self.submitted_at).date()
 
     @property
     def is_late(self) -> bool:
         return self.submitted_on > self.cycle.report_deadline
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         # The snapshot is what the upper level received: it never changes once sent.
         if self.pk is not None:
             raise PermissionError("Báo cáo đã gửi không được sửa; hãy gửi báo cáo mới để thay thế.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args, **kwargs):
         raise PermissionError("Báo cáo đã gửi không được xóa.")
 
 

@@ -194,7 +194,7 @@ def _pct(n: int, d: int) -> float | None:
     return round(100 * n / d, 2) if d else None
 
 
-def finish_row(counts: dict[str, int], *, key: str = "", label: str = "", subtotal: bool = False) -> dict:  # type: ignore[type-arg]
+def finish_row(counts: dict[str, int], *, key: str = "", label: str = "", subtotal: bool = False) -> dict:
     """Counts of one row of a form, with what is derived from them: rated, percentages, HTXS ratios."""
     row: dict[str, Any] = {"key": key, "label": label, "is_subtotal": subtotal, "is_detail": False}
     row.update({k: counts.get(k, 0) for k in COUNT_KEYS})

@@ -303,7 +303,7 @@ def evaluation_document(request: HttpRequest, evaluation_pk: int, fmt: str, kind
     except documents.DocumentError as exc:
         messages.error(request, str(exc))
         return redirect("evaluation", ev.pk)
-    who = slugify(ev.person.code) if ev.person else f"tap-the-{ev.pk}"  # type: ignore[union-attr]
+    who = slugify(ev.person.code) if ev.person else f"tap-the-{ev.pk}"
     prefix = "ban-kiem-diem" if kind == "self-review" else "quyet-dinh-xep-loai-lai"
     return _download(content, mime, f"{prefix}-{who}-{ev.cycle.year}.{fmt}")
 

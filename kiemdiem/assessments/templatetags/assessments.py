@@ -12,14 +12,14 @@ register = template.Library()
 
 
 @register.inclusion_tag("assessments/_scored.html", takes_context=True)
-def scored_form(context, evaluation):  # type: ignore[no-untyped-def]
+def scored_form(context, evaluation):
     out = scoring_context(context["request"].user, evaluation)
     out["csrf_token"] = context.get("csrf_token")
     return out
 
 
 @register.filter
-def points(value):  # type: ignore[no-untyped-def]
+def points(value):
     """Points as Vietnamese write them: 99,5 and 30 (a comma, no trailing zeros); "—" when there are none."""
     if value in (None, ""):
         return "—"

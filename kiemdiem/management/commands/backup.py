@@ -9,12 +9,12 @@ from kiemdiem.vietnamese import format_number
 class Command(BaseCommand):
     help = "Sao lưu toàn bộ cơ sở dữ liệu vào một tệp, nhất quán tại một thời điểm (SQLite hoặc PostgreSQL)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("file", help="tệp sao lưu sẽ tạo")
         parser.add_argument("--json", action="store_true", help="ghi dạng JSON (khôi phục được sang hệ khác)")
         parser.add_argument("--force", action="store_true", help="ghi đè tệp đã có")
 
-    def handle(self, *args, file: str, json: bool, force: bool, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, file: str, json: bool, force: bool, **options):
         path = Path(file)
         if path.exists() and not force:
             raise CommandError(f"Tệp “{path}” đã có; dùng --force để ghi đè.")

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         "như trang xếp loại và báo cáo vẫn kiểm tra; in số vi phạm theo từng quy tắc."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("year", type=int, help="năm kiểm điểm")
         parser.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="quý (đợt kiểm điểm theo quý)")
         parser.add_argument("--unit", help="mã đơn vị: chỉ kiểm tra cây của đơn vị này")
@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(
         self, *args, year: int, quarter: int | None, unit: str | None, workers: int, list: int, **options
-    ):  # type: ignore[no-untyped-def]  # noqa: A002
+    ):  # noqa: A002
         if workers < 1:
             raise CommandError("--workers phải từ 1 trở lên.")
         cycles = (
@@ -75,7 +75,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"  - {compliance.message(finding)} ({finding.citation})")
 
 
-def _names(findings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _names(findings) -> dict[str, str]:
     """Names of what these findings quote: their subjects (the first, and any other the message quotes) and the
     quota group of a quota finding (its first subject's group)."""
     ids = {int(f.subjects[0][1:]) for f in findings}

@@ -46,7 +46,7 @@ class Command(BaseCommand):
         cl = sub.add_parser("close", help="đóng đợt: khóa mọi bản đánh giá")
         cl.add_argument("id", type=int)
 
-    def handle(self, *args, action: str, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, action: str, **options):
         try:
             getattr(self, f"_{action}")(**options)
         except ActionError as exc:
@@ -79,7 +79,7 @@ class Command(BaseCommand):
 
     def _open(
         self, *, year: int, quarter: int | None, unit: str, province: str, no_sync: bool, **options
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         root = Unit.objects.filter(code=unit).valid_in_year(year).first()
         if root is None:
             raise CommandError(f"Không có đơn vị mã “{unit}” còn hiệu lực trong năm {year}.")

@@ -38,7 +38,7 @@ def reap_orphaned_jobs() -> int:
 
 
 class Worker(upstream.Worker):
-    def _ready(self):  # type: ignore[no-untyped-def]
+    def _ready(self):
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
         if not self.process_all_queues:
             tasks = tasks.filter(queue_name__in=self.queue_names)
@@ -46,7 +46,7 @@ class Worker(upstream.Worker):
             tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
         return tasks
 
-    def _claim(self):  # type: ignore[no-untyped-def]
+    def _claim(self):
         """(whether the queue could be read, the claimed task or None)."""
         tasks = self._ready()
         try:
@@ -94,7 +94,7 @@ class Worker(upstream.Worker):
 class Command(upstream.Command):
     help = "Run the background worker for imports and exports (waits for SQLite's write lock, never holds it idle)"
 
-    def handle(self, **options):  # type: ignore[no-untyped-def]
+    def handle(self, **options):
         upstream.Worker = Worker  # the upstream handle() builds `Worker` from its module
         try:
             return super().handle(**options)

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         "sắp xếp hợp nhất từ 01/07/2025 và các đợt kiểm điểm 2025, 2026."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--members", type=int, default=6000, help="số đảng viên (mặc định 6000)")
         parser.add_argument("--seed", type=int, default=2021)
         parser.add_argument(
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="chỉ tạo khi cơ sở dữ liệu chưa có đơn vị nào"
         )
 
-    def handle(self, *args, members: int, seed: int, if_empty: bool, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, members: int, seed: int, if_empty: bool, **options):
         profile = {
             "history_years": options.get("history_years", 1),
             "leaders_per_collective": options.get("leaders_per_collective", 0),

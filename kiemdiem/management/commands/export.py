@@ -58,7 +58,7 @@ class Command(BaseCommand):
         "của mọi tổ chức cơ sở đảng trong cây."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument(
             "--cycle", type=int, required=True, help="mã số đợt kiểm điểm (kiemdiem cycle list)"
         )
@@ -72,7 +72,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="tài khoản: chỉ xuất trong phạm vi của tài khoản này")
         parser.add_argument("-o", "--output", help="tệp ghi ra (mặc định: tên chuẩn trong thư mục hiện tại)")
 
-    def handle(self, *args, cycle: int, unit: str, kind: str, fmt: str | None, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, cycle: int, unit: str, kind: str, fmt: str | None, **options):
         fmt = fmt or FORMATS[kind][0]
         if fmt not in FORMATS[kind]:
             raise CommandError(f"--kind {kind} chỉ xuất được định dạng: {', '.join(FORMATS[kind])}.")

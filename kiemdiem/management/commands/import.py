@@ -20,13 +20,13 @@ from kiemdiem.vietnamese import format_number
 class Command(BaseCommand):
     help = "Nhập dữ liệu từ tệp Excel (.xlsx): kiểm tra mọi dòng trước, có lỗi thì không ghi dòng nào."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("file", help="tệp .xlsx theo mẫu tải từ trang Nhập Excel")
         parser.add_argument("--kind", required=True, choices=ImportKind.values, help="loại dữ liệu")
         parser.add_argument("--user", required=True, help="tài khoản thực hiện (phạm vi nhập theo tài khoản)")
         parser.add_argument("--cycle", type=int, help="mã số đợt kiểm điểm (bắt buộc với --kind ratings)")
 
-    def handle(self, *args, file: str, kind: str, user: str, cycle: int | None, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, file: str, kind: str, user: str, cycle: int | None, **options):
         try:
             account = User.objects.get(username=user, is_active=True)
         except User.DoesNotExist:

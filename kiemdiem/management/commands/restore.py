@@ -8,10 +8,10 @@ from kiemdiem.backup import BackupError, fingerprint, restore
 class Command(BaseCommand):
     help = "Khôi phục một tệp sao lưu của `kiemdiem backup` vào cơ sở dữ liệu trống."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("file", help="tệp sao lưu")
 
-    def handle(self, *args, file: str, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, file: str, **options):
         try:
             kind = restore(Path(file))
         except BackupError as exc:

@@ -16,7 +16,7 @@ register = template.Library()
 
 
 @register.filter
-def so(value, decimals=None):  # type: ignore[no-untyped-def]
+def so(value, decimals=None):
     if value in (None, ""):
         return ""
     if not isinstance(value, (int, float, Decimal)):

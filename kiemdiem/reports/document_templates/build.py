@@ -30,7 +30,7 @@ CENTER, LEFT, RIGHT, JUSTIFY = (
 TEXT_WIDTH_MM = 165  # A4 210 mm less the 30 + 15 mm margins
 
 
-def _fonts(style, size: float) -> None:  # type: ignore[no-untyped-def]
+def _fonts(style, size: float) -> None:
     style.font.name = FONT
     style.font.size = Pt(size)
     rpr = style.element.get_or_add_rPr()
@@ -56,7 +56,7 @@ def new_doc() -> Document:  # type: ignore[valid-type]
     return doc
 
 
-def para(  # type: ignore[no-untyped-def]
+def para(
     doc_or_cell,
     text: str = "",
     *,
@@ -92,12 +92,12 @@ def para(  # type: ignore[no-untyped-def]
     return p
 
 
-def tag(doc_or_cell, text: str):  # type: ignore[no-untyped-def]
+def tag(doc_or_cell, text: str):
     """A paragraph holding only a `{%p … %}` tag: docxtpl removes it when rendering."""
     return para(doc_or_cell, text, after=0)
 
 
-def _no_borders(table) -> None:  # type: ignore[no-untyped-def]
+def _no_borders(table) -> None:
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         el = OxmlElement(f"w:{edge}")
@@ -106,7 +106,7 @@ def _no_borders(table) -> None:  # type: ignore[no-untyped-def]
     table._tbl.tblPr.append(borders)
 
 
-def _widths(table, widths_mm: list[float]) -> None:  # type: ignore[no-untyped-def]
+def _widths(table, widths_mm: list[float]) -> None:
     """Fixed column widths: the grid, every cell, and a fixed layout so Word and LibreOffice keep them."""
     table.autofit = False
     layout = OxmlElement("w:tblLayout")
@@ -121,7 +121,7 @@ def _widths(table, widths_mm: list[float]) -> None:  # type: ignore[no-untyped-d
                 cell.width = Mm(widths_mm[idx])
 
 
-def _row_flags(row, *, header: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _row_flags(row, *, header: bool = False) -> None:
     tr_pr = row._tr.get_or_add_trPr()
     cant = OxmlElement("w:cantSplit")
     tr_pr.append(cant)
@@ -130,7 +130,7 @@ def _row_flags(row, *, header: bool = False) -> None:  # type: ignore[no-untyped
         tr_pr.append(el)
 
 
-def letterhead(doc, *, with_number: bool = True) -> None:  # type: ignore[no-untyped-def]
+def letterhead(doc, *, with_number: bool = True) -> None:
     table = doc.add_table(rows=4, cols=2)
     _no_borders(table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -160,7 +160,7 @@ def letterhead(doc, *, with_number: bool = True) -> None:  # type: ignore[no-unt
     para(doc, after=0)
 
 
-def _rule(doc) -> None:  # type: ignore[no-untyped-def]
+def _rule(doc) -> None:
     """The short line under a document's title: a bottom border on an indented empty paragraph."""
     p = para(doc, keep=True, after=12)
     p.paragraph_format.left_indent = Mm(62)
@@ -174,13 +174,13 @@ def _rule(doc) -> None:  # type: ignore[no-untyped-def]
     ppr.append(borders)
 
 
-def heading_block(doc, title: str, subtitle: str) -> None:  # type: ignore[no-untyped-def]
+def heading_block(doc, title: str, subtitle: str) -> None:
     para(doc, title, bold=True, align=CENTER, size=15, keep=True, after=0)
     para(doc, subtitle, bold=True, align=CENTER, keep=True, after=0)
     _rule(doc)
 
 
-def grid_table(  # type: ignore[no-untyped-def]
+def grid_table(
     doc,
     *,
     headers: list[list[tuple[str, int]]],
@@ -238,7 +238,7 @@ def grid_table(  # type: ignore[no-untyped-def]
     return table
 
 
-def signature(doc, *, left: str = "recipients", right: str = "signer") -> None:  # type: ignore[no-untyped-def]
+def signature(doc, *, left: str = "recipients", right: str = "signer") -> None:
     para(doc, after=0)
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
@@ -275,7 +275,7 @@ def signature(doc, *, left: str = "recipients", right: str = "signer") -> None: 
     _widths(table, [80, 85])
 
 
-def page_break(doc) -> None:  # type: ignore[no-untyped-def]
+def page_break(doc) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
@@ -351,7 +351,7 @@ LIST_HEADERS = [
 LIST_WIDTHS = [12, 55, 50, 22, 26]
 
 
-def _list_groups(doc) -> None:  # type: ignore[no-untyped-def]
+def _list_groups(doc) -> None:
     tag(doc, "{%p for group in groups %}")
     para(doc, "{{ group.title }}", bold=True, keep=True)
     tag(doc, "{%p if group.rows %}")
@@ -371,7 +371,7 @@ def _list_groups(doc) -> None:  # type: ignore[no-untyped-def]
     para(doc, "{{ total_text }}", bold=True)
 
 
-def _decision_body(doc) -> None:  # type: ignore[no-untyped-def]
+def _decision_body(doc) -> None:
     """A decision's title, the body that issues it, its grounds, its articles and the signature (Mẫu 03 too)."""
     heading_block(doc, "QUYẾT ĐỊNH", "{{ subtitle }}")
     para(doc, "{{ lh.body }}", bold=True, align=CENTER, keep=True)
@@ -574,7 +574,7 @@ BUILDERS = {
 
 def main() -> None:
     for name, build in BUILDERS.items():
-        build().save(HERE / f"{name}.docx")  # type: ignore[attr-defined]
+        build().save(HERE / f"{name}.docx")
         print(HERE / f"{name}.docx")
 
 

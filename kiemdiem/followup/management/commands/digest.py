@@ -24,7 +24,7 @@ def mail_configured() -> bool:
 def digest_text(user: User, today: datetime.date) -> str:
     """One user's digest: unread notices not mailed yet, then the deadlines of the next 14 days."""
     lines = []
-    notices = list(user.notices.filter(read_at__isnull=True, mailed_at__isnull=True).order_by("created_at"))  # type: ignore[attr-defined]
+    notices = list(user.notices.filter(read_at__isnull=True, mailed_at__isnull=True).order_by("created_at"))
     if notices:
         lines.append("Thông báo mới:")
         lines += [f"- {n.text}" + (f" (hạn {n.due_on:%d/%m/%Y})" if n.due_on else "") for n in notices]
@@ -32,8 +32,7 @@ def digest_text(user: User, today: datetime.date) -> str:
     if reminders:
         lines.append("Hạn sắp tới:")
         lines += [
-            f"- {r['due_on']:%d/%m/%Y}{' (quá hạn)' if r['overdue'] else ''}: {r['text']}"  # type: ignore[str-format]
-            for r in reminders
+            f"- {r['due_on']:%d/%m/%Y}{' (quá hạn)' if r['overdue'] else ''}: {r['text']}" for r in reminders
         ]
     return "\n".join(lines)
 
@@ -41,11 +40,11 @@ def digest_text(user: User, today: datetime.date) -> str:
 class Command(BaseCommand):
     help = "Gửi thư tổng hợp hằng ngày: thông báo chưa xem và các hạn sắp tới (chỉ gửi khi đã cấu hình SMTP)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--date", help="ngày tính hạn, dd/mm/yyyy (mặc định: hôm nay)")
         parser.add_argument("--dry-run", action="store_true", help="chỉ in nội dung, không gửi thư")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         today = timezone.localdate()
         if options["date"]:
             try:
@@ -65,7 +64,7 @@ class Command(BaseCommand):
                 send_mail(subject, body, None, [user.email])
                 user.notices.filter(read_at__isnull=True, mailed_at__isnull=True).update(
                     mailed_at=timezone.now()
-                )  # type: ignore[attr-defined]
+                )
                 sent += 1
             else:
                 self.stdout.write(f"== {user.email} — {subject}\n{body}\n")
