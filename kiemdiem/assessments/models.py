@@ -84,12 +84,15 @@ class FrameworkVersion(models.Model):
         ordering = ["appendix", "unit_id", "-number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "appendix", "number"], name="framework_version_number_unique"
+                fields=["unit", "appendix", "number"],
+                name="framework_version_number_unique",
+                violation_error_message="Đơn vị này đã có phiên bản khung tiêu chí mang số này cho phụ lục này: số phiên bản không được trùng.",
             ),
             models.UniqueConstraint(
                 fields=["appendix", "number"],
                 condition=Q(unit__isnull=True),
                 name="framework_central_version_unique",
+                violation_error_message="Khung tiêu chí chung đã có phiên bản mang số này cho phụ lục này: số phiên bản không được trùng.",
             ),
         ]
 
@@ -124,8 +127,16 @@ class Criterion(models.Model):
         verbose_name_plural = "tiêu chí"
         ordering = ["version_id", "order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "code"], name="criterion_code_unique_in_version"),
-            models.CheckConstraint(condition=Q(max_points__gt=0), name="criterion_max_positive"),
+            models.UniqueConstraint(
+                fields=["version", "code"],
+                name="criterion_code_unique_in_version",
+                violation_error_message="Phiên bản khung này đã có tiêu chí mang mã này: mã tiêu chí không được trùng trong một phiên bản.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_points__gt=0),
+                name="criterion_max_positive",
+                violation_error_message="Điểm tối đa của tiêu chí phải lớn hơn 0.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,7 +154,13 @@ class CycleFramework(models.Model):
     class Meta:
         verbose_name = "khung tiêu chí của đợt"
         verbose_name_plural = "khung tiêu chí của đợt"
-        constraints = [models.UniqueConstraint(fields=["cycle", "appendix"], name="one_framework_per_cycle")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "appendix"],
+                name="one_framework_per_cycle",
+                violation_error_message="Đợt kiểm điểm này đã có khung tiêu chí cho phụ lục này: mỗi phụ lục một khung mỗi đợt.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.cycle}: {self.version}"
@@ -163,7 +180,11 @@ class ItemScore(models.Model):
         verbose_name = "điểm tiêu chí"
         verbose_name_plural = "điểm tiêu chí"
         constraints = [
-            models.UniqueConstraint(fields=["evaluation", "criterion"], name="one_score_per_item"),
+            models.UniqueConstraint(
+                fields=["evaluation", "criterion"],
+                name="one_score_per_item",
+                violation_error_message="Bản đánh giá này đã có điểm cho tiêu chí này: mỗi tiêu chí một dòng điểm.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -246,7 +267,13 @@ class LedUnit(models.Model):
     class Meta:
         verbose_name = "đơn vị phụ trách"
         verbose_name_plural = "đơn vị phụ trách"
-        constraints = [models.UniqueConstraint(fields=["evaluation", "unit"], name="led_unit_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "unit"],
+                name="led_unit_once",
+                violation_error_message="Bản đánh giá này đã ghi đơn vị phụ trách này: mỗi đơn vị chỉ ghi một lần.",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.unit)

@@ -54,11 +54,20 @@ class Cycle(models.Model):
         ordering = ["-year", "quarter", "unit_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "year"], condition=Q(quarter__isnull=True), name="one_yearly_cycle_per_unit"
+                fields=["unit", "year"],
+                condition=Q(quarter__isnull=True),
+                name="one_yearly_cycle_per_unit",
+                violation_error_message="Đơn vị này đã có đợt kiểm điểm cuối năm của năm này: mỗi đơn vị một đợt cuối năm mỗi năm.",
             ),
-            models.UniqueConstraint(fields=["unit", "year", "quarter"], name="one_cycle_per_unit_period"),
+            models.UniqueConstraint(
+                fields=["unit", "year", "quarter"],
+                name="one_cycle_per_unit_period",
+                violation_error_message="Đơn vị này đã có đợt kiểm điểm của cùng năm và quý: mỗi đơn vị một đợt mỗi kỳ.",
+            ),
             models.CheckConstraint(
-                condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4), name="quarter_in_range"
+                condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4),
+                name="quarter_in_range",
+                violation_error_message="Quý phải là 1, 2, 3 hoặc 4 (để trống với đợt cuối năm).",
             ),
         ]
 
@@ -121,7 +130,13 @@ class QuotaGroup(models.Model):
         verbose_name = "nhóm tính tỷ lệ"
         verbose_name_plural = "nhóm tính tỷ lệ"
         ordering = ["cycle_id", "code"]
-        constraints = [models.UniqueConstraint(fields=["cycle", "code"], name="quota_group_code_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "code"],
+                name="quota_group_code_unique",
+                violation_error_message="Đợt kiểm điểm này đã có nhóm tính tỷ lệ mang mã này: mã nhóm không được trùng trong một đợt.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -242,16 +257,19 @@ class Evaluation(models.Model):
                 fields=["cycle", "subject_type", "person"],
                 condition=Q(person__isnull=False),
                 name="one_evaluation_per_person_type",
+                violation_error_message="Người này đã có bản đánh giá cùng đối tượng trong đợt này: mỗi người một bản cho mỗi tư cách.",
             ),
             models.UniqueConstraint(
                 fields=["cycle", "collective"],
                 condition=Q(collective__isnull=False),
                 name="one_evaluation_per_collective",
+                violation_error_message="Tập thể lãnh đạo này đã có bản đánh giá trong đợt này: mỗi tập thể một bản mỗi đợt.",
             ),
             models.UniqueConstraint(
                 fields=["cycle", "subject_type", "unit"],
                 condition=Q(person__isnull=True, collective__isnull=True),
                 name="one_evaluation_per_unit_type",
+                violation_error_message="Đơn vị này đã có bản đánh giá cùng đối tượng trong đợt này: mỗi tổ chức một bản cho mỗi loại.",
             ),
         ]
         indexes = [
@@ -392,7 +410,13 @@ class UnitDeadline(models.Model):
     class Meta:
         verbose_name = "hạn riêng của đơn vị"
         verbose_name_plural = "hạn riêng của đơn vị"
-        constraints = [models.UniqueConstraint(fields=["cycle", "unit"], name="one_deadline_per_unit")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "unit"],
+                name="one_deadline_per_unit",
+                violation_error_message="Đơn vị này đã có hạn riêng trong đợt này: sửa hạn đã có thay vì thêm hạn mới.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit}: {self.review_deadline:%d/%m/%Y}"
@@ -408,7 +432,13 @@ class LevelDeadline(models.Model):
     class Meta:
         verbose_name = "hạn theo cấp"
         verbose_name_plural = "hạn theo cấp"
-        constraints = [models.UniqueConstraint(fields=["cycle", "level"], name="one_deadline_per_level")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "level"],
+                name="one_deadline_per_level",
+                violation_error_message="Cấp này đã có hạn trong đợt này: sửa hạn đã có thay vì thêm hạn mới.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.level}: {self.review_deadline:%d/%m/%Y}"
@@ -430,7 +460,13 @@ class CycleDelegation(models.Model):
         verbose_name = "ủy quyền mở đợt kiểm điểm"
         verbose_name_plural = "ủy quyền mở đợt kiểm điểm"
         ordering = ["-year", "unit_id"]
-        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="one_delegation_per_unit_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year"],
+                name="one_delegation_per_unit_year",
+                violation_error_message="Đơn vị này đã được ủy quyền mở đợt kiểm điểm của năm này: mỗi đơn vị một ủy quyền mỗi năm.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} — năm {self.year}"
@@ -489,7 +525,11 @@ class QuarterlyDesignation(models.Model):
         verbose_name_plural = "cán bộ đánh giá hằng quý"
         ordering = ["year", "unit_id", "person_id"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "year"], name="one_quarterly_designation_per_year")
+            models.UniqueConstraint(
+                fields=["person", "year"],
+                name="one_quarterly_designation_per_year",
+                violation_error_message="Cán bộ này đã được chỉ định đánh giá hằng quý trong năm này: mỗi người một chỉ định mỗi năm.",
+            )
         ]
 
     def __str__(self) -> str:

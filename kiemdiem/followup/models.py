@@ -66,7 +66,11 @@ class SuggestionItem(models.Model):
         verbose_name_plural = "nội dung gợi ý"
         ordering = ["suggestion_id", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["suggestion", "number"], name="suggestion_item_number_unique")
+            models.UniqueConstraint(
+                fields=["suggestion", "number"],
+                name="suggestion_item_number_unique",
+                violation_error_message="Văn bản gợi ý này đã có nội dung mang số thứ tự này: số thứ tự không được trùng.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -128,7 +132,11 @@ class RemediationItem(models.Model):
         verbose_name_plural = "kế hoạch khắc phục"
         ordering = ["evaluation_id", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["evaluation", "number"], name="remediation_item_number_unique")
+            models.UniqueConstraint(
+                fields=["evaluation", "number"],
+                name="remediation_item_number_unique",
+                violation_error_message="Kế hoạch khắc phục của bản đánh giá này đã có nội dung mang số thứ tự này: số thứ tự không được trùng.",
+            )
         ]
         indexes = [models.Index(fields=["status", "due_on"])]
 
@@ -209,7 +217,13 @@ class SignRelation(models.Model):
         verbose_name = "tự liên hệ biểu hiện suy thoái"
         verbose_name_plural = "tự liên hệ biểu hiện suy thoái"
         ordering = ["evaluation_id", "code"]
-        constraints = [models.UniqueConstraint(fields=["evaluation", "code"], name="one_relation_per_sign")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "code"],
+                name="one_relation_per_sign",
+                violation_error_message="Bản đánh giá này đã tự liên hệ biểu hiện này: mỗi biểu hiện suy thoái chỉ ghi một lần.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}: {'có' if self.has_sign else 'không'}"
@@ -256,7 +270,13 @@ class Notice(models.Model):
         verbose_name = "thông báo"
         verbose_name_plural = "thông báo"
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_notice_per_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                name="one_notice_per_key",
+                violation_error_message="Người dùng này đã nhận thông báo này: mỗi thông báo chỉ gửi một lần cho một người.",
+            )
+        ]
         indexes = [
             models.Index(fields=["user", "read_at"], condition=Q(read_at__isnull=True), name="unread_notices")
         ]

@@ -140,10 +140,15 @@ class Unit(models.Model):
         verbose_name_plural = "đơn vị"
         ordering = ["path"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "valid_from"], name="unit_code_valid_from_unique"),
+            models.UniqueConstraint(
+                fields=["code", "valid_from"],
+                name="unit_code_valid_from_unique",
+                violation_error_message="Đã có đơn vị mang mã này bắt đầu hiệu lực cùng ngày: mã đơn vị và ngày “hiệu lực từ” không được trùng.",
+            ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="unit_validity_ordered",
+                violation_error_message="Ngày “hiệu lực đến” của đơn vị phải từ ngày “hiệu lực từ” trở đi.",
             ),
         ]
 
@@ -330,16 +335,19 @@ class Person(models.Model):
             models.CheckConstraint(
                 condition=Q(is_party_member=False) | Q(admitted_on__isnull=False),
                 name="party_member_has_admission_date",
+                violation_error_message="Đảng viên phải có ngày vào Đảng: điền “ngày vào Đảng” hoặc bỏ chọn “là đảng viên”.",
             ),
             models.UniqueConstraint(
                 fields=["party_card_number"],
                 condition=~Q(party_card_number=""),
                 name="party_card_number_unique",
+                violation_error_message="Số thẻ đảng viên này đã thuộc về một người khác: mỗi đảng viên có một số thẻ riêng.",
             ),
             models.UniqueConstraint(
                 fields=["personal_record_number"],
                 condition=~Q(personal_record_number=""),
                 name="personal_record_number_unique",
+                violation_error_message="Số lý lịch này đã thuộc về một người khác: mỗi người có một số lý lịch riêng.",
             ),
         ]
 
@@ -389,6 +397,7 @@ class Position(models.Model):
                 fields=["collective"],
                 condition=Q(role="head", valid_to__isnull=True, collective__isnull=False),
                 name="one_current_head_per_collective",
+                violation_error_message="Tập thể lãnh đạo này đã có người đứng đầu đương nhiệm: điền “đến ngày” cho người đứng đầu cũ trước khi thêm người mới.",
             ),
         ]
 

@@ -44,6 +44,7 @@ class ReportSubmission(models.Model):
                 fields=["cycle", "unit"],
                 condition=Q(superseded_by__isnull=True),
                 name="one_current_report_per_unit_cycle",
+                violation_error_message="Đơn vị này đã có báo cáo đang hiệu lực trong đợt này: gửi báo cáo mới sẽ thay báo cáo cũ.",
             ),
         ]
 
@@ -152,7 +153,13 @@ class TallyVersion(models.Model):
     version = models.BigIntegerField(default=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["cycle_id", "unit_id"], name="one_tally_version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle_id", "unit_id"],
+                name="one_tally_version",
+                violation_error_message="Đơn vị này đã có phiên bản số liệu tổng hợp trong đợt này: mỗi đơn vị một phiên bản mỗi đợt.",
+            )
+        ]
 
 
 class TallyStamp(models.Model):
@@ -163,7 +170,13 @@ class TallyStamp(models.Model):
     version = models.BigIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["cycle_id", "unit_id"], name="one_tally_stamp")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle_id", "unit_id"],
+                name="one_tally_stamp",
+                violation_error_message="Đơn vị này đã có dấu phiên bản số liệu tổng hợp trong đợt này: mỗi đơn vị một dấu mỗi đợt.",
+            )
+        ]
 
 
 class Tally(models.Model):
