@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -40,6 +41,7 @@ from kiemdiem.campaigns.permissions import (
 from kiemdiem.campaigns.review_forms import GRADES, form_for, form_of, required_sections
 from kiemdiem.orgs.models import (
     GRASSROOTS_KINDS,
+    CellMembership,
     LeadershipCollective,
     ManagementTier,
     Person,
@@ -48,6 +50,7 @@ from kiemdiem.orgs.models import (
     Unit,
     UnitKind,
 )
+from kiemdiem.orgs.queries import home_cells_as_of, period_end, units_as_of
 from kiemdiem.rules.regimes import deadlines_for, overlay_for, regime_for_year
 from kiemdiem.text import formula_refusal
 from kiemdiem.vietnamese import format_number
@@ -366,9 +369,9 @@ def ensure_default_quota_groups(*, cycle: Cycle) -> int:
     wanted: list[QuotaGroup] = []
     # A quarter reviews designated cadres only: their groups by management tier are all it needs.
     yearly = cycle.quarter is None
-    grassroots = (
-        Unit.objects.subtree_of(cycle.unit).filter(kind__in=GRASSROOTS_KINDS).valid_in_year(cycle.year)
-    )
+    # The tree as it stood at the period's end: a unit moved during the year counts once, in its later place.
+    tree = units_as_of(cycle.unit, period_end(cycle.year, cycle.quarter))
+    grassroots = tree.filter(kind__in=GRASSROOTS_KINDS)
     for go in grassroots if yearly else ():
         wanted.append(
             QuotaGroup(
@@ -379,10 +382,10 @@ def ensure_default_quota_groups(*, cycle: Cycle) -> int:
                 scope_unit=go,
             )
         )
-    uppers = Unit.objects.subtree_of(cycle.unit).filter(
+    uppers = tree.filter(
         kind__in=[UnitKind.PROVINCE_COMMITTEE, UnitKind.DISTRICT_COMMITTEE, UnitKind.AFFILIATED_COMMITTEE]
     )
-    for upper in uppers.valid_in_year(cycle.year) if yearly else ():
+    for upper in uppers if yearly else ():
         wanted.append(
             QuotaGroup(
                 cycle=cycle,
@@ -416,11 +419,7 @@ def ensure_default_quota_groups(*, cycle: Cycle) -> int:
                 scope_unit=cycle.unit,
             )
         )
-    # A unit reorganised during the year has two versions with one code: the group is the later version's.
-    latest = {
-        g.code: g for g in sorted(wanted, key=lambda g: g.scope_unit.valid_from) if g.code not in existing
-    }
-    new = list(latest.values())
+    new = [g for g in wanted if g.code not in existing]
     QuotaGroup.objects.bulk_create(new, batch_size=1000)
     return len(new)
 
@@ -485,7 +484,11 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None)
     root = unit or cycle.unit
     ensure_default_quota_groups(cycle=cycle)
     groups = {g.code: g for g in cycle.quota_groups.all()}
-    units = {u.pk: u for u in Unit.objects.subtree_of(root).valid_in_year(cycle.year)}
+    # The subtree as it stood at the period's end (units_as_of): in a year of reorganisation a moved or merged unit
+    # has two versions; only the one in force that day is reviewed, with the members, collectives and posts it then had.
+    day = period_end(cycle.year, cycle.quarter)
+    in_force = Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    units = {u.pk: u for u in units_as_of(root, day)}
     units_and_above = {**{u.pk: u for u in Unit.objects.filter(pk__in=root.ancestor_ids)}, **units}
     chains: dict[int, list[Unit]] = {}
 
@@ -528,7 +531,7 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None)
     seen_people: set[int] = {p for (t, _, p, _) in existing if t == SubjectType.PARTY_MEMBER and p}
     leaders_done = {p for (t, _, p, _) in existing if t == SubjectType.LEADER and p}
     positions = (
-        Position.objects.filter(unit_id__in=units, role__in=[Role.HEAD, Role.DEPUTY], valid_to__isnull=True)
+        Position.objects.filter(in_force, unit_id__in=units, role__in=[Role.HEAD, Role.DEPUTY])
         .select_related("person", "unit")
         .order_by("unit__depth", "role", "id")  # "deputy" < "head": heads are picked in the pass below
     )
@@ -559,26 +562,42 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None)
         )
     if designated is not None:
         # Quarterly: the designated cadres alone, as leaders where they hold a post, else in their own cell.
-        for person in Person.objects.filter(pk__in=designated - set(chosen)).only("id", "home_cell_id"):
-            if person.home_cell_id in units and person.pk not in leaders_done:
+        for person_id, cell_id in sorted(home_cells_as_of(designated - set(chosen), day).items()):
+            if cell_id in units and person_id not in leaders_done:
                 add(
                     Evaluation(
                         cycle=cycle,
                         subject_type=SubjectType.LEADER,
-                        unit_id=person.home_cell_id,
-                        person=person,
+                        unit_id=cell_id,
+                        person_id=person_id,
                     )
                 )
     else:
         for u in units.values():
             kind = SubjectType.PARTY_ORGANIZATION if u.is_party_org else SubjectType.AGENCY
             add(Evaluation(cycle=cycle, subject_type=kind, unit_id=u.pk))
-        members = Person.objects.filter(home_cell_id__in=units, is_party_member=True)
-        for person in members.only("id", "home_cell_id", "is_exempt", "is_suspended", "admitted_on").iterator(
-            chunk_size=BATCH
+        # Each member in the cell they belonged to at the period's end (a later move left a dated membership).
+        cells = units_as_of(root, day).values("pk")
+        members = Person.objects.filter(is_party_member=True, home_cell__in=cells).filter(
+            Q(home_cell_since__isnull=True) | Q(home_cell_since__lte=day)
+        )
+        memberships = CellMembership.objects.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            cell__in=cells,
+            valid_to__gte=day,
+            person__is_party_member=True,
+        )
+        then = dict(memberships.values_list("person_id", "cell_id"))
+        earlier = Person.objects.filter(pk__in=memberships.values("person_id"))
+        fields = ("id", "home_cell_id", "is_exempt", "is_suspended", "admitted_on")
+        for person in itertools.chain(
+            members.only(*fields).iterator(chunk_size=BATCH), earlier.only(*fields).iterator(chunk_size=BATCH)
         ):
+            if person.pk in then:
+                person.home_cell_id = then[person.pk]
             if person.pk in seen_people:
                 continue
+            seen_people.add(person.pk)
             reason = ""
             if person.is_exempt:
                 reason = "Miễn công tác và sinh hoạt đảng"
@@ -593,7 +612,7 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None)
                     not_rated_reason=reason,
                 )
             )
-        for col in LeadershipCollective.objects.filter(unit_id__in=units):
+        for col in LeadershipCollective.objects.filter(in_force, unit_id__in=units):
             add(
                 Evaluation(
                     cycle=cycle,

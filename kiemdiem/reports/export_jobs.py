@@ -23,6 +23,7 @@ from kiemdiem.campaigns.models import Cycle, Evaluation
 from kiemdiem.campaigns.queries import get_cycle_and_unit_for_user
 from kiemdiem.jobs import current_runner, runner_is_gone
 from kiemdiem.orgs.models import GRASSROOTS_KINDS, Unit
+from kiemdiem.orgs.queries import period_end, units_as_of
 from kiemdiem.reports import exports
 from kiemdiem.reports.models import ExportJob, ExportKind, ExportStatus, ReportSubmission
 from kiemdiem.reports.queries import get_submission_for_user, rating_list, statistics
@@ -128,8 +129,9 @@ def decisions_zip(cycle: Cycle, unit: Unit, progress: Progress | None = None) ->
 
     report = progress or (lambda pct: None)
     committees = list(
-        Unit.objects.subtree_of(unit)
-        .valid_in_year(cycle.year)
+        units_as_of(
+            unit, period_end(cycle.year, cycle.quarter)
+        )  # the committees of the period's end, once each
         .filter(kind__in=sorted(GRASSROOTS_KINDS))
         .order_by("path")
     )

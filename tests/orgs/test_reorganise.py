@@ -310,3 +310,57 @@ def test_a_cycle_of_the_year_of_a_move_has_one_quota_group_per_code_the_later_ve
     assert not cycle.evaluations.filter(
         subject_type="party_member", unit__parent__code="NH-002", quota_group__isnull=True
     ).exists()
+
+
+def test_a_cycle_of_the_year_of_a_reorganisation_reviews_the_tree_at_the_periods_end_once(
+    world, communes, province_admin
+):
+    """2025, reorganised on 01/07/2025: the moved commune, its cells and its committee are reviewed once each, in their
+    later versions; the first quarter (ended before the move) reads the tree of 31/03/2025."""
+    from kiemdiem.campaigns.actions import do_open_cycle, ensure_evaluations
+    from kiemdiem.campaigns.models import Evaluation, QuarterlyDesignation
+
+    second, cells = communes
+    head = Position.objects.get(unit=second, role=Role.HEAD).person
+    do_move_subtree(unit=second, new_parent=world.province, effective_on=D)
+    cycle = do_open_cycle(unit=world.province, year=2025)
+    ensure_evaluations(cycle=cycle)
+    reviewed = Evaluation.objects.filter(cycle=cycle, unit__code__in=["NH-002", "NH-002-01", "NH-002-02"])
+    units = reviewed.filter(subject_type="party_organization")
+    assert sorted(units.values_list("unit__code", flat=True)) == ["NH-002", "NH-002-01", "NH-002-02"]
+    assert set(units.values_list("unit__valid_from", flat=True)) == {D}
+    collectives = reviewed.filter(subject_type="leadership_collective")
+    assert (
+        collectives.count() == 2
+    )  # the commune's committee and cell 1's chi ủy, as they stood on 31/12/2025
+    assert set(collectives.values_list("collective__valid_from", flat=True)) == {D}
+    assert reviewed.filter(subject_type="party_member").count() == 8
+    assert Evaluation.objects.filter(cycle=cycle, subject_type="leader", person=head).count() == 1
+    assert not Evaluation.objects.filter(cycle=cycle, unit__valid_to__lt=datetime.date(2025, 12, 31)).exists()
+    assert cycle.quota_groups.filter(code="dv-NH-002").count() == 1
+
+    QuarterlyDesignation.objects.create(
+        person=head, year=2025, unit=world.province, designated_by=province_admin
+    )
+    first_quarter = do_open_cycle(unit=world.province, year=2025, quarter=1)
+    ensure_evaluations(cycle=first_quarter)
+    (ev,) = Evaluation.objects.filter(cycle=first_quarter, person=head)
+    assert ev.unit == second and ev.unit.valid_to == EVE  # the commune of 31/03/2025, still under Na Hang
+
+
+def test_a_past_year_synced_after_a_later_move_reads_the_members_where_they_then_were(world, communes):
+    """A 2025 cycle opened after a move effective 01/03/2026: the members are reviewed in their 2025 cells."""
+    from kiemdiem.campaigns.actions import do_open_cycle, ensure_evaluations
+    from kiemdiem.campaigns.models import Evaluation
+
+    second, cells = communes
+    do_move_subtree(unit=second, new_parent=world.province, effective_on=datetime.date(2026, 3, 1))
+    cycle = do_open_cycle(unit=world.province, year=2025)
+    ensure_evaluations(cycle=cycle)
+    members = Evaluation.objects.filter(
+        cycle=cycle, subject_type="party_member", unit__code__startswith="NH-002"
+    )
+    assert members.count() == 8
+    assert set(members.values_list("unit_id", flat=True)) == {c.pk for c in cells}  # the 2025 versions
+    assert members.values("person_id").distinct().count() == 8
+    assert not Evaluation.objects.filter(cycle=cycle, unit__valid_from=datetime.date(2026, 3, 1)).exists()

@@ -12,6 +12,7 @@ from kiemdiem.campaigns import actions
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.models import Cycle, Evaluation
 from kiemdiem.orgs.models import Unit
+from kiemdiem.orgs.queries import period_end
 
 
 def _date(raw: str | None) -> datetime.date | None:
@@ -80,9 +81,12 @@ class Command(BaseCommand):
     def _open(
         self, *, year: int, quarter: int | None, unit: str, province: str, no_sync: bool, **options
     ) -> None:
-        root = Unit.objects.filter(code=unit).valid_in_year(year).first()
+        root = Unit.objects.filter(code=unit).valid_on(period_end(year, quarter)).first()
         if root is None:
-            raise CommandError(f"Không có đơn vị mã “{unit}” còn hiệu lực trong năm {year}.")
+            raise CommandError(
+                f"Không có đơn vị mã “{unit}” còn hiệu lực vào ngày {period_end(year, quarter):%d/%m/%Y} "
+                "(cuối kỳ kiểm điểm)."
+            )
         cycle = actions.do_open_cycle(
             unit=root,
             year=year,

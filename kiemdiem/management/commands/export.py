@@ -13,6 +13,7 @@ from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle
 from kiemdiem.campaigns.queries import get_cycle_and_unit_for_user
 from kiemdiem.orgs.models import Person, Unit
+from kiemdiem.orgs.queries import period_end
 from kiemdiem.reports import documents, export_jobs, exports
 from kiemdiem.reports.queries import rating_list, statistics
 
@@ -93,7 +94,9 @@ class Command(BaseCommand):
         if cycle is None:
             raise CommandError(f"Không có đợt kiểm điểm số {cycle_pk}.")
         unit = (
-            Unit.objects.filter(code=code, path__startswith=cycle.unit.path).valid_in_year(cycle.year).first()
+            Unit.objects.filter(code=code, path__startswith=cycle.unit.path)
+            .valid_on(period_end(cycle.year, cycle.quarter))
+            .first()
         )
         if unit is None:
             raise CommandError(f"Không có đơn vị mã “{code}” trong phạm vi đợt kiểm điểm số {cycle_pk}.")
