@@ -45,6 +45,7 @@ from kiemdiem.campaigns.models import (
 from kiemdiem.campaigns.permissions import can_decide, can_propose, can_self_review, can_verify, require
 from kiemdiem.orgs.models import ManagementTier, Position, Role, Unit
 from kiemdiem.orgs.queries import scope_roots
+from kiemdiem.rules import formula as rules_formula
 
 # -- Frameworks ------------------------------------------------------------------------------------------------------
 
@@ -163,14 +164,32 @@ def _points(
     return number
 
 
+def _formula(raw: object, label: str, group: str, top: Decimal) -> dict[str, object] | None:
+    """A results item's formula as data, checked by the rules package; general items are scored by hand."""
+    try:
+        if isinstance(raw, dict):
+            data = rules_formula.validate(raw, max_points=top, label=label)
+        else:
+            data = rules_formula.parse(str(raw or ""), max_points=top, label=label)
+    except rules_formula.BadInput as exc:
+        raise ActionError(f"{exc}.") from None
+    if data is not None and group != CriterionGroup.RESULTS:
+        raise ActionError(
+            f"{label}: chỉ tiêu chí thuộc nhóm kết quả thực hiện nhiệm vụ mới tính theo danh mục nhiệm vụ."
+        )
+    return data
+
+
 @transaction.atomic
 def do_edit_framework(
     *, user: User, unit: Unit, appendix: str, items: list[Mapping[str, object]], note: str
 ) -> FrameworkVersion:
     """Save a committee's own version of an appendix (HD 43 tiết 7.12): a new version, never an edit in place.
 
-    Each item: group, code, label, description, max_points, citation, verified. Each group must add up to its
-    total (30 and 70: QĐ 366 Điều 10). Cycles already opened keep the version they were opened with.
+    Each item: group, code, label, description, max_points, citation, verified, and for a results item the
+    province's formula (text or the stored dict, kiemdiem.rules.formula: how its points follow from the task
+    register's percentages). Each group must add up to its total (30 and 70: QĐ 366 Điều 10). Cycles already opened
+    keep the version they were opened with.
     """
     require(
         can_edit_frameworks(user, unit),
@@ -196,6 +215,7 @@ def do_edit_framework(
         if top is None or top <= 0 or top > GROUP_MAX[CriterionGroup(group)]:
             raise ActionError(f"{where} («{label}»): điểm tối đa phải lớn hơn 0 và không quá tổng của nhóm.")
         sums[CriterionGroup(group)] += top
+        formula = _formula(raw.get("formula"), f"{where} («{label}»), công thức", group, top)
         clean.append(
             {
                 "group": group,
@@ -206,6 +226,7 @@ def do_edit_framework(
                 "citation": clean_text(raw.get("citation"), f"{where}, căn cứ", 255, required=True),
                 "verified": bool(raw.get("verified")),
                 "order": number,
+                "formula": formula,
             }
         )
     for group, total in GROUP_MAX.items():
@@ -268,6 +289,22 @@ def effective_total(criteria: list[Criterion], scores: Mapping[int, ItemScore]) 
         if total is not None:
             return total
     return None
+
+
+def derived_points(evaluation: Evaluation, criteria: list[Criterion]) -> dict[int, Decimal]:
+    """The points the province's formula gives each results item of this framework (HD 43 tiết 7.12).
+
+    Read from the register's percentages as the rules read them (the evaluation's facts, recomputed on every change
+    to the register), so a change of a task's result changes the derived points at once. Empty when the framework
+    has no formula or the register lists nothing.
+    """
+    with_formula = [c for c in criteria if c.formula]
+    if not with_formula:
+        return {}
+    shares = rules_formula.shares_from_facts(evaluation.facts or {})
+    if shares is None:
+        return {}
+    return {c.pk: rules_formula.points(c.formula, shares, max_points=c.max_points) for c in with_formula}
 
 
 def _parse_scores(criteria: list[Criterion], raw: Mapping[object, object]) -> dict[int, Decimal | None]:
@@ -362,6 +399,17 @@ def do_save_scored_review(
             "Bản tự kiểm điểm đã được đưa ra hội nghị; chỉ sửa được khi có yêu cầu kiểm điểm lại."
         )
     before = evaluation.score
+    # A results item the province derives from the register and the subject left blank takes the formula's points
+    # (docs/decisions.md, "The province's results formula"); a typed score stays the subject's own.
+    derived = derived_points(evaluation, criteria)
+    stored_self = dict(
+        ItemScore.objects.filter(evaluation=evaluation).values_list("criterion_id", "self_score")
+    )
+    filled = 0
+    for pk, points in derived.items():
+        if values.get(pk) is None and (pk in values or stored_self.get(pk) is None):
+            values[pk] = points
+            filled += 1
     stored = _write_scores(evaluation, criteria, "self", values)
     if submit:
         missing = [
@@ -387,7 +435,10 @@ def do_save_scored_review(
         submit=submit,
         version=version,
     )
-    _store_score(ev, user, criteria, stored, "Tự chấm điểm theo từng tiêu chí", before, known_before=True)
+    why = "Tự chấm điểm theo từng tiêu chí"
+    if filled:
+        why += f" ({filled} tiêu chí điền theo công thức của cấp ủy cấp trên, HD 43 tiết 7.12)"
+    _store_score(ev, user, criteria, stored, why, before, known_before=True)
     return ev
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from kiemdiem.campaigns.models import Cycle, Evaluation
 from kiemdiem.orgs.models import Unit
+from kiemdiem.rules import formula as rules_formula
 
 
 class Appendix(models.TextChoices):
@@ -121,6 +122,10 @@ class Criterion(models.Model):
     citation = models.CharField("căn cứ", max_length=255)
     verified = models.BooleanField("đã đối chiếu văn bản", default=False)
     order = models.PositiveSmallIntegerField("thứ tự", default=0)
+    # The province's formula (HD 43 tiết 7.12): how a results item's points follow from the task register's
+    # percentages, as data (kiemdiem.rules.formula); empty when the item is scored by hand. Part of the version, so
+    # a cycle keeps the formula it was opened with and every change is a new, attributed version.
+    formula = models.JSONField("công thức tính từ danh mục nhiệm vụ", null=True, blank=True)
 
     class Meta:
         verbose_name = "tiêu chí"
@@ -141,6 +146,10 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}. {self.label}"
+
+    @property
+    def formula_text(self) -> str:
+        return rules_formula.to_text(self.formula) if self.formula else ""
 
 
 class CycleFramework(models.Model):

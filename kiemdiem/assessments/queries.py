@@ -14,6 +14,7 @@ from kiemdiem.assessments.actions import (
     TASK_FACT_KEYS,
     appendix_for,
     can_confirm_task,
+    derived_points,
     framework_for,
     stage_totals,
     task_facts,
@@ -32,6 +33,7 @@ from kiemdiem.campaigns.permissions import can_decide, can_propose, can_self_rev
 from kiemdiem.campaigns.queries import evaluations_visible_to
 from kiemdiem.campaigns.review_forms import form_for
 from kiemdiem.orgs.models import Unit
+from kiemdiem.rules import formula as rules_formula
 
 _UNIT_TYPES = (SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY)
 
@@ -206,6 +208,7 @@ def scoring_context(
     ]
     criteria = list(version.criteria.order_by("order", "id"))
     scores = {s.criterion_id: s for s in ItemScore.objects.filter(evaluation=ev)}
+    derived = derived_points(ev, criteria)
     groups = []
     for group in CriterionGroup:
         items = []
@@ -213,14 +216,28 @@ def scoring_context(
             if c.group != group.value:
                 continue
             s = scores.get(c.pk)
+            own = getattr(s, "self_score", None)
+            points = derived.get(c.pk)
             items.append(
                 {
                     "c": c,
-                    "self": posted.get(f"score-{c.pk}", _fmt(getattr(s, "self_score", None)))
+                    # A blank self-score of a derived item shows the formula's points (they are what a save
+                    # stores for it); what the subject typed, or a refused save's text, wins.
+                    "self": posted.get(f"score-{c.pk}", _fmt(own))
                     if posted
-                    else _fmt(getattr(s, "self_score", None)),
+                    else _fmt(own if own is not None else points),
                     "verified": _fmt(getattr(s, "verified_score", None)),
                     "decided": _fmt(getattr(s, "decided_score", None)),
+                    "derived": _fmt(points),
+                    "formula": c.formula_text,
+                    "differs": {
+                        stage: points is not None and value is not None and value != points
+                        for stage, value in (
+                            ("self", own),
+                            ("verified", getattr(s, "verified_score", None)),
+                            ("decided", getattr(s, "decided_score", None)),
+                        )
+                    },
                 }
             )
         groups.append(
@@ -231,6 +248,7 @@ def scoring_context(
             }
         )
     totals = {stage: stage_totals(criteria, scores, stage) for stage in ("self", "verified", "decided")}
+    with_formula = [c for c in criteria if c.formula]
     tasks = list(Task.objects.filter(evaluation=ev).select_related("confirmed_by").order_by("id"))
     with_evidence = set(
         Task.objects.filter(evaluation=ev, evidence__isnull=False).values_list("pk", flat=True)
@@ -249,6 +267,16 @@ def scoring_context(
         "groups": groups,
         "totals": totals,
         "band": _band(ev.cycle, ev, ev.score),
+        "formula": {
+            "items": len(with_formula),
+            "derived": _fmt(sum(derived.values(), Decimal(0))) if derived else "",
+            "citation": rules_formula.CITATION,
+            "verified": rules_formula.VERIFIED,
+            "fill_citation": rules_formula.FILL_CITATION,
+            "fill_verified": rules_formula.FILL_VERIFIED,
+        }
+        if with_formula
+        else None,
         "self_rating": posted.get("self_rating", ev.self_rating) if posted else ev.self_rating,
         "ratings": [
             (r.code, r.label)

@@ -17,6 +17,7 @@ from kiemdiem.assessments.queries import framework_versions_for, get_task_for_us
 from kiemdiem.campaigns.queries import get_evaluation_for_user
 from kiemdiem.campaigns.review_forms import form_for
 from kiemdiem.orgs.queries import units_visible_to
+from kiemdiem.rules import formula as rules_formula
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -254,6 +255,7 @@ def framework_edit(request: HttpRequest, appendix: str) -> HttpResponse:
                 "max_points": request.POST.get(f"max-{i}", ""),
                 "citation": request.POST.get(f"citation-{i}", ""),
                 "verified": f"verified-{i}" in request.POST,
+                "formula": request.POST.get(f"formula-{i}", ""),
             }
             if not any(str(row[k]).strip() for k in ("code", "label", "max_points")):
                 continue  # an empty row (a deleted item, or a spare one left blank)
@@ -277,6 +279,7 @@ def framework_edit(request: HttpRequest, appendix: str) -> HttpResponse:
                     "max_points": request.POST.get(f"max-{i}", ""),
                     "citation": request.POST.get(f"citation-{i}", ""),
                     "verified": f"verified-{i}" in request.POST,
+                    "formula": request.POST.get(f"formula-{i}", ""),
                 }
                 for i in range(min(count, 200))
             ]
@@ -293,6 +296,7 @@ def framework_edit(request: HttpRequest, appendix: str) -> HttpResponse:
             "max_points": f"{c.max_points.normalize():f}",
             "citation": c.citation,
             "verified": c.verified,
+            "formula": c.formula_text,
         }
         for c in current.criteria.order_by("order", "id")
     ]
@@ -305,6 +309,7 @@ def framework_edit(request: HttpRequest, appendix: str) -> HttpResponse:
             "max_points": "",
             "citation": "",
             "verified": False,
+            "formula": "",
         }
     ] * 2
     return render(
@@ -323,4 +328,5 @@ def _edit_context(
         "count": len(rows),
         "groups": CriterionGroup.choices,
         "note": note,
+        "variables": rules_formula.VARIABLES,
     }

@@ -13,6 +13,7 @@ from ninja.throttling import AnonRateThrottle
 from kiemdiem import rules
 from kiemdiem.accounts.apikit import PageIn, page_of
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
+from kiemdiem.rules import formula as rules_formula
 from kiemdiem.rules import parse as rules_parse
 
 
@@ -90,5 +91,28 @@ def check_rules(request: HttpRequest):
         return 413, {"detail": f"Lỗi dữ liệu vào: nội dung gửi lên vượt giới hạn {limit} byte."}
     try:
         return 200, rules.check_json(rules_parse.load_json(request.body))
+    except rules.BadInput as exc:
+        return 400, {"detail": f"Lỗi dữ liệu vào: {exc}"}
+
+
+@rules_router.post(
+    "/formula",
+    auth=None,
+    response={200: dict, 400: ErrorOut, 413: ErrorOut},
+    throttle=[AnonymousCallerThrottle(RULES_ANON_RATE)],
+)
+def derive_formula(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Points of the results items from the task register's percentages under a province's formula (HD 43 tiết
+    7.12): the contract of `kiemdiem rules formula`, the same function the self-review page calls.
+
+    Body: `{"facts": {"task_completion_pct", "tasks_overdue_pct", "tasks_exceeded_pct"}, "items": [{"code",
+    "max_points", "formula"}]}`; reads nothing from the database, so it needs no login (throttled like /check).
+    """
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > rules_parse.MAX_INPUT_BYTES:
+        limit = f"{rules_parse.MAX_INPUT_BYTES:,}".replace(",", ".")
+        return 413, {"detail": f"Lỗi dữ liệu vào: nội dung gửi lên vượt giới hạn {limit} byte."}
+    try:
+        return 200, rules_formula.derive_json(rules_parse.load_json(request.body))
     except rules.BadInput as exc:
         return 400, {"detail": f"Lỗi dữ liệu vào: {exc}"}

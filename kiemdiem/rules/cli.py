@@ -1,4 +1,4 @@
-"""`kiemdiem rules check FILE|-` and `kiemdiem rules show YEAR`, callable without Django."""
+"""`kiemdiem rules check FILE|-`, `kiemdiem rules formula FILE|-` and `kiemdiem rules show YEAR`, without Django."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from typing import TextIO
 
 from .checks import check
 from .errors import BadInput
+from .formula import derive_json
 from .parse import check_year, load_json, parse_scenario
 from .regimes import DEADLINE_LABELS, deadline_sources, effective_parameters, overlay_for, regime_for_year
 
 USAGE = (
     "Cách dùng:\n"
     "  kiemdiem rules check FILE.json   (dùng - để đọc từ stdin)\n"
+    "  kiemdiem rules formula FILE.json (điểm kết quả theo công thức của tỉnh từ tỷ lệ nhiệm vụ)\n"
     "  kiemdiem rules show NĂM          (chế độ, tham số và thời hạn của năm)\n"
 )
 
@@ -22,24 +24,45 @@ def main(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     """Run a rules command; return 0 (valid / shown), 1 (findings) or 2 (bad input or usage)."""
     if len(argv) == 2 and argv[0] == "check":
         return _check(argv[1], stdin, stdout, stderr)
+    if len(argv) == 2 and argv[0] == "formula":
+        return _formula(argv[1], stdin, stdout, stderr)
     if len(argv) >= 2 and argv[0] == "show" and len(argv) <= 3:
         return _show(argv[1], argv[2] if len(argv) == 3 else "tuyen-quang", stdout, stderr)
     stderr.write(USAGE)
     return 2
 
 
-def _check(path: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+def _read(path: str, stdin: TextIO, stderr: TextIO) -> str | None:
     try:
         if path == "-":
-            text = stdin.read()
-        else:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
+            return stdin.read()
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
     except OSError as exc:
         stderr.write(f"Lỗi dữ liệu vào: không đọc được tệp {path!r}: {exc.strerror or exc}\n")
-        return 2
     except UnicodeDecodeError:
         stderr.write(f"Lỗi dữ liệu vào: tệp {path!r} không phải văn bản UTF-8\n")
+    return None
+
+
+def _formula(path: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    """Each item's points under its formula from the register's percentages (the API's POST /api/rules/formula)."""
+    text = _read(path, stdin, stderr)
+    if text is None:
+        return 2
+    try:
+        answer = derive_json(load_json(text, max_bytes=None))
+    except BadInput as exc:
+        stderr.write(f"Lỗi dữ liệu vào: {exc}\n")
+        return 2
+    json.dump(answer, stdout, ensure_ascii=False, indent=2)
+    stdout.write("\n")
+    return 0
+
+
+def _check(path: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    text = _read(path, stdin, stderr)
+    if text is None:
         return 2
     try:
         # A local file has no size limit; its depth and numbers do (deep nesting, huge integers: exit 2).
