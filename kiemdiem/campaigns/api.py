@@ -101,7 +101,7 @@ def check_rules(request: HttpRequest):
     response={200: dict, 400: ErrorOut, 413: ErrorOut},
     throttle=[AnonymousCallerThrottle(RULES_ANON_RATE)],
 )
-def derive_formula(request: HttpRequest):  # type: ignore[no-untyped-def]
+def derive_formula(request: HttpRequest):
     """Points of the results items from the task register's percentages under a province's formula (HD 43 tiết
     7.12): the contract of `kiemdiem rules formula`, the same function the self-review page calls.
 

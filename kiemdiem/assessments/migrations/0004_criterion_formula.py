@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0002_seed_frameworks'),
+        ('assessments', '0003_constraint_messages'),
     ]
 
     operations = [
