@@ -57,10 +57,13 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The benchmark tools come from Debian: PostgreSQL 15 (the profile's cluster, bench/pg.py) and wrk (the page load).
+# The benchmark tools come from Debian: PostgreSQL 15 (the profile's cluster, bench/pg.py), wrk (the page load) and,
+# for the report's PDF (its DOCX converted, reports/documents.py), LibreOffice and the Vietnamese-complete fonts.
 bench-tools:
 	@missing=""; command -v wrk >/dev/null || missing="$$missing wrk"; \
 	 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing="$$missing postgresql"; \
+	 command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui"; \
+	 [ -d /usr/share/fonts/truetype/liberation2 ] || missing="$$missing fonts-liberation2"; \
 	 if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		(apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
 		 (apt-get update >/dev/null && apt-get install -y --no-install-recommends $$missing >/dev/null)) \

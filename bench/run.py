@@ -36,11 +36,14 @@ import pg  # noqa: E402
 import write_load  # noqa: E402  (issue 21's write load: its own module, called once below)
 
 PROVINCE_DB = "kiemdiem_province"
-# The province profile of DESIGN.md: 140,000 members, 3 years (2019–2021), ~3,000 collectives with their leaders,
-# one 300-member cell for the page benchmark, ratings proposed and decided (with audit records).
+# The province profile of DESIGN.md in the shape of the demo of today (`make run`, kiemdiem/demo/today.py): the 2021
+# Tuyên Quang with its districts (120,000 members, 2019–2021, ~3,000 collectives with 9 leaders each, one 300-member
+# cell for the page benchmark, 2021's ratings proposed and decided with audit records) and a Hà Giang of 2021 (a sixth:
+# 20,000 members), 140,000 in all, merged on 01/07/2025 through the reorganisation actions of kiemdiem/orgs/actions.py
+# into the two-level tree; 2025 decided; the 2026 year-end under QĐ 366 in progress (the cycle the bench measures).
 PROFILE_ARGS = [
     "--members",
-    "140000",
+    "120000",
     "--history-years",
     "3",
     "--leaders-per-collective",
@@ -48,8 +51,10 @@ PROFILE_ARGS = [
     "--big-cell",
     "300",
     "--ratings",
+    "--today",
 ]
-PROFILE_MARK = CACHE / f"{PROVINCE_DB}.profile"
+MEASURED_YEAR = 2026
+PROFILE_MARK = CACHE / f"{PROVINCE_DB}.profile.json"
 PAGE_PORT = int(os.environ.get("BENCH_PAGE_PORT", "8450"))
 PAGE_SECONDS = int(os.environ.get("BENCH_PAGE_SECONDS", "20"))
 NOT_BUILT = "n/a (not built yet)"
@@ -93,35 +98,122 @@ def timed(fn: Callable[[], object], *, repeat: int = 3, warmup: int = 1) -> tupl
 # -- the profile --------------------------------------------------------------------------------------------------
 
 
-def migrate_cached(db: str) -> None:
-    """Migrations added since a cached profile was generated (an index, say): applied, the data kept."""
+def migrations_fingerprint() -> dict[str, str]:
+    """Every migration file of the project, by app and name, with a hash of its text."""
+    import hashlib
+
+    out = {}
+    for path in sorted((ROOT / "kiemdiem").glob("*/migrations/0*.py")):
+        out[f"{path.parent.parent.name}.{path.stem}"] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return out
+
+
+def stale_migrations(applied: list[str], recorded: dict[str, str], current: dict[str, str]) -> list[str]:
+    """Of the migrations a cached database has applied (`app.name`), those of the project whose file is now gone or
+    differs from the one the profile was made with (renumbered or rewritten on a rebase): `migrate` would skip them,
+    leaving the schema behind the models."""
+    apps = {name.split(".", 1)[0] for name in current}
+    ours = [m for m in applied if m.split(".", 1)[0] in apps]
+    return sorted(m for m in ours if m not in current or (m in recorded and recorded[m] != current[m]))
+
+
+def schema_gaps(models: list[type] | None = None) -> list[str]:
+    """Columns the models have and the connected database lacks (`table.column`), e.g. a cached profile whose
+    migration history no longer matches the migration files."""
+    from django.apps import apps
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+        gaps = []
+        for model in apps.get_models() if models is None else models:
+            meta = model._meta
+            if not meta.managed or meta.proxy:
+                continue
+            if meta.db_table not in tables:
+                gaps.append(meta.db_table)
+                continue
+            have = {c.name for c in connection.introspection.get_table_description(cursor, meta.db_table)}
+            gaps += [
+                f"{meta.db_table}.{f.column}" for f in meta.local_concrete_fields if f.column not in have
+            ]
+    return gaps
+
+
+def _profile_mark() -> dict[str, object]:
+    try:
+        return json.loads(PROFILE_MARK.read_text())  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        return {}
+
+
+def migrate_cached(db: str) -> list[str]:
+    """Migrations added since a cached profile was generated (an index, say): applied, the data kept. Returns why the
+    cache cannot be kept (empty when it can): applied migrations that changed, or columns still missing after."""
+    applied = pg.psql("SELECT app || '.' || name FROM django_migrations", db).split()
+    recorded = _profile_mark().get("migrations", {})
+    stale = stale_migrations(applied, recorded, migrations_fingerprint())  # type: ignore[arg-type]
+    if stale:
+        return [f"migration changed since the profile was made: {m}" for m in stale]
     env = {**os.environ, "DATABASE_URL": pg.url(db)}
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
     )
+    probe = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--schema-gaps"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode:
+        return [f"schema check failed: {probe.stderr.strip()[-300:]}"]
+    return [f"column missing: {gap}" for gap in json.loads(probe.stdout or "[]")]
 
 
-def ensure_province(rebuild: bool) -> None:
+def ensure_province(rebuild: bool) -> dict[str, object]:
+    """The province profile, generated once into PROVINCE_DB; returns its mark (arguments, generation time)."""
     wanted = " ".join(PROFILE_ARGS)
-    have = PROFILE_MARK.read_text() if PROFILE_MARK.exists() else ""
-    if not rebuild and have == wanted and pg.database_exists(PROVINCE_DB):
-        log(f"province profile cached in {PROVINCE_DB} ({wanted})")
-        migrate_cached(PROVINCE_DB)
-        return
-    log(f"generating the province profile ({wanted}); a few minutes, once")
+    mark = _profile_mark()
+    if not rebuild and mark.get("args") == wanted and pg.database_exists(PROVINCE_DB):
+        why = migrate_cached(PROVINCE_DB)
+        if not why:
+            log(f"province profile cached in {PROVINCE_DB} ({wanted}), made in {mark.get('seconds')} s")
+            return mark
+        log(f"the cached profile does not match the code ({'; '.join(why[:5])}): generating it again")
+    log(f"generating the province profile ({wanted}); minutes, once")
     if pg.database_exists(PROVINCE_DB):
         pg.psql(f"DROP DATABASE {PROVINCE_DB}")
     pg.psql(f"CREATE DATABASE {PROVINCE_DB}")
+    TASKS_MARK.unlink(missing_ok=True)
     env = {**os.environ, "DATABASE_URL": pg.url(PROVINCE_DB)}
     py = sys.executable
     subprocess.run([py, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    load = os.getloadavg()
     t = time.perf_counter()
-    subprocess.run(
-        [py, "manage.py", "demo", *PROFILE_ARGS], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    done = subprocess.run(
+        [py, "manage.py", "demo", *PROFILE_ARGS],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
+    steps = next((ln for ln in done.stdout.splitlines() if ln.startswith("Thời gian từng bước")), "")
     pg.psql("VACUUM ANALYZE", PROVINCE_DB)
-    log(f"province profile generated in {time.perf_counter() - t:.0f} s")
-    PROFILE_MARK.write_text(wanted)
+    took = round(time.perf_counter() - t)
+    log(f"province profile generated in {took} s ({steps})")
+    mark = {
+        "args": wanted,
+        "seconds": took,
+        "steps": steps,
+        "loadavg_before": [round(x, 2) for x in load],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "made_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "migrations": migrations_fingerprint(),
+    }
+    PROFILE_MARK.write_text(json.dumps(mark, indent=2) + "\n")
+    return mark
 
 
 TASKS_PER_SUBJECT = 10
@@ -206,26 +298,50 @@ def current_cycle():  # type: ignore[no-untyped-def]
     from kiemdiem.campaigns.models import Cycle
 
     return (
-        Cycle.objects.filter(year=2021, quarter__isnull=True, unit__parent__isnull=True)
+        Cycle.objects.filter(year=MEASURED_YEAR, quarter__isnull=True, unit__parent__isnull=True)
         .order_by("id")
         .first()
     )
 
 
 def profile_counts() -> dict[str, int]:
+    """The profile's shape: the tree in 2021 and in 2026 (as each cycle reads it), people, cycles, ratings, tasks."""
     from kiemdiem.assessments.models import Task
     from kiemdiem.campaigns.models import AuditRecord, Cycle, Evaluation
-    from kiemdiem.orgs.models import LeadershipCollective, Person, Unit
+    from kiemdiem.orgs.models import LeadershipCollective, Person, Reorganisation, Unit, UnitKind
+    from kiemdiem.orgs.queries import units_as_of
 
     cycle = current_cycle()
+    root = cycle.unit
+    end_2021, end_now = datetime.date(2021, 12, 31), datetime.date(MEASURED_YEAR, 12, 31)
+    tree_2021, tree_now = units_as_of(root, end_2021), units_as_of(root, end_now)
+    grassroots = [UnitKind.GRASSROOTS_COMMITTEE, UnitKind.GRASSROOTS_CELL]
+    cells = [UnitKind.CELL]
+    by_year = {
+        str(year): Evaluation.objects.filter(cycle__year=year, cycle__quarter__isnull=True).count()
+        for year in Cycle.objects.filter(quarter__isnull=True).values_list("year", flat=True).distinct()
+    }
     return {
-        "units": Unit.objects.count(),
+        "unit_rows": Unit.objects.count(),
+        "units_2021": tree_2021.count(),
+        "districts_2021": tree_2021.filter(kind=UnitKind.DISTRICT_COMMITTEE).count(),
+        "grassroots_2021": tree_2021.filter(kind__in=grassroots).count(),
+        "cells_2021": tree_2021.filter(kind__in=cells).count(),
+        f"units_{MEASURED_YEAR}": tree_now.count(),
+        f"districts_{MEASURED_YEAR}": tree_now.filter(kind=UnitKind.DISTRICT_COMMITTEE).count(),
+        f"under_province_{MEASURED_YEAR}": tree_now.filter(parent=root).count(),
+        f"grassroots_{MEASURED_YEAR}": tree_now.filter(kind__in=grassroots).count(),
+        f"cells_{MEASURED_YEAR}": tree_now.filter(kind__in=cells).count(),
+        "reorganisations": Reorganisation.objects.count(),
         "members": Person.objects.filter(is_party_member=True).count(),
         "collectives": LeadershipCollective.objects.count(),
-        "leaders_2021": Evaluation.objects.filter(cycle=cycle, subject_type="leader").count(),
+        "leaders": Evaluation.objects.filter(cycle=cycle, subject_type="leader").count(),
         "cycles": Cycle.objects.count(),
         "evaluations_all_years": Evaluation.objects.count(),
-        "subjects_2021": Evaluation.objects.filter(cycle=cycle).count(),
+        "evaluations_by_year": by_year,  # type: ignore[dict-item]
+        "subjects": Evaluation.objects.filter(cycle=cycle).count(),
+        "decided": Evaluation.objects.filter(cycle=cycle, state="decided").count(),
+        "proposed": Evaluation.objects.filter(cycle=cycle, state="proposed").count(),
         "audit_records": AuditRecord.objects.count(),
         "tasks": Task.objects.count(),
     }
@@ -423,8 +539,10 @@ def people_workbook(n: int = 140_000) -> Path:
     if path.exists():
         return path
     spec = SPECS["people"]
-    cells = list(
-        Unit.objects.filter(kind="chi_bo_truc_thuoc").order_by("path").values_list("code", flat=True)
+    cells = list(  # the cells of today's tree (an ended cell's code belongs to its new version)
+        Unit.objects.filter(kind="chi_bo_truc_thuoc", valid_to__isnull=True)
+        .order_by("path")
+        .values_list("code", flat=True)
     )
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(spec.sheet)
@@ -698,10 +816,20 @@ def bench_search() -> dict[str, object]:
 # -- the run ------------------------------------------------------------------------------------------------------
 
 
+# `uptime`'s load averages (1, 5, 15 min) when each measurement began and ended: the two cores are shared, and a
+# figure measured while other work ran is inflated by it.
+LOADS: dict[str, dict[str, list[float]]] = {}
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def measure(
     name: str, fn: Callable[[], dict[str, object]], notes: dict[str, str]
 ) -> dict[str, object] | None:
-    log(f"measuring {name} …")
+    log(f"measuring {name} … (load {loadavg()})")
+    LOADS[name] = {"start": loadavg()}
     try:
         out = fn()
     except NotBuilt as exc:
@@ -712,6 +840,8 @@ def measure(
         notes[name] = f"error: {type(exc).__name__}: {str(exc)[:300]}"
         log(f"{name}: {notes[name]}")
         return None
+    finally:
+        LOADS[name]["end"] = loadavg()
     log(f"{name}: {json.dumps(out, default=str)[:400]}")
     return out
 
@@ -730,14 +860,35 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.3f} s"
 
 
+# The measurement each figure comes from (for its load): a figure not listed is its own measurement.
+MEASURED_BY = {
+    "rollup_vs_duckdb": "rollup_province_s",
+    "page_rps": "page_p95_ms",
+    "write_page_p95_ms": "write_save_p95_ms",
+    "write_during_import_max_ms": "write_save_p95_ms",
+    "write_errors": "write_save_p95_ms",
+}
+
+
+def load_of(key: str) -> list[float] | None:
+    """The 1-minute load average when the figure's measurement began and when it ended."""
+    seen = LOADS.get(MEASURED_BY.get(key, key))
+    return [seen["start"][0], seen["end"][0]] if seen and "end" in seen else None
+
+
 def table(results: dict[str, float | None], notes: dict[str, str], rows: list[tuple[str, str, str]]) -> str:
-    lines = ["| measure | how | result | target | |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        "| measure | how | result | target | | load (1 min, start → end) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for key, how, unit in rows:
         value = results.get(key)
         target, ok = TARGETS.get(key, ("", None))
         verdict = "" if value is None or ok is None else ("✅" if ok(value) else "❌")
         shown = notes.get(key) if value is None and key in notes else fmt(value, unit)
-        lines.append(f"| `{key}` | {how} | {shown} | {target} | {verdict} |")
+        load = load_of(key)
+        seen = f"{load[0]:.1f} → {load[1]:.1f}" if load else ""
+        lines.append(f"| `{key}` | {how} | {shown} | {target} | {verdict} | {seen} |")
     return "\n".join(lines)
 
 
@@ -746,16 +897,33 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="regenerate the province profile")
     parser.add_argument("--keep-running", action="store_true", help="leave PostgreSQL running at the end")
     parser.add_argument("--only", default="", help="comma-separated measurements to run (default: all)")
+    parser.add_argument(
+        "--profile-only",
+        action="store_true",
+        help="make (or check) the profile and its task register, measure nothing",
+    )
+    parser.add_argument(
+        "--schema-gaps", action="store_true", help=argparse.SUPPRESS
+    )  # migrate_cached's probe
     args = parser.parse_args()
+    if args.schema_gaps:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemdiem.settings")
+        import django
+
+        django.setup()
+        print(json.dumps(schema_gaps()))
+        return
     only = {s for s in args.only.split(",") if s}
     CACHE.mkdir(parents=True, exist_ok=True)
     pg.start()
     try:
-        ensure_province(args.rebuild)
+        mark = ensure_province(args.rebuild)
         setup_django(PROVINCE_DB)
         ensure_task_register()
         counts = profile_counts()
         log(f"profile: {counts}")
+        if args.profile_only:
+            return
         notes: dict[str, str] = {}
         raw: dict[str, object] = {}
 
@@ -884,10 +1052,13 @@ def main() -> None:
                 f"- Rules engine alone (bench/bench_rules.py, {rr['subjects']:,} synthetic subjects): {rr['check_s']:.3f} s"
             )
         header = (
-            f"Province profile on PostgreSQL 15 ({counts['units']:,} units, {counts['members']:,} members, "
-            f"{counts['collectives']:,} collectives, {counts['leaders_2021']:,} leaders, "
-            f"{counts['subjects_2021']:,} subjects in 2021, {counts['evaluations_all_years']:,} evaluations "
-            f"over {counts['cycles']} years, {counts['audit_records']:,} audit records); "
+            f"Province profile on PostgreSQL 15, the shape of the demo of today ({counts['members']:,} members; "
+            f"2021: {counts['units_2021']:,} units, {counts['districts_2021']} districts; reorganised on 01/07/2025 "
+            f"by {counts['reorganisations']} actions; {MEASURED_YEAR}: {counts[f'units_{MEASURED_YEAR}']:,} units, "
+            f"{counts[f'districts_{MEASURED_YEAR}']} districts, {counts['subjects']:,} subjects with "
+            f"{counts['leaders']:,} leaders, {counts['tasks']:,} tasks; {counts['evaluations_all_years']:,} "
+            f"evaluations in {counts['cycles']} cycles, {counts['audit_records']:,} audit records; made in "
+            f"{mark.get('seconds')} s); "
             f"{platform.machine()}, {os.cpu_count()} cores, {datetime.date.today():%d/%m/%Y}."
         )
         print()
@@ -902,11 +1073,20 @@ def main() -> None:
             path = BENCH / "results.json"
             kept = json.loads(path.read_text()) if path.exists() else {}
             mine = {k: v for k, v in results.items() if v is not None}
-            path.write_text(json.dumps({**kept, **mine}, indent=2) + "\n")
+            loads = {**kept.get("loadavg", {}), **{k: load_of(k) for k in mine if load_of(k)}}
+            path.write_text(json.dumps({**kept, **mine, "loadavg": loads}, indent=2) + "\n")
             log(f"partial run (--only): updated {', '.join(sorted(mine)) or 'nothing'} in bench/results.json")
             return
-        (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-        detail = {"profile": counts, "notes": notes, "raw": raw, "loadavg_at_end": os.getloadavg()}
+        loads = {key: load_of(key) for key in results if load_of(key)}
+        (BENCH / "results.json").write_text(json.dumps({**results, "loadavg": loads}, indent=2) + "\n")
+        detail = {
+            "profile": counts,
+            "profile_made": {k: v for k, v in mark.items() if k != "migrations"},
+            "notes": notes,
+            "raw": raw,
+            "loadavg": LOADS,
+            "loadavg_at_end": loadavg(),
+        }
         (BENCH / "results_detail.json").write_text(json.dumps(detail, indent=2, default=str) + "\n")
         log("wrote bench/results.json and bench/results_detail.json")
     finally:

@@ -260,12 +260,15 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30)
     args = parser.parse_args()
+    start_load = round(os.getloadavg()[0], 2)
     figures, worker_text = measure(args.sessions, args.seconds)
+    load = [start_load, round(os.getloadavg()[0], 2)]  # 1-minute load at start and end: the cores are shared
     locked = len(re.findall(r"database is locked", worker_text))
     print(
         f"SQLite, {figures['sessions']} sessions saving for {figures['seconds']:.0f} s with the worker polling: "
         f"{figures['requests']} requests ({figures['saves']} saves), {figures['errors']} × 5xx, "
-        f"p95 {figures['p95_ms']} ms, median {figures['median_ms']} ms; worker 'database is locked': {locked}"
+        f"p95 {figures['p95_ms']} ms, median {figures['median_ms']} ms; worker 'database is locked': {locked}; "
+        f"load {load[0]} → {load[1]}"
     )
     results_path = ROOT / "bench" / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
@@ -274,6 +277,9 @@ def main() -> None:
         "sqlite_write_errors": figures["errors"],
         "sqlite_write_p95_ms": figures["p95_ms"],
     }
+    loads = results.get("loadavg", {})
+    loads |= {k: load for k in ("sqlite_write_requests", "sqlite_write_errors", "sqlite_write_p95_ms")}
+    results["loadavg"] = loads
     results_path.write_text(json.dumps(results, indent=2) + "\n")
     print("merged sqlite_write_* into bench/results.json")
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -129,6 +130,7 @@ class TodaySummary:
     tasks_2026: int = 0
     decided_2026: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # each step's time (the bench profile reports them)
 
 
 def _new_commune_name(first: Unit) -> str:
@@ -275,9 +277,26 @@ def build_demo_today(*, members: int = 6000, seed: int = 2021, with_accounts: bo
 
 
 @transaction.atomic
-def extend_to_today(*, members: int, seed: int, with_accounts: bool = True) -> TodaySummary:
-    """Add Hà Giang, the merger and the campaigns to a database holding the 2021 Tuyên Quang of the seed."""
+def extend_to_today(
+    *, members: int, seed: int, with_accounts: bool = True, ratings: bool = False, **province: int
+) -> TodaySummary:
+    """Add Hà Giang, the merger and the campaigns to a database holding the 2021 Tuyên Quang of the seed.
+
+    The benchmark's profile (`ratings=True`, bench/run.py) writes the ratings of the whole province in bulk SQL with
+    their audit records, as the 2021 profile's history does (`province._write_ratings`): 2025 all decided, 2026 about
+    65 % proposed and 30 % decided beside the demo commune's reviews. `province` passes the 2021 profile's options
+    (`leaders_per_collective`) on to Hà Giang.
+    """
     rng = random.Random(seed * 7919 + 2025)
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[step] = round(now - clock, 1)
+        clock = now
+
     hg = build_demo_province(
         members=members,
         seed=seed,
@@ -288,8 +307,10 @@ def extend_to_today(*, members: int, seed: int, with_accounts: bool = True) -> T
         affiliated=HA_GIANG_AFFILIATED,
         person_prefix="HG",
         open_cycles=False,
+        **province,
     )
-    summary = TodaySummary(ha_giang=hg)
+    summary = TodaySummary(ha_giang=hg, seconds=seconds)
+    lap("ha_giang")
     province = Unit.objects.get(code="TQ", parent__isnull=True)
     ha_giang = Unit.objects.get(code="HG", parent__isnull=True)
     # The 2021 accounts keep their 2021 units: they show the 2021 campaign; the new accounts show 2026.
@@ -299,6 +320,7 @@ def extend_to_today(*, members: int, seed: int, with_accounts: bool = True) -> T
     summary.communes, summary.dissolved, summary.reorganisations, communes = _reorganise(
         province=province, ha_giang=ha_giang, seed=seed
     )
+    lap("reorganisation")
     for user in User.objects.filter(pk__in=kept):
         unit_id, assigned = kept[user.pk]
         if user.unit_id != unit_id:
@@ -308,15 +330,27 @@ def extend_to_today(*, members: int, seed: int, with_accounts: bool = True) -> T
             user.assigned_units.set(assigned)
     new_units = [*communes, Unit.objects.valid_on(MERGER_DAY).get(code="DUBND")]
     _appoint(units=new_units, rng=rng)
+    lap("appointments")
 
     hashed = make_password(DEMO_PASSWORD)
     officer = User.objects.create(
         username="bantochuc", password=hashed, role=UserRole.PROVINCE_ADMIN, unit=province, is_staff=True
     )
-    summary.decided_2025 = _decide_2025(province=province, officer=officer, rng=rng)
+    if ratings:
+        summary.decided_2025 = _decide_2025_in_bulk(province=province, officer=officer)
+    else:
+        summary.decided_2025 = _decide_2025(province=province, officer=officer, rng=rng)
+    lap("year_2025")
     commune = _demo_commune(communes)
     figures, accounts = _run_2026(province=province, commune=commune, officer=officer, hashed=hashed, rng=rng)
     summary.scored_2026, summary.tasks_2026, summary.decided_2026 = figures
+    if ratings:
+        from kiemdiem.campaigns.models import Cycle
+        from kiemdiem.demo.province import _write_ratings
+
+        cycle = Cycle.objects.get(unit=province, year=2026, quarter__isnull=True)
+        _write_ratings(cycle=cycle, user=officer, salt=2026, decided_share=30)
+    lap("year_2026")
     inspector = User.objects.create(
         username="uybankiemtra", password=hashed, role=UserRole.INSPECTOR, unit=province
     )
@@ -386,6 +420,21 @@ def _decide_2025(*, province: Unit, officer: User, rng: random.Random) -> int:
             source = f"Quyết định xếp loại đảng viên năm 2025 của {body} (bản giấy)"
             rows.append(Decision(ev, rating, decided_on=decided_on, source=source, number=len(rows) + 1))
     return do_enter_paper_decisions(user=officer, rows=rows)
+
+
+def _decide_2025_in_bulk(*, province: Unit, officer: User) -> int:
+    """The benchmark's 2025: the cycle opened and every rated subject decided in bulk SQL, audited (no rules check
+    per row: the 2021 profile's history is written the same way). Returns how many members were decided."""
+    from kiemdiem.campaigns.actions import do_open_cycle, ensure_evaluations
+    from kiemdiem.campaigns.models import Evaluation, EvaluationState, SubjectType
+    from kiemdiem.demo.province import _write_ratings
+
+    cycle = do_open_cycle(unit=province, year=2025)
+    ensure_evaluations(cycle=cycle)
+    _write_ratings(cycle=cycle, user=officer, salt=2025, decided_share=100)
+    return Evaluation.objects.filter(
+        cycle=cycle, subject_type=SubjectType.PARTY_MEMBER, state=EvaluationState.DECIDED
+    ).count()
 
 
 def _ratings_for(n: int, rng: random.Random) -> list[str]:
@@ -463,6 +512,9 @@ def _run_2026(
         scores = {c.pk: _points(c.max_points, rng) for c in criteria}
         total = sum(scores.values(), Decimal(0))
         rating = "HTXS" if total >= 90 else "HTT" if total >= 70 else "HT" if total >= 50 else "KHT"
+        if index < DECIDED and rating == "HTXS":
+            # The commune decides the first ones before anyone is HTT: an HTXS there would be over the 20 % cap.
+            rating = "HTT"
         if index < WITH_TASKS:
             results = [TaskResult.ON_TIME, TaskResult.ON_TIME, TaskResult.EXCEEDED]
             if rating == "HTXS":

@@ -56,7 +56,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             summary = build_demo_province(members=members, seed=seed, **profile)
             today = (
-                extend_to_today(members=ha_giang_members(members), seed=seed)
+                extend_to_today(
+                    members=ha_giang_members(members),
+                    seed=seed,
+                    ratings=profile["ratings"],
+                    leaders_per_collective=profile["leaders_per_collective"],
+                )
                 if options.get("today")
                 else None
             )
@@ -78,6 +83,8 @@ class Command(BaseCommand):
                 f"đảng viên đã quyết định xếp loại. Năm 2026 (QĐ 366): {today.scored_2026} bản tự chấm điểm, "
                 f"{today.tasks_2026} nhiệm vụ đã xác nhận, {today.decided_2026} đã quyết định."
             )
+            steps = ", ".join(f"{step} {format_number(s, 1)} s" for step, s in today.seconds.items())
+            self.stdout.write(f"Thời gian từng bước: {steps}.")
             self.stdout.write(f"Tài khoản của tỉnh mới (mật khẩu: {DEMO_PASSWORD}):")
             for username, role, description in today.accounts:
                 self.stdout.write(f"  {username:<12} {role:<40} {description}")
