@@ -304,6 +304,27 @@ def current_cycle():  # type: ignore[no-untyped-def]
     )
 
 
+def district_area(cycle):  # type: ignore[no-untyped-def]
+    """Where a district's secretaries work in `cycle` (issue 21's write load): the first district of 2021, and the
+    units of the cycle's tree that stand for its 2021 units (the same codes: a reorganised unit's new version keeps
+    its code), as ids in tree order. In 2026 the district is gone and its cells sit under the merged communes, so the
+    20 cells are the same cells as in 2021, now in two or three communes. Also the unit whose office imports the
+    district's paper ratings: the district itself while it stands, the province after the merger."""
+    from kiemdiem.orgs.models import Unit, UnitKind
+    from kiemdiem.orgs.queries import units_as_of
+
+    district = (
+        Unit.objects.filter(kind=UnitKind.DISTRICT_COMMITTEE, path__startswith=cycle.unit.path)
+        .order_by("id")
+        .first()
+    )
+    end = datetime.date(cycle.year, 12, 31)
+    codes = Unit.objects.filter(path__startswith=district.path).values("code")
+    units = units_as_of(cycle.unit, end).filter(code__in=codes).order_by("path")
+    still = district.valid_to is None or district.valid_to >= end
+    return district, list(units.values_list("pk", flat=True)), district if still else cycle.unit
+
+
 def profile_counts() -> dict[str, int]:
     """The profile's shape: the tree in 2021 and in 2026 (as each cycle reads it), people, cycles, ratings, tasks."""
     from kiemdiem.assessments.models import Task

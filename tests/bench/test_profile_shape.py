@@ -64,3 +64,20 @@ def test_the_bench_profile_is_the_merged_province_with_2025_decided_and_2026_in_
         )
         audited = set(AuditRecord.objects.filter(field=field).values_list("evaluation_id", "new_value"))
         assert rated <= audited
+
+    # The write load's district (bench/run.py district_area): in 2026 the same cells as in 2021, now under communes.
+    import run
+
+    cycle_2021 = Cycle.objects.get(unit=root, year=2021, quarter__isnull=True)
+    cycle_2026 = Cycle.objects.get(unit=root, year=2026, quarter__isnull=True)
+    district, then, importer_2021 = run.district_area(cycle_2021)
+    assert district.kind == UnitKind.DISTRICT_COMMITTEE and importer_2021 == district
+    district_again, now, importer_2026 = run.district_area(cycle_2026)
+    assert district_again == district and importer_2026 == root
+    cells_then = set(Unit.objects.filter(pk__in=then, kind=UnitKind.CELL).values_list("code", flat=True))
+    cells_now = Unit.objects.filter(pk__in=now, kind=UnitKind.CELL)
+    assert cells_then and set(cells_now.values_list("code", flat=True)) == cells_then
+    assert set(cells_now.values_list("parent__parent_id", flat=True)) == {
+        root.pk
+    }  # cell → commune → province
+    assert not Unit.objects.filter(pk__in=now).exclude(pk__in=tree_2026).exists()
