@@ -65,10 +65,12 @@ def _wait_port(port: int, timeout: float = 60) -> None:
 
 def _targets(cycle):  # type: ignore[no-untyped-def]
     """One district's 20 cells (siblings, so several share a grassroots committee's quota group), a secretary's
-    session for each, the district officer who imports, and the members the import decides (the district's other
-    proposed members: the same quota groups, other rows)."""
+    session for each, the officer who imports, and the members the import decides (the district's other proposed
+    members: the same quota groups, other rows). In a cycle after the 2025 merger the district is gone: its cells are
+    the same cells under the merged communes, and the province's office imports (run.district_area)."""
     from importlib import import_module
 
+    import run
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.db.models import Count, Q
@@ -77,14 +79,12 @@ def _targets(cycle):  # type: ignore[no-untyped-def]
     from kiemdiem.campaigns.models import Evaluation
     from kiemdiem.orgs.models import Unit
 
-    district = (
-        Unit.objects.filter(kind="dang_bo_huyen", path__startswith=cycle.unit.path).order_by("id").first()
-    )
+    district, area, importer = run.district_area(cycle)
     proposed = Q(
         evaluations__cycle=cycle, evaluations__state="proposed", evaluations__subject_type="party_member"
     )
     cells = list(
-        Unit.objects.filter(kind="chi_bo_truc_thuoc", path__startswith=district.path)
+        Unit.objects.filter(kind="chi_bo_truc_thuoc", pk__in=area)
         .annotate(n=Count("evaluations", filter=proposed))
         .filter(n__gte=5)
         .order_by("path")[:USERS]
@@ -103,15 +103,16 @@ def _targets(cycle):  # type: ignore[no-untyped-def]
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
+    role = "district_officer" if importer.pk == district.pk else "province_admin"
     officer, _ = User.objects.get_or_create(
-        username="bench-huyen", defaults={"role": "district_officer", "unit": district, "is_staff": True}
+        username=f"bench-import-{importer.pk}", defaults={"role": role, "unit": importer, "is_staff": True}
     )
     imported = list(
         Evaluation.objects.filter(
             cycle=cycle,
             subject_type="party_member",
             state="proposed",
-            unit__path__startswith=district.path,
+            unit_id__in=area,
             not_rated_reason="",
             # Members the rules let be rated (a paper file of members admitted in the last six months would be
             # refused whole): admitted by the middle of the year, neither exempt nor suspended.
@@ -123,7 +124,7 @@ def _targets(cycle):  # type: ignore[no-untyped-def]
         .exclude(unit__in=cells)
         .values_list("person__code", "proposed_rating")
     )
-    return district, cells, cookies, officer, imported
+    return district, cells, cookies, officer, imported, area
 
 
 def _ratings_workbook(rows: list[tuple[str, str]], day: str) -> Path:
@@ -275,7 +276,7 @@ def bench_writes(db_url: str, cycle) -> dict[str, object]:  # type: ignore[no-un
 
     from kiemdiem.campaigns.models import AuditRecord, Evaluation
 
-    district, cells, cookies, officer, imported = _targets(cycle)
+    district, cells, cookies, officer, imported, area = _targets(cycle)
     if len(cells) < USERS:
         raise RuntimeError(f"only {len(cells)} cells with proposals in {district.name}")
     log(f"{district.name}, {len(cells)} cells, import of {len(imported)} members' ratings")
@@ -293,9 +294,7 @@ def bench_writes(db_url: str, cycle) -> dict[str, object]:  # type: ignore[no-un
         "version",
         "updated_at",
     ]
-    kept = list(
-        Evaluation.objects.filter(cycle=cycle, unit__path__startswith=district.path).only("id", *fields)
-    )
+    kept = list(Evaluation.objects.filter(cycle=cycle, unit_id__in=area).only("id", *fields))
     last_audit = AuditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
     workbook = _ratings_workbook(imported, cycle.review_deadline.strftime("%d/%m/%Y"))
     env = {k: v for k, v in os.environ.items() if k != "KIEMDIEM_DEBUG"}
