@@ -130,7 +130,8 @@ class TodaySummary:
     tasks_2026: int = 0
     decided_2026: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)  # each step's time (the bench profile reports them)
+    # Each step's time (the bench profile reports them).
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _new_commune_name(first: Unit) -> str:
