@@ -22,6 +22,12 @@ logger = logging.getLogger("kiemdiem.errors")
 BUSY_MESSAGE = "Hệ thống đang bận, xin thử lại sau ít giây."
 SERVER_ERROR_MESSAGE = "Lỗi hệ thống; đề nghị thử lại sau ít phút hoặc báo quản trị viên."
 RETRY_AFTER_SECONDS = 5
+
+
+class ActionError(Exception):
+    """A refused change, with a Vietnamese message that says why: every app's actions raise it, every view shows it."""
+
+
 # SQLite's own words for "another writer holds the lock and the busy timeout ran out".
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 

@@ -4,10 +4,14 @@ A cell whose text starts with `=`, `@`, or `+`/`-` followed by something (`-1+2`
 as a formula by Excel and LibreOffice when typed, pasted or opened from CSV. Such text is refused wherever it comes
 in, so nothing stored can turn into a formula in someone's spreadsheet later; the exports also write every text as a
 text cell. A list bullet (`- ý kiến`, `+ ưu điểm`: a sign then a space) and a lone `-` (nothing to report) stay
-allowed: they are how Vietnamese minutes are written. Pure Python: the import, the admin and the actions share it.
+allowed: they are how Vietnamese minutes are written. The import, the admin and the actions share it; `clean_text`
+is the actions' one gate for free text (every app's).
 """
 
 from __future__ import annotations
+
+from kiemdiem.errors import ActionError
+from kiemdiem.vietnamese import format_number
 
 FORMULA_SIGNS = ("=", "@", "+", "-")
 
@@ -31,3 +35,20 @@ def formula_refusal(text: str) -> str | None:
     shown = text.strip()
     shown = shown if len(shown) <= 40 else shown[:40] + "…"
     return f"'{shown}' bắt đầu bằng dấu '{sign}' như một công thức; không được nhận"
+
+
+def clean_text(value: object, label: str, limit: int = 20000, *, required: bool = False) -> str:
+    """Free text from a form or a file: no NUL, not over the limit, trimmed; a clear error naming the field."""
+    text = str(value or "")
+    if "\x00" in text:
+        raise ActionError(f"{label}: có ký tự không hợp lệ (NUL).")
+    if len(text) > limit:
+        raise ActionError(
+            f"{label}: dài {format_number(len(text))} ký tự, vượt giới hạn {format_number(limit)} ký tự."
+        )
+    text = text.strip()
+    if required and not text:
+        raise ActionError(f"{label}: chưa nhập.")
+    if refusal := formula_refusal(text):  # the import's rule too (kiemdiem/text.py)
+        raise ActionError(f"{label}: {refusal}.")
+    return text

@@ -77,3 +77,19 @@ def test_it_sees_lazy_imports() -> None:
     # The check must read imports inside functions too: that is where the old circles hid.
     tree = imported_modules("campaigns")
     assert any("kiemdiem.campaigns.hooks" in names for names in tree.values())
+
+
+def test_other_apps_take_only_writes_from_campaign_actions() -> None:
+    # Reads live with reads (campaigns/queries.py), the facts' fields with the model, free-text cleaning and the
+    # refused-change error at the project level: what another app takes from campaigns/actions.py is a write.
+    allowed = {"ActionError", "Decision", "check_paper_decisions", "ensure_evaluations"}
+    taken = sorted(
+        f"{path.relative_to(PACKAGE)} → {alias.name}"
+        for path in PACKAGE.rglob("*.py")
+        if "campaigns" not in path.relative_to(PACKAGE).parts[:1] and "migrations" not in path.parts
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "kiemdiem.campaigns.actions"
+        for alias in node.names
+        if not alias.name.startswith("do_") and alias.name not in allowed
+    )
+    assert taken == []

@@ -33,7 +33,6 @@ from kiemdiem.assessments.models import (
     TaskResult,
 )
 from kiemdiem.campaigns import actions as campaign_actions
-from kiemdiem.campaigns.actions import ActionError, clean_text
 from kiemdiem.campaigns.models import (
     AuditRecord,
     Cycle,
@@ -43,9 +42,11 @@ from kiemdiem.campaigns.models import (
     SubjectType,
 )
 from kiemdiem.campaigns.permissions import can_decide, can_propose, can_self_review, can_verify, require
+from kiemdiem.errors import ActionError
 from kiemdiem.orgs.models import ManagementTier, Position, Role, Unit
 from kiemdiem.orgs.queries import scope_roots
 from kiemdiem.rules import formula as rules_formula
+from kiemdiem.text import clean_text
 
 # -- Frameworks ------------------------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from kiemdiem.accounts.models import User
 from kiemdiem.campaigns import hooks
 from kiemdiem.campaigns.compliance import Caused, ceiling_links, check_changes
 from kiemdiem.campaigns.models import (
+    FACT_FIELDS,
     AuditRecord,
     Cycle,
     CycleState,
@@ -38,7 +39,9 @@ from kiemdiem.campaigns.permissions import (
     deciding_unit_for,
     require,
 )
+from kiemdiem.campaigns.queries import prerequisites_for
 from kiemdiem.campaigns.review_forms import GRADES, form_for, form_of, required_sections
+from kiemdiem.errors import ActionError
 from kiemdiem.orgs.models import (
     GRASSROOTS_KINDS,
     CellMembership,
@@ -52,8 +55,7 @@ from kiemdiem.orgs.models import (
 )
 from kiemdiem.orgs.queries import home_cells_as_of, period_end, units_as_of
 from kiemdiem.rules.regimes import deadlines_for, overlay_for, regime_for_year
-from kiemdiem.text import formula_refusal
-from kiemdiem.vietnamese import format_number
+from kiemdiem.text import clean_text
 
 
 def can_open_cycle(user: User | None, unit: Unit, year: int) -> bool:
@@ -427,10 +429,6 @@ def ensure_default_quota_groups(*, cycle: Cycle) -> int:
 # -- Evaluations -------------------------------------------------------------------------------------------------
 
 
-class ActionError(Exception):
-    """A refused change, with a Vietnamese message that says why."""
-
-
 class CycleError(ActionError):
     """A refused change of a cycle (opening, deadlines, re-sync, closing)."""
 
@@ -695,23 +693,6 @@ def _save(ev: Evaluation) -> Evaluation:
     return ev
 
 
-def clean_text(value: object, label: str, limit: int = 20000, *, required: bool = False) -> str:
-    """Free text from a form or a file: no NUL, not over the limit, trimmed; a clear error naming the field."""
-    text = str(value or "")
-    if "\x00" in text:
-        raise ActionError(f"{label}: có ký tự không hợp lệ (NUL).")
-    if len(text) > limit:
-        raise ActionError(
-            f"{label}: dài {format_number(len(text))} ký tự, vượt giới hạn {format_number(limit)} ký tự."
-        )
-    text = text.strip()
-    if required and not text:
-        raise ActionError(f"{label}: chưa nhập.")
-    if refusal := formula_refusal(text):  # the import's rule too (kiemdiem/text.py)
-        raise ActionError(f"{label}: {refusal}.")
-    return text
-
-
 def _count(value: object, label: str) -> int:
     try:
         number = int(value or 0)  # type: ignore[call-overload]
@@ -796,21 +777,6 @@ def do_save_self_review(
     return _save(ev)
 
 
-FACT_FIELDS = {
-    # key: (label, kind)
-    "disciplined_in_year": ("Bị thi hành kỷ luật trong năm", "bool"),
-    "sick_leave_days": ("Số ngày nghỉ ốm trong năm", "int"),
-    "civil_service_rating": ("Mức xếp loại cán bộ, công chức, viên chức", "rating"),
-    "task_completion_pct": ("Tỷ lệ hoàn thành chỉ tiêu, nhiệm vụ (%)", "pct"),
-    "degradation_concluded": ("Bị cấp có thẩm quyền kết luận có biểu hiện suy thoái", "bool"),
-    "member_disciplined_warning_or_above": ("Có thành viên bị kỷ luật từ cảnh cáo trở lên", "bool"),
-    "internal_disunity_concluded": ("Bị kết luận mất đoàn kết nội bộ", "bool"),
-    "same_level_bodies_min_rating": ("Mức thấp nhất của chính quyền, MTTQ, đoàn thể cùng cấp", "rating"),
-    "newly_transferred": ("Người đứng đầu mới chuyển đến", "bool"),
-    "remediation_pct": ("Tỷ lệ hạn chế kỳ trước đã khắc phục (%)", "pct"),
-}
-
-
 @transaction.atomic
 def do_update_facts(
     *, user: User, evaluation: Evaluation, facts: dict[str, object], version: int | None = None
@@ -872,34 +838,6 @@ def do_verify(*, user: User, evaluation: Evaluation, note: str, version: int | N
         raise ActionError("Cần ghi ý kiến thẩm định.")
     _set_state(ev, user, EvaluationState.VERIFIED)
     return _save(ev)
-
-
-def prerequisites_for(ev: Evaluation) -> list[Evaluation]:
-    """What must be decided before this one: a head (and a deputy, when capped) is decided last (HD 21 II.B.4)."""
-    if ev.subject_type != SubjectType.LEADER or ev.role not in (Role.HEAD, Role.DEPUTY):
-        return []
-    if ev.role == Role.DEPUTY and not bool(effective_option(ev.cycle, "cap_deputies")):
-        return []
-    q = Q(cycle=ev.cycle, unit=ev.unit, subject_type__in=[SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY])
-    if ev.leader_collective_id:
-        q |= Q(cycle=ev.cycle, collective_id=ev.leader_collective_id)
-    if ev.role == Role.HEAD:
-        q |= Q(cycle=ev.cycle, subject_type=SubjectType.LEADER, unit=ev.unit) & ~Q(pk=ev.pk)
-    return list(
-        Evaluation.objects.filter(q)
-        .exclude(state=EvaluationState.DECIDED)
-        .exclude(not_rated_reason__gt="")
-        .select_related("person", "collective", "unit")
-    )
-
-
-def effective_option(cycle: Cycle, key: str) -> object:
-    regime = rules.regime_for_year(cycle.year)
-    overlay = rules.overlay_for(cycle.year)
-    for param in overlay.parameters if overlay else ():
-        if param.key == key:
-            return param.value
-    return regime.value(key) if regime.has(key) else None
 
 
 @transaction.atomic

@@ -161,6 +161,22 @@ class EvaluationState(models.TextChoices):
 STATE_ORDER = [s.value for s in EvaluationState]
 
 
+FACT_FIELDS = {
+    # The facts the rules read, kept in Evaluation.facts.
+    # key: (label, kind)
+    "disciplined_in_year": ("Bị thi hành kỷ luật trong năm", "bool"),
+    "sick_leave_days": ("Số ngày nghỉ ốm trong năm", "int"),
+    "civil_service_rating": ("Mức xếp loại cán bộ, công chức, viên chức", "rating"),
+    "task_completion_pct": ("Tỷ lệ hoàn thành chỉ tiêu, nhiệm vụ (%)", "pct"),
+    "degradation_concluded": ("Bị cấp có thẩm quyền kết luận có biểu hiện suy thoái", "bool"),
+    "member_disciplined_warning_or_above": ("Có thành viên bị kỷ luật từ cảnh cáo trở lên", "bool"),
+    "internal_disunity_concluded": ("Bị kết luận mất đoàn kết nội bộ", "bool"),
+    "same_level_bodies_min_rating": ("Mức thấp nhất của chính quyền, MTTQ, đoàn thể cùng cấp", "rating"),
+    "newly_transferred": ("Người đứng đầu mới chuyển đến", "bool"),
+    "remediation_pct": ("Tỷ lệ hạn chế kỳ trước đã khắc phục (%)", "pct"),
+}
+
+
 class Evaluation(models.Model):
     """One subject (unit, collective, member or leader) in one cycle, from self-review to decision."""
 

@@ -7,9 +7,10 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
+from kiemdiem import rules
 from kiemdiem.accounts.models import User
-from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, UnitDeadline
-from kiemdiem.orgs.models import Person, Unit
+from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, SubjectType, UnitDeadline
+from kiemdiem.orgs.models import Person, Role, Unit
 from kiemdiem.orgs.queries import children_of, period_end, scope_roots
 
 
@@ -144,3 +145,31 @@ def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
             }
         )
     return result
+
+
+def prerequisites_for(ev: Evaluation) -> list[Evaluation]:
+    """What must be decided before this one: a head (and a deputy, when capped) is decided last (HD 21 II.B.4)."""
+    if ev.subject_type != SubjectType.LEADER or ev.role not in (Role.HEAD, Role.DEPUTY):
+        return []
+    if ev.role == Role.DEPUTY and not bool(effective_option(ev.cycle, "cap_deputies")):
+        return []
+    q = Q(cycle=ev.cycle, unit=ev.unit, subject_type__in=[SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY])
+    if ev.leader_collective_id:
+        q |= Q(cycle=ev.cycle, collective_id=ev.leader_collective_id)
+    if ev.role == Role.HEAD:
+        q |= Q(cycle=ev.cycle, subject_type=SubjectType.LEADER, unit=ev.unit) & ~Q(pk=ev.pk)
+    return list(
+        Evaluation.objects.filter(q)
+        .exclude(state=EvaluationState.DECIDED)
+        .exclude(not_rated_reason__gt="")
+        .select_related("person", "collective", "unit")
+    )
+
+
+def effective_option(cycle: Cycle, key: str) -> object:
+    regime = rules.regime_for_year(cycle.year)
+    overlay = rules.overlay_for(cycle.year)
+    for param in overlay.parameters if overlay else ():
+        if param.key == key:
+            return param.value
+    return regime.value(key) if regime.has(key) else None

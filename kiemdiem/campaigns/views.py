@@ -20,9 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kiemdiem import rules
 from kiemdiem.campaigns import actions, hooks
-from kiemdiem.campaigns.actions import FACT_FIELDS, ActionError
+from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.compliance import check_evaluations, check_related, quota_plans, related_evaluations
 from kiemdiem.campaigns.models import (
+    FACT_FIELDS,
     Evaluation,
     EvaluationState,
     OrderKind,
@@ -43,6 +44,7 @@ from kiemdiem.campaigns.queries import (
     evaluations_visible_to,
     get_cycle_and_unit_for_user,
     get_evaluation_for_user,
+    prerequisites_for,
     progress_by_child,
 )
 from kiemdiem.campaigns.review_forms import GRADES, form_of
@@ -437,7 +439,7 @@ def _evaluation_response(
     criteria = [(c, (ev.criteria or {}).get(c.key, "")) for c in form.criteria]
     # What must be decided first, as far as the user may read it: a member who is also a head sees that the
     # rule applies, not their colleagues' names and review states.
-    waiting = actions.prerequisites_for(ev)
+    waiting = prerequisites_for(ev)
     readable = set(
         evaluations_visible_to(user).filter(pk__in=[w.pk for w in waiting]).values_list("pk", flat=True)  # type: ignore[arg-type]
     )

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from kiemdiem.accounts.models import User, UserRole
 from kiemdiem.campaigns import actions as campaign_actions
-from kiemdiem.campaigns.actions import FACT_FIELDS, ActionError, clean_text
-from kiemdiem.campaigns.models import Evaluation, EvaluationState, Order, OrderKind
+from kiemdiem.campaigns.models import FACT_FIELDS, Evaluation, EvaluationState, Order, OrderKind
 from kiemdiem.campaigns.permissions import can_propose, deciding_unit_for, require
+from kiemdiem.errors import ActionError
 from kiemdiem.followup import permissions as perms
 from kiemdiem.followup.models import (
     BreakthroughResult,
@@ -29,6 +29,7 @@ from kiemdiem.followup.models import (
 from kiemdiem.followup.queries import previous_evaluation, remediation_pct
 from kiemdiem.followup.signs import SIGN_CODES
 from kiemdiem.orgs.queries import scope_roots
+from kiemdiem.text import clean_text
 
 
 def _text(value: object, label: str, *, limit: int = 4000, required: bool = False) -> str:

@@ -7,12 +7,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kiemdiem.accounts.models import User, UserRole
-from kiemdiem.campaigns.actions import ActionError, clean_text
 from kiemdiem.campaigns.models import Cycle
+from kiemdiem.errors import ActionError
 from kiemdiem.orgs.models import Unit
 from kiemdiem.orgs.queries import scope_roots
 from kiemdiem.reports.models import DocumentSettings, ReportSubmission
 from kiemdiem.reports.queries import statistics
+from kiemdiem.text import clean_text
 
 # The boards that record work for their subtree send its report; inspectors and standing members only read.
 SUBMITTING_ROLES = frozenset({UserRole.PROVINCE_ADMIN, UserRole.DISTRICT_OFFICER, UserRole.CELL_SECRETARY})

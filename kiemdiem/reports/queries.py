@@ -19,7 +19,7 @@ from django.utils import timezone
 from kiemdiem import rules
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, Order, QuotaGroup, SubjectType
-from kiemdiem.campaigns.queries import progress_pct
+from kiemdiem.campaigns.queries import effective_option, progress_pct
 from kiemdiem.orgs.models import (
     GRASSROOTS_KINDS,
     SEGMENT_WIDTH,
@@ -503,9 +503,7 @@ def _child_entry(unit: Unit, per_type: dict[str, Counter[str]]) -> dict[str, Any
 
 
 def _option(cycle: Cycle, key: str) -> Any:
-    from kiemdiem.campaigns.actions import effective_option  # reads the regime and the province's overlay
-
-    return effective_option(cycle, key)
+    return effective_option(cycle, key)  # reads the regime and the province's overlay
 
 
 def compliance(
