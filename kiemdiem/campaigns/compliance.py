@@ -262,58 +262,7 @@ def subjects_for(
     return subjects, groups
 
 
-def _related_ids(cycle: Cycle, unit: Unit) -> list[int]:
-    # Three index lookups: the three conditions OR-ed in one WHERE made PostgreSQL scan every evaluation of
-    # every cycle (300 ms for a 300-member cell of the province profile).
-    unit_ids = list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
-    in_cycle = Evaluation.objects.filter(cycle=cycle)
-    own = list(in_cycle.filter(unit_id__in=unit_ids).values_list("pk", "quota_group_id"))
-    group_ids = {g for _, g in own if g is not None}
-    ids = {pk for pk, _ in own}
-    ids.update(in_cycle.filter(quota_group_id__in=group_ids).values_list("pk", flat=True))
-    ids.update(in_cycle.filter(unit_id__in=unit.ancestor_ids).values_list("pk", flat=True))
-    return sorted(ids)
-
-
-def related_evaluations(cycle: Cycle, unit: Unit) -> list[Evaluation]:
-    """Evaluations in the unit's subtree, plus what their rules read: quota-group peers and parents' units."""
-    return list(
-        Evaluation.objects.filter(pk__in=_related_ids(cycle, unit))
-        .select_related("person", "collective", "unit", "quota_group")
-        .order_by("id")
-    )
-
-
 _NAME_FIELDS = ("person__full_name", "collective__name", "unit__name", "quota_group__name")
-
-
-def check_related(cycle: Cycle, unit: Unit) -> Compliance:
-    """`check_evaluations(cycle, related_evaluations(cycle, unit))` read as plain rows.
-
-    The same findings and names, without an ORM object with four joined ones for each peer: a cell's own
-    evaluation sits in the district's quota group of party organisations, a thousand peers on the province profile.
-    """
-    rows: list[Row] = []
-    names: dict[str, str] = {}
-    width = len(ROW_FIELDS)
-    fields = (*ROW_FIELDS, *_NAME_FIELDS)
-    for values in (
-        Evaluation.objects.filter(pk__in=_related_ids(cycle, unit)).order_by("id").values_list(*fields)
-    ):
-        row = Row(*values[:width])
-        person_name, collective_name, unit_name, group_name = values[width:]
-        rows.append(row)
-        # As Evaluation.subject_name and names_of() read them.
-        if row.person_id:
-            names[subject_id(row.id)] = person_name
-        elif row.collective_id:
-            names[subject_id(row.id)] = collective_name
-        else:
-            names[subject_id(row.id)] = unit_name
-        if row.quota_group__code:
-            names[row.quota_group__code] = group_name
-    result = _check_rows(cycle, rows, None)
-    return Compliance(result=result, names=names, by_subject=_index(result))
 
 
 def names_of(evaluations: Iterable[Evaluation]) -> dict[str, str]:
@@ -557,22 +506,27 @@ def ceiling_links(cycle: Cycle, ids: Iterable[int]) -> set[int]:
     return linked
 
 
-def _rows_touching(cycle: Cycle, ids: set[int]) -> tuple[list[Row], dict[str, str]]:
-    """What the rules read to judge changes of these evaluations: the changed rows, every peer of their quota
-    groups (the counts), and the subjects a ceiling links them to in either direction. Plain rows, not objects.
-    """
+def touching(cycle: Cycle, ids: set[int]) -> dict[int, datetime.datetime]:
+    """What the rules read to judge these evaluations: the rows themselves, every peer of their quota groups (the
+    counts), and the subjects a ceiling links them to in either direction; each id with its last change."""
     base = list(
         Evaluation.objects.filter(pk__in=sorted(ids)).values_list(
-            "subject_type", "unit_id", "quota_group_id", "collective_id", "leader_collective_id"
+            "pk",
+            "subject_type",
+            "unit_id",
+            "quota_group_id",
+            "collective_id",
+            "leader_collective_id",
+            "updated_at",
         )
     )
-    groups = {g for _, _, g, _, _ in base if g is not None}
-    unit_of_linked = {u for t, u, *_ in base if t in (_LEADER, _COLLECTIVE)}
-    led_by = {lc for t, _, _, _, lc in base if t == _LEADER and lc}
-    collectives = {c for t, _, _, c, _ in base if t == _COLLECTIVE and c}
-    org_units = {u for t, u, *_ in base if t in _UNIT_TYPES}
+    groups = {g for _, _, _, g, _, _, _ in base if g is not None}
+    unit_of_linked = {u for _, t, u, *_ in base if t in (_LEADER, _COLLECTIVE)}
+    led_by = {lc for _, t, _, _, _, lc, _ in base if t == _LEADER and lc}
+    collectives = {c for _, t, _, _, c, _, _ in base if t == _COLLECTIVE and c}
+    org_units = {u for _, t, u, *_ in base if t in _UNIT_TYPES}
     in_cycle = Evaluation.objects.filter(cycle=cycle)
-    wanted = set(ids)
+    wanted = {pk: at for pk, *_, at in base}
     # One simple indexed query each: OR-ed in one WHERE they make PostgreSQL scan the cycle.
     queries = []
     if groups:
@@ -588,11 +542,16 @@ def _rows_touching(cycle: Cycle, ids: set[int]) -> tuple[list[Row], dict[str, st
         queries.append(in_cycle.filter(unit_id__in=org_units, subject_type=_PARTY_MEMBER))
         queries.append(in_cycle.filter(unit__parent_id__in=org_units, subject_type=_PARTY_ORGANIZATION))
     for qs in queries:
-        wanted.update(qs.values_list("pk", flat=True))
+        wanted.update(qs.values_list("pk", "updated_at"))
+    return wanted
+
+
+def _rows_of(ids: Iterable[int]) -> tuple[list[Row], dict[str, str]]:
+    """These evaluations as the rules read them, and the names findings quote. Plain rows, not objects."""
     rows: list[Row] = []
     names: dict[str, str] = {}
     width = len(ROW_FIELDS)
-    ordered = sorted(wanted)
+    ordered = sorted(ids)
     for start in range(0, len(ordered), 5000):
         chunk = ordered[start : start + 5000]
         for values in Evaluation.objects.filter(pk__in=chunk).values_list(*ROW_FIELDS, *_NAME_FIELDS):
@@ -604,6 +563,21 @@ def _rows_touching(cycle: Cycle, ids: set[int]) -> tuple[list[Row], dict[str, st
                 names[row.quota_group__code] = group_name
     rows.sort(key=itemgetter(0))
     return rows, names
+
+
+def _rows_touching(cycle: Cycle, ids: set[int]) -> tuple[list[Row], dict[str, str]]:
+    return _rows_of(touching(cycle, ids))
+
+
+def check_touching(cycle: Cycle, ids: Iterable[int], *, read: Iterable[int] | None = None) -> Compliance:
+    """The findings about these evaluations and the plans of their quota groups, from only what their rules read
+    (`touching`; `read` when the caller has it already): a member's page counts the member's grassroots group,
+    not the province's leaders. `by_subject` holds these evaluations only: a peer's links may not be loaded."""
+    ids = set(ids)
+    rows, names = _rows_of(touching(cycle, ids) if read is None else read)
+    result = _check_rows(cycle, rows, None)
+    found = _index(result)
+    return Compliance(result=result, names=names, by_subject={k: v for k, v in found.items() if k in ids})
 
 
 def check_changes(

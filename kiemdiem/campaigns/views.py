@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kiemdiem import rules
 from kiemdiem.campaigns import actions, hooks
 from kiemdiem.campaigns.actions import ActionError
-from kiemdiem.campaigns.compliance import check_evaluations, check_related, quota_plans, related_evaluations
+from kiemdiem.campaigns.compliance import check_touching, quota_plans, touching
 from kiemdiem.campaigns.models import (
     FACT_FIELDS,
     Evaluation,
@@ -71,28 +71,46 @@ def rating_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespon
     return render(request, "campaigns/rating_page.html", _rating_context(request, cycle, unit, posted={}))
 
 
-# How long a rendered table may be served: the key holds the cycle's data version (the last change of any of its
-# evaluations), so a change shows at once; the time bounds what the version does not see (a person renamed, a
-# quota group's exception, a unit's own deadline, a standing member's assigned units, a transaction stamped before
-# the version it commits after).
+# How long a rendered table may be served: the key holds the count and last change of every evaluation the page
+# shows or its rules read (the unit's rows, their quota groups' peers, what a ceiling links them to, the subtree
+# below for the children's progress), so a change there shows at once and a save in another cell's group leaves
+# the page cached; the time bounds what the key does not see (a person renamed, a quota group's exception, a
+# unit's own deadline, a standing member's assigned units, a transaction stamped before the one it commits after).
 TABLES_SECONDS = 60
+
+
+def _stamp(stamps: dict[int, datetime.datetime]) -> str:
+    last = max(stamps.values(), default=None)
+    return f"{len(stamps)}@{last.isoformat() if last else '-'}"
+
+
+def _rating_reads(cycle, unit) -> tuple[dict[int, datetime.datetime], str]:
+    """What the page reads (each evaluation with its last change) and one version string of all of it."""
+    own = set(Evaluation.objects.filter(cycle=cycle, unit=unit).values_list("pk", flat=True))
+    read = touching(cycle, own) if own else {}
+    below = (
+        Evaluation.objects.filter(cycle=cycle, unit__path__startswith=unit.path)
+        .exclude(unit=unit)
+        .aggregate(n=Count("pk"), last=Max("updated_at"))
+    )
+    last = below["last"].isoformat() if below["last"] else "-"
+    return read, f"{_stamp(read)}:{below['n']}@{last}"
 
 
 def _rating_context(request: HttpRequest, cycle, unit, *, posted: dict[str, str]) -> dict[str, object]:
     user = request.user
     key = None
     tables = None
+    read, version = _rating_reads(cycle, unit)
     # A refused form comes back with what was entered: never cached, never served from the cache.
     if not posted:
-        version = Evaluation.objects.filter(cycle=cycle).aggregate(v=Max("updated_at"))["v"]
-        if version is not None:
-            # Per user: the controls are theirs. No CSRF token and no message is inside the tables.
-            who = f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"  # type: ignore[union-attr]
-            today = timezone.localdate()  # the children's "late" flags
-            key = f"rating-tables:{cycle.pk}:{unit.pk}:{unit.path}:{version.isoformat()}:{today}:{who}"
-            tables = cache.get(key)
+        # Per user: the controls are theirs. No CSRF token and no message is inside the tables.
+        who = f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"  # type: ignore[union-attr]
+        today = timezone.localdate()  # the children's "late" flags
+        key = f"rating-tables:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{today}:{who}"
+        tables = cache.get(key)
     if tables is None:
-        tables = _rating_tables(user, cycle, unit, posted)
+        tables = _rating_tables(user, cycle, unit, posted, read)
         # The breadcrumbs (the user's and the unit's place in the tree are in the key) and the children's progress.
         tables["ancestors"] = visible_ancestors(user, unit)  # type: ignore[arg-type]
         tables["children"] = progress_by_child(cycle, unit)
@@ -123,15 +141,17 @@ def _options(selected: str) -> str:
     )
 
 
-def _rating_tables(user, cycle, unit, posted: dict[str, str]) -> dict[str, object]:
-    """The page's tables as HTML: the unit's subjects, their findings (rules over the unit and its peers), meters."""
-    compliance = check_related(cycle, unit)
+def _rating_tables(
+    user, cycle, unit, posted: dict[str, str], read: dict[int, datetime.datetime]
+) -> dict[str, object]:
+    """The page's tables as HTML: the unit's subjects, their findings (the rules over what they read), meters."""
     own = list(
         Evaluation.objects.filter(cycle=cycle, unit=unit).select_related(
             "person", "collective", "unit", "quota_group"
         )
     )
     own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_name))
+    compliance = check_touching(cycle, [ev.pk for ev in own], read=read)
     # Every row is of this one unit: the permission is the same for all of them.
     allowed = bool(own) and can_propose(user, own[0])
     options: dict[str, str] = {}
@@ -431,8 +451,8 @@ def _evaluation_response(
 ) -> HttpResponse:
     user = request.user
     form = form_of(ev)
-    peers = related_evaluations(ev.cycle, ev.unit)
-    compliance = check_evaluations(ev.cycle, peers)
+    # Only what this subject's rules read: its quota group's peers and what a ceiling links it to.
+    compliance = check_touching(ev.cycle, [ev.pk])
     findings = [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])]
     plan = compliance.result.quota_groups.get(ev.quota_group.code) if ev.quota_group_id else None  # type: ignore[union-attr]
     sections = [(key, heading, (ev.self_review or {}).get(key, "")) for key, heading in form.sections]

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from kiemdiem.campaigns import actions
-from kiemdiem.campaigns.models import Evaluation, SubjectType
+from kiemdiem.campaigns.models import AuditRecord, Evaluation, SubjectType
 from tests.campaigns.helpers import propose, submit_self_review
 from tests.conftest import make_members
 
@@ -106,3 +106,120 @@ def test_a_refused_form_is_neither_cached_nor_served_from_the_cache(world, ratin
     assert 'value="HTXS" selected' in body and 'value="3"' in body  # what was entered, not the cached tables
     again = client.get(rating_url).content.decode()
     assert 'value="HTXS" selected' not in again  # nothing was saved, and the refused form was not cached
+
+
+@pytest.fixture
+def three_cells(world):  # type: ignore[no-untyped-def]
+    """B (Na Hang town's cell), C (a second cell of the same grassroots committee: the same members' quota group)
+    and A (Lâm Bình's cell: another committee, another group), each with members to propose."""
+    from kiemdiem.orgs.actions import do_create_unit
+    from kiemdiem.orgs.models import UnitKind
+
+    cache.clear()
+    cell_c = do_create_unit(
+        code="NH-001-02", name="Chi bộ tổ dân phố số 2", kind=UnitKind.CELL, parent=world.go_na_hang
+    )
+    for cell in (world.cell_na_hang, cell_c, world.cell_lam_binh):
+        make_members(cell, 2)
+    actions.ensure_evaluations(cycle=world.cycle_province)
+
+    def member_of(cell):  # type: ignore[no-untyped-def]
+        return (
+            Evaluation.objects.filter(
+                cycle=world.cycle_province, unit=cell, subject_type=SubjectType.PARTY_MEMBER
+            )
+            .order_by("pk")
+            .first()
+        )
+
+    return member_of(world.cell_lam_binh), member_of(world.cell_na_hang), member_of(cell_c)
+
+
+def test_a_save_in_another_group_leaves_the_page_cached_and_one_in_its_group_refreshes_it(
+    world, three_cells, cell_secretary, province_admin, monkeypatch
+):
+    from kiemdiem.campaigns import views
+
+    in_a, in_b, in_c = three_cells
+    assert in_a.quota_group_id != in_b.quota_group_id == in_c.quota_group_id
+    drawn = []
+    draw = views._rating_tables
+    monkeypatch.setattr(views, "_rating_tables", lambda *a, **k: drawn.append(1) or draw(*a, **k))
+    url = f"/dot/{world.cycle_province.pk}/don-vi/{world.cell_na_hang.pk}/"
+    client = login(cell_secretary)
+    group = in_b.quota_group.code
+    assert "0 HTXS / 0 HTT" in _meter(client.get(url).content.decode(), group)
+    assert len(drawn) == 1
+    # Cell A's meeting (another committee's group): B's page is still served as it was drawn.
+    propose(province_admin, in_a, "HTT")
+    assert "0 HTXS / 0 HTT" in _meter(client.get(url).content.decode(), group)
+    assert len(drawn) == 1
+    # Cell C's meeting counts in B's group: B's meter must move at once.
+    propose(province_admin, in_c, "HTT")
+    assert "0 HTXS / 1 HTT" in _meter(client.get(url).content.decode(), group)
+    assert len(drawn) == 2
+
+
+def test_a_removed_evaluation_of_the_group_refreshes_the_page(
+    world, three_cells, cell_secretary, province_admin
+):
+    _, in_b, in_c = three_cells
+    propose(province_admin, in_c, "HTT")
+    propose(province_admin, in_b, "HT")  # the last change of what the page reads is B's, not C's
+    url = f"/dot/{world.cycle_province.pk}/don-vi/{world.cell_na_hang.pk}/"
+    client = login(cell_secretary)
+    assert "0 HTXS / 1 HTT" in _meter(client.get(url).content.decode(), in_b.quota_group.code)
+    # A deletion changes no row's last change: the count of what the page reads must see it.
+    AuditRecord.objects.filter(evaluation=in_c).delete()
+    Evaluation.objects.filter(pk=in_c.pk).delete()
+    assert "0 HTXS / 0 HTT" in _meter(client.get(url).content.decode(), in_b.quota_group.code)
+
+
+def test_a_members_evaluation_page_reads_only_what_its_rules_read(
+    world, cell_secretary, monkeypatch, django_assert_max_num_queries
+):
+    """Not the province-wide groups of the cell's committee and secretary (p95 3.9 s under the write load)."""
+    from kiemdiem.campaigns import compliance
+    from kiemdiem.orgs.models import LeadershipCollective, Position, Role
+
+    cache.clear()
+    for cell, person in (
+        (world.cell_na_hang, world.member_na_hang),
+        (world.cell_lam_binh, world.member_lam_binh),
+    ):
+        committee = LeadershipCollective.objects.create(unit=cell, kind="chi_uy", name=f"Chi ủy {cell.name}")
+        Position.objects.create(
+            person=person, unit=cell, collective=committee, title="Bí thư chi bộ", role=Role.HEAD
+        )
+    make_members(world.cell_na_hang, 3)
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    cycle = world.cycle_province
+    member = Evaluation.objects.filter(
+        cycle=cycle, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
+    ).first()
+    group = set(
+        Evaluation.objects.filter(cycle=cycle, quota_group=member.quota_group).values_list("pk", flat=True)
+    )
+    elsewhere = set(
+        Evaluation.objects.filter(
+            cycle=cycle,
+            unit=world.cell_lam_binh,
+            subject_type__in=[SubjectType.LEADERSHIP_COLLECTIVE, SubjectType.LEADER],
+        ).values_list("pk", flat=True)
+    )
+    assert (
+        len(elsewhere) == 2
+    )  # Lâm Bình's cell committee and its secretary: peers of Na Hang's, province-wide
+    checked: list[set[int]] = []
+    check_rows = compliance._check_rows
+    monkeypatch.setattr(
+        compliance,
+        "_check_rows",
+        lambda c, rows, r: checked.append({x.id for x in rows}) or check_rows(c, rows, r),
+    )
+    client = login(cell_secretary)
+    # 26 when the page read the cell's whole related set (its committee's and secretary's groups, its ancestors).
+    with django_assert_max_num_queries(23):
+        page = client.get(f"/danh-gia/{member.pk}/")
+    assert page.status_code == 200
+    assert checked == [group]  # the member's grassroots group (the quota's counts), nothing else
