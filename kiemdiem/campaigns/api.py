@@ -7,7 +7,7 @@ import os
 
 from django.db.models import F
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.throttling import AnonRateThrottle
 
 from kiemdiem import rules
@@ -88,11 +88,11 @@ def check_rules(request: HttpRequest):
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if not declared.isdigit() or int(declared) > rules_parse.MAX_INPUT_BYTES:
         limit = f"{rules_parse.MAX_INPUT_BYTES:,}".replace(",", ".")
-        return 413, {"detail": f"Lỗi dữ liệu vào: nội dung gửi lên vượt giới hạn {limit} byte."}
+        return Status(413, {"detail": f"Lỗi dữ liệu vào: nội dung gửi lên vượt giới hạn {limit} byte."})
     try:
-        return 200, rules.check_json(rules_parse.load_json(request.body))
+        return Status(200, rules.check_json(rules_parse.load_json(request.body)))
     except rules.BadInput as exc:
-        return 400, {"detail": f"Lỗi dữ liệu vào: {exc}"}
+        return Status(400, {"detail": f"Lỗi dữ liệu vào: {exc}"})
 
 
 @rules_router.post(
@@ -111,8 +111,8 @@ def derive_formula(request: HttpRequest):
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if not declared.isdigit() or int(declared) > rules_parse.MAX_INPUT_BYTES:
         limit = f"{rules_parse.MAX_INPUT_BYTES:,}".replace(",", ".")
-        return 413, {"detail": f"Lỗi dữ liệu vào: nội dung gửi lên vượt giới hạn {limit} byte."}
+        return Status(413, {"detail": f"Lỗi dữ liệu vào: nội dung gửi lên vượt giới hạn {limit} byte."})
     try:
-        return 200, rules_formula.derive_json(rules_parse.load_json(request.body))
+        return Status(200, rules_formula.derive_json(rules_parse.load_json(request.body)))
     except rules.BadInput as exc:
-        return 400, {"detail": f"Lỗi dữ liệu vào: {exc}"}
+        return Status(400, {"detail": f"Lỗi dữ liệu vào: {exc}"})

@@ -6,7 +6,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from kiemdiem.campaigns.queries import get_cycle_for_user
@@ -68,13 +68,13 @@ def create_import(
     """Upload a workbook to import; poll GET /api/imports/{id} for progress, errors and the result."""
     user = request.user
     if not can_import(user):  # type: ignore[arg-type]
-        return 403, {"detail": "Đồng chí không có quyền nhập dữ liệu."}
+        return Status(403, {"detail": "Đồng chí không có quyền nhập dữ liệu."})
     try:
         cycle = get_cycle_for_user(user, cycle_id) if cycle_id is not None else None  # type: ignore[arg-type]
     except Http404:
-        return 404, {"detail": "Không tìm thấy đợt kiểm điểm."}
+        return Status(404, {"detail": "Không tìm thấy đợt kiểm điểm."})
     if too_big := size_error(file.size or 0):
-        return 400, {"detail": too_big}
+        return Status(400, {"detail": too_big})
     try:
         job = do_create_import_job(
             user=user,  # type: ignore[arg-type]
@@ -84,12 +84,12 @@ def create_import(
             cycle=cycle,
         )
     except ImportRefused as exc:
-        return 400, {"detail": exc.errors[0], "errors": exc.errors}
+        return Status(400, {"detail": exc.errors[0], "errors": exc.errors})
     except PermissionDenied as exc:
-        return 403, {"detail": str(exc)}
+        return Status(403, {"detail": str(exc)})
     start_job(job.pk, job.size)
     job.refresh_from_db()
-    return 201, _out(job)
+    return Status(201, _out(job))
 
 
 @router.get("/{int:job_id}", response={200: JobOut, 404: ErrorsOut})
@@ -101,9 +101,9 @@ def get_import(request: HttpRequest, job_id: int):
 def get_template(request: HttpRequest, kind: str):
     """The blank workbook (.xlsx) for one kind of import."""
     if not can_import(request.user):  # type: ignore[arg-type]
-        return 403, {"detail": "Đồng chí không có quyền nhập dữ liệu."}
+        return Status(403, {"detail": "Đồng chí không có quyền nhập dữ liệu."})
     if kind not in SPECS:
-        return 404, {"detail": "Không có mẫu này."}
+        return Status(404, {"detail": "Không có mẫu này."})
     response = HttpResponse(
         template_workbook(kind),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

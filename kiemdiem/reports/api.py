@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.models import Cycle
@@ -250,7 +250,7 @@ def submit_report(request: HttpRequest, data: SubmitIn):
     try:
         sub = do_submit_report(user=request.user, cycle=cycle, unit=unit, number=data.number, note=data.note)  # type: ignore[arg-type]
     except PermissionDenied as exc:
-        return 403, {"detail": str(exc)}
+        return Status(403, {"detail": str(exc)})
     except ActionError as exc:
-        return 400, {"detail": str(exc)}
-    return 201, _submission_out(sub)
+        return Status(400, {"detail": str(exc)})
+    return Status(201, _submission_out(sub))
