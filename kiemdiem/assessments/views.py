@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.assessments import actions
 from kiemdiem.assessments.actions import ActionError, can_edit_frameworks, current_version
 from kiemdiem.assessments.models import Appendix, CriterionGroup, FrameworkVersion, TaskEvidence
@@ -43,7 +44,7 @@ def _not_scored(request: HttpRequest, ev) -> HttpResponse | None:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def scored_review(request: HttpRequest, pk: int) -> HttpResponse:
+def scored_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The HD 43 self-review on its own page; a refused save comes back here with everything that was typed."""
     ev = _evaluation(request, pk)
     refused = _not_scored(request, ev)
@@ -57,7 +58,7 @@ def scored_review(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             submit = "submit" in request.POST
             actions.do_save_scored_review(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 evaluation=ev,
                 sections={key: request.POST.get(f"section-{key}", "") for key, _ in form.sections},
                 scores={k.removeprefix("score-"): request.POST.get(k, "") for k in criteria_keys},
@@ -67,11 +68,11 @@ def scored_review(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ActionError as exc:
             messages.error(request, str(exc))
-            context = scoring_context(request.user, ev, posted=request.POST.dict())  # type: ignore[arg-type]
+            context = scoring_context(request.user, ev, posted=request.POST.dict())
             return render(request, "assessments/scored_review.html", context, status=422)
         messages.success(request, "Đã nộp bản tự kiểm điểm." if submit else "Đã lưu bản nháp tự kiểm điểm.")
         return redirect("evaluation", pk=ev.pk)
-    return render(request, "assessments/scored_review.html", scoring_context(request.user, ev))  # type: ignore[arg-type]
+    return render(request, "assessments/scored_review.html", scoring_context(request.user, ev))
 
 
 def _back(request: HttpRequest, pk: int, do) -> HttpResponse:
@@ -85,7 +86,7 @@ def _back(request: HttpRequest, pk: int, do) -> HttpResponse:
 
 @require_POST
 @login_required
-def score_items(request: HttpRequest, pk: int) -> HttpResponse:
+def score_items(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def do(ev) -> str:
         if ev.cycle.regime != "QD366_HD43":
             raise ActionError(
@@ -126,10 +127,10 @@ def _task_fields(request: HttpRequest) -> dict[str, object]:
 
 @require_POST
 @login_required
-def add_task(request: HttpRequest, pk: int) -> HttpResponse:
+def add_task(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def do(ev) -> str:
         task = actions.do_add_task(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             evaluation=ev,
             evidence=_evidence(request),
             **_task_fields(request),
@@ -141,18 +142,18 @@ def add_task(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def task_action(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
+def task_action(request: AuthenticatedHttpRequest, pk: int, task_pk: int) -> HttpResponse:
     """Change, delete or confirm one task of the register."""
     ev = _evaluation(request, pk)
-    task = get_task_for_user(request.user, ev, task_pk)  # type: ignore[arg-type]
+    task = get_task_for_user(request.user, ev, task_pk)
 
     def do(ev) -> str:
         what = request.POST.get("do", "")
         if what == "confirm":
-            actions.do_confirm_task(user=request.user, task=task, result=request.POST.get("result") or None)  # type: ignore[arg-type]
+            actions.do_confirm_task(user=request.user, task=task, result=request.POST.get("result") or None)
             return f"Đã xác nhận kết quả nhiệm vụ “{task.title}”."
         if what == "delete":
-            actions.do_delete_task(user=request.user, task=task)  # type: ignore[arg-type]
+            actions.do_delete_task(user=request.user, task=task)
             return f"Đã xóa nhiệm vụ “{task.title}”."
         if what == "update":
             actions.do_update_task(
@@ -166,10 +167,10 @@ def task_action(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def task_evidence(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
+def task_evidence(request: AuthenticatedHttpRequest, pk: int, task_pk: int) -> HttpResponse:
     """Download a task's evidence file: only within the evaluation's scope (404 otherwise)."""
     ev = _evaluation(request, pk)
-    task = get_task_for_user(request.user, ev, task_pk)  # type: ignore[arg-type]
+    task = get_task_for_user(request.user, ev, task_pk)
     try:
         evidence = task.evidence
     except TaskEvidence.DoesNotExist:
@@ -185,7 +186,7 @@ def task_evidence(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def led_units(request: HttpRequest, pk: int) -> HttpResponse:
+def led_units(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def do(ev) -> str:
         codes = [c.strip() for c in request.POST.get("units", "").replace(";", ",").split(",") if c.strip()]
         visible = {
@@ -195,7 +196,7 @@ def led_units(request: HttpRequest, pk: int) -> HttpResponse:
         unknown = [c for c in codes if c not in visible]
         if unknown:
             raise ActionError("Không tìm thấy đơn vị trong phạm vi quản lý: " + ", ".join(unknown) + ".")
-        actions.do_set_led_units(user=request.user, evaluation=ev, units=[visible[c] for c in codes])  # type: ignore[arg-type]
+        actions.do_set_led_units(user=request.user, evaluation=ev, units=[visible[c] for c in codes])
         return "Đã ghi đơn vị phụ trách."
 
     return _back(request, pk, do)
@@ -215,7 +216,7 @@ def _home_unit(request: HttpRequest):
 
 @require_GET
 @login_required
-def framework_list(request: HttpRequest) -> HttpResponse:
+def framework_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The frameworks that apply to the user's unit, per appendix, with their history."""
     unit = _home_unit(request)
     rows = []
@@ -233,12 +234,12 @@ def framework_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def framework_edit(request: HttpRequest, appendix: str) -> HttpResponse:
+def framework_edit(request: AuthenticatedHttpRequest, appendix: str) -> HttpResponse:
     """A province's own version of an appendix: every row at once, a new version, with the reason."""
     unit = _home_unit(request)
     if appendix not in Appendix.values:
         raise Http404("Không tìm thấy khung tiêu chí.")
-    if unit is None or not can_edit_frameworks(request.user, unit):  # type: ignore[arg-type]
+    if unit is None or not can_edit_frameworks(request.user, unit):
         raise PermissionDenied(
             "Chỉ Ban Tổ chức của cấp ủy cấp trên cụ thể hóa khung tiêu chí (HD 43 tiết 7.12)."
         )
@@ -262,7 +263,7 @@ def framework_edit(request: HttpRequest, appendix: str) -> HttpResponse:
             items.append(row)
         try:
             version = actions.do_edit_framework(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 unit=unit,
                 appendix=appendix,
                 items=items,

@@ -12,6 +12,7 @@ from ninja.throttling import AnonRateThrottle
 
 from kiemdiem import rules
 from kiemdiem.accounts.apikit import PageIn, page_of
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
 from kiemdiem.rules import formula as rules_formula
 from kiemdiem.rules import parse as rules_parse
@@ -42,9 +43,9 @@ cycles = Router(tags=["Đợt kiểm điểm"])
 
 
 @cycles.get("/", response=CyclePage)
-def list_cycles(request: HttpRequest, page: Query[PageIn]):
+def list_cycles(request: AuthenticatedHttpRequest, page: Query[PageIn]):
     """The cycles covering the caller's reach: newest year first, the year's own cycle before its quarters."""
-    rows = cycles_visible_to(request.user).order_by(  # type: ignore[arg-type]
+    rows = cycles_visible_to(request.user).order_by(
         "-year", F("quarter").asc(nulls_first=True), "pk"
     )
     count, items = page_of(rows, page)
@@ -52,8 +53,8 @@ def list_cycles(request: HttpRequest, page: Query[PageIn]):
 
 
 @cycles.get("/{int:cycle_id}", response={200: CycleOut, 404: ErrorOut})
-def get_cycle(request: HttpRequest, cycle_id: int):
-    return get_cycle_for_user(request.user, cycle_id)  # type: ignore[arg-type]
+def get_cycle(request: AuthenticatedHttpRequest, cycle_id: int):
+    return get_cycle_for_user(request.user, cycle_id)
 
 
 rules_router = Router(tags=["Quy tắc"])

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kiemdiem import rules
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.accounts.models import UserRole
 from kiemdiem.campaigns import actions, cycle_jobs, quarterly
 from kiemdiem.campaigns.actions import DEADLINE_LEVELS, ActionError, can_open_cycle
@@ -81,7 +82,7 @@ def _counts(cycles: list[Cycle]) -> dict[int, dict[str, int]]:
 
 @require_GET
 @login_required
-def cycle_list(request: HttpRequest) -> HttpResponse:
+def cycle_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every cycle the user reaches, newest first: year, quarter, regime, root unit, state, counts."""
     cycles = list(
         cycles_visible_to(request.user).select_related("unit").order_by("-year", "quarter", "unit__path")
@@ -99,7 +100,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     may_open = (
         units_to_open_for(request.user, year).exists() or units_to_open_for(request.user, year + 1).exists()
     )
-    visible = units_visible_to(request.user)  # type: ignore[arg-type]
+    visible = units_visible_to(request.user)
     context = {
         "rows": rows,
         "may_open": may_open,
@@ -138,7 +139,7 @@ def _open_context(request: HttpRequest, data) -> dict[str, object]:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def cycle_open(request: HttpRequest) -> HttpResponse:
+def cycle_open(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Open a cycle: the year's regime shown by its documents, its deadlines prefilled and editable."""
     if request.method == "GET":
         return render(request, "campaigns/cycle_open.html", _open_context(request, request.GET))
@@ -154,9 +155,9 @@ def cycle_open(request: HttpRequest) -> HttpResponse:
         )
         if unit_pk is None:
             raise ActionError("Cấp ủy mở đợt: chưa chọn.")
-        unit = get_unit_for_user(request.user, unit_pk)  # type: ignore[arg-type]
+        unit = get_unit_for_user(request.user, unit_pk)
         cycle = actions.do_open_cycle(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             unit=unit,
             year=year,
             quarter=quarter,
@@ -194,11 +195,11 @@ def _start_sync(request: HttpRequest, cycle: Cycle, *, opened: bool) -> HttpResp
 
 @require_POST
 @login_required
-def cycle_sync(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_sync(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Re-sync after the tree or the positions changed: add what is missing, never a second copy."""
-    cycle = get_cycle_for_user(request.user, pk)  # type: ignore[arg-type]
+    cycle = get_cycle_for_user(request.user, pk)
     try:
-        actions.require_cycle_manager(request.user, cycle)  # type: ignore[arg-type]
+        actions.require_cycle_manager(request.user, cycle)
         if not cycle.is_open:
             raise ActionError(f"Đợt kiểm điểm {cycle.period} đã đóng; không đồng bộ được nữa.")
     except ActionError as exc:
@@ -209,10 +210,10 @@ def cycle_sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = get_cycle_for_user(request.user, pk)  # type: ignore[arg-type]
+def cycle_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cycle = get_cycle_for_user(request.user, pk)
     try:
-        actions.do_close_cycle(user=request.user, cycle=cycle)  # type: ignore[arg-type]
+        actions.do_close_cycle(user=request.user, cycle=cycle)
     except ActionError as exc:
         messages.error(request, str(exc))
     else:
@@ -224,15 +225,15 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def cycle_deadlines(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = get_cycle_for_user(request.user, pk)  # type: ignore[arg-type]
+def cycle_deadlines(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cycle = get_cycle_for_user(request.user, pk)
     try:
         levels = {
             key: _date(request.POST.get(f"level-{key}"), f"Hạn của cấp “{label}”")
             for key, (label, _) in DEADLINE_LEVELS.items()
         }
         actions.do_set_cycle_deadlines(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             cycle=cycle,
             review_deadline=_date(
                 request.POST.get("review_deadline"), "Hạn hoàn thành kiểm điểm", required=True
@@ -255,14 +256,14 @@ def cycle_deadlines(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def cycle_delegate(request: HttpRequest) -> HttpResponse:
+def cycle_delegate(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         year = _int(request.POST.get("year"), "Năm")
         unit_pk = _int(request.POST.get("unit"), "Cấp ủy") if len(request.POST.get("unit", "")) < 10 else None
         if year is None or unit_pk is None:
             raise ActionError("Cần chọn cấp ủy và năm được ủy quyền.")
-        unit = get_unit_for_user(request.user, unit_pk)  # type: ignore[arg-type]
-        actions.do_delegate_cycles(user=request.user, unit=unit, year=year)  # type: ignore[arg-type]
+        unit = get_unit_for_user(request.user, unit_pk)
+        actions.do_delegate_cycles(user=request.user, unit=unit, year=year)
     except ActionError as exc:
         messages.error(request, str(exc))
     else:
@@ -317,22 +318,22 @@ def _detail_context(request: HttpRequest, cycle: Cycle, *, posted=None) -> dict[
 
 @require_GET
 @login_required
-def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = get_cycle_for_user(request.user, pk)  # type: ignore[arg-type]
+def cycle_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cycle = get_cycle_for_user(request.user, pk)
     return render(request, "campaigns/cycle_detail.html", _detail_context(request, cycle))
 
 
 @require_GET
 @login_required
-def cycle_job(request: HttpRequest, pk: int) -> HttpResponse:
-    job = cycle_jobs.get_cycle_job_for_user(request.user, pk)  # type: ignore[arg-type]
+def cycle_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    job = cycle_jobs.get_cycle_job_for_user(request.user, pk)
     return render(request, "campaigns/cycle_job.html", {"job": job, "cycle": job.cycle})
 
 
 @require_GET
 @login_required
-def cycle_job_status(request: HttpRequest, pk: int) -> JsonResponse:
-    job = cycle_jobs.get_cycle_job_for_user(request.user, pk)  # type: ignore[arg-type]
+def cycle_job_status(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
+    job = cycle_jobs.get_cycle_job_for_user(request.user, pk)
     return JsonResponse(
         {
             "status": job.status,
@@ -349,17 +350,17 @@ def cycle_job_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_POST
 @login_required
-def designate(request: HttpRequest, pk: int) -> HttpResponse:
+def designate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The committee designates a cadre (by code) for the year's quarterly reviews; the quarter then adds them."""
     from kiemdiem.orgs.queries import persons_visible_to, scope_roots
 
-    cycle = get_cycle_for_user(request.user, pk)  # type: ignore[arg-type]
+    cycle = get_cycle_for_user(request.user, pk)
     code = request.POST.get("person", "").strip()[:40]
     try:
-        person = persons_visible_to(request.user).filter(code=code).first()  # type: ignore[arg-type]
+        person = persons_visible_to(request.user).filter(code=code).first()
         if person is None:
             raise ActionError(f"Không tìm thấy cán bộ có mã “{code}” trong phạm vi của đồng chí.")
-        roots = scope_roots(request.user)  # type: ignore[arg-type]
+        roots = scope_roots(request.user)
         unit = next(
             (
                 r
@@ -368,7 +369,7 @@ def designate(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             cycle.unit,
         )
-        actions.do_designate_cadre(user=request.user, person=person, year=cycle.year, unit=unit)  # type: ignore[arg-type]
+        actions.do_designate_cadre(user=request.user, person=person, year=cycle.year, unit=unit)
         if cycle.is_open:
             actions.ensure_evaluations(cycle=cycle)
     except ActionError as exc:
@@ -380,13 +381,13 @@ def designate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def withdraw(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+def withdraw(request: AuthenticatedHttpRequest, pk: int, person_pk: int) -> HttpResponse:
     from kiemdiem.orgs.queries import get_person_for_user
 
-    cycle = get_cycle_for_user(request.user, pk)  # type: ignore[arg-type]
-    person = get_person_for_user(request.user, person_pk)  # type: ignore[arg-type]
+    cycle = get_cycle_for_user(request.user, pk)
+    person = get_person_for_user(request.user, person_pk)
     try:
-        actions.do_withdraw_designation(user=request.user, person=person, year=cycle.year)  # type: ignore[arg-type]
+        actions.do_withdraw_designation(user=request.user, person=person, year=cycle.year)
     except ActionError as exc:
         messages.error(request, str(exc))
     else:

@@ -19,6 +19,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kiemdiem import rules
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns import actions, hooks
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.compliance import check_touching, quota_plans, touching
@@ -65,9 +66,9 @@ def _report(request: HttpRequest, exc: ActionError) -> None:
 
 @require_GET
 @login_required
-def rating_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+def rating_page(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """Every subject of one unit with its rating, the findings next to it, and a quota meter per group."""
-    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)
     return render(request, "campaigns/rating_page.html", _rating_context(request, cycle, unit, posted={}))
 
 
@@ -238,10 +239,10 @@ def meter_message(cycle, group: QuotaGroup, plan: rules.QuotaPlan) -> str:
 
 @require_POST
 @login_required
-def quota_preview(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+def quota_preview(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """The meters with the levels picked on the page and not saved yet (htmx swaps them in): the rules engine's
     planner on the server, not a copy of the rule in the browser. Writes nothing."""
-    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)
     own = list(
         Evaluation.objects.filter(
             cycle=cycle, unit=unit, subject_type=SubjectType.PARTY_MEMBER
@@ -270,10 +271,10 @@ def _type_rank(ev: Evaluation) -> int:
 
 @require_POST
 @login_required
-def propose_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+def propose_many(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """The meeting's proposals for the members of a cell, saved all together or not at all."""
     user = request.user
-    cycle, unit = get_cycle_and_unit_for_user(user, cycle_pk, unit_pk)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(user, cycle_pk, unit_pk)
     evaluations = {
         ev.pk: ev
         for ev in Evaluation.objects.filter(
@@ -303,7 +304,7 @@ def propose_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespo
         if not rows:
             raise ActionError("Chưa chọn mức đề xuất cho đảng viên nào.")
         count = actions.do_propose_ratings(
-            user=user,  # type: ignore[arg-type]
+            user=user,
             rows=rows,
             attendees=request.POST.get("attendees", ""),
             comments=request.POST.get("comments", ""),
@@ -322,17 +323,17 @@ def propose_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def decide_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+def decide_many(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """The deciding body decides a unit's members on one page: all recorded together, or none (issue 17)."""
     user = request.user
-    cycle, unit = get_cycle_and_unit_for_user(user, cycle_pk, unit_pk)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(user, cycle_pk, unit_pk)
     members = list(
         Evaluation.objects.filter(
             cycle=cycle, unit=unit, subject_type=SubjectType.PARTY_MEMBER
         ).select_related("person", "cycle", "unit", "quota_group")
     )
     members.sort(key=lambda ev: ev.subject_name)
-    if not members or not can_decide(user, members[0]):  # type: ignore[arg-type]
+    if not members or not can_decide(user, members[0]):
         raise PermissionDenied(
             "Việc quyết định mức xếp loại các đảng viên này thuộc thẩm quyền của cấp khác."
         )
@@ -363,7 +364,7 @@ def decide_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespon
             if not rows:
                 raise ActionError("Chưa chọn mức quyết định cho đảng viên nào.")
             count = actions.do_decide_ratings(
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 rows=rows,
                 decided_on=_decision_date(request.POST.get("decided_on", "")),
                 confirm_date="confirm_date" in request.POST,
@@ -393,7 +394,7 @@ def decide_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespon
     context = {
         "cycle": cycle,
         "unit": unit,
-        "ancestors": visible_ancestors(user, unit),  # type: ignore[arg-type]
+        "ancestors": visible_ancestors(user, unit),
         "deciding_unit": deciding_unit_for(members[0]),
         "rows": rows_context,
         "meters": _meters(cycle, groups, plans),
@@ -406,8 +407,8 @@ def decide_many(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRespon
 
 @require_GET
 @login_required
-def evaluation_page(request: HttpRequest, pk: int) -> HttpResponse:
-    return _evaluation_response(request, get_evaluation_for_user(request.user, pk))  # type: ignore[arg-type]
+def evaluation_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _evaluation_response(request, get_evaluation_for_user(request.user, pk))
 
 
 def _with_posted(ev: Evaluation, post: QueryDict) -> Evaluation:
@@ -516,7 +517,7 @@ def _act(request: HttpRequest, pk: int, do) -> HttpResponse:
 
 @require_POST
 @login_required
-def save_self_review(request: HttpRequest, pk: int) -> HttpResponse:
+def save_self_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         form = form_of(ev)
         sections = {key: request.POST.get(f"section-{key}", "") for key, _ in form.sections}
@@ -549,7 +550,7 @@ def _number(raw: str | None) -> float | None:
 
 @require_POST
 @login_required
-def save_facts(request: HttpRequest, pk: int) -> HttpResponse:
+def save_facts(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         facts: dict[str, object] = {}
         computed = hooks.computed_fact_keys(ev)
@@ -561,7 +562,7 @@ def save_facts(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 facts[key] = request.POST.get(key, "")
         facts = {k: v for k, v in facts.items() if v not in (False, "")}
-        actions.do_update_facts(user=request.user, evaluation=ev, facts=facts, version=_version(request))  # type: ignore[arg-type]
+        actions.do_update_facts(user=request.user, evaluation=ev, facts=facts, version=_version(request))
         return "Đã cập nhật dữ kiện xếp loại."
 
     return _act(request, pk, do)
@@ -569,7 +570,7 @@ def save_facts(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def record_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+def record_meeting(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         actions.do_record_meeting(
             user=request.user,
@@ -588,7 +589,7 @@ def record_meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def verify(request: HttpRequest, pk: int) -> HttpResponse:
+def verify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         actions.do_verify(
             user=request.user, evaluation=ev, note=request.POST.get("note", ""), version=_version(request)
@@ -611,10 +612,10 @@ def _decision_date(raw: str) -> datetime.date:
 
 @require_POST
 @login_required
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         require(
-            can_decide(request.user, ev),  # type: ignore[arg-type]
+            can_decide(request.user, ev),
             "Việc quyết định mức xếp loại đối tượng này thuộc thẩm quyền của cấp khác.",
         )
         actions.do_decide_rating(
@@ -634,7 +635,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def order(request: HttpRequest, pk: int) -> HttpResponse:
+def order(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         created = actions.do_order(
             user=request.user,
@@ -649,14 +650,14 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def progress_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+def progress_page(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """Each child of a unit against the deadline: how many evaluations are decided, who is late."""
-    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)
     rows = progress_by_child(cycle, unit)
     context = {
         "cycle": cycle,
         "unit": unit,
-        "ancestors": visible_ancestors(request.user, unit),  # type: ignore[arg-type]
+        "ancestors": visible_ancestors(request.user, unit),
         "rows": rows,
         "late": sum(1 for r in rows if r["late"]),
         "states": EvaluationState.choices,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns.queries import (
     get_cycle_and_unit_for_user,
     get_evaluation_for_user,
@@ -69,10 +69,10 @@ def _item(i) -> RemediationItemOut:
 
 
 @router.get("/evaluations/{int:evaluation_id}", response={200: FollowupOut, 404: ErrorOut})
-def get_followup(request: HttpRequest, evaluation_id: int) -> FollowupOut:
+def get_followup(request: AuthenticatedHttpRequest, evaluation_id: int) -> FollowupOut:
     """Suggestions, last year's remediation, this year's plan, years in a row and text checks of one evaluation."""
-    ev = get_evaluation_for_user(request.user, evaluation_id)  # type: ignore[arg-type]
-    p = queries.panel_for(request.user, ev)  # type: ignore[arg-type]
+    ev = get_evaluation_for_user(request.user, evaluation_id)
+    p = queries.panel_for(request.user, ev)
     return FollowupOut(
         evaluation_id=ev.pk,
         suggestions=[
@@ -118,10 +118,10 @@ class TrackingOut(Schema):
 
 
 @router.get("/cycles/{int:cycle_id}/units/{int:unit_id}", response={200: TrackingOut, 404: ErrorOut})
-def get_tracking(request: HttpRequest, cycle_id: int, unit_id: int) -> TrackingOut:
+def get_tracking(request: AuthenticatedHttpRequest, cycle_id: int, unit_id: int) -> TrackingOut:
     """The upper committee's follow-up of a subtree for one cycle, as counts."""
-    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_id, unit_id)  # type: ignore[arg-type]
-    t = queries.tracking(request.user, cycle, unit)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_id, unit_id)
+    t = queries.tracking(request.user, cycle, unit)
     return TrackingOut(
         cycle_id=cycle.pk,
         unit_id=unit.pk,

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.models import Evaluation
@@ -49,9 +50,9 @@ def _on_evaluation(request: HttpRequest, evaluation_pk: int, do: Callable[[Evalu
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's notices and the deadlines coming up."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     notices = list(queries.notices_for(user)[:50])
     return render(
         request,
@@ -66,15 +67,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def mark_read(request: HttpRequest) -> HttpResponse:
-    count = actions.do_mark_notices_read(user=request.user)  # type: ignore[arg-type]
+def mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
+    count = actions.do_mark_notices_read(user=request.user)
     messages.success(request, f"Đã đánh dấu {count} thông báo là đã xem.")
     return redirect("followup:home")
 
 
 @require_POST
 @login_required
-def issue_suggestion(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
+def issue_suggestion(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         items = [line for line in request.POST.get("items", "").splitlines() if line.strip()]
         attendee = None
@@ -84,7 +85,7 @@ def issue_suggestion(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
             if attendee is None:
                 raise ActionError("Ủy viên Ban Thường vụ được chọn không phụ trách đơn vị này.")
         s = actions.do_issue_suggestion(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             evaluation=ev,
             items=items,
             attendee=attendee,
@@ -97,13 +98,13 @@ def issue_suggestion(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def answer_suggestions(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
+def answer_suggestions(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         ids = SuggestionItem.objects.filter(suggestion__evaluation=ev).values_list("pk", flat=True)
         answers = {pk: request.POST[f"answer-{pk}"] for pk in ids if f"answer-{pk}" in request.POST}
         if not answers:
             raise ActionError("Chưa có nội dung giải trình nào.")
-        actions.do_answer_suggestions(user=request.user, evaluation=ev, answers=answers)  # type: ignore[arg-type]
+        actions.do_answer_suggestions(user=request.user, evaluation=ev, answers=answers)
         return "Đã lưu phần giải trình các nội dung được gợi ý."
 
     return _on_evaluation(request, evaluation_pk, do)
@@ -111,13 +112,13 @@ def answer_suggestions(request: HttpRequest, evaluation_pk: int) -> HttpResponse
 
 @require_POST
 @login_required
-def conclude_suggestion(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
+def conclude_suggestion(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         s = Suggestion.objects.filter(evaluation=ev, pk=_pk(request.POST.get("suggestion"))).first()
         if s is None:
             raise ActionError("Không tìm thấy gợi ý kiểm điểm của đối tượng này.")
         actions.do_record_suggestion_conclusion(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             suggestion=s,
             conclusion=request.POST.get("conclusion", ""),
         )
@@ -128,7 +129,7 @@ def conclude_suggestion(request: HttpRequest, evaluation_pk: int) -> HttpRespons
 
 @require_POST
 @login_required
-def add_plan(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
+def add_plan(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         rows = []
         for n in range(1, PLAN_ROWS + 1):
@@ -143,7 +144,7 @@ def add_plan(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def assess_remediation(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
+def assess_remediation(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         previous = queries.previous_evaluation(ev)
         ids = (
@@ -158,7 +159,7 @@ def assess_remediation(request: HttpRequest, evaluation_pk: int) -> HttpResponse
         }
         if not outcomes:
             raise ActionError("Chưa chọn kết quả khắc phục của nội dung nào.")
-        pct = actions.do_assess_remediation(user=request.user, evaluation=ev, outcomes=outcomes)  # type: ignore[arg-type]
+        pct = actions.do_assess_remediation(user=request.user, evaluation=ev, outcomes=outcomes)
         return f"Đã lưu kết quả khắc phục: {pct:g}% nội dung đã khắc phục." if pct is not None else "Đã lưu."
 
     return _on_evaluation(request, evaluation_pk, do)
@@ -166,13 +167,13 @@ def assess_remediation(request: HttpRequest, evaluation_pk: int) -> HttpResponse
 
 @require_POST
 @login_required
-def relate_signs(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
+def relate_signs(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         relations = {
             s.code: (f"sign-{s.code}" in request.POST, request.POST.get(f"signnote-{s.code}", ""))
             for s in SIGNS
         }
-        actions.do_relate_signs(user=request.user, evaluation=ev, relations=relations)  # type: ignore[arg-type]
+        actions.do_relate_signs(user=request.user, evaluation=ev, relations=relations)
         return "Đã lưu phần tự liên hệ 27 biểu hiện suy thoái."
 
     return _on_evaluation(request, evaluation_pk, do)
@@ -180,10 +181,10 @@ def relate_signs(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def record_degradation(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
+def record_degradation(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         actions.do_record_degradation_conclusion(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             evaluation=ev,
             body=request.POST.get("body", ""),
             reference=request.POST.get("reference", ""),
@@ -198,10 +199,10 @@ def record_degradation(request: HttpRequest, evaluation_pk: int) -> HttpResponse
 
 @require_POST
 @login_required
-def assign_breakthrough(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
+def assign_breakthrough(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         actions.do_assign_breakthrough(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             evaluation=ev,
             title=request.POST.get("title", ""),
             expected_result=request.POST.get("expected_result", ""),
@@ -214,13 +215,13 @@ def assign_breakthrough(request: HttpRequest, evaluation_pk: int) -> HttpRespons
 
 @require_POST
 @login_required
-def evaluate_breakthrough(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
+def evaluate_breakthrough(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
         task = BreakthroughTask.objects.filter(evaluation=ev, pk=_pk(request.POST.get("task"))).first()
         if task is None:
             raise ActionError("Không tìm thấy việc đột phá, đổi mới của cán bộ này.")
         actions.do_evaluate_breakthrough(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             task=task,
             result=request.POST.get("result", ""),
             note=request.POST.get("result_note", ""),
@@ -232,28 +233,28 @@ def evaluate_breakthrough(request: HttpRequest, evaluation_pk: int) -> HttpRespo
 
 @require_GET
 @login_required
-def tracking_page(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+def tracking_page(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """The upper committee's follow-up of a subtree: plans, suggestions, re-reviews, years in a row, copies."""
-    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)  # type: ignore[arg-type]
+    cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)
     context = {
         "cycle": cycle,
         "unit": unit,
-        "ancestors": visible_ancestors(request.user, unit),  # type: ignore[arg-type]
-        **queries.tracking(request.user, cycle, unit),  # type: ignore[arg-type]
+        "ancestors": visible_ancestors(request.user, unit),
+        **queries.tracking(request.user, cycle, unit),
     }
     return render(request, "followup/tracking.html", context)
 
 
 @require_GET
 @login_required
-def breakthrough_page(request: HttpRequest, cycle_pk: int) -> HttpResponse:
+def breakthrough_page(request: AuthenticatedHttpRequest, cycle_pk: int) -> HttpResponse:
     """Breakthrough tasks by responsible body (CV 854 mục 2(7)); ?ban= lists one body's tasks."""
-    cycle = get_cycle_for_user(request.user, cycle_pk)  # type: ignore[arg-type]
+    cycle = get_cycle_for_user(request.user, cycle_pk)
     board = request.GET.get("ban", "")
     context = {
         "cycle": cycle,
         "board": board,
         "board_label": dict(ResponsibleBoard.choices).get(board, ""),
-        **queries.breakthrough_summary(request.user, cycle, board=board),  # type: ignore[arg-type]
+        **queries.breakthrough_summary(request.user, cycle, board=board),
     }
     return render(request, "followup/breakthrough.html", context)

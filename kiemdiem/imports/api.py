@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns.queries import get_cycle_for_user
 from kiemdiem.imports.actions import can_import, do_create_import_job
 from kiemdiem.imports.models import ImportJob, ImportKind
@@ -60,24 +61,24 @@ def _out(job: ImportJob) -> JobOut:
 
 @router.post("/", response={201: JobOut, 400: ErrorsOut, 403: ErrorsOut, 404: ErrorsOut})
 def create_import(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     file: File[UploadedFile],
     kind: Form[ImportKind],
     cycle_id: Form[int | None] = None,
 ):
     """Upload a workbook to import; poll GET /api/imports/{id} for progress, errors and the result."""
     user = request.user
-    if not can_import(user):  # type: ignore[arg-type]
+    if not can_import(user):
         return Status(403, {"detail": "Đồng chí không có quyền nhập dữ liệu."})
     try:
-        cycle = get_cycle_for_user(user, cycle_id) if cycle_id is not None else None  # type: ignore[arg-type]
+        cycle = get_cycle_for_user(user, cycle_id) if cycle_id is not None else None
     except Http404:
         return Status(404, {"detail": "Không tìm thấy đợt kiểm điểm."})
     if too_big := size_error(file.size or 0):
         return Status(400, {"detail": too_big})
     try:
         job = do_create_import_job(
-            user=user,  # type: ignore[arg-type]
+            user=user,
             kind=str(kind.value if hasattr(kind, "value") else kind),
             file_name=file.name or "",
             content=file.read(),
@@ -93,14 +94,14 @@ def create_import(
 
 
 @router.get("/{int:job_id}", response={200: JobOut, 404: ErrorsOut})
-def get_import(request: HttpRequest, job_id: int):
-    return _out(get_job_for_user(request.user, job_id))  # type: ignore[arg-type]
+def get_import(request: AuthenticatedHttpRequest, job_id: int):
+    return _out(get_job_for_user(request.user, job_id))
 
 
 @router.get("/templates/{kind}", response={200: None, 403: ErrorsOut, 404: ErrorsOut})
-def get_template(request: HttpRequest, kind: str):
+def get_template(request: AuthenticatedHttpRequest, kind: str):
     """The blank workbook (.xlsx) for one kind of import."""
-    if not can_import(request.user):  # type: ignore[arg-type]
+    if not can_import(request.user):
         return Status(403, {"detail": "Đồng chí không có quyền nhập dữ liệu."})
     if kind not in SPECS:
         return Status(404, {"detail": "Không có mẫu này."})

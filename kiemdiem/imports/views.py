@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns.models import CycleState
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
 from kiemdiem.imports.actions import can_import, do_apply_import_job, do_create_import_job
@@ -28,7 +29,7 @@ def _require_importer(request: HttpRequest) -> None:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def import_home(request: HttpRequest) -> HttpResponse:
+def import_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_importer(request)
     user = request.user
     errors: list[str] = []
@@ -42,7 +43,7 @@ def import_home(request: HttpRequest) -> HttpResponse:
             if not raw.isdigit():
                 errors.append("Nhập kết quả xếp loại cần chọn đợt kiểm điểm.")
             else:
-                cycle = get_cycle_for_user(user, int(raw))  # type: ignore[arg-type]
+                cycle = get_cycle_for_user(user, int(raw))
         if upload is None:
             errors.append("Chưa chọn tệp Excel để nhập.")
         if not errors and upload is not None:
@@ -50,7 +51,7 @@ def import_home(request: HttpRequest) -> HttpResponse:
                 if too_big := size_error(upload.size or 0):
                     raise ImportRefused([too_big])
                 job = do_create_import_job(
-                    user=user,  # type: ignore[arg-type]
+                    user=user,
                     kind=kind,
                     file_name=upload.name or "",
                     content=upload.read(),
@@ -64,8 +65,8 @@ def import_home(request: HttpRequest) -> HttpResponse:
                 return redirect("imports:job", pk=job.pk)
     context = {
         "kinds": [(k, label, SPECS[k]) for k, label in ImportKind.choices],
-        "cycles": cycles_visible_to(user).filter(state=CycleState.OPEN).select_related("unit"),  # type: ignore[arg-type]
-        "jobs": jobs_visible_to(user)[:20],  # type: ignore[arg-type]
+        "cycles": cycles_visible_to(user).filter(state=CycleState.OPEN).select_related("unit"),
+        "jobs": jobs_visible_to(user)[:20],
         "errors": errors,
         "posted": posted,
     }
@@ -74,19 +75,19 @@ def import_home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_job_for_user(request.user, pk)  # type: ignore[arg-type]
+def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    job = get_job_for_user(request.user, pk)
     return render(request, "imports/job_detail.html", {"job": job})
 
 
 @require_POST
 @login_required
-def apply_job(request: HttpRequest, pk: int) -> HttpResponse:
+def apply_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Write what the preview showed: the file is read and checked again, then written all or nothing."""
-    job = get_job_for_user(request.user, pk)  # type: ignore[arg-type]  # someone else's job: 404, as to read it
+    job = get_job_for_user(request.user, pk)  # someone else's job: 404, as to read it
     _require_importer(request)
     try:
-        job = do_apply_import_job(user=request.user, job=job)  # type: ignore[arg-type]
+        job = do_apply_import_job(user=request.user, job=job)
     except ImportRefused as exc:
         return render(
             request, "imports/job_detail.html", {"job": job, "apply_errors": exc.errors}, status=409
@@ -97,7 +98,7 @@ def apply_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def download_template(request: HttpRequest, kind: str) -> HttpResponse:
+def download_template(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     _require_importer(request)
     if kind not in SPECS:
         raise Http404("Không có mẫu này.")

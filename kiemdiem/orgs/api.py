@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from kiemdiem.accounts.apikit import ApiError, PageIn, page_of
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.orgs.models import Person, Unit
 from kiemdiem.orgs.queries import (
     children_of,
@@ -95,23 +95,23 @@ def _unit_page(rows, page: PageIn) -> dict[str, object]:
 
 
 @units.get("/", response=UnitPage)
-def list_units(request: HttpRequest, search: Query[UnitSearchIn], page: Query[PageIn]):
+def list_units(request: AuthenticatedHttpRequest, search: Query[UnitSearchIn], page: Query[PageIn]):
     """The units at the top of the caller's reach; with `q`, every unit of the reach that matches, by name."""
     if search.q.strip():
-        return _unit_page(search_units(request.user, search.q), page)  # type: ignore[arg-type]
-    return _unit_page(top_units_for(request.user).order_by("sort_key", "pk"), page)  # type: ignore[arg-type]
+        return _unit_page(search_units(request.user, search.q), page)
+    return _unit_page(top_units_for(request.user).order_by("sort_key", "pk"), page)
 
 
 @units.get("/{int:unit_id}", response={200: UnitOut, 404: ApiError})
-def get_unit(request: HttpRequest, unit_id: int) -> UnitOut:
-    unit = get_unit_for_user(request.user, unit_id)  # type: ignore[arg-type]
+def get_unit(request: AuthenticatedHttpRequest, unit_id: int) -> UnitOut:
+    unit = get_unit_for_user(request.user, unit_id)
     return _unit_out(unit, subtree_counts([unit])[unit.pk])
 
 
 @units.get("/{int:unit_id}/children", response={200: UnitPage, 404: ApiError})
-def list_children(request: HttpRequest, unit_id: int, page: Query[PageIn]):
+def list_children(request: AuthenticatedHttpRequest, unit_id: int, page: Query[PageIn]):
     """The units directly under it, by name in Vietnamese order."""
-    unit = get_unit_for_user(request.user, unit_id)  # type: ignore[arg-type]
+    unit = get_unit_for_user(request.user, unit_id)
     return _unit_page(children_of(unit).order_by("sort_key", "pk"), page)
 
 
@@ -119,14 +119,14 @@ persons = Router(tags=["Cá nhân"])
 
 
 @persons.get("/", response={200: PersonPage, 404: ApiError})
-def list_persons(request: HttpRequest, search: Query[PersonSearchIn], page: Query[PageIn]):
+def list_persons(request: AuthenticatedHttpRequest, search: Query[PersonSearchIn], page: Query[PageIn]):
     """The people of the caller's reach (or of one unit's tree), as a roster sorts them: by given name, then family
     and middle names, in Vietnamese order. `q` finds "Vũ Thanh Vân" from "vu thanh van" or "VŨ THANH VÂN"."""
-    unit = get_unit_for_user(request.user, search.unit_id) if search.unit_id else None  # type: ignore[arg-type]
-    count, items = page_of(search_persons(request.user, search.q, unit=unit), page)  # type: ignore[arg-type]
+    unit = get_unit_for_user(request.user, search.unit_id) if search.unit_id else None
+    count, items = page_of(search_persons(request.user, search.q, unit=unit), page)
     return {"count": count, "items": items}
 
 
 @persons.get("/{int:person_id}", response={200: PersonOut, 404: ApiError})
-def get_person(request: HttpRequest, person_id: int) -> Person:
-    return get_person_for_user(request.user, person_id)  # type: ignore[arg-type]
+def get_person(request: AuthenticatedHttpRequest, person_id: int) -> Person:
+    return get_person_for_user(request.user, person_id)

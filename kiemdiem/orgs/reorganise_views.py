@@ -7,10 +7,11 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.accounts.models import User, UserRole
 from kiemdiem.orgs.actions import (
     SplitPart,
@@ -179,8 +180,8 @@ class _Form:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def reorganise(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def reorganise(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user: User = request.user
     _require(user)
     form = _Form(request.POST if request.method == "POST" else request.GET, user)
     preview = None
@@ -207,9 +208,9 @@ def reorganise(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def reorganisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def reorganisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The record of one reorganisation: read by anyone whose reach it touched (the inspector too)."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     try:
         record = records_visible_to(user).get(pk=pk)
     except Reorganisation.DoesNotExist:

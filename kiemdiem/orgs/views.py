@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.accounts.models import UserRole
 from kiemdiem.orgs import hooks
 from kiemdiem.orgs.models import Person, Position, Role
@@ -36,13 +37,13 @@ def _year(request: HttpRequest) -> int | None:
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    if user.role == UserRole.MEMBER and not user.is_superuser:  # type: ignore[union-attr]
-        if user.person_id:  # type: ignore[union-attr]
-            return redirect("person", pk=user.person_id)  # type: ignore[union-attr]
+    if user.role == UserRole.MEMBER and not user.is_superuser:
+        if user.person_id:
+            return redirect("person", pk=user.person_id)
         return render(request, "home_empty.html")
-    tops = list(top_units_for(user))  # type: ignore[arg-type]
+    tops = list(top_units_for(user))
     if len(tops) == 1:
         return redirect("unit", pk=tops[0].pk)
     return redirect("units")
@@ -50,20 +51,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def unit_list(request: HttpRequest) -> HttpResponse:
-    tops = list(top_units_for(request.user))  # type: ignore[arg-type]
+def unit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    tops = list(top_units_for(request.user))
     counts = subtree_counts(tops)
     rows = [(u, counts[u.pk]) for u in tops]
     from kiemdiem.orgs.reorganise_views import can_reorganise
 
-    context = {"rows": rows, "can_reorganise": can_reorganise(request.user)}  # type: ignore[arg-type]
+    context = {"rows": rows, "can_reorganise": can_reorganise(request.user)}
     return render(request, "orgs/unit_list.html", context)
 
 
 @require_GET
 @login_required
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_unit_for_user(request.user, pk)  # type: ignore[arg-type]
+def unit_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    unit = get_unit_for_user(request.user, pk)
     year = _year(request)
     children = list(children_of(unit, year=year).order_by("kind", "sort_key"))
     counts = subtree_counts([unit, *children], on=datetime.date(year, 12, 31) if year else None)
@@ -77,7 +78,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         members_page = Paginator(members, 50).get_page(request.GET.get("trang"))
     context = {
         "unit": unit,
-        "ancestors": visible_ancestors(request.user, unit),  # type: ignore[arg-type]
+        "ancestors": visible_ancestors(request.user, unit),
         "children": [(c, counts[c.pk]) for c in children],
         "counts": counts[unit.pk],
         "collectives": collectives,
@@ -89,8 +90,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person: Person = get_person_for_user(request.user, pk)  # type: ignore[arg-type]
+def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    person: Person = get_person_for_user(request.user, pk)
     positions = Position.objects.filter(person=person).select_related("unit", "collective")
     reachable = set(
         units_visible_to(request.user)
@@ -101,7 +102,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "person": person,
         "positions": positions,
         "reachable": reachable,
-        **hooks.person_panels(request.user, person),  # type: ignore[arg-type]
+        **hooks.person_panels(request.user, person),
     }
     return render(request, "orgs/person_detail.html", context)
 
@@ -111,13 +112,13 @@ SEARCH_LIMIT = 50
 
 @require_GET
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """People and units of the user's reach whose name matches, accents and case aside ("vu thanh van")."""
     query = request.GET.get("q", "")[:100].strip()
     persons = units = None
     if query:
-        persons = list(search_persons(request.user, query)[: SEARCH_LIMIT + 1])  # type: ignore[arg-type]
-        units = list(search_units(request.user, query)[: SEARCH_LIMIT + 1])  # type: ignore[arg-type]
+        persons = list(search_persons(request.user, query)[: SEARCH_LIMIT + 1])
+        units = list(search_units(request.user, query)[: SEARCH_LIMIT + 1])
     context = {
         "query": query,
         "persons": persons[:SEARCH_LIMIT] if persons is not None else None,

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.models import Cycle
 from kiemdiem.campaigns.queries import get_cycle_and_unit_for_user
@@ -178,14 +179,14 @@ def _submission_out(sub) -> dict[str, Any]:
 
 
 @router.get("/statistics", response={200: StatisticsOut, 404: ErrorOut})
-def get_statistics(request: HttpRequest, params: Query[ScopeIn]):
+def get_statistics(request: AuthenticatedHttpRequest, params: Query[ScopeIn]):
     """Counts and percentages per rating level for each subject type, rolled up under each child unit."""
     cycle, unit = _scope(request, params.cycle, params.unit)
     return statistics(cycle, unit)
 
 
 @router.get("/evaluations", response={200: EvaluationPageOut, 404: ErrorOut})
-def list_evaluations(request: HttpRequest, params: Query[PageIn]):
+def list_evaluations(request: AuthenticatedHttpRequest, params: Query[PageIn]):
     """Every subject of the unit's subtree with its decided rating, in tree order."""
     cycle, unit = _scope(request, params.cycle, params.unit)
     rows = rating_list(cycle, unit)
@@ -216,7 +217,7 @@ class SubmissionStatusPage(Schema):
 
 
 @router.get("/submissions", response={200: SubmissionStatusPage, 404: ErrorOut})
-def list_submission_status(request: HttpRequest, params: Query[PageIn]):
+def list_submission_status(request: AuthenticatedHttpRequest, params: Query[PageIn]):
     """The party organisations directly under the unit: submitted, late or missing (paginated: limit, offset)."""
     cycle, unit = _scope(request, params.cycle, params.unit)
     rows = submission_status(cycle, unit)
@@ -235,20 +236,20 @@ def list_submission_status(request: HttpRequest, params: Query[PageIn]):
 
 
 @router.get("/submissions/{int:submission_id}", response={200: SubmissionDetailOut, 404: ErrorOut})
-def get_submission(request: HttpRequest, submission_id: int):
+def get_submission(request: AuthenticatedHttpRequest, submission_id: int):
     """A submitted report: its frozen figures exactly as they were sent."""
     if submission_id > MAX_ID:
         raise Http404("Không tìm thấy báo cáo.")
-    sub = get_submission_for_user(request.user, submission_id)  # type: ignore[arg-type]
+    sub = get_submission_for_user(request.user, submission_id)
     return {**_submission_out(sub), "figures": sub.figures}
 
 
 @router.post("/submissions", response={201: SubmissionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def submit_report(request: HttpRequest, data: SubmitIn):
+def submit_report(request: AuthenticatedHttpRequest, data: SubmitIn):
     """Lock the unit's figures for the cycle and send them up (a new submission supersedes the last)."""
     cycle, unit = _scope(request, data.cycle, data.unit)
     try:
-        sub = do_submit_report(user=request.user, cycle=cycle, unit=unit, number=data.number, note=data.note)  # type: ignore[arg-type]
+        sub = do_submit_report(user=request.user, cycle=cycle, unit=unit, number=data.number, note=data.note)
     except PermissionDenied as exc:
         return Status(403, {"detail": str(exc)})
     except ActionError as exc:

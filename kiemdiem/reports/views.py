@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.models import Cycle
 from kiemdiem.campaigns.queries import (
@@ -52,11 +53,11 @@ def _cycle_and_unit(request: HttpRequest, cycle_pk: int, unit_pk: int) -> tuple[
 
 @require_GET
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The cycles the user reaches, each with the units whose reports they may open."""
     entries = []
-    for cycle in cycles_visible_to(request.user).select_related("unit"):  # type: ignore[arg-type]
-        units = report_units_for(request.user, cycle)  # type: ignore[arg-type]
+    for cycle in cycles_visible_to(request.user).select_related("unit"):
+        units = report_units_for(request.user, cycle)
         if units:
             entries.append({"cycle": cycle, "units": units})
     return render(request, "reports/index.html", {"entries": entries})
@@ -68,7 +69,7 @@ def _figures_changed(figures: dict[str, Any], submission: ReportSubmission | Non
 
 @require_GET
 @login_required
-def dashboard(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """Progress against the deadlines, the distribution by level and type, drill-down by the tree, reporting."""
     cycle, unit = _cycle_and_unit(request, cycle_pk, unit_pk)
     figures = statistics(cycle, unit, with_findings=False)
@@ -77,7 +78,7 @@ def dashboard(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse
     progress = {row["unit"].pk: row for row in progress_by_child(cycle, unit)}
     children = [{**c, "progress": progress.get(c["id"])} for c in figures["children"]]
     submission = current_submission(cycle, unit)
-    ancestors = [a for a in visible_ancestors(request.user, unit) if a.path.startswith(cycle.unit.path)]  # type: ignore[arg-type]
+    ancestors = [a for a in visible_ancestors(request.user, unit) if a.path.startswith(cycle.unit.path)]
     return render(
         request,
         "reports/dashboard.html",
@@ -93,7 +94,7 @@ def dashboard(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse
             "changed_since_submission": _figures_changed(figures, submission),
             "history": submission_history(cycle, unit)[:10],
             "status_rows": submission_status(cycle, unit),
-            "can_submit": can_submit_report(request.user, unit),  # type: ignore[arg-type]
+            "can_submit": can_submit_report(request.user, unit),
             "over_groups": [g for g in figures["compliance"]["quota_groups"] if g["is_over"]][:50],
             "exports_in_background": export_jobs.runs_in_background(figures["progress"]["total"]),
             "documents": _document_links(cycle, unit),
@@ -124,11 +125,11 @@ def _document_links(cycle: Cycle, unit: Unit) -> list[dict[str, str]]:
 
 @require_POST
 @login_required
-def submit(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+def submit(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     cycle, unit = _cycle_and_unit(request, cycle_pk, unit_pk)
     try:
         sub = do_submit_report(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             cycle=cycle,
             unit=unit,
             number=request.POST.get("number", ""),
@@ -145,8 +146,8 @@ def submit(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    sub = get_submission_for_user(request.user, pk)  # type: ignore[arg-type]
+def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    sub = get_submission_for_user(request.user, pk)
     return render(
         request,
         "reports/submission.html",
@@ -205,7 +206,7 @@ def _export(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def export_live(request: HttpRequest, cycle_pk: int, unit_pk: int, kind: str) -> HttpResponse:
+def export_live(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int, kind: str) -> HttpResponse:
     """The live figures as the forms (XLSX) or the report (DOCX, PDF), dated today, number left blank."""
     cycle, unit = _cycle_and_unit(request, cycle_pk, unit_pk)
     return _export(request, kind, cycle, unit, export_jobs.subject_count(cycle, unit))
@@ -213,15 +214,15 @@ def export_live(request: HttpRequest, cycle_pk: int, unit_pk: int, kind: str) ->
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def export_submission(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def export_submission(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     """A submitted report exactly as it was sent: its snapshot, its number and its date."""
-    sub = get_submission_for_user(request.user, pk)  # type: ignore[arg-type]
+    sub = get_submission_for_user(request.user, pk)
     return _export(request, kind, sub.cycle, sub.unit, export_jobs.submission_subject_count(sub), sub)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def export_ratings(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+def export_ratings(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """Each subject's decided rating, in tree order."""
     cycle, unit = _cycle_and_unit(request, cycle_pk, unit_pk)
     return _export(request, ExportKind.RATINGS_XLSX, cycle, unit, export_jobs.subject_count(cycle, unit))
@@ -229,17 +230,17 @@ def export_ratings(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpRes
 
 @require_GET
 @login_required
-def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+def export_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A background export: its progress bar while the worker makes it, then the file or what went wrong."""
-    job = get_export_job_for_user(request.user, pk)  # type: ignore[arg-type]
+    job = get_export_job_for_user(request.user, pk)
     return render(request, "reports/export_job.html", {"job": job})
 
 
 @require_GET
 @login_required
-def export_status(request: HttpRequest, pk: int) -> JsonResponse:
+def export_status(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """What the job page polls: status, progress in %, the error, the download link once the file is made."""
-    job = get_export_job_for_user(request.user, pk)  # type: ignore[arg-type]
+    job = get_export_job_for_user(request.user, pk)
     done = job.status == ExportStatus.DONE
     response = JsonResponse(
         {
@@ -257,8 +258,8 @@ def export_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_GET
 @login_required
-def export_download(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_export_job_for_user(request.user, pk, with_content=True)  # type: ignore[arg-type]
+def export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    job = get_export_job_for_user(request.user, pk, with_content=True)
     if job.status != ExportStatus.DONE:
         return redirect("reports:export_job", pk=job.pk)
     return _download(bytes(job.content), export_jobs.MIMES[job.kind], job.file_name)  # type: ignore[index]
@@ -277,7 +278,9 @@ DOCUMENT_FORMATS = ("docx", "pdf")
 
 @require_GET
 @login_required
-def document(request: HttpRequest, cycle_pk: int, unit_pk: int, slug: str, fmt: str) -> HttpResponse:
+def document(
+    request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int, slug: str, fmt: str
+) -> HttpResponse:
     """One document of the unit, as DOCX or as the PDF converted from it."""
     if slug not in DOCUMENT_SLUGS or fmt not in DOCUMENT_FORMATS:
         raise Http404("Không có văn bản này.")
@@ -292,12 +295,14 @@ def document(request: HttpRequest, cycle_pk: int, unit_pk: int, slug: str, fmt: 
 
 @require_GET
 @login_required
-def evaluation_document(request: HttpRequest, evaluation_pk: int, fmt: str, kind: str) -> HttpResponse:
+def evaluation_document(
+    request: AuthenticatedHttpRequest, evaluation_pk: int, fmt: str, kind: str
+) -> HttpResponse:
     """One subject's document: its self-review (a person's form, or a collective's report) in the form of the
     cycle's regime, to print and sign; or the re-rating decision (HD 43 Mẫu 03) once it was rated again."""
     if fmt not in DOCUMENT_FORMATS:
         raise Http404("Không có định dạng này.")
-    ev = get_evaluation_for_user(request.user, evaluation_pk)  # type: ignore[arg-type]
+    ev = get_evaluation_for_user(request.user, evaluation_pk)
     try:
         content, mime = documents.build_document(kind, ev.cycle, ev.unit, fmt=fmt, evaluation=ev)
     except documents.DocumentError as exc:
@@ -310,11 +315,11 @@ def evaluation_document(request: HttpRequest, evaluation_pk: int, fmt: str, kind
 
 @require_POST
 @login_required
-def decisions_zip(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
+def decisions_zip(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) -> HttpResponse:
     """Every grassroots committee's decision and list under the unit, in one zip made by the worker."""
     cycle, unit = _cycle_and_unit(request, cycle_pk, unit_pk)
     job, created = export_jobs.do_start_export_job(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         kind=ExportKind.DECISIONS_ZIP,
         cycle=cycle,
         unit=unit,
@@ -326,16 +331,16 @@ def decisions_zip(request: HttpRequest, cycle_pk: int, unit_pk: int) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def document_settings(request: HttpRequest, unit_pk: int) -> HttpResponse:
+def document_settings(request: AuthenticatedHttpRequest, unit_pk: int) -> HttpResponse:
     """The office's own letterhead values (place, abbreviation, who signs, Nơi nhận); blank keeps what is derived."""
-    unit = get_unit_for_user(request.user, unit_pk)  # type: ignore[arg-type]
+    unit = get_unit_for_user(request.user, unit_pk)
     current = DocumentSettings.objects.filter(unit=unit).first() or DocumentSettings(unit=unit)
     values = {f: getattr(current, f) for f in SETTINGS_FIELDS}
-    can_edit = can_submit_report(request.user, unit)  # type: ignore[arg-type]
+    can_edit = can_submit_report(request.user, unit)
     if request.method == "POST":
         values = {f: request.POST.get(f, "") for f in SETTINGS_FIELDS}
         try:
-            do_save_document_settings(user=request.user, unit=unit, **values)  # type: ignore[arg-type]
+            do_save_document_settings(user=request.user, unit=unit, **values)
         except (ActionError, PermissionDenied) as exc:
             messages.error(request, str(exc))
         else:
