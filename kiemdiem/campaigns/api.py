@@ -45,9 +45,7 @@ cycles = Router(tags=["Đợt kiểm điểm"])
 @cycles.get("/", response=CyclePage)
 def list_cycles(request: AuthenticatedHttpRequest, page: Query[PageIn]):
     """The cycles covering the caller's reach: newest year first, the year's own cycle before its quarters."""
-    rows = cycles_visible_to(request.user).order_by(
-        "-year", F("quarter").asc(nulls_first=True), "pk"
-    )
+    rows = cycles_visible_to(request.user).order_by("-year", F("quarter").asc(nulls_first=True), "pk")
     count, items = page_of(rows, page)
     return {"count": count, "items": items}
 
