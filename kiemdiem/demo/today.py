@@ -453,6 +453,46 @@ def _ratings_for(n: int, rng: random.Random) -> list[str]:
 # -- 2026: the year-end in progress -------------------------------------------------------------------------------
 
 
+# The province's formula (HD 43 tiết 7.12) for the members' appendices: which results items follow from the task
+# register, and how; the others stay scored by hand.
+FORMULAS_2026 = {
+    "pl4": {
+        "4": "0,25 × hoàn thành",
+        "5": "15 - 0,5 × chậm - 0,5 × không hoàn thành",
+        "6": "vượt mức ≥ 30: 20; vượt mức ≥ 10: 16; còn lại: 12",
+    },
+    "pl5": {"5": "0,2 × hoàn thành"},
+}
+
+
+def _province_formula(*, province: Unit, officer: User) -> None:
+    """The province's board states its results formula, as a new version of each appendix, through the page's action."""
+    from kiemdiem.assessments.actions import current_version, do_edit_framework
+
+    for appendix, formulas in FORMULAS_2026.items():
+        current = current_version(province, appendix)
+        do_edit_framework(
+            user=officer,
+            unit=province,
+            appendix=appendix,
+            items=[
+                {
+                    "group": c.group,
+                    "code": c.code,
+                    "label": c.label,
+                    "description": c.description,
+                    "max_points": c.max_points,
+                    "citation": c.citation,
+                    "verified": c.verified,
+                    "formula": formulas.get(c.code, c.formula),
+                }
+                for c in current.criteria.order_by("order", "id")
+            ],
+            note="Ban Thường vụ Tỉnh ủy cụ thể hóa cách chấm nhóm tiêu chí kết quả theo danh mục nhiệm vụ, sản phẩm "
+            "(HD 43-HD/BTCTW tiết 7.12).",
+        )
+
+
 def _run_2026(
     *, province: Unit, commune: Unit, officer: User, hashed: str, rng: random.Random
 ) -> tuple[tuple[int, int, int], list[tuple[str, str, str]]]:
@@ -473,6 +513,7 @@ def _run_2026(
     from kiemdiem.campaigns.models import Evaluation, SubjectType
     from kiemdiem.campaigns.review_forms import form_for, required_sections
 
+    _province_formula(province=province, officer=officer)  # before opening: the cycle keeps it
     cycle = do_open_cycle(unit=province, year=2026)
     ensure_evaluations(cycle=cycle)
     office = _office(commune, UserRole.CELL_SECRETARY, "vanphongxa", hashed)

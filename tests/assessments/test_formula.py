@@ -175,6 +175,13 @@ def test_a_blank_derived_item_takes_the_formula_and_a_typed_one_is_marked(
             votes_for=9,
             proposed_rating="HTXS",
         )
+    # Proposed HTT; nobody has verified: the deciding committee's boxes start from the formula too.
+    do_record_meeting(
+        user=grassroots_officer, evaluation=ev, comments="", attendees=9, votes_for=9, proposed_rating="HTT"
+    )
+    page = client.get(f"/danh-gia/{ev.pk}/").content.decode()
+    assert f'name="decided-{criteria["4"].pk}" value="15"' in page
+    assert f'name="decided-{criteria["1"].pk}" value=""' in page
 
 
 def test_the_framework_page_takes_a_formula_and_a_refusal_keeps_it(client, world, province_admin):

@@ -104,6 +104,18 @@ def test_2025_is_decided_and_2026_runs_under_qd_366_with_scores_and_task_registe
     with_register = Evaluation.objects.filter(cycle=cycle, tasks__isnull=False).distinct()
     for ev in with_register:
         assert ev.facts["task_completion_pct"] == 100.0  # computed from the register, never typed
+    # The province's results formula (HD 43 tiết 7.12) was stated before the cycle opened: the cycle keeps it, and
+    # the registers derive points from it.
+    from kiemdiem.assessments.actions import derived_points, framework_for
+    from kiemdiem.assessments.models import CycleFramework
+
+    for appendix, count in (("pl4", 3), ("pl5", 1)):
+        kept = CycleFramework.objects.get(cycle=cycle, appendix=appendix).version
+        assert kept.unit == province and kept.criteria.filter(formula__isnull=False).count() == count
+    assert any(
+        derived_points(ev, list(framework_for(ev).criteria.all()))
+        for ev in with_register.select_related("cycle")
+    )
     decided = Evaluation.objects.filter(cycle=cycle, state=EvaluationState.DECIDED)
     assert decided.count() == today.decided_2026 == 3
     assert set(decided.values_list("decided_by__username", flat=True)) == {"vanphongxa"}
