@@ -1026,7 +1026,11 @@ def main() -> None:
                 "ms",
             ),
             ("page_rps", "same page, 4 connections, no pause", "req/s"),
-            ("export_pdf_s", "province report as PDF (live figures with findings + WeasyPrint)", "s"),
+            (
+                "export_pdf_s",
+                "province report as PDF (live figures with findings, DOCX → PDF by LibreOffice)",
+                "s",
+            ),
             (
                 "open_cycle_province_s",
                 "open a new year's cycle for the province: quota groups and every evaluation (rolled back)",
