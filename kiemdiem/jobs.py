@@ -1,4 +1,5 @@
-"""Leases of background jobs (imports, exports): who runs a job, and whether that runner is gone.
+"""Background jobs (imports, exports, a cycle's evaluations): who runs a job, whether that runner is gone, and the
+status a job's page polls.
 
 A job that starts running records its runner (`host:pid:start`, the process's start time telling a reused pid
 apart) and a heartbeat at each progress step. A runner on this machine is gone when its process is (a `kill -9`
@@ -13,6 +14,9 @@ import datetime
 import os
 import socket
 from functools import cache
+from typing import Any, Protocol
+
+from django.http import JsonResponse
 
 # A runner elsewhere that has not reported progress for this long is taken as gone. Generous: an import's write
 # phase (one transaction) reports no progress that others can see until it commits.
@@ -60,3 +64,34 @@ def runner_is_gone(runner: str, heartbeat: datetime.datetime | None, now: dateti
             return False
         return False
     return heartbeat is None or now - heartbeat > LEASE
+
+
+class PolledJob(Protocol):
+    """What every background job shows while it runs (CycleJob, ExportJob)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def progress(self) -> int: ...
+    @property
+    def error(self) -> str: ...
+    @property
+    def is_finished(self) -> bool: ...
+    def get_status_display(self) -> str: ...
+
+
+def status_response(job: PolledJob, **extra: Any) -> JsonResponse:
+    """What a job's page polls: status, its label, progress in %, finished, the error, and the kind's own fields.
+    Never cached: each poll must see the worker's latest step."""
+    response = JsonResponse(
+        {
+            "status": job.status,
+            "label": job.get_status_display(),
+            "progress": job.progress,
+            "finished": job.is_finished,
+            "error": job.error,
+            **extra,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -22,6 +22,7 @@ from kiemdiem.campaigns.actions import DEADLINE_LEVELS, ActionError, can_open_cy
 from kiemdiem.campaigns.models import Cycle, CycleDelegation, CycleJob, Evaluation, LevelDeadline, SubjectType
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
 from kiemdiem.campaigns.tasks import run_cycle_sync
+from kiemdiem.jobs import status_response
 from kiemdiem.orgs.models import UnitKind
 from kiemdiem.orgs.queries import get_unit_for_user, top_units_for, units_visible_to
 
@@ -334,17 +335,8 @@ def cycle_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cycle_job_status(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     job = cycle_jobs.get_cycle_job_for_user(request.user, pk)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "label": job.get_status_display(),
-            "progress": job.progress,
-            "step": job.step,
-            "finished": job.is_finished,
-            "added": job.added,
-            "error": job.error,
-            "cycle_url": reverse("cycle", args=[job.cycle_id]),
-        }
+    return status_response(
+        job, step=job.step, added=job.added, cycle_url=reverse("cycle", args=[job.cycle_id])
     )
 
 

@@ -23,6 +23,7 @@ from kiemdiem.campaigns.queries import (
     get_evaluation_for_user,
     progress_by_child,
 )
+from kiemdiem.jobs import status_response
 from kiemdiem.orgs.models import Unit, UnitKind
 from kiemdiem.orgs.queries import get_unit_for_user, visible_ancestors
 from kiemdiem.reports import documents, export_jobs
@@ -242,18 +243,9 @@ def export_status(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """What the job page polls: status, progress in %, the error, the download link once the file is made."""
     job = get_export_job_for_user(request.user, pk)
     done = job.status == ExportStatus.DONE
-    response = JsonResponse(
-        {
-            "status": job.status,
-            "label": job.get_status_display(),
-            "progress": job.progress,
-            "finished": job.is_finished,
-            "error": job.error,
-            "download_url": reverse("reports:export_download", args=[job.pk]) if done else None,
-        }
+    return status_response(
+        job, download_url=reverse("reports:export_download", args=[job.pk]) if done else None
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_GET

@@ -329,7 +329,10 @@ def test_a_large_subtree_is_made_in_the_background_with_a_progress_page(
     assert client.get(f"/dot/tao/{job.pk}/trang-thai/").json()["status"] == "queued"
     assert _client(outsider).get(f"/dot/tao/{job.pk}/trang-thai/").status_code == 404
     cycle_jobs.run_cycle_job(job.pk)  # the worker's turn
-    status = client.get(f"/dot/tao/{job.pk}/trang-thai/").json()
+    polled = client.get(f"/dot/tao/{job.pk}/trang-thai/")
+    assert polled["Cache-Control"] == "no-store"  # one status response for every job (kiemdiem/jobs.py)
+    status = polled.json()
+    assert set(status) >= {"status", "label", "progress", "finished", "error", "step", "added", "cycle_url"}
     assert status["finished"] and status["progress"] == 100 and status["added"]["evaluations"] > 0
     assert "Tạo nhóm tính tỷ lệ và bản đánh giá" in client.get(f"/dot/tao/{job.pk}/").content.decode()
 
