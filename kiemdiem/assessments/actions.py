@@ -34,6 +34,7 @@ from kiemdiem.assessments.models import (
 )
 from kiemdiem.campaigns import actions as campaign_actions
 from kiemdiem.campaigns.models import (
+    TASK_FIGURES,
     AuditRecord,
     Cycle,
     CycleState,
@@ -295,14 +296,14 @@ def effective_total(criteria: list[Criterion], scores: Mapping[int, ItemScore]) 
 def derived_points(evaluation: Evaluation, criteria: list[Criterion]) -> dict[int, Decimal]:
     """The points the province's formula gives each results item of this framework (HD 43 tiết 7.12).
 
-    Read from the register's percentages as the rules read them (the evaluation's facts, recomputed on every change
+    Read from the register's percentages as the rules read them (the evaluation's task columns, recomputed on every change
     to the register), so a change of a task's result changes the derived points at once. Empty when the framework
     has no formula or the register lists nothing.
     """
     with_formula = [c for c in criteria if c.formula]
     if not with_formula:
         return {}
-    shares = rules_formula.shares_from_facts(evaluation.facts or {})
+    shares = rules_formula.shares_from_facts(evaluation.recorded_facts)
     if shares is None:
         return {}
     return {c.pk: rules_formula.points(c.formula, shares, max_points=c.max_points) for c in with_formula}
@@ -477,7 +478,7 @@ def do_score_items(
 
 # -- The task register -------------------------------------------------------------------------------------------
 
-TASK_FACT_KEYS = frozenset({"task_completion_pct", "tasks_overdue_pct", "tasks_exceeded_pct"})
+TASK_FACT_KEYS = frozenset(TASK_FIGURES)
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 # Detected from the first bytes, never from what the browser says; the name's extension must agree.
 EVIDENCE_TYPES = {
@@ -527,16 +528,25 @@ def computed_fact_keys(evaluation: Evaluation) -> frozenset[str]:
 
 
 def _refresh_task_facts(ev: Evaluation, user: User, why: str) -> None:
-    """Recompute the register's percentages into the facts the rules read (under the evaluation's row lock)."""
-    fresh = Evaluation.objects.select_for_update().only("facts").get(pk=ev.pk)
+    """Recompute the register's percentages into the evaluation's columns the rules read (under its row lock).
+
+    The columns are their one home (`Evaluation.task_figures`): the same keys typed into the facts before a register
+    existed are taken out of the facts when the register takes over.
+    """
+    fresh = Evaluation.objects.select_for_update().only("facts", *TASK_FIGURES).get(pk=ev.pk)
+    figures = task_facts(Task.objects.filter(evaluation_id=ev.pk).values_list("result", flat=True))
+    columns = {key: figures.get(key) for key in TASK_FIGURES}
     facts = {k: v for k, v in (fresh.facts or {}).items() if k not in TASK_FACT_KEYS}
-    facts.update(task_facts(Task.objects.filter(evaluation_id=ev.pk).values_list("result", flat=True)))
-    if facts != (fresh.facts or {}):
-        old = ", ".join(f"{(fresh.facts or {}).get(k, '—')}" for k in sorted(TASK_FACT_KEYS))
-        new = ", ".join(f"{facts.get(k, '—')}" for k in sorted(TASK_FACT_KEYS))
-        _audit(ev, user, "facts", "facts", old, new, why)
-        Evaluation.objects.filter(pk=ev.pk).update(facts=facts, updated_at=timezone.now())
+    before = fresh.recorded_facts
+    if columns != {key: getattr(fresh, key) for key in TASK_FIGURES} or facts != (fresh.facts or {}):
+        old = ", ".join(f"{before.get(k, '—')}" for k in sorted(TASK_FACT_KEYS))
+        new = ", ".join(f"{figures.get(k, '—')}" for k in sorted(TASK_FACT_KEYS))
+        if old != new:
+            _audit(ev, user, "facts", "facts", old, new, why)
+        Evaluation.objects.filter(pk=ev.pk).update(facts=facts, updated_at=timezone.now(), **columns)
     ev.facts = facts
+    for key, value in columns.items():
+        setattr(ev, key, value)
 
 
 def _open_for_register(ev: Evaluation, user: User) -> None:

@@ -84,7 +84,9 @@ def led_units_of(evaluation: Evaluation) -> list[dict[str, object]]:
             "unit": unit,
             "evaluation": evs.get(unit.pk),
             "rating": (evs[unit.pk].rating if unit.pk in evs else "") or "",
-            "completion": ((evs[unit.pk].facts or {}).get("task_completion_pct") if unit.pk in evs else None),
+            "completion": (
+                evs[unit.pk].recorded_facts.get("task_completion_pct") if unit.pk in evs else None
+            ),
             "explicit": explicit,
         }
         for unit in units
@@ -107,6 +109,11 @@ def leader_facts(units: list[tuple[str, object]], *, explicit: bool) -> dict[str
     return facts
 
 
+def _completion(column: float | None, facts: dict | None) -> object:  # type: ignore[type-arg]
+    """A unit's task completion: its register's, else what was typed before QĐ 366."""
+    return column if column is not None else (facts or {}).get("task_completion_pct")
+
+
 def derived_leader_facts(cycle: Cycle, rows: list) -> dict[int, dict[str, object]]:
     """`campaigns.hooks.derived_facts`: each leader's unit results, read when the rules run (never stale)."""
     leaders = [r for r in rows if r.subject_type == SubjectType.LEADER]
@@ -117,7 +124,7 @@ def derived_leader_facts(cycle: Cycle, rows: list) -> dict[int, dict[str, object
         if r.subject_type in _UNIT_TYPES:
             by_unit[r.unit_id] = (
                 r.decided_rating or r.proposed_rating,
-                (r.facts or {}).get("task_completion_pct"),
+                _completion(r.task_completion_pct, r.facts),
             )
     listed: dict[int, list[int]] = {}
     for ev_id, unit_id in LedUnit.objects.filter(evaluation__cycle=cycle).values_list(
@@ -127,10 +134,10 @@ def derived_leader_facts(cycle: Cycle, rows: list) -> dict[int, dict[str, object
     wanted = {u for r in leaders for u in listed.get(r.id, [r.unit_id])}
     missing = wanted - by_unit.keys()
     if missing and any(r.id in listed for r in leaders):
-        for unit_id, decided, proposed, facts in Evaluation.objects.filter(
+        for unit_id, decided, proposed, completion, facts in Evaluation.objects.filter(
             cycle=cycle, unit_id__in=missing, subject_type__in=_UNIT_TYPES
-        ).values_list("unit_id", "decided_rating", "proposed_rating", "facts"):
-            by_unit[unit_id] = (decided or proposed, (facts or {}).get("task_completion_pct"))
+        ).values_list("unit_id", "decided_rating", "proposed_rating", "task_completion_pct", "facts"):
+            by_unit[unit_id] = (decided or proposed, _completion(completion, facts))
     out: dict[int, dict[str, object]] = {}
     for r in leaders:
         unit_ids = listed.get(r.id)
@@ -154,7 +161,7 @@ def _band(cycle: Cycle, ev: Evaluation, total: Decimal | None) -> dict[str, obje
     if total is None:
         return None
     regime = rules.regime_for_year(cycle.year)
-    facts = ev.facts or {}
+    facts = ev.recorded_facts
     band = rules.score_band(regime, float(total))
     top = rules.max_rating_from_score(
         regime,

@@ -633,16 +633,75 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None)
             )
         )
     report(10)
-    # One transaction per batch, so the progress is seen while it runs; a sync cut short is finished by the next one,
-    # and two syncs at once cannot write a subject twice (the unique constraints, conflicts ignored).
-    for start in range(0, len(new), BATCH):
-        with transaction.atomic():
-            Evaluation.objects.bulk_create(
-                new[start : start + BATCH], batch_size=BATCH, ignore_conflicts=True
-            )
-        report(10 + 90 * min(start + BATCH, len(new)) // len(new))
+    added = _insert_evaluations(new, progress=lambda done: report(10 + 90 * done // len(new)))
     report(100)
-    return len(new)
+    return added
+
+
+# What a new evaluation is given by its subject; every other column takes the model's default.
+_SUBJECT_COLUMNS = (
+    "cycle_id",
+    "subject_type",
+    "unit_id",
+    "person_id",
+    "collective_id",
+    "role",
+    "leader_collective_id",
+    "quota_group_id",
+    "form_code",
+    "not_rated_reason",
+)
+
+
+def _insert_evaluations(new: list[Evaluation], *, progress=None) -> int:  # type: ignore[no-untyped-def]
+    """Write new evaluations in batches of BATCH, each in its own transaction; return how many were written.
+
+    Only the subject's columns differ from row to row: every other column is the model's default, prepared once
+    (a `bulk_create` of 165,000 rows spends most of its time preparing 33 fields of each). PostgreSQL: each batch
+    is COPied into a temporary table, then `INSERT … SELECT … ON CONFLICT DO NOTHING`; SQLite: one executemany of
+    `INSERT OR IGNORE`. A subject written meanwhile by another sync is skipped by the unique constraints, never
+    written twice. `progress(done)` hears the count after each batch.
+    """
+    from django.db import connection
+
+    report = progress or (lambda done: None)
+    if not new:
+        return 0
+    fields = [f for f in Evaluation._meta.concrete_fields if not f.primary_key]
+    varying = [f for f in fields if f.attname in _SUBJECT_COLUMNS]
+    fixed = [f for f in fields if f.attname not in _SUBJECT_COLUMNS]
+    prototype = Evaluation()
+    defaults = tuple(f.get_db_prep_save(f.pre_save(prototype, True), connection) for f in fixed)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in [*varying, *fixed])
+    table = connection.ops.quote_name(Evaluation._meta.db_table)
+    getters = [f.attname for f in varying]
+    added = 0
+    for start in range(0, len(new), BATCH):
+        rows = [(*(getattr(ev, a) for a in getters), *defaults) for ev in new[start : start + BATCH]]
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE evaluation_new AS SELECT {columns} FROM {table} WITH NO DATA"
+                )
+                with cursor.copy(f"COPY evaluation_new ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM evaluation_new ON CONFLICT DO NOTHING"
+                )
+                added += cursor.rowcount
+                cursor.execute("DROP TABLE evaluation_new")
+            elif connection.vendor == "sqlite":
+                marks = ", ".join(["%s"] * len(rows[0]))
+                cursor.executemany(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})", rows)
+                added += cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+            else:
+                created = Evaluation.objects.bulk_create(
+                    new[start : start + BATCH], batch_size=BATCH, ignore_conflicts=True
+                )
+                added += len(created)
+        report(min(start + BATCH, len(new)))
+    return added
 
 
 def _audit(
@@ -789,6 +848,7 @@ def do_update_facts(
     # Facts computed elsewhere (the task register's percentages) are never typed: keep what was computed.
     computed = hooks.computed_fact_keys(ev)
     clean: dict[str, object] = {k: v for k, v in (ev.facts or {}).items() if k in computed}
+    recorded = ev.recorded_facts  # with the register's percentages, kept in their own columns
     for key, value in facts.items():
         if key not in FACT_FIELDS:
             raise ActionError(f"Dữ kiện “{key}” không được hỗ trợ.")
@@ -796,7 +856,7 @@ def do_update_facts(
         if value in (None, ""):
             continue
         if key in computed:
-            if value != clean.get(key):
+            if value != recorded.get(key):
                 raise ActionError(f"{label}: được tính từ danh mục nhiệm vụ, sản phẩm, không nhập tay.")
             continue
         if kind == "bool":

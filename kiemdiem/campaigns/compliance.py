@@ -63,6 +63,10 @@ class Row(NamedTuple):
     person__is_suspended: bool | None
     person__admitted_on: object
     unit__established_on: object
+    # The task register's percentages (columns kept by its actions; NULL without a register).
+    task_completion_pct: float | None = None
+    tasks_overdue_pct: float | None = None
+    tasks_exceeded_pct: float | None = None
 
 
 ROW_FIELDS = Row._fields
@@ -92,6 +96,9 @@ def row_of(ev: Evaluation) -> Row:
         person.is_suspended if person else None,
         person.admitted_on if person else None,
         ev.unit.established_on,
+        ev.task_completion_pct,
+        ev.tasks_overdue_pct,
+        ev.tasks_exceeded_pct,
     )
 
 
@@ -150,12 +157,19 @@ def _facts(row: Row, cache: dict[tuple, rules.Facts], old: str = "") -> rules.Fa
             admitted = None
         if founded is not None and str(founded) < old:
             founded = None
+    # The register's percentages are plain columns: part of the key, no JSON to parse (10 tasks give a few dozen sets).
+    tasks = (
+        (row.task_completion_pct, row.tasks_overdue_pct, row.tasks_exceeded_pct)
+        if row.task_completion_pct is not None
+        else None
+    )
     key = (
         reviewed,
         bool(row.person__is_exempt) if is_member else None,
         bool(row.person__is_suspended) if is_member else None,
         admitted,
         founded,
+        tasks,
     )
     if not row.facts:
         if key in cache:
@@ -175,12 +189,21 @@ def _facts(row: Row, cache: dict[tuple, rules.Facts], old: str = "") -> rules.Fa
             derived["admitted_on"] = _date(admitted)
     elif key[4]:
         derived["founded_on"] = _date(key[4])
+    if tasks is not None:
+        derived["task_completion_pct"], derived["tasks_overdue_pct"] = tasks[0], tasks[1] or 0.0
+        derived["tasks_exceeded_pct"] = tasks[2]
     if not row.facts:
         facts = cache[key] = rules.Facts(**derived)  # type: ignore[arg-type]
         return facts
-    # What was recorded on the evaluation wins over what is derived (an explicit exemption, say).
+    # What was recorded on the evaluation wins over what is derived (an explicit exemption, say); the register's
+    # percentages win over a completion typed before the register existed.
     raw = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in derived.items()}
-    facts = cache[(key, id(row.facts))] = rules.parse_facts({**raw, **row.facts}, f"đánh giá {row.id}")
+    register = {
+        k: raw[k] for k in ("task_completion_pct", "tasks_overdue_pct", "tasks_exceeded_pct") if k in raw
+    }
+    facts = cache[(key, id(row.facts))] = rules.parse_facts(
+        {**raw, **row.facts, **register}, f"đánh giá {row.id}"
+    )
     return facts
 
 

@@ -159,6 +159,8 @@ class EvaluationState(models.TextChoices):
 
 
 STATE_ORDER = [s.value for s in EvaluationState]
+# The register's percentages stored on the evaluation, by the names the rules give them (rules.Facts).
+TASK_FIGURES = ("task_completion_pct", "tasks_overdue_pct", "tasks_exceeded_pct")
 
 
 FACT_FIELDS = {
@@ -242,6 +244,17 @@ class Evaluation(models.Model):
         related_name="+",
     )
     facts = models.JSONField("dữ kiện xếp loại", default=dict, blank=True)
+    # The task register's percentages (QĐ 366 Điều 11), kept by its actions (assessments/actions.py) and read by the
+    # rules with the row: no JSON to parse for 165,000 subjects. NULL: no register (nothing listed).
+    task_completion_pct = models.FloatField(
+        "tỷ lệ nhiệm vụ hoàn thành (%)", null=True, blank=True, editable=False
+    )
+    tasks_overdue_pct = models.FloatField(
+        "tỷ lệ nhiệm vụ chậm tiến độ (%)", null=True, blank=True, editable=False
+    )
+    tasks_exceeded_pct = models.FloatField(
+        "tỷ lệ nhiệm vụ vượt mức (%)", null=True, blank=True, editable=False
+    )
     meeting_comments = models.TextField("ý kiến của tập thể", blank=True)
     votes = models.JSONField("kết quả biểu quyết", default=dict, blank=True)
     proposed_rating = models.CharField("mức đề xuất", max_length=4, choices=RatingLevel.choices, blank=True)
@@ -317,6 +330,20 @@ class Evaluation(models.Model):
         if self.collective_id:
             return self.collective.name  # type: ignore[union-attr]
         return self.unit.name
+
+    @property
+    def task_figures(self) -> dict[str, float]:
+        """The register's percentages, by the facts' names; empty without a register."""
+        return {
+            key: value
+            for key in TASK_FIGURES
+            if (value := getattr(self, key)) is not None  # type: ignore[misc]
+        }
+
+    @property
+    def recorded_facts(self) -> dict[str, object]:
+        """The facts the rules read of this row: those recorded by hand, then the register's percentages."""
+        return {**(self.facts or {}), **self.task_figures}
 
     @property
     def rating(self) -> str:

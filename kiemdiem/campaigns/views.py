@@ -476,7 +476,7 @@ def _evaluation_response(
         "findings": findings,
         "plan": plan,
         "facts": [
-            (key, label, kind, (ev.facts or {}).get(key, "")) for key, (label, kind) in FACT_FIELDS.items()
+            (key, label, kind, ev.recorded_facts.get(key, "")) for key, (label, kind) in FACT_FIELDS.items()
         ],
         "computed_facts": hooks.computed_fact_keys(ev),
         "waiting": [w for w in waiting if w.pk in readable],

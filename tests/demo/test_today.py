@@ -103,7 +103,7 @@ def test_2025_is_decided_and_2026_runs_under_qd_366_with_scores_and_task_registe
     assert not tasks.filter(confirmed_by__isnull=True).exists()
     with_register = Evaluation.objects.filter(cycle=cycle, tasks__isnull=False).distinct()
     for ev in with_register:
-        assert ev.facts["task_completion_pct"] == 100.0  # computed from the register, never typed
+        assert ev.task_completion_pct == 100.0  # computed from the register, never typed
     # The province's results formula (HD 43 tiết 7.12) was stated before the cycle opened: the cycle keeps it, and
     # the registers derive points from it.
     from kiemdiem.assessments.actions import derived_points, framework_for
