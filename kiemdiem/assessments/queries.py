@@ -109,7 +109,7 @@ def leader_facts(units: list[tuple[str, object]], *, explicit: bool) -> dict[str
     return facts
 
 
-def _completion(column: float | None, facts: dict | None) -> object:  # type: ignore[type-arg]
+def _completion(column: float | None, facts: dict[str, object] | None) -> object:
     """A unit's task completion: its register's, else what was typed before QĐ 366."""
     return column if column is not None else (facts or {}).get("task_completion_pct")
 

@@ -7,6 +7,7 @@ import itertools
 import json
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -444,20 +445,20 @@ class RuleViolation(ActionError):
         self.overridable = overridable
 
 
-def _group_code_for(ev: Evaluation, unit: Unit, chain: list[Unit]) -> str | None:
+def _group_code_for(subject_type: str, unit: Unit, chain: list[Unit], tier: str = "") -> str | None:
     """The default comparable group (HD 21): members per grassroots organisation, collectives per level,
-    leaders per management tier, party organisations per upper committee. `chain` is the unit and its
-    ancestors, nearest first."""
-    if ev.subject_type == SubjectType.PARTY_MEMBER:
+    leaders per management tier (`tier`, the person's), party organisations per upper committee. `chain` is the
+    unit and its ancestors, nearest first."""
+    if subject_type == SubjectType.PARTY_MEMBER:
         go = next((u for u in chain if u.kind in GRASSROOTS_KINDS), unit)
         return f"dv-{go.code}"
-    if ev.subject_type == SubjectType.PARTY_ORGANIZATION:
+    if subject_type == SubjectType.PARTY_ORGANIZATION:
         upper = next((u for u in chain[1:] if u.kind in UPPER_KINDS), None)
         return f"tcd-{upper.code}" if upper is not None else None
-    if ev.subject_type == SubjectType.LEADERSHIP_COLLECTIVE:
+    if subject_type == SubjectType.LEADERSHIP_COLLECTIVE:
         return f"tt-{LEVEL_GROUPS.get(unit.depth, ('co-so', ''))[0]}"
-    if ev.subject_type == SubjectType.LEADER and ev.person_id:
-        return f"ld-{ev.person.management_tier or ManagementTier.GRASSROOTS}"  # type: ignore[union-attr]
+    if subject_type == SubjectType.LEADER:
+        return f"ld-{tier or ManagementTier.GRASSROOTS}"
     return None
 
 
@@ -506,25 +507,52 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None)
             Evaluation.objects.filter(cycle__in=nested, unit__path__startswith=root.path).values_list(*keys)
         )
     forms: dict[str, str] = {}
-    new: list[Evaluation] = []
+    new: list[NewEvaluation] = []
+    group_ids = {code: g.pk for code, g in groups.items()}
+    # The group of a subject depends on its type and unit only (and a leader's tier): worked out once per unit.
+    group_of: dict[tuple[str, int, str], int | None] = {}
 
-    def add(ev: Evaluation) -> None:
-        key = (ev.subject_type, ev.unit_id, ev.person_id, ev.collective_id)
+    def add(
+        subject_type: str,
+        unit_id: int,
+        person_id: int | None = None,
+        collective_id: int | None = None,
+        *,
+        role: str = "",
+        leader_collective_id: int | None = None,
+        reason: str = "",
+        tier: str = "",
+    ) -> None:
+        key = (subject_type, unit_id, person_id, collective_id)
         if key in existing:
             return
         existing.add(key)
-        ev.unit = units[ev.unit_id]
-        code = _group_code_for(ev, ev.unit, chain_of(ev.unit))
-        ev.quota_group = groups.get(code) if code else None
-        if ev.subject_type not in forms:
-            forms[ev.subject_type] = form_for(
+        where = (subject_type, unit_id, tier)
+        if where not in group_of:
+            unit = units[unit_id]
+            code = _group_code_for(subject_type, unit, chain_of(unit), tier)
+            group_of[where] = group_ids.get(code) if code else None
+        if subject_type not in forms:
+            forms[subject_type] = form_for(
                 regime=cycle.regime,
-                subject_type=ev.subject_type,
-                is_leader=ev.subject_type == SubjectType.LEADER,
+                subject_type=subject_type,
+                is_leader=subject_type == SubjectType.LEADER,
                 quarterly=cycle.quarter is not None,
             ).code
-        ev.form_code = forms[ev.subject_type]
-        new.append(ev)
+        new.append(
+            NewEvaluation(
+                cycle.pk,
+                subject_type,
+                unit_id,
+                person_id,
+                collective_id,
+                role,
+                leader_collective_id,
+                group_of[where],
+                forms[subject_type],
+                reason,
+            )
+        )
 
     seen_people: set[int] = {p for (t, _, p, _) in existing if t == SubjectType.PARTY_MEMBER and p}
     leaders_done = {p for (t, _, p, _) in existing if t == SubjectType.LEADER and p}
@@ -560,20 +588,15 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None)
         )
     if designated is not None:
         # Quarterly: the designated cadres alone, as leaders where they hold a post, else in their own cell.
-        for person_id, cell_id in sorted(home_cells_as_of(designated - set(chosen), day).items()):
+        cadres = home_cells_as_of(designated - set(chosen), day)
+        tiers = dict(Person.objects.filter(pk__in=list(cadres)).values_list("pk", "management_tier"))
+        for person_id, cell_id in sorted(cadres.items()):
             if cell_id in units and person_id not in leaders_done:
-                add(
-                    Evaluation(
-                        cycle=cycle,
-                        subject_type=SubjectType.LEADER,
-                        unit_id=cell_id,
-                        person_id=person_id,
-                    )
-                )
+                add(SubjectType.LEADER, cell_id, person_id, tier=tiers.get(person_id) or "")
     else:
         for u in units.values():
             kind = SubjectType.PARTY_ORGANIZATION if u.is_party_org else SubjectType.AGENCY
-            add(Evaluation(cycle=cycle, subject_type=kind, unit_id=u.pk))
+            add(kind, u.pk)
         # Each member in the cell they belonged to at the period's end (a later move left a dated membership).
         cells = units_as_of(root, day).values("pk")
         members = Person.objects.filter(is_party_member=True, home_cell__in=cells).filter(
@@ -587,50 +610,36 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None)
         )
         then = dict(memberships.values_list("person_id", "cell_id"))
         earlier = Person.objects.filter(pk__in=memberships.values("person_id"))
-        fields = ("id", "home_cell_id", "is_exempt", "is_suspended", "admitted_on")
-        for person in itertools.chain(
-            members.only(*fields).iterator(chunk_size=BATCH), earlier.only(*fields).iterator(chunk_size=BATCH)
+        # Plain rows, not objects: building 140,000 Person objects cost more than writing their evaluations.
+        fields = ("id", "home_cell_id", "is_exempt", "is_suspended")
+        member = SubjectType.PARTY_MEMBER
+        for pk, cell_id, exempt, suspended in itertools.chain(
+            members.values_list(*fields).iterator(chunk_size=BATCH),
+            earlier.values_list(*fields).iterator(chunk_size=BATCH),
         ):
-            if person.pk in then:
-                person.home_cell_id = then[person.pk]
-            if person.pk in seen_people:
+            if pk in seen_people:
                 continue
-            seen_people.add(person.pk)
+            seen_people.add(pk)
             reason = ""
-            if person.is_exempt:
+            if exempt:
                 reason = "Miễn công tác và sinh hoạt đảng"
-            elif person.is_suspended:
+            elif suspended:
                 reason = "Đình chỉ sinh hoạt đảng"
-            add(
-                Evaluation(
-                    cycle=cycle,
-                    subject_type=SubjectType.PARTY_MEMBER,
-                    unit_id=person.home_cell_id,
-                    person=person,
-                    not_rated_reason=reason,
-                )
-            )
-        for col in LeadershipCollective.objects.filter(in_force, unit_id__in=units):
-            add(
-                Evaluation(
-                    cycle=cycle,
-                    subject_type=SubjectType.LEADERSHIP_COLLECTIVE,
-                    unit_id=col.unit_id,
-                    collective=col,
-                )
-            )
+            add(member, then.get(pk, cell_id), pk, reason=reason)
+        for collective_id, unit_id in LeadershipCollective.objects.filter(
+            in_force, unit_id__in=units
+        ).values_list("pk", "unit_id"):
+            add(SubjectType.LEADERSHIP_COLLECTIVE, unit_id, None, collective_id)
     for person_id, pos in chosen.items():
         if person_id in leaders_done:
             continue
         add(
-            Evaluation(
-                cycle=cycle,
-                subject_type=SubjectType.LEADER,
-                unit_id=pos.unit_id,
-                person=pos.person,
-                leader_collective_id=pos.collective_id,
-                role=pos.role,
-            )
+            SubjectType.LEADER,
+            pos.unit_id,
+            person_id,
+            role=pos.role,
+            leader_collective_id=pos.collective_id,
+            tier=pos.person.management_tier or "",
         )
     report(10)
     added = _insert_evaluations(new, progress=lambda done: report(10 + 90 * done // len(new)))
@@ -638,70 +647,87 @@ def ensure_evaluations(*, cycle: Cycle, unit: Unit | None = None, progress=None)
     return added
 
 
-# What a new evaluation is given by its subject; every other column takes the model's default.
-_SUBJECT_COLUMNS = (
-    "cycle_id",
-    "subject_type",
-    "unit_id",
-    "person_id",
-    "collective_id",
-    "role",
-    "leader_collective_id",
-    "quota_group_id",
-    "form_code",
-    "not_rated_reason",
-)
+class NewEvaluation(NamedTuple):
+    """What a new evaluation is given by its subject; every other column takes the model's default."""
+
+    cycle_id: int
+    subject_type: str
+    unit_id: int
+    person_id: int | None = None
+    collective_id: int | None = None
+    role: str = ""
+    leader_collective_id: int | None = None
+    quota_group_id: int | None = None
+    form_code: str = ""
+    not_rated_reason: str = ""
 
 
-def _insert_evaluations(new: list[Evaluation], *, progress=None) -> int:  # type: ignore[no-untyped-def]
+_SUBJECT_COLUMNS = NewEvaluation._fields
+
+
+def _insert_evaluations(new: list[NewEvaluation], *, progress=None) -> int:  # type: ignore[no-untyped-def]
     """Write new evaluations in batches of BATCH, each in its own transaction; return how many were written.
 
-    Only the subject's columns differ from row to row: every other column is the model's default, prepared once
-    (a `bulk_create` of 165,000 rows spends most of its time preparing 33 fields of each). PostgreSQL: each batch
-    is COPied into a temporary table, then `INSERT … SELECT … ON CONFLICT DO NOTHING`; SQLite: one executemany of
-    `INSERT OR IGNORE`. A subject written meanwhile by another sync is skipped by the unique constraints, never
-    written twice. `progress(done)` hears the count after each batch.
+    Only the subject's columns differ from row to row; every other column is the model's default, prepared once
+    (a `bulk_create` of 165,000 objects spends most of its time building and preparing 33 fields of each).
+    PostgreSQL: each batch's subject columns are sent by COPY into a temporary table, then one `INSERT … SELECT …
+    ON CONFLICT DO NOTHING` adds the defaults; SQLite: one executemany of `INSERT OR IGNORE`. A subject written
+    meanwhile by another sync is skipped by the unique constraints, never written twice. `progress(done)` hears
+    the count after each batch.
     """
     from django.db import connection
 
     report = progress or (lambda done: None)
     if not new:
         return 0
-    fields = [f for f in Evaluation._meta.concrete_fields if not f.primary_key]
-    varying = [f for f in fields if f.attname in _SUBJECT_COLUMNS]
-    fixed = [f for f in fields if f.attname not in _SUBJECT_COLUMNS]
+    by_name = {f.attname: f for f in Evaluation._meta.concrete_fields}
+    varying = [by_name[name] for name in _SUBJECT_COLUMNS]
+    fixed = [f for f in by_name.values() if not f.primary_key and f.attname not in _SUBJECT_COLUMNS]
     prototype = Evaluation()
-    defaults = tuple(f.get_db_prep_save(f.pre_save(prototype, True), connection) for f in fixed)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in [*varying, *fixed])
-    table = connection.ops.quote_name(Evaluation._meta.db_table)
-    getters = [f.attname for f in varying]
+    defaults = [f.get_db_prep_save(f.pre_save(prototype, True), connection) for f in fixed]
+    quote = connection.ops.quote_name
+    subject_columns = ", ".join(quote(f.column) for f in varying)
+    columns = f"{subject_columns}, {', '.join(quote(f.column) for f in fixed)}"
+    marks = ", ".join(["%s"] * len(fixed))
+    table = quote(Evaluation._meta.db_table)
     added = 0
     for start in range(0, len(new), BATCH):
-        rows = [(*(getattr(ev, a) for a in getters), *defaults) for ev in new[start : start + BATCH]]
+        batch = new[start : start + BATCH]
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(
-                    f"CREATE TEMPORARY TABLE evaluation_new AS SELECT {columns} FROM {table} WITH NO DATA"
+                    f"CREATE TEMPORARY TABLE evaluation_new AS SELECT {subject_columns} FROM {table} WITH NO DATA"
                 )
-                with cursor.copy(f"COPY evaluation_new ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+                with cursor.copy(f"COPY evaluation_new ({subject_columns}) FROM STDIN") as copy:
+                    copy.write("".join(_copy_line(row) for row in batch).encode())
                 cursor.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM evaluation_new ON CONFLICT DO NOTHING"
+                    f"INSERT INTO {table} ({columns}) SELECT {subject_columns}, {marks} FROM evaluation_new "
+                    "ON CONFLICT DO NOTHING",
+                    defaults,
                 )
                 added += cursor.rowcount
                 cursor.execute("DROP TABLE evaluation_new")
             elif connection.vendor == "sqlite":
-                marks = ", ".join(["%s"] * len(rows[0]))
-                cursor.executemany(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})", rows)
-                added += cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+                cursor.executemany(
+                    f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(varying))}, {marks})",
+                    [(*row, *defaults) for row in batch],
+                )
+                added += cursor.rowcount
             else:
                 created = Evaluation.objects.bulk_create(
-                    new[start : start + BATCH], batch_size=BATCH, ignore_conflicts=True
+                    [Evaluation(**row._asdict()) for row in batch], batch_size=BATCH, ignore_conflicts=True
                 )
                 added += len(created)
         report(min(start + BATCH, len(new)))
     return added
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_line(row: tuple[object, ...]) -> str:
+    """One row in COPY's text format: tab-separated, \\N for NULL, backslash escapes."""
+    return "\t".join("\\N" if v is None else str(v).translate(_COPY_ESCAPES) for v in row) + "\n"
 
 
 def _audit(

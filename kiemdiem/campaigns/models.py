@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -334,14 +336,10 @@ class Evaluation(models.Model):
     @property
     def task_figures(self) -> dict[str, float]:
         """The register's percentages, by the facts' names; empty without a register."""
-        return {
-            key: value
-            for key in TASK_FIGURES
-            if (value := getattr(self, key)) is not None  # type: ignore[misc]
-        }
+        return {key: value for key in TASK_FIGURES if (value := getattr(self, key)) is not None}
 
     @property
-    def recorded_facts(self) -> dict[str, object]:
+    def recorded_facts(self) -> dict[str, Any]:
         """The facts the rules read of this row: those recorded by hand, then the register's percentages."""
         return {**(self.facts or {}), **self.task_figures}
 

@@ -27,6 +27,21 @@ def test_every_subject_is_written_once_in_batches_with_the_progress_moving(world
     assert cycle.synced_at is not None
 
 
+def test_text_with_tabs_newlines_and_backslashes_is_written_as_typed(world):
+    """COPY's text format escapes them (a reason for not rating is free text in an import)."""
+    cycle = actions.do_open_cycle(unit=world.province, year=2026)
+    reason = "Miễn sinh hoạt\tđảng\nvì lý do\\sức khỏe \\N"
+    row = actions.NewEvaluation(
+        cycle.pk,
+        SubjectType.PARTY_MEMBER,
+        world.cell_na_hang.pk,
+        world.member_na_hang.pk,
+        not_rated_reason=reason,
+    )
+    assert actions._insert_evaluations([row]) == 1
+    assert Evaluation.objects.get(cycle=cycle).not_rated_reason == reason
+
+
 def test_a_new_row_carries_the_models_defaults_and_its_subjects_group_and_form(world):
     cycle = actions.do_open_cycle(unit=world.province, year=2026)
     actions.do_sync_cycle(cycle=cycle)
@@ -49,14 +64,10 @@ def test_writing_the_same_subjects_twice_writes_them_once(world):
     """Two syncs at once: the second writer's rows for the same subjects are skipped by the unique constraints."""
     cycle = actions.do_open_cycle(unit=world.province, year=2026)
 
-    def fresh() -> list[Evaluation]:
+    def fresh() -> list[actions.NewEvaluation]:
         return [
-            Evaluation(
-                cycle=cycle,
-                subject_type=SubjectType.PARTY_MEMBER,
-                unit_id=p.home_cell_id,
-                person_id=p.pk,
-                form_code="2B-HD KĐ.ĐG 2025",
+            actions.NewEvaluation(
+                cycle.pk, SubjectType.PARTY_MEMBER, p.home_cell_id, p.pk, form_code="2B-HD KĐ.ĐG 2025"
             )
             for p in (world.member_na_hang, world.member_lam_binh)
         ]
