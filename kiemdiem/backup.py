@@ -103,11 +103,12 @@ def backup(path: Path, *, use_json: bool = False) -> str:
         finally:
             target.close()
         return "sqlite"
-    if connection.vendor == "postgresql" and not use_json and _pg_tool("pg_dump"):
+    pg_dump = _pg_tool("pg_dump") if connection.vendor == "postgresql" and not use_json else None
+    if pg_dump:
         env, args = _pg_env_and_args()
         result = subprocess.run(
             [
-                _pg_tool("pg_dump"),
+                pg_dump,
                 *args,
                 "--format=custom",
                 "--no-owner",

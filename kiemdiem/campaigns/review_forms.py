@@ -165,6 +165,7 @@ def form_for(*, regime: str, subject_type: str, is_leader: bool, quarterly: bool
     if quarterly:
         return QUARTERLY_FORM
     collective = subject_type in _COLLECTIVE_TYPES
+    strengths: tuple[tuple[str, str], ...]
     if collective:
         strengths = _COLLECTIVE_STRENGTHS
     else:

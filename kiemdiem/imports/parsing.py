@@ -13,7 +13,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from python_calamine import CalamineError, CalamineWorkbook
@@ -47,7 +47,7 @@ class WorkbookError(Exception):
 class Sheet:
     name: str
     headers: list[str]
-    rows: list[tuple[int, list[object]]]  # (Excel row number, cell values)
+    rows: list[tuple[int, Sequence[object]]]  # (Excel row number, cell values)
 
 
 def _mb(n: int) -> str:
@@ -232,7 +232,9 @@ def read_sheet(
     headers = [str(v).strip() if _filled(v) else "" for v in values[0]]
     while headers and not headers[-1]:
         headers.pop()
-    rows = [(i + 1, row) for i, row in enumerate(values[1:], start=1) if any(_filled(v) for v in row)]
+    rows: list[tuple[int, Sequence[object]]] = [
+        (i + 1, row) for i, row in enumerate(values[1:], start=1) if any(_filled(v) for v in row)
+    ]
     if not rows:
         raise WorkbookError(f"Trang “{sheet_name}” không có dòng dữ liệu nào (chỉ có dòng tiêu đề).")
     return Sheet(name=sheet_name, headers=headers, rows=rows)

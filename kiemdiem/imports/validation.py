@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
@@ -342,7 +342,7 @@ class Row:
     def __init__(
         self,
         number: int,
-        values: list[object],
+        values: Sequence[object],
         index: dict[str, int],
         headers: dict[str, str],
         errors: Errors,

@@ -7,13 +7,23 @@ import datetime
 from collections.abc import Iterable
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.db.models import CharField, Count, F, Q, QuerySet, Value
 from django.db.models.functions import Concat, Substr
 from django.http import Http404
 
 from kiemdiem.accounts.models import User, UserRole
-from kiemdiem.orgs.models import SEGMENT_WIDTH, CellMembership, LeadershipCollective, Person, Position, Unit
+from kiemdiem.orgs.models import (
+    SEGMENT_WIDTH,
+    CellMembership,
+    LeadershipCollective,
+    Person,
+    PersonQuerySet,
+    Position,
+    Unit,
+    UnitQuerySet,
+)
 from kiemdiem.vietnamese import fold
 
 
@@ -35,7 +45,7 @@ def _prefix_q(field: str, roots: Iterable[Unit]) -> Q:
     return reduce(or_, clauses) if clauses else Q(pk__in=[])
 
 
-def units_visible_to(user: User) -> QuerySet[Unit]:
+def units_visible_to(user: User) -> UnitQuerySet:
     roots = scope_roots(user)
     if roots is None:
         return Unit.objects.all()
@@ -49,7 +59,7 @@ def get_unit_for_user(user: User, pk: int) -> Unit:
         raise Http404("Không tìm thấy đơn vị.") from None
 
 
-def persons_visible_to(user: User) -> QuerySet[Person]:
+def persons_visible_to(user: User) -> PersonQuerySet:
     roots = scope_roots(user)
     if roots is None:
         return Person.objects.all()
@@ -184,7 +194,7 @@ def units_as_of(root: Unit, day: datetime.date) -> QuerySet[Unit]:
     return Unit.objects.subtree_of(root).valid_on(day)
 
 
-def _members_q(cells: QuerySet[Unit] | Iterable[int], day: datetime.date) -> Q:
+def _members_q(cells: QuerySet[Unit, Any] | Iterable[int], day: datetime.date) -> Q:
     current = Q(home_cell__in=cells) & (Q(home_cell_since__isnull=True) | Q(home_cell_since__lte=day))
     past = Q(
         pk__in=CellMembership.objects.filter(cell__in=cells, valid_to__gte=day)

@@ -32,7 +32,7 @@ def distribution_chart(forms: list[dict[str, Any]], *, title: str = "Phân bố 
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>'
     ]
-    x = label_w
+    x = float(label_w)
     for _key, label, colour in SEGMENTS:  # legend
         parts.append(
             f'<rect x="{x}" y="8" width="12" height="12" fill="{colour}" stroke="#999" stroke-width=".5"/>'

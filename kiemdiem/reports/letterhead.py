@@ -161,7 +161,7 @@ def signer_of(unit: Unit, day: datetime.date) -> tuple[str, str]:
         )
         .select_related("person", "collective")
     )
-    rank = {kind: i for i, kind in enumerate(_SIGNING_COLLECTIVES)}
+    rank: dict[str, int] = {kind: i for i, kind in enumerate(_SIGNING_COLLECTIVES)}
 
     def order(p: Position) -> tuple[int, int, int]:
         return (0 if p.role == Role.HEAD else 1, rank.get(p.collective.kind if p.collective else "", 9), p.pk)

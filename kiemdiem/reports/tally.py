@@ -280,6 +280,7 @@ def refresh(cycle: Cycle, unit: Unit) -> int:
     if not stale:
         return 0
     whole = len(stale) > _SCAN_ABOVE
+    params: list[str] | list[int]
     if whole:
         units, params = "SELECT id FROM orgs_unit WHERE path LIKE %s", [unit.path + "%"]
     else:

@@ -10,6 +10,7 @@ kiemdiem/reports/documents.py. Layout per HD 36-HD/VPTW: A4, Times New Roman 14,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from docx import Document
@@ -106,7 +107,7 @@ def _no_borders(table) -> None:
     table._tbl.tblPr.append(borders)
 
 
-def _widths(table, widths_mm: list[float]) -> None:
+def _widths(table, widths_mm: Sequence[float]) -> None:
     """Fixed column widths: the grid, every cell, and a fixed layout so Word and LibreOffice keep them."""
     table.autofit = False
     layout = OxmlElement("w:tblLayout")
@@ -184,7 +185,7 @@ def grid_table(
     doc,
     *,
     headers: list[list[tuple[str, int]]],
-    widths: list[float],
+    widths: Sequence[float],
     loop: str,
     cells: list[str],
     aligns: list,
