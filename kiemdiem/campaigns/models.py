@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from kiemdiem.orgs.models import Unit
+from kiemdiem.vietnamese import text_sort_key
 
 
 class CycleState(models.TextChoices):
@@ -324,6 +325,13 @@ class Evaluation(models.Model):
             where = self.leader_collective.name if self.leader_collective_id else self.unit.name  # type: ignore[union-attr]
             return f"{role} {where}"
         return self.get_subject_type_display().lower()
+
+    @property
+    def subject_sort_key(self) -> str:
+        """Vietnamese order: a person as rosters list them (given name, then the rest), a body by its name."""
+        if self.person_id:
+            return self.person.sort_key  # type: ignore[union-attr]
+        return text_sort_key(self.subject_name)
 
     @property
     def subject_name(self) -> str:

@@ -85,7 +85,7 @@ def cycle_panel(user: User, cycle: Cycle) -> dict[str, object]:
             person__in=persons_visible_to(user),
         )
         .select_related("person", "unit")
-        .order_by("person__full_name")
+        .order_by("person__sort_key", "person_id")
     )
     evaluations = {
         e.person_id: e

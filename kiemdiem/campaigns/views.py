@@ -151,7 +151,7 @@ def _rating_tables(
             "person", "collective", "unit", "quota_group"
         )
     )
-    own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_name))
+    own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_sort_key, ev.pk))
     compliance = check_touching(cycle, [ev.pk for ev in own], read=read)
     # Every row is of this one unit: the permission is the same for all of them.
     allowed = bool(own) and can_propose(user, own[0])
@@ -284,7 +284,7 @@ def propose_many(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int)
     rows = []
     try:
         # Numbered as the page lists them, so that "Dòng 3" in an error is the third line the secretary sees.
-        ordered = sorted(evaluations.values(), key=lambda ev: ev.subject_name)
+        ordered = sorted(evaluations.values(), key=lambda ev: (ev.subject_sort_key, ev.pk))
         for number, ev in enumerate(ordered, start=1):
             rating = request.POST.get(f"rating-{ev.pk}", "")
             version = request.POST.get(f"version-{ev.pk}", "")
@@ -332,7 +332,7 @@ def decide_many(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) 
             cycle=cycle, unit=unit, subject_type=SubjectType.PARTY_MEMBER
         ).select_related("person", "cycle", "unit", "quota_group")
     )
-    members.sort(key=lambda ev: ev.subject_name)
+    members.sort(key=lambda ev: (ev.subject_sort_key, ev.pk))
     if not members or not can_decide(user, members[0]):
         raise PermissionDenied(
             "Việc quyết định mức xếp loại các đảng viên này thuộc thẩm quyền của cấp khác."

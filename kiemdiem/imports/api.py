@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -11,7 +12,7 @@ from ninja.files import UploadedFile
 
 from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns.queries import get_cycle_for_user
-from kiemdiem.imports.actions import can_import, do_create_import_job
+from kiemdiem.imports.actions import can_import, do_apply_import_job, do_create_import_job
 from kiemdiem.imports.models import ImportJob, ImportKind
 from kiemdiem.imports.parsing import size_error
 from kiemdiem.imports.queries import get_job_for_user
@@ -32,7 +33,10 @@ class JobOut(Schema):
     progress: int
     errors: list[str]
     error_total: int
-    summary: dict[str, int]
+    # Counts when written; for a preview (status "previewed") also the diff the page shows: new_rows,
+    # changed_rows (field by field: [label, now, in the file]), missing_rows; or a reorganisation's lines,
+    # counts and the units that end and begin.
+    summary: dict[str, Any]
     created_at: datetime.datetime
     finished_at: datetime.datetime | None
 
@@ -66,7 +70,11 @@ def create_import(
     kind: Form[ImportKind],
     cycle_id: Form[int | None] = None,
 ):
-    """Upload a workbook to import; poll GET /api/imports/{id} for progress, errors and the result."""
+    """Upload a workbook to import; poll GET /api/imports/{id} for progress, errors and the result.
+
+    People and reorganisation files are checked and previewed, never written at once: the job ends as
+    "previewed" with the changes in `summary`; POST /api/imports/{id}/apply writes them (as the page's button).
+    """
     user = request.user
     if not can_import(user):
         return Status(403, {"detail": "Đồng chí không có quyền nhập dữ liệu."})
@@ -83,6 +91,7 @@ def create_import(
             file_name=file.name or "",
             content=file.read(),
             cycle=cycle,
+            preview=True,  # people and reorganisations: shown before written, as on the page
         )
     except ImportRefused as exc:
         return Status(400, {"detail": exc.errors[0], "errors": exc.errors})
@@ -91,6 +100,19 @@ def create_import(
     start_job(job.pk, job.size)
     job.refresh_from_db()
     return Status(201, _out(job))
+
+
+@router.post("/{int:job_id}/apply", response={202: JobOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut})
+def apply_import(request: HttpRequest, job_id: int):
+    """Write a previewed job: the same file is checked again, then written all or nothing (as the page)."""
+    job = get_job_for_user(request.user, job_id)  # type: ignore[arg-type]  # another's job: 404
+    try:
+        job = do_apply_import_job(user=request.user, job=job)  # type: ignore[arg-type]
+    except ImportRefused as exc:
+        return 409, {"detail": exc.errors[0], "errors": exc.errors}
+    start_job(job.pk, job.size)
+    job.refresh_from_db()
+    return 202, _out(job)
 
 
 @router.get("/{int:job_id}", response={200: JobOut, 404: ErrorsOut})

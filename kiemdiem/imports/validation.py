@@ -24,15 +24,18 @@ from kiemdiem.orgs.models import (
     Gender,
     LeadershipCollective,
     ManagementTier,
+    MemberGroup,
     Membership,
     Person,
     Position,
     Role,
     Unit,
     UnitKind,
+    UnitSector,
 )
 from kiemdiem.orgs.queries import persons_visible_to, scope_roots, units_visible_to
 from kiemdiem.text import formula_sign
+from kiemdiem.vietnamese import format_number
 
 MAX_ERRORS = 5000  # kept and shown; the count of the rest is reported
 IN_CHUNK = 5000  # keeps `code IN (…)` under every backend's parameter limit
@@ -77,6 +80,11 @@ SPECS: dict[str, Spec] = {
             Column("Hiệu lực từ", "valid_from", hint="dd/mm/yyyy; để trống = 01/01/2000", is_date=True),
             Column("Hiệu lực đến", "valid_to", hint="dd/mm/yyyy; để trống = còn hiệu lực", is_date=True),
             Column("Ngày thành lập", "established_on", hint="dd/mm/yyyy", is_date=True),
+            Column(
+                "Loại hình",
+                "sector",
+                hint=_choices_hint(UnitSector.choices) + " — tách dòng Biểu A; để trống = chưa phân loại",
+            ),
         ),
     ),
     "people": Spec(
@@ -109,6 +117,12 @@ SPECS: dict[str, Spec] = {
                 hint="Theo cơ sở dữ liệu đảng viên; khi có, dùng để nhận ra người đã có (kể cả khi đổi mã)",
             ),
             Column("Số lý lịch", "personal_record_number", hint="Số lý lịch đảng viên; không trùng"),
+            Column(
+                "Nơi làm việc của đảng viên",
+                "member_group",
+                hint=_choices_hint(MemberGroup.choices)
+                + " — các dòng “Trong đó” của Biểu B; để trống = khác",
+            ),
         ),
     ),
     "positions": Spec(
@@ -242,7 +256,7 @@ def parse_text(value: object, *, limit: int) -> str:
             f"'{_display(text)}' bắt đầu bằng dấu '{formula_sign(text)}' như một công thức; không được nhận"
         )
     if len(text) > min(limit, MAX_CELL_CHARS):
-        raise CellError(f"dài {len(text)} ký tự, vượt giới hạn {limit} ký tự")
+        raise CellError(f"dài {format_number(len(text))} ký tự, vượt giới hạn {format_number(limit)} ký tự")
     return text
 
 
@@ -309,6 +323,8 @@ UNIT_KINDS = _choice_index(UnitKind.choices)
 GENDERS = _choice_index(Gender.choices, {"nu": "f", "male": "m", "female": "f"})
 MEMBERSHIPS = _choice_index(Membership.choices, {"chinh thuc": "full", "du bi": "probationary"})
 CIVIL_SERVICE = _choice_index(CivilServiceStatus.choices)
+MEMBER_GROUPS = _choice_index(MemberGroup.choices, {"llvt": "llvt", "ngoai he thong chinh tri": "ngoai_htct"})
+SECTORS = _choice_index(UnitSector.choices, {"xa": "xa_phuong", "phuong": "xa_phuong", "llvt": "llvt"})
 TIERS = _choice_index(ManagementTier.choices)
 COLLECTIVE_KINDS = _choice_index(CollectiveKind.choices)
 ROLES = _choice_index(Role.choices, {"đứng đầu": "head", "phó": "deputy"})
@@ -528,6 +544,7 @@ def validate_units(sheet: Sheet, user: User, tick: Tick | None = None) -> UnitPl
         valid_from = row.date("valid_from") or datetime.date(2000, 1, 1)
         valid_to = row.date("valid_to")
         established = row.date("established_on")
+        sector = row.choice("sector", SECTORS, _choices_hint(UnitSector.choices))
         if valid_to and valid_to < valid_from:
             row.error("valid_to", f"ngày {valid_to:%d/%m/%Y} trước ngày hiệu lực từ {valid_from:%d/%m/%Y}")
         if code:
@@ -543,6 +560,7 @@ def validate_units(sheet: Sheet, user: User, tick: Tick | None = None) -> UnitPl
             valid_from=valid_from,
             valid_to=valid_to,
             established_on=established,
+            sector=sector,
         )
         parsed.append((row, unit, parent_code))
     # Codes already in use over an overlapping period (the code is the unit's identity in files and forms).
@@ -614,6 +632,7 @@ PERSON_FIELDS = (
     ("managing_unit_id", "managing_unit"),
     ("party_card_number", "party_card_number"),
     ("personal_record_number", "personal_record_number"),
+    ("member_group", "member_group"),
     ("code", "code"),
 )
 
@@ -643,6 +662,7 @@ def validate_people(sheet: Sheet, user: User, tick: Tick | None = None) -> Peopl
     seen_numbers: dict[tuple[str, str], int] = {}
     people: list[tuple[Row, dict[str, object]]] = []
     cs_hint, tier_hint = spec.columns[10].hint, spec.columns[11].hint
+    group_hint = _choices_hint(MemberGroup.choices)
     for row in _each(iter_rows(sheet, spec, errors), tick):
         code = row.text("code", 40, required=True)
         p: dict[str, object] = {
@@ -661,6 +681,7 @@ def validate_people(sheet: Sheet, user: User, tick: Tick | None = None) -> Peopl
             "managing_unit_id": None,
             "party_card_number": row.text("party_card_number", 20),
             "personal_record_number": row.text("personal_record_number", 20),
+            "member_group": row.choice("member_group", MEMBER_GROUPS, group_hint),
         }
         if code:
             key = code.casefold()

@@ -29,7 +29,7 @@ def run(*argv: str) -> int:
 def test_it_imports_a_file_and_says_how_many_rows(district_officer, world, tmp_path, capsys):
     path = tmp_path / "dang-vien.xlsx"
     path.write_bytes(xlsx("people", [person_row("NV1", "NH-001-01"), person_row("NV2", "NH-001-01")]))
-    assert run(str(path), "--kind", "people", "--user", "nahang") == 0
+    assert run(str(path), "--kind", "people", "--user", "nahang", "--apply") == 0
     out = capsys.readouterr().out
     assert "Đang đọc tệp…" in out and "Đang ghi vào cơ sở dữ liệu…" in out
     assert (
