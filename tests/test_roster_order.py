@@ -60,7 +60,9 @@ def test_every_document_list_orders_by_the_roster_key(world, cell):
     assert [ev.subject_name for ev in documents._ordered(evaluations)] == ROSTER
 
 
-def test_the_rating_page_and_the_bulk_proposal_number_the_rows_as_a_roster(client, world, cell, cell_secretary):
+def test_the_rating_page_and_the_bulk_proposal_number_the_rows_as_a_roster(
+    client, world, cell, cell_secretary
+):
     client.force_login(cell_secretary)
     url = f"/dot/{world.cycle_province.pk}/don-vi/{cell.pk}/"
     page = client.get(url).content.decode()
@@ -68,8 +70,9 @@ def test_the_rating_page_and_the_bulk_proposal_number_the_rows_as_a_roster(clien
     # The bulk proposal numbers its rows as the page lists them: a bad row 2 is Nguyễn Thị Đào's.
     members = {
         ev.subject_name: ev
-        for ev in Evaluation.objects.filter(cycle=world.cycle_province, unit=cell, subject_type="party_member")
-        .select_related("person")
+        for ev in Evaluation.objects.filter(
+            cycle=world.cycle_province, unit=cell, subject_type="party_member"
+        ).select_related("person")
     }
     data = {"attendees": "5"}
     for name, ev in members.items():

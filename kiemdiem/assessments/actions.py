@@ -48,6 +48,7 @@ from kiemdiem.orgs.models import ManagementTier, Position, Role, Unit
 from kiemdiem.orgs.queries import scope_roots
 from kiemdiem.rules import formula as rules_formula
 from kiemdiem.text import clean_text
+from kiemdiem.vietnamese import format_number
 
 # -- Frameworks ------------------------------------------------------------------------------------------------------
 
@@ -141,8 +142,8 @@ def can_edit_frameworks(user: User, unit: Unit) -> bool:
 
 
 def num(value: Decimal) -> str:
-    """A number of points as people write it: 31, 7.5 (no trailing zeros)."""
-    return f"{value.normalize():f}"
+    """A number of points as Vietnamese write it: 31, 7,5 (no trailing zeros)."""
+    return format_number(value)
 
 
 def _points(

@@ -16,6 +16,7 @@ from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
 from kiemdiem.rules import formula as rules_formula
 from kiemdiem.rules import parse as rules_parse
+from kiemdiem.vietnamese import format_number
 
 
 class CycleOut(Schema):
@@ -86,7 +87,7 @@ def check_rules(request: HttpRequest):
     """
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if not declared.isdigit() or int(declared) > rules_parse.MAX_INPUT_BYTES:
-        limit = f"{rules_parse.MAX_INPUT_BYTES:,}".replace(",", ".")
+        limit = format_number(rules_parse.MAX_INPUT_BYTES)
         return Status(413, {"detail": f"Lỗi dữ liệu vào: nội dung gửi lên vượt giới hạn {limit} byte."})
     try:
         return Status(200, rules.check_json(rules_parse.load_json(request.body)))

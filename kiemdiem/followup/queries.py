@@ -38,7 +38,7 @@ from kiemdiem.followup.models import (
 )
 from kiemdiem.followup.signs import GROUPS, SIGNS
 from kiemdiem.orgs.models import Unit
-from kiemdiem.vietnamese import name_sort_key
+from kiemdiem.vietnamese import format_number, name_sort_key
 
 REMIND_DAYS = 14
 # Only yearly cycles count towards years in a row: a quarter's rating feeds the year's, it is not a year.
@@ -276,11 +276,11 @@ def panel_for(user: User, ev: Evaluation) -> dict[str, object]:
 def _attendee_choices(ev: Evaluation) -> list[User]:
     """Standing-committee members assigned to a unit that covers the subject's unit."""
     ids = [*ev.unit.ancestor_ids, ev.unit_id]
-    return list(
-        User.objects.filter(role=UserRole.STANDING_MEMBER, is_active=True, assigned_units__in=ids)
-        .distinct()
-        .order_by("last_name", "username")
-    )
+    users = User.objects.filter(
+        role=UserRole.STANDING_MEMBER, is_active=True, assigned_units__in=ids
+    ).distinct()
+    # A handful of people: the roster's Vietnamese order (given name first, Đ after D) in Python.
+    return sorted(users, key=lambda u: (name_sort_key(u.get_full_name()), u.username))
 
 
 # -- The upper committee's tracking ----------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ def reminders_for(user: User, *, today: datetime.date | None = None) -> list[dic
         )
         for row in rows:
             add(
-                f"Hạn hoàn thành kiểm điểm năm {row['cycle__year']}: còn {row['n']} đối tượng chưa có quyết định xếp loại.",
+                f"Hạn hoàn thành kiểm điểm năm {row['cycle__year']}: còn {format_number(row['n'])} đối tượng chưa có quyết định xếp loại.",
                 row["cycle__review_deadline"],
                 reverse("cycle", args=[row["cycle_id"]]),
             )
@@ -432,7 +432,7 @@ def reminders_for(user: User, *, today: datetime.date | None = None) -> list[dic
         due_on__lte=horizon,
     )
     for row in item_scope.values("due_on").annotate(n=Count("pk")).order_by("due_on")[:20]:
-        add(f"{row['n']} nội dung kế hoạch khắc phục đến hạn.", row["due_on"])
+        add(f"{format_number(row['n'])} nội dung kế hoạch khắc phục đến hạn.", row["due_on"])
     if user.role == UserRole.STANDING_MEMBER:
         for s in Suggestion.objects.filter(attendee=user, conclusion="").select_related(
             "evaluation__cycle", "evaluation__person", "evaluation__collective", "evaluation__unit"

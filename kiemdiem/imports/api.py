@@ -103,16 +103,16 @@ def create_import(
 
 
 @router.post("/{int:job_id}/apply", response={202: JobOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut})
-def apply_import(request: HttpRequest, job_id: int):
+def apply_import(request: AuthenticatedHttpRequest, job_id: int):
     """Write a previewed job: the same file is checked again, then written all or nothing (as the page)."""
-    job = get_job_for_user(request.user, job_id)  # type: ignore[arg-type]  # another's job: 404
+    job = get_job_for_user(request.user, job_id)  # another's job: 404
     try:
-        job = do_apply_import_job(user=request.user, job=job)  # type: ignore[arg-type]
+        job = do_apply_import_job(user=request.user, job=job)
     except ImportRefused as exc:
-        return 409, {"detail": exc.errors[0], "errors": exc.errors}
+        return Status(409, {"detail": exc.errors[0], "errors": exc.errors})
     start_job(job.pk, job.size)
     job.refresh_from_db()
-    return 202, _out(job)
+    return Status(202, _out(job))
 
 
 @router.get("/{int:job_id}", response={200: JobOut, 404: ErrorsOut})

@@ -32,7 +32,7 @@ from kiemdiem.orgs.models import (
     UnitName,
     search_text_of,
 )
-from kiemdiem.vietnamese import text_sort_key
+from kiemdiem.vietnamese import format_number, text_sort_key
 
 
 def _visible_ids(user: User | None, ids: list[int]) -> set[int] | None:
@@ -312,7 +312,7 @@ class _Run:
             return 0
         if not target.is_cell:
             raise ValidationError(
-                f"«{source}» còn {n} đảng viên sinh hoạt; đơn vị nhận «{target}» không phải là chi bộ."
+                f"«{source}» còn {format_number(n)} đảng viên sinh hoạt; đơn vị nhận «{target}» không phải là chi bộ."
             )
         CellMembership.objects.bulk_create(
             [
@@ -686,11 +686,11 @@ def do_split_unit(
                 given.add(person.pk)
         if members - given:
             raise ValidationError(
-                f"Còn {len(members - given)} đảng viên của «{unit}» chưa được giao cho đơn vị mới."
+                f"Còn {format_number(len(members - given))} đảng viên của «{unit}» chưa được giao cho đơn vị mới."
             )
         parent = unit.parent
         run.lines.append(
-            f"Chia tách {unit.name} ({unit.code}) thành {len(parts)} đơn vị từ ngày {_d(run.day)}."
+            f"Chia tách {unit.name} ({unit.code}) thành {format_number(len(parts))} đơn vị từ ngày {_d(run.day)}."
         )
         made = []
         for part in parts:
@@ -744,7 +744,7 @@ def do_dissolve_unit(
         children = list(Unit.objects.filter(parent=unit).valid_on(run.day).order_by("path"))
         if children and children_to is None:
             raise ValidationError(
-                f"«{unit}» còn {len(children)} đơn vị trực thuộc; hãy chọn đơn vị nhận các đơn vị này."
+                f"«{unit}» còn {format_number(len(children))} đơn vị trực thuộc; hãy chọn đơn vị nhận các đơn vị này."
             )
         if children_to is not None:
             run.in_force(children_to)

@@ -7,6 +7,8 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from kiemdiem.vietnamese import format_number
+
 SEGMENTS = (
     ("HTXS", "HTXS", "#1f6f43"),
     ("HTT", "HTT", "#4caf50"),
@@ -53,13 +55,15 @@ def distribution_chart(forms: list[dict[str, Any]], *, title: str = "Phân bố 
             w = bar_w * n / total
             parts.append(
                 f'<rect x="{x:.1f}" y="{y + 2}" width="{w:.1f}" height="{row_h - 8}" fill="{colour}">'
-                f"<title>{escape(form['subject_label'])} — {escape(label)}: {n}/{total}</title></rect>"
+                f"<title>{escape(form['subject_label'])} — {escape(label)}: {format_number(n)}/{format_number(total)}</title></rect>"
             )
             if w > 28:
                 fill = "#fff" if key in ("HTXS", "KHT") else "#1d2327"
-                parts.append(_text(x + w / 2, y + 16, str(n), anchor="middle", extra=f'fill="{fill}"'))
+                parts.append(
+                    _text(x + w / 2, y + 16, format_number(n), anchor="middle", extra=f'fill="{fill}"')
+                )
             x += w
-        parts.append(_text(label_w + bar_w + 6, y + 16, f"{total:,}".replace(",", ".")))
+        parts.append(_text(label_w + bar_w + 6, y + 16, format_number(total)))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every text is escaped above
 
@@ -85,8 +89,8 @@ def progress_chart(children: list[dict[str, Any]], *, limit: int = 40) -> SafeSt
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" fill="#eef0f3"/>')
         parts.append(
             f'<rect x="{label_w}" y="{y + 3}" width="{bar_w * pct / 100:.1f}" height="{row_h - 6}" '
-            f'fill="{colour}"><title>{escape(c["name"])}: {c["decided"]}/{c["to_rate"]}</title></rect>'
+            f'fill="{colour}"><title>{escape(c["name"])}: {format_number(c["decided"])}/{format_number(c["to_rate"])}</title></rect>'
         )
-        parts.append(_text(label_w + bar_w + 6, y + 14, f"{pct:.0f}%"))
+        parts.append(_text(label_w + bar_w + 6, y + 14, f"{format_number(pct, 0)}%"))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every text is escaped above

@@ -32,6 +32,7 @@ from kiemdiem.campaigns.review_forms import GRADES, form_for
 from kiemdiem.orgs.models import CollectiveKind, Person, Position, Role, Unit
 from kiemdiem.reports.letterhead import Letterhead, letterhead_for, vn_date
 from kiemdiem.reports.queries import FORMS, LEVEL_LABELS, LEVELS
+from kiemdiem.vietnamese import format_number
 
 BUNDLED = Path(__file__).resolve().parent / "document_templates"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -145,13 +146,13 @@ def docx_text(content: bytes) -> str:
 
 
 def fmt_int(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
+    return format_number(value)
 
 
 def fmt_pct(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    return format_number(round(value, 2))
 
 
 def period_of(cycle: Cycle) -> str:
@@ -198,12 +199,6 @@ TYPE_NOUNS = {
 ROLE_LABELS = dict(Role.choices)
 
 
-def _given_name_key(name: str) -> tuple[str, str]:
-    # Rosters sort by given name (the last word), then the rest.
-    parts = name.split()
-    return ((parts[-1] if parts else "").lower(), name.lower())
-
-
 def _list_rows(evaluations: list[Evaluation], level_of) -> list[list[Any]]:
     rows = []
     for number, ev in enumerate(evaluations, start=1):
@@ -236,7 +231,8 @@ def _level_counts_text(counts: dict[str, int], total: int, *, prefix: str = "C�
 
 
 def _ordered(evaluations: list[Evaluation]) -> list[Evaluation]:
-    return sorted(evaluations, key=lambda e: (e.unit.path, *_given_name_key(e.subject_name), e.pk))
+    # Rosters sort by given name, then family and middle names, in Vietnamese collation (Đ after D).
+    return sorted(evaluations, key=lambda e: (e.unit.path, e.subject_sort_key, e.pk))
 
 
 # -- The report --------------------------------------------------------------------------------------------------
@@ -312,17 +308,20 @@ def report_context(figures: dict[str, Any], lh: Letterhead) -> dict[str, Any]:
                 f"{fmt_int(progress.get('to_rate', progress['total']))} đối tượng phải xếp loại "
                 f"({fmt_pct(progress['pct_decided'])}%); {fmt_int(progress.get('not_rated', 0))} đối tượng không "
                 "xếp loại.",
-                f"Số nhóm vượt tỷ lệ hoàn thành xuất sắc nhiệm vụ: {len(over)}"
+                f"Số nhóm vượt tỷ lệ hoàn thành xuất sắc nhiệm vụ: {fmt_int(len(over))}"
                 + (
-                    ": " + "; ".join(f"{g['name']} ({g['excellent']}/{g['max_excellent']})" for g in over)
+                    ": "
+                    + "; ".join(
+                        f"{g['name']} ({fmt_int(g['excellent'])}/{fmt_int(g['max_excellent'])})" for g in over
+                    )
                     if over
                     else ""
                 )
                 + ".",
                 f"Số quyết định vượt cảnh báo có ghi lý do của cấp có thẩm quyền: {fmt_int(comp['overrides_total'])}.",
-                f"Yêu cầu kiểm điểm lại: {comp['orders']['rereview']['total']}; yêu cầu xếp loại lại: "
-                f"{comp['orders']['rerating']['total']} (chưa hoàn thành: "
-                f"{comp['orders']['rereview']['open'] + comp['orders']['rerating']['open']}).",
+                f"Yêu cầu kiểm điểm lại: {fmt_int(comp['orders']['rereview']['total'])}; yêu cầu xếp loại lại: "
+                f"{fmt_int(comp['orders']['rerating']['total'])} (chưa hoàn thành: "
+                f"{fmt_int(comp['orders']['rereview']['open'] + comp['orders']['rerating']['open'])}).",
             ],
             "table": None,
         }
@@ -705,7 +704,7 @@ def self_review_context(evaluation: Evaluation, lh: Letterhead) -> dict[str, Any
     if ev.proposed_rating:
         line = f"Đề xuất mức xếp loại: {LEVEL_LABELS[ev.proposed_rating].lower()}"
         if votes.get("attendees"):
-            line += f" ({votes.get('in_favour', 0)}/{votes['attendees']} đảng viên dự họp tán thành)"
+            line += f" ({fmt_int(votes.get('in_favour', 0))}/{fmt_int(votes['attendees'])} đảng viên dự họp tán thành)"
         review_lines.append(line + ".")
     else:
         review_lines.append(f"Đề xuất mức xếp loại: {DOTS[:60]}")

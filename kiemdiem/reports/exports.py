@@ -22,6 +22,7 @@ from kiemdiem.campaigns.models import EvaluationState, SubjectType
 from kiemdiem.orgs.models import Role, Unit
 from kiemdiem.reports.letterhead import letterhead_for
 from kiemdiem.reports.queries import FORMS, LEVEL_LABELS, LEVELS, subject_name
+from kiemdiem.vietnamese import format_number
 
 FONT_NAME = "Times New Roman"  # the Party's document format; Liberation Serif 2 stands in for it in PDFs
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,12 +69,11 @@ def heading_for(unit: Unit, year: int, *, number: str = "", day: datetime.date |
 def fmt_pct(value: float | None) -> str:
     if value is None:
         return "—"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",") + "%"
+    return format_number(round(value, 2)) + "%"
 
 
 def fmt_int(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
+    return format_number(value)
 
 
 # -- XLSX: one sheet per form ------------------------------------------------------------------------------------

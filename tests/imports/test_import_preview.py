@@ -41,7 +41,9 @@ def _file(tmp_path):  # type: ignore[no-untyped-def]
     return path
 
 
-def test_the_command_previews_the_diff_and_writes_nothing_without_apply(district_officer, world, tmp_path, capsys):
+def test_the_command_previews_the_diff_and_writes_nothing_without_apply(
+    district_officer, world, tmp_path, capsys
+):
     before = snapshot()
     assert run(str(_file(tmp_path)), "--kind", "people", "--user", "nahang") == 0
     out = capsys.readouterr().out
@@ -56,7 +58,9 @@ def test_the_command_previews_the_diff_and_writes_nothing_without_apply(district
     assert ImportJob.objects.get().status == "previewed"
 
 
-def test_the_command_applies_with_apply_after_showing_the_same_preview(district_officer, world, tmp_path, capsys):
+def test_the_command_applies_with_apply_after_showing_the_same_preview(
+    district_officer, world, tmp_path, capsys
+):
     assert run(str(_file(tmp_path)), "--kind", "people", "--user", "nahang", "--apply") == 0
     out = capsys.readouterr().out
     assert "    Họ và tên: Ma Văn Hùng → Ma Văn Hưng" in out
@@ -74,7 +78,10 @@ def test_the_command_previews_a_reorganisation_and_applies_it_only_with_apply(
     path.write_bytes(xlsx("reorganisation", [[row.get(h) for h in HEADERS["reorganisation"]]]))
     assert run(str(path), "--kind", "reorganisation", "--user", "nahang") == 0
     out = capsys.readouterr().out
-    assert "1. Đổi tên Chi bộ tổ dân phố số 1 (NH-001-01) thành Chi bộ tổ dân phố Tân Tiến từ ngày 01/07/2025." in out
+    assert (
+        "1. Đổi tên Chi bộ tổ dân phố số 1 (NH-001-01) thành Chi bộ tổ dân phố Tân Tiến từ ngày 01/07/2025."
+        in out
+    )
     assert Unit.objects.get(pk=world.cell_na_hang.pk).name == "Chi bộ tổ dân phố số 1"
     assert run(str(path), "--kind", "reorganisation", "--user", "nahang", "--apply") == 0
     assert Unit.objects.get(pk=world.cell_na_hang.pk).name == "Chi bộ tổ dân phố Tân Tiến"
@@ -128,7 +135,9 @@ def test_the_people_import_reads_where_a_member_works_and_the_units_import_a_sec
     assert groups == {"NV1": "nghi_huu", "NV2": "llvt", "DV1": "ngoai_htct"}
     # A file without the column leaves what is stored.
     headers = [h for h in HEADERS["people"] if h != "Nơi làm việc của đảng viên"]
-    row = dict(zip(HEADERS["people"], person_row("NV1", "NH-001-01", **{"Họ và tên": "Lò Văn Một"}), strict=True))
+    row = dict(
+        zip(HEADERS["people"], person_row("NV1", "NH-001-01", **{"Họ và tên": "Lò Văn Một"}), strict=True)
+    )
     do_import_workbook(
         user=district_officer,
         kind="people",

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 
 from kiemdiem.assessments.queries import scoring_context
+from kiemdiem.vietnamese import format_number
 
 register = template.Library()
 
@@ -27,4 +28,4 @@ def points(value):
         number = Decimal(str(value))
     except InvalidOperation:
         return value
-    return f"{number.normalize():f}".replace(".", ",")
+    return format_number(number)

@@ -67,7 +67,7 @@ class Command(BaseCommand):
             for (code, article), n in sorted(
                 by_article.items(), key=lambda item: (-by_code[item[0][0]], item[0][0], -item[1], item[0][1])
             ):
-                self.stdout.write(f"  {n:>9,}  {FINDING_LABELS.get(code, code)} ({article})")
+                self.stdout.write(f"  {format_number(n):>9}  {FINDING_LABELS.get(code, code)} ({article})")
             if list:
                 shown = result.findings[:list]
                 compliance = Compliance(result=result, names=_names(shown))

@@ -13,6 +13,7 @@ from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.models import Cycle, Evaluation
 from kiemdiem.orgs.models import Unit
 from kiemdiem.orgs.queries import period_end
+from kiemdiem.vietnamese import format_number
 
 
 def _date(raw: str | None) -> datetime.date | None:
@@ -75,7 +76,7 @@ class Command(BaseCommand):
             n = counts.get(c.pk, {})
             self.stdout.write(
                 f"{c.pk:>5}  {c.year:>4}  {c.quarter or '—':>3}  {c.regime:<11} {(c.unit.code + ' ' + c.unit.name)[:36]:<36} "
-                f"{c.get_state_display():<10} {n.get('total', 0):>8} {n.get('decided', 0):>8}"
+                f"{c.get_state_display():<10} {format_number(n.get('total', 0)):>8} {format_number(n.get('decided', 0)):>8}"
             )
 
     def _open(

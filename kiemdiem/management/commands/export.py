@@ -16,6 +16,7 @@ from kiemdiem.orgs.models import Person, Unit
 from kiemdiem.orgs.queries import period_end
 from kiemdiem.reports import documents, export_jobs, exports
 from kiemdiem.reports.queries import rating_list, statistics
+from kiemdiem.vietnamese import format_number
 
 KINDS = (
     "report",
@@ -87,7 +88,7 @@ class Command(BaseCommand):
         default = f"{PREFIXES[kind]}-{slugify(the_unit.code) or the_unit.pk}{suffix}-{the_cycle.year}.{fmt}"
         target = Path(options.get("output") or default)
         target.write_bytes(content)
-        self.stdout.write(f"Đã ghi {target} ({len(content):,} byte).".replace(",", "."))
+        self.stdout.write(f"Đã ghi {target} ({format_number(len(content))} byte).")
 
     def _cycle_and_unit(self, cycle_pk: int, code: str, username: str | None) -> tuple[Cycle, Unit]:
         cycle = Cycle.objects.select_related("unit").filter(pk=cycle_pk).first()
