@@ -79,7 +79,18 @@ def test_an_import_killed_half_way_leaves_the_database_as_before(crash_db, tmp_p
     assert before.endswith("0 []")
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiemdiem", "import", str(path), "--kind", "people", "--user", "tinhuy"],
+        [
+            sys.executable,
+            "-m",
+            "kiemdiem",
+            "import",
+            str(path),
+            "--kind",
+            "people",
+            "--user",
+            "tinhuy",
+            "--apply",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
