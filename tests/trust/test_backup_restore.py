@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -60,6 +61,26 @@ def populate(url: str) -> None:
     assert ok(kiemdiem(url, "shell", "--no-imports", "-c", RATE_SOME)).strip() == "12"
 
 
+@pytest.fixture(scope="module")
+def _populated_sqlite(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """One populated SQLite source per module (migrate, demo, ratings: the slow part), copied by each test."""
+    path = tmp_path_factory.mktemp("sao-luu") / "nguon.sqlite3"
+    populate(f"sqlite:///{path}")
+    db = sqlite3.connect(
+        path
+    )  # WAL: fold the log into the file, so that a copy of the file is the whole database
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return path
+
+
+@pytest.fixture
+def source(_populated_sqlite, tmp_path) -> Path:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "nguon.sqlite3"
+    shutil.copyfile(_populated_sqlite, copy)
+    return copy
+
+
 CHECKSUM_SQL = "select id, decided_rating, proposed_rating, self_rating from campaigns_evaluation order by id"
 
 
@@ -92,9 +113,8 @@ def pg_state(url: str) -> tuple[dict[str, int], str]:
     return counts, digest
 
 
-def test_it_round_trips_a_sqlite_database(tmp_path):
-    source, target = tmp_path / "nguon.sqlite3", tmp_path / "dich.sqlite3"
-    populate(f"sqlite:///{source}")
+def test_it_round_trips_a_sqlite_database(source, tmp_path):
+    target = tmp_path / "dich.sqlite3"
     before = sqlite_state(source)
     out = ok(kiemdiem(f"sqlite:///{source}", "backup", str(tmp_path / "sao-luu.bak")))
     assert before[1] in out  # the command prints the same checksum of the ratings
@@ -104,9 +124,8 @@ def test_it_round_trips_a_sqlite_database(tmp_path):
     assert before[0]["campaigns_evaluation"] > 200 and before[0]["campaigns_auditrecord"] > 12
 
 
-def test_it_round_trips_through_json_into_a_fresh_database(tmp_path):
-    source, target = tmp_path / "nguon.sqlite3", tmp_path / "dich.sqlite3"
-    populate(f"sqlite:///{source}")
+def test_it_round_trips_through_json_into_a_fresh_database(source, tmp_path):
+    target = tmp_path / "dich.sqlite3"
     ok(kiemdiem(f"sqlite:///{source}", "backup", "--json", str(tmp_path / "sao-luu.json")))
     ok(kiemdiem(f"sqlite:///{target}", "restore", str(tmp_path / "sao-luu.json")))
     (src_counts, src_digest), (dst_counts, dst_digest) = sqlite_state(source), sqlite_state(target)
@@ -118,9 +137,7 @@ def test_it_round_trips_through_json_into_a_fresh_database(tmp_path):
     }
 
 
-def test_it_refuses_to_restore_over_existing_data(tmp_path):
-    source = tmp_path / "nguon.sqlite3"
-    populate(f"sqlite:///{source}")
+def test_it_refuses_to_restore_over_existing_data(source, tmp_path):
     ok(kiemdiem(f"sqlite:///{source}", "backup", str(tmp_path / "sao-luu.bak")))
     before = sqlite_state(source)
     result = kiemdiem(f"sqlite:///{source}", "restore", str(tmp_path / "sao-luu.bak"))
