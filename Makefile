@@ -46,7 +46,7 @@ browsers:
 
 # The suite runs on both cores (pytest-xdist); each worker builds the shared test world once.
 test: setup browsers
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 # The inner loop: no browser, no subprocess or server, no big data (about a minute).
 test-fast: setup
