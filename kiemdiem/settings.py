@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -163,6 +164,7 @@ TASKS = {
 # Django 6.1's MAILERS (the EMAIL_* settings are deprecated). Without KIEMDIEM_EMAIL_HOST the default mailer
 # points at localhost, which `kiemdiem digest` takes as "not configured": it prints instead of sending.
 SMTP_MAILER = "django.core.mail.backends.smtp.EmailBackend"
+MAILERS: dict[str, dict[str, Any]]
 if os.environ.get("KIEMDIEM_EMAIL_HOST"):
     MAILERS = {
         "default": {

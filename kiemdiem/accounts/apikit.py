@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -285,13 +286,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
         message = " ".join(i["message"] for i in items[:3]) or CODES[422][1]
         return api.create_response(request, error_body(422, message, errors=items), status=422)
 
-    api.add_exception_handler(ApiProblem, problem)
-    api.add_exception_handler(Http404, not_found)
-    api.add_exception_handler(PermissionDenied, forbidden)
-    api.add_exception_handler(AuthenticationError, unauthenticated)
-    api.add_exception_handler(Throttled, throttled)
-    api.add_exception_handler(HttpError, http_error)
-    api.add_exception_handler(ValidationError, invalid)
+    # ninja annotates a handler's exception as `E | type[E]`; it always passes the instance, as typed above.
+    handlers: dict[type[Exception], Callable[[HttpRequest, Any], HttpResponse]] = {
+        ApiProblem: problem,
+        Http404: not_found,
+        PermissionDenied: forbidden,
+        AuthenticationError: unauthenticated,
+        Throttled: throttled,
+        HttpError: http_error,
+        ValidationError: invalid,
+    }
+    for exc_class, handler in handlers.items():
+        api.add_exception_handler(exc_class, handler)
 
 
 __all__ = [

@@ -598,15 +598,19 @@ def build_demo_province(
         committee = committee.replace("Đảng bộ", "Đảng ủy")
         add_collective(upper, CollectiveKind.STANDING_COMMITTEE, f"Ban Thường vụ {committee}", 5)
     for go in grassroots:
-        kind = (
+        committee_kind = (
             CollectiveKind.EXECUTIVE_COMMITTEE
             if go.kind == UnitKind.GRASSROOTS_COMMITTEE
             else CollectiveKind.CELL_COMMITTEE
         )
         title = (
-            "Ban Chấp hành " + go.name if kind == CollectiveKind.EXECUTIVE_COMMITTEE else "Chi ủy " + go.name
+            "Ban Chấp hành " + go.name
+            if committee_kind == CollectiveKind.EXECUTIVE_COMMITTEE
+            else "Chi ủy " + go.name
         )
-        add_collective(go, kind, title, 5 if kind == CollectiveKind.EXECUTIVE_COMMITTEE else 3)
+        add_collective(
+            go, committee_kind, title, 5 if committee_kind == CollectiveKind.EXECUTIVE_COMMITTEE else 3
+        )
     for agency in agencies:
         if agency.code == f"{code}-UBND":
             add_collective(

@@ -279,14 +279,19 @@ def build_demo_today(*, members: int = 6000, seed: int = 2021, with_accounts: bo
 
 @transaction.atomic
 def extend_to_today(
-    *, members: int, seed: int, with_accounts: bool = True, ratings: bool = False, **province: int
+    *,
+    members: int,
+    seed: int,
+    with_accounts: bool = True,
+    ratings: bool = False,
+    leaders_per_collective: int = 0,
 ) -> TodaySummary:
     """Add Hà Giang, the merger and the campaigns to a database holding the 2021 Tuyên Quang of the seed.
 
     The benchmark's profile (`ratings=True`, bench/run.py) writes the ratings of the whole province in bulk SQL with
     their audit records, as the 2021 profile's history does (`province._write_ratings`): 2025 all decided, 2026 about
-    65 % proposed and 30 % decided beside the demo commune's reviews. `province` passes the 2021 profile's options
-    (`leaders_per_collective`) on to Hà Giang.
+    65 % proposed and 30 % decided beside the demo commune's reviews. `leaders_per_collective` is the 2021 profile's,
+    passed on to Hà Giang.
     """
     rng = random.Random(seed * 7919 + 2025)
     clock = time.perf_counter()
@@ -308,7 +313,7 @@ def extend_to_today(
         affiliated=HA_GIANG_AFFILIATED,
         person_prefix="HG",
         open_cycles=False,
-        **province,
+        leaders_per_collective=leaders_per_collective,
     )
     summary = TodaySummary(ha_giang=hg, seconds=seconds)
     lap("ha_giang")

@@ -27,7 +27,7 @@ _LISTS = {
 def template_workbook(kind: str) -> bytes:
     spec = SPECS[kind]
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = spec.sheet
     for at, column in enumerate(spec.columns, start=1):
         cell = ws.cell(row=1, column=at, value=column.header + (" *" if column.required else ""))

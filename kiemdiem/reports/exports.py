@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
@@ -360,13 +360,13 @@ def _compliance_sheet(wb: Workbook, figures: dict[str, Any], heading: Heading) -
     print_setup(ws, landscape=False)
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 44
-    for c in "CDEFG":
-        ws.column_dimensions[c].width = 13
+    for column in "CDEFG":
+        ws.column_dimensions[column].width = 13
 
 
 def statistics_xlsx(figures: dict[str, Any], heading: Heading) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # one sheet per form below, none left blank
     for form in figures["forms"]:
         _form_sheet(wb, form, heading, figures)
     _children_sheet(wb, figures, heading)
@@ -411,7 +411,7 @@ def ratings_xlsx(rows: Iterable[dict[str, Any]], heading: Heading, period: str, 
     ws.freeze_panes = "A8"
     print_setup(ws, title_rows="7:7")
 
-    def cell(value: Any, *, bold: bool = False, italic: bool = False) -> WriteOnlyCell:
+    def cell(value: Any, *, bold: bool = False, italic: bool = False) -> Cell:
         c = WriteOnlyCell(ws, value=value)
         if isinstance(value, str) and value.startswith("="):
             c.data_type = "s"
@@ -436,9 +436,9 @@ def ratings_xlsx(rows: Iterable[dict[str, Any]], heading: Heading, period: str, 
     ws.append([])
     header = []
     for h in RATING_LIST_HEADERS:
-        c = cell(h, bold=True)
-        c.alignment, c.border = CENTER, BOX
-        header.append(c)
+        head = cell(h, bold=True)
+        head.alignment, head.border = CENTER, BOX
+        header.append(head)
     ws.append(header)
 
     def text(value: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Mapping
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count, Q
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         cycles = Cycle.objects.select_related("unit").order_by("-year", "quarter", "unit__path")
         if year:
             cycles = cycles.filter(year=year)
-        counts = {
+        counts: dict[int, Mapping[str, object]] = {
             r["cycle_id"]: r
             for r in Evaluation.objects.filter(cycle__in=cycles)
             .values("cycle_id")
