@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Mapping
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count, Q
@@ -65,8 +64,8 @@ class Command(BaseCommand):
         cycles = Cycle.objects.select_related("unit").order_by("-year", "quarter", "unit__path")
         if year:
             cycles = cycles.filter(year=year)
-        counts: dict[int, Mapping[str, object]] = {
-            r["cycle_id"]: r
+        counts: dict[int, tuple[int, int]] = {
+            r["cycle_id"]: (r["total"], r["decided"])
             for r in Evaluation.objects.filter(cycle__in=cycles)
             .values("cycle_id")
             .annotate(total=Count("pk"), decided=Count("pk", filter=Q(state="decided")))
@@ -74,10 +73,10 @@ class Command(BaseCommand):
         header = f"{'ID':>5}  {'Năm':>4}  {'Quý':>3}  {'Chế độ':<11} {'Cấp ủy mở đợt':<36} {'Trạng thái':<10} {'Bản ĐG':>8} {'Đã QĐ':>8}"
         self.stdout.write(header)
         for c in cycles:
-            n = counts.get(c.pk, {})
+            total, decided = counts.get(c.pk, (0, 0))
             self.stdout.write(
                 f"{c.pk:>5}  {c.year:>4}  {c.quarter or '—':>3}  {c.regime:<11} {(c.unit.code + ' ' + c.unit.name)[:36]:<36} "
-                f"{c.get_state_display():<10} {format_number(n.get('total', 0)):>8} {format_number(n.get('decided', 0)):>8}"
+                f"{c.get_state_display():<10} {format_number(total):>8} {format_number(decided):>8}"
             )
 
     def _open(
