@@ -4,12 +4,12 @@
 changed → open one evaluation" for SECONDS, against gunicorn started with the README's production command
 (gthread, 2 workers × 8 threads) on the province profile in PostgreSQL; then the same load while the district's
 other members' paper ratings are imported (`kiemdiem import --kind ratings`, a separate process, as the worker
-runs it). A monitor reads pg_locks every 50 ms to time how long the import holds the quota groups' locks (the
-window in which it holds the secretaries' saves back). The evaluations the run touched are put back as they were
+runs it). A monitor reads pg_stat_activity every 50 ms to time the import's transactions: the last is its write,
+which takes the quota groups' locks and holds them until it commits. The evaluations the run touched are put back as they were
 at the end, and the audit records it wrote are dropped, so the cached profile stays the profile.
 
 `make bench` calls `bench_writes` from bench/run.py (its `write_*` figures). Alone, on a profile already built:
-    python bench/write_load.py            # the cluster of bench/pg.py (BENCH_PG_PORT, default 5450)
+    python bench/write_load.py [--year 2021]   # the cluster of bench/pg.py (BENCH_PG_PORT, default 5450)
 merges `write_save_p95_ms`, `write_page_p95_ms`, `write_during_import_max_ms` and `write_errors` into
 bench/results.json and the whole measure (with the load average of the machine at each phase) into
 bench/results_writes.json.
@@ -234,19 +234,19 @@ def _ms(value: float | None) -> float | None:
     return round(value * 1000, 1) if value is not None else None
 
 
-class LockMonitor:
-    """Polls pg_locks: while the import's connection holds the quota groups' row locks (SELECT … FOR UPDATE takes a
-    RowShareLock on the table), every other save in those groups waits. First and last sighting → the window."""
+class ImportMonitor:
+    """Polls pg_stat_activity every 50 ms for the import's connection and times each of its transactions (start as
+    PostgreSQL stamps it, end when last seen). The import's last long transaction is its write: the quota groups'
+    and rows' locks are taken inside it and held until it commits, so its length bounds how long the import holds
+    the secretaries' saves back (the time it spends before taking the locks included)."""
 
-    SQL = (
-        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE a.application_name = %s AND l.mode = 'RowShareLock' AND l.granted "
-        "AND l.relation = 'campaigns_quotagroup'::regclass"
-    )
+    SQL = "SELECT xact_start FROM pg_stat_activity WHERE application_name = %s AND xact_start IS NOT NULL"
 
     def __init__(self) -> None:
-        self.first: float | None = None
-        self.last: float | None = None
+        self.seen: dict[
+            object, float
+        ] = {}  # transaction start (the server's clock) → last time seen (time.time)
+        self.offset = 0.0  # the server's clock minus ours
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run)
 
@@ -255,19 +255,20 @@ class LockMonitor:
 
         try:
             with connection.cursor() as cursor:
+                cursor.execute("SELECT extract(epoch FROM clock_timestamp())")
+                self.offset = float(cursor.fetchone()[0]) - time.time()
                 while not self.stop.is_set():
                     cursor.execute(self.SQL, [IMPORT_APP])
-                    if cursor.fetchone()[0]:
-                        now = time.time()
-                        self.first = self.first or now
-                        self.last = now
+                    for (start,) in cursor.fetchall():
+                        self.seen[start] = time.time()
                     time.sleep(0.05)
         finally:
             connection.close()
 
-    @property
-    def seconds(self) -> float | None:
-        return round(self.last - self.first + 0.05, 2) if self.first and self.last else None
+    def transactions(self) -> list[float]:
+        """Each transaction's length in seconds, in order, those over a second (the reads between are short)."""
+        spans = [(start, last + self.offset - start.timestamp()) for start, last in self.seen.items()]  # type: ignore[attr-defined]
+        return [round(d + 0.05, 2) for _, d in sorted(spans, key=lambda x: x[0]) if d >= 1]
 
 
 def bench_writes(db_url: str, cycle) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -307,7 +308,7 @@ def bench_writes(db_url: str, cycle) -> dict[str, object]:  # type: ignore[no-un
         env=env,
     )
     phases: dict[str, object] = {}
-    monitor = LockMonitor()
+    monitor = ImportMonitor()
     try:
         _wait_port(PORT)
         paths = [f"/dot/{cycle.pk}/don-vi/{cell.pk}/" for cell in cells]
@@ -378,11 +379,21 @@ def bench_writes(db_url: str, cycle) -> dict[str, object]:  # type: ignore[no-un
         monitor.stop.set()
         server.terminate()
         server.wait(timeout=60)
-        # Put the district's evaluations back as they were, and drop the audit records this run wrote.
-        for chunk_start in range(0, len(kept), 2000):
-            Evaluation.objects.bulk_update(kept[chunk_start : chunk_start + 2000], fields)
+        # Put the district's evaluations back as they were, and drop the audit records this run wrote. Every write
+        # path bumps the version: only the rows whose version moved are put back (a whole district's bulk_update
+        # took minutes on a loaded machine).
+        was = {ev.pk: ev.version for ev in kept}
+        moved = {
+            pk
+            for pk, version in Evaluation.objects.filter(pk__in=list(was)).values_list("pk", "version")
+            if was[pk] != version
+        }
+        back = [ev for ev in kept if ev.pk in moved]
+        for chunk_start in range(0, len(back), 500):
+            Evaluation.objects.bulk_update(back[chunk_start : chunk_start + 500], fields)
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {AuditRecord._meta.db_table} WHERE id > %s", [last_audit])
+    spans = monitor.transactions()
     saves = [x[2] for x in steady if x[0] == "save"]
     pages = [x[2] for x in steady if x[0] == "page"]
     evals = [x[2] for x in steady if x[0] == "evaluation"]
@@ -406,7 +417,9 @@ def bench_writes(db_url: str, cycle) -> dict[str, object]:  # type: ignore[no-un
         "requests_during_import": len(during),
         "during_import_p95_ms": _ms(p95([x[2] for x in during])),
         "import_s": round(float(imp["s"]), 2),  # type: ignore[arg-type]
-        "import_lock_s": monitor.seconds,
+        # The validation pass (rolled back, no lock), then the write (locks held until commit).
+        "import_transactions_s": spans,
+        "import_write_transaction_s": spans[-1] if spans else None,
         "import_rows": len(imported),
         "import_rc": imp["rc"],
         "import_output": imp["out"],
@@ -429,13 +442,27 @@ def main() -> None:
     """Alone, on the profile `make bench` built and left in the cluster of bench/pg.py."""
     sys.path.insert(0, str(BENCH))
     sys.path.insert(0, str(ROOT))
+    import argparse
+
     import pg
     import run
 
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--year", type=int, help="the province's yearly cycle to load (default: the one bench measures)"
+    )
+    args = parser.parse_args()
     pg.start()
     run.setup_django(run.PROVINCE_DB)
     run.migrate_cached(run.PROVINCE_DB)
-    out = bench_writes(pg.url(run.PROVINCE_DB), run.current_cycle())
+    from kiemdiem.campaigns.models import Cycle
+
+    cycle = (
+        Cycle.objects.get(year=args.year, quarter__isnull=True, unit__parent__isnull=True)
+        if args.year
+        else run.current_cycle()
+    )
+    out = bench_writes(pg.url(run.PROVINCE_DB), cycle)
     log(json.dumps(out, default=str))
     path = BENCH / "results.json"
     results = json.loads(path.read_text()) if path.exists() else {}

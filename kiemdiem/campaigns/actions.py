@@ -37,6 +37,7 @@ from kiemdiem.campaigns.permissions import (
     can_propose,
     can_self_review,
     can_verify,
+    chains_of,
     deciding_unit_for,
     require,
 )
@@ -1344,11 +1345,12 @@ def _save_decisions(
 ) -> list[Evaluation]:
     """Check and record decisions; with `dry`, check only (no lock, no write) and return what would be written."""
     deciding_by_key: dict[tuple[object, ...], Unit] = {}
+    chains: dict[int, Unit] = {}
 
     def deciding(ev: Evaluation) -> Unit:
         key = (ev.subject_type, ev.unit_id, ev.person.managing_unit_id if ev.person_id else None)  # type: ignore[union-attr]
         if key not in deciding_by_key:
-            deciding_by_key[key] = deciding_unit_for(ev)
+            deciding_by_key[key] = deciding_unit_for(ev, units=chains)
         return deciding_by_key[key]
 
     names = _names([row.evaluation for row in rows], [row.number for row in rows])
@@ -1360,6 +1362,7 @@ def _save_decisions(
                 "Việc quyết định mức xếp loại đối tượng này thuộc thẩm quyền của cấp khác.",
             )
     locked = _lock_batch([row.evaluation.pk for row in rows], lock=not dry)
+    chains.update(chains_of(ev.unit for ev in locked.values()))  # every row's deciding body: one query
     in_batch = {row.evaluation.pk for row in rows}
     todo: list[tuple[int, Decision, Evaluation, str, str]] = []
     for i, row in enumerate(rows):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied
 
 from kiemdiem.accounts.models import User, UserRole
@@ -13,22 +15,32 @@ from kiemdiem.orgs.queries import scope_roots
 RECORDING_ROLES = frozenset({UserRole.PROVINCE_ADMIN, UserRole.DISTRICT_OFFICER, UserRole.CELL_SECRETARY})
 
 
-def _ancestors_and_self(unit: Unit) -> list[Unit]:
-    """Return the unit's chain from itself up to the root, in one query."""
+def _ancestors_and_self(unit: Unit, units: dict[int, Unit] | None = None) -> list[Unit]:
+    """Return the unit's chain from itself up to the root, in one query (none when `units` holds the chain)."""
     ids = [*unit.ancestor_ids, unit.pk]
-    by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
+    by_id = units if units is not None else {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
     return [by_id[i] for i in reversed(ids) if i in by_id]
 
 
-def grassroots_of(unit: Unit) -> Unit:
+def chains_of(units: Iterable[Unit]) -> dict[int, Unit]:
+    """These units and all their ancestors by id, read at once: `deciding_unit_for(…, units=)` of a whole batch
+    (a district's paper file) costs one query, not one per unit while the batch holds its locks."""
+    ids = sorted({i for unit in units for i in (*unit.ancestor_ids, unit.pk)})
+    found: dict[int, Unit] = {}
+    for start in range(0, len(ids), 5000):
+        found.update(Unit.objects.in_bulk(ids[start : start + 5000]))
+    return found
+
+
+def grassroots_of(unit: Unit, units: dict[int, Unit] | None = None) -> Unit:
     """Return the grassroots party organisation a unit belongs to (itself if it is one)."""
-    for u in _ancestors_and_self(unit):
+    for u in _ancestors_and_self(unit, units):
         if u.kind in GRASSROOTS_KINDS:
             return u
     return unit
 
 
-def deciding_unit_for(evaluation: Evaluation) -> Unit:
+def deciding_unit_for(evaluation: Evaluation, *, units: dict[int, Unit] | None = None) -> Unit:
     """The committee whose decision fixes the rating (HD 21 Mục III.3 as HD 16 lays it out; HD 43 Mục 3).
 
     Members: the grassroots committee (đảng ủy cơ sở, chi bộ cơ sở). Cells and sub-committees: the grassroots
@@ -39,12 +51,15 @@ def deciding_unit_for(evaluation: Evaluation) -> Unit:
     unit = evaluation.unit
     kind = evaluation.subject_type
     if kind == SubjectType.PARTY_MEMBER:
-        return grassroots_of(unit)
+        return grassroots_of(unit, units)
     if kind == SubjectType.PARTY_ORGANIZATION and unit.kind in (UnitKind.CELL, UnitKind.SUB_COMMITTEE):
-        return grassroots_of(unit.parent) if unit.parent_id else unit  # type: ignore[arg-type]
+        if not unit.parent_id:
+            return unit
+        parent = units[unit.parent_id] if units is not None else unit.parent
+        return grassroots_of(parent, units)  # type: ignore[arg-type]
     if kind == SubjectType.LEADER and evaluation.person_id and evaluation.person.managing_unit_id:  # type: ignore[union-attr]
         return evaluation.person.managing_unit  # type: ignore[union-attr,return-value]
-    chain = _ancestors_and_self(unit)[1:]
+    chain = _ancestors_and_self(unit, units)[1:]
     for u in chain:
         if u.kind in PARTY_KINDS:
             return u

@@ -193,3 +193,33 @@ def test_ensuring_a_subtree_does_not_rate_a_leader_twice(world):
         Evaluation.objects.filter(cycle=world.cycle_province, person=person, subject_type="leader").count()
         == 1
     )
+
+
+def test_a_paper_batch_reads_every_rows_deciding_body_in_one_query(world, district_officer):
+    """A district's file names hundreds of cells: their deciding committees are read at once, not one query per
+    cell while the batch holds its groups' locks (issue 21: 11 s of the import's write at load)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kiemdiem.orgs.actions import do_create_unit
+    from kiemdiem.orgs.models import UnitKind
+
+    cells = [world.cell_na_hang] + [
+        do_create_unit(
+            code=f"NH-001-0{i}", name=f"Chi bộ tổ dân phố số {i}", kind=UnitKind.CELL, parent=world.go_na_hang
+        )
+        for i in (2, 3, 4)
+    ]
+    people = [p for cell in cells for p in make_members(cell, 1)]
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    evs = list(Evaluation.objects.filter(cycle=world.cycle_province, person__in=people).order_by("pk"))
+    for ev in evs:
+        propose(district_officer, ev, "HT")
+    rows = [actions.Decision(ev, "HT", source="tệp.xlsx, dòng 2") for ev in evs]
+    with CaptureQueriesContext(connection) as queries:
+        assert actions.do_enter_paper_decisions(user=district_officer, rows=rows) == 4
+    unit_reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "orgs_unit"')]
+    assert len(unit_reads) == 1, unit_reads
+    for ev in evs:
+        ev.refresh_from_db()
+        assert (ev.state, ev.deciding_unit_id) == (EvaluationState.DECIDED, world.go_na_hang.pk)
