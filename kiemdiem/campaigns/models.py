@@ -178,6 +178,12 @@ FACT_FIELDS = {
     "internal_disunity_concluded": ("Bị kết luận mất đoàn kết nội bộ", "bool"),
     "same_level_bodies_min_rating": ("Mức thấp nhất của chính quyền, MTTQ, đoàn thể cùng cấp", "rating"),
     "newly_transferred": ("Người đứng đầu mới chuyển đến", "bool"),
+    # HD 25 / HD 43: the exemption from the head's ceiling also needs the transfer to be unrelated to the
+    # unit's shortcomings; without this fact the rule could never grant it from the page.
+    "transfer_unrelated_to_shortcomings": (
+        "Việc chuyển đến không liên quan đến khuyết điểm của đơn vị (người đứng đầu mới chuyển đến)",
+        "bool",
+    ),
     "remediation_pct": ("Tỷ lệ hạn chế kỳ trước đã khắc phục (%)", "pct"),
 }
 
