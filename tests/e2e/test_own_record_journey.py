@@ -15,9 +15,7 @@ def test_a_member_opens_their_own_record_and_sees_their_years(live_server, page,
     actions.ensure_evaluations(cycle=world.cycle_province)
     later = actions.do_open_cycle(unit=world.go_na_hang, year=2022)
     actions.do_sync_cycle(cycle=later)
-    years = set(
-        Evaluation.objects.filter(person=world.member_na_hang).values_list("cycle__year", flat=True)
-    )
+    years = set(Evaluation.objects.filter(person=world.member_na_hang).values_list("cycle__year", flat=True))
     assert years == {2021, 2022}
     login(page, live_server, "dangvien")
     page.get_by_role("link", name="Hồ sơ của tôi").click()
