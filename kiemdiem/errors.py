@@ -71,8 +71,8 @@ def service_unavailable(request: HttpRequest, exc: BaseException) -> HttpRespons
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: the project's own page (or JSON for the API); a database outage becomes the 503."""
     exc = sys.exc_info()[1]
-    if is_database_unavailable(exc):
-        return service_unavailable(request, exc)  # type: ignore[arg-type]
+    if exc is not None and is_database_unavailable(exc):
+        return service_unavailable(request, exc)
     if _wants_json(request):
         return JsonResponse({"detail": SERVER_ERROR_MESSAGE}, status=500)
     return HttpResponse(loader.get_template("500.html").render({"message": SERVER_ERROR_MESSAGE}), status=500)

@@ -98,7 +98,7 @@ class FrameworkVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        owner = self.unit.name if self.unit_id else "QĐ 366-QĐ/TW"  # type: ignore[union-attr]
+        owner = self.unit.name if self.unit is not None else "QĐ 366-QĐ/TW"
         return f"{self.get_appendix_display()} — {owner}, phiên bản {self.number}"
 
     @property

@@ -328,23 +328,23 @@ class Evaluation(models.Model):
             role = {"head": "người đứng đầu", "deputy": "cấp phó", "member": "thành viên"}.get(
                 self.role, "cán bộ lãnh đạo, quản lý"
             )
-            where = self.leader_collective.name if self.leader_collective_id else self.unit.name  # type: ignore[union-attr]
+            where = self.leader_collective.name if self.leader_collective is not None else self.unit.name
             return f"{role} {where}"
         return self.get_subject_type_display().lower()
 
     @property
     def subject_sort_key(self) -> str:
         """Vietnamese order: a person as rosters list them (given name, then the rest), a body by its name."""
-        if self.person_id:
-            return self.person.sort_key  # type: ignore[union-attr]
+        if self.person is not None:
+            return self.person.sort_key
         return text_sort_key(self.subject_name)
 
     @property
     def subject_name(self) -> str:
-        if self.person_id:
-            return self.person.full_name  # type: ignore[union-attr]
-        if self.collective_id:
-            return self.collective.name  # type: ignore[union-attr]
+        if self.person is not None:
+            return self.person.full_name
+        if self.collective is not None:
+            return self.collective.name
         return self.unit.name
 
     @property

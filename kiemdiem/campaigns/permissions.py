@@ -57,8 +57,9 @@ def deciding_unit_for(evaluation: Evaluation, *, units: dict[int, Unit] | None =
             return unit
         parent = units[unit.parent_id] if units is not None else unit.parent
         return grassroots_of(parent, units)  # type: ignore[arg-type]
-    if kind == SubjectType.LEADER and evaluation.person_id and evaluation.person.managing_unit_id:  # type: ignore[union-attr]
-        return evaluation.person.managing_unit  # type: ignore[union-attr,return-value]
+    person = evaluation.person
+    if kind == SubjectType.LEADER and person is not None and person.managing_unit is not None:
+        return person.managing_unit
     chain = _ancestors_and_self(unit, units)[1:]
     for u in chain:
         if u.kind in PARTY_KINDS:

@@ -18,8 +18,9 @@ def cycles_visible_to(user: User) -> QuerySet[Cycle]:
     roots = scope_roots(user)
     if roots is None:
         return Cycle.objects.all()
-    if not roots and user.is_authenticated and user.person_id and user.person.home_cell_id:  # type: ignore[union-attr]
-        roots = [user.person.home_cell]  # type: ignore[union-attr,list-item]
+    person = user.person if not roots and user.is_authenticated else None  # read only when it decides
+    if person is not None and person.home_cell is not None:
+        roots = [person.home_cell]
         # A member reaches the cycles that cover their own cell, never the cell's subtree.
         return Cycle.objects.filter(unit_id__in=roots[0].ancestor_ids + [roots[0].pk])
     q = Q(pk__in=[])
@@ -131,7 +132,7 @@ def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
         total = sum(states.values())
         decided = states.get(EvaluationState.DECIDED, 0)
         # A unit's own deadline, else its level's (cells, grassroots, upper committees), else the cycle's.
-        deadline = overrides.get(child.pk) or levels.get(_level_of(child.kind)) or cycle.review_deadline
+        deadline = overrides.get(child.pk) or levels.get(_level_of(child.kind) or "") or cycle.review_deadline
         result.append(
             {
                 "unit": child,

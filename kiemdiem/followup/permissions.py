@@ -58,8 +58,8 @@ def can_relate_signs(user: User, ev: Evaluation) -> bool:
 def is_province_cadre(ev: Evaluation) -> bool:
     return (
         ev.subject_type == SubjectType.LEADER
-        and ev.person_id is not None
-        and ev.person.management_tier == ManagementTier.PROVINCE_STANDING  # type: ignore[union-attr]
+        and ev.person is not None
+        and ev.person.management_tier == ManagementTier.PROVINCE_STANDING
     )
 
 

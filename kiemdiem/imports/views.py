@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,8 +22,8 @@ from kiemdiem.imports.workbook_templates import template_workbook
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _require_importer(request: HttpRequest) -> None:
-    if not can_import(request.user):  # type: ignore[arg-type]
+def _require_importer(request: AuthenticatedHttpRequest) -> None:
+    if not can_import(request.user):
         raise PermissionDenied("Đồng chí không có quyền nhập dữ liệu.")
 
 

@@ -178,7 +178,7 @@ class Unit(models.Model):
         return [int(s) for s in self.path.split(".")[:-2]]
 
     def compute_path(self) -> None:
-        prefix = self.parent.path if self.parent_id else ""  # type: ignore[union-attr]
+        prefix = self.parent.path if self.parent is not None else ""
         self.path = prefix + path_segment(self.pk)
         self.depth = len(self.path) // SEGMENT_WIDTH - 1
 

@@ -37,7 +37,7 @@ def scope_roots(user: User) -> list[Unit] | None:
         return list(user.assigned_units.all())
     if user.role == UserRole.MEMBER:
         return []
-    return [user.unit] if user.unit_id else []  # type: ignore[list-item]
+    return [user.unit] if user.unit is not None else []
 
 
 def _prefix_q(field: str, roots: Iterable[Unit]) -> Q:
