@@ -24,7 +24,13 @@ from kiemdiem.campaigns.queries import cycles_visible_to, get_cycle_for_user
 from kiemdiem.campaigns.tasks import run_cycle_sync
 from kiemdiem.jobs import status_response
 from kiemdiem.orgs.models import UnitKind
-from kiemdiem.orgs.queries import get_unit_for_user, top_units_for, units_visible_to
+from kiemdiem.orgs.queries import (
+    get_unit_for_user,
+    period_end,
+    show_names_as_of,
+    top_units_for,
+    units_visible_to,
+)
 
 OPENER_KINDS = [
     UnitKind.PROVINCE_COMMITTEE,
@@ -89,6 +95,8 @@ def cycle_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         cycles_visible_to(request.user).select_related("unit").order_by("-year", "quarter", "unit__path")
     )
     counts = _counts(cycles)
+    for c in cycles:  # each cycle's root as named in its period
+        show_names_as_of([c.unit], period_end(c.year, c.quarter))
     rows = [
         {
             "cycle": c,
@@ -282,6 +290,7 @@ def _detail_context(request: HttpRequest, cycle: Cycle, *, posted=None) -> dict[
     tops = [u for u in top_units_for(user) if u.path.startswith(cycle.unit.path)]  # type: ignore[arg-type]
     if not tops and cycle.unit in visible:
         tops = [cycle.unit]
+    show_names_as_of([cycle.unit, *tops], period_end(cycle.year, cycle.quarter))  # the period's names
     by_type = dict(
         Evaluation.objects.filter(cycle=cycle, unit__in=visible)
         .values_list("subject_type")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,7 @@ from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.compliance import check_touching, quota_plans, touching
 from kiemdiem.campaigns.models import (
     FACT_FIELDS,
+    Cycle,
     Evaluation,
     EvaluationState,
     OrderKind,
@@ -49,7 +51,8 @@ from kiemdiem.campaigns.queries import (
     progress_by_child,
 )
 from kiemdiem.campaigns.review_forms import GRADES, form_of
-from kiemdiem.orgs.queries import units_visible_to, visible_ancestors
+from kiemdiem.orgs.models import Unit
+from kiemdiem.orgs.queries import period_end, show_names_as_of, units_visible_to, visible_ancestors
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -70,6 +73,11 @@ def rating_page(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) 
     """Every subject of one unit with its rating, the findings next to it, and a quota meter per group."""
     cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)
     return render(request, "campaigns/rating_page.html", _rating_context(request, cycle, unit, posted={}))
+
+
+def _period_names(cycle: Cycle, units: Iterable[Unit]) -> None:
+    """A cycle's pages name units as they were named in its period (a rename since keeps the old name here)."""
+    show_names_as_of(units, period_end(cycle.year, cycle.quarter))
 
 
 # How long a rendered table may be served: the key holds the count and last change of every evaluation the page
@@ -115,8 +123,10 @@ def _rating_context(request: HttpRequest, cycle, unit, *, posted: dict[str, str]
         # The breadcrumbs (the user's and the unit's place in the tree are in the key) and the children's progress.
         tables["ancestors"] = visible_ancestors(user, unit)  # type: ignore[arg-type]
         tables["children"] = progress_by_child(cycle, unit)
+        _period_names(cycle, [*tables["ancestors"], *(row["unit"] for row in tables["children"])])
         if key is not None:
             cache.set(key, tables, TABLES_SECONDS)
+    _period_names(cycle, [unit])
     return {
         "cycle": cycle,
         "unit": unit,
@@ -151,6 +161,7 @@ def _rating_tables(
             "person", "collective", "unit", "quota_group"
         )
     )
+    _period_names(cycle, [unit, *(ev.unit for ev in own)])
     own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_sort_key, ev.pk))
     compliance = check_touching(cycle, [ev.pk for ev in own], read=read)
     # Every row is of this one unit: the permission is the same for all of them.
@@ -654,10 +665,12 @@ def progress_page(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int
     """Each child of a unit against the deadline: how many evaluations are decided, who is late."""
     cycle, unit = get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)
     rows = progress_by_child(cycle, unit)
+    ancestors = visible_ancestors(request.user, unit)
+    _period_names(cycle, [unit, *ancestors, *(row["unit"] for row in rows)])
     context = {
         "cycle": cycle,
         "unit": unit,
-        "ancestors": visible_ancestors(request.user, unit),
+        "ancestors": ancestors,
         "rows": rows,
         "late": sum(1 for r in rows if r["late"]),
         "states": EvaluationState.choices,

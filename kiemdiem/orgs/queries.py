@@ -22,6 +22,7 @@ from kiemdiem.orgs.models import (
     PersonQuerySet,
     Position,
     Unit,
+    UnitName,
     UnitQuerySet,
 )
 from kiemdiem.vietnamese import fold
@@ -249,6 +250,26 @@ def name_as_of(unit: Unit, day: datetime.date) -> str:
     return former.name if former else unit.name
 
 
+def show_names_as_of(units: Iterable[Unit | None], day: datetime.date) -> None:
+    """Give these unit objects, for display only (never saved), the names they carried on `day`: `name_as_of` for
+    many in one query. A cycle's pages show its period's names (a unit renamed since keeps its old name there)."""
+    by_pk: dict[int, list[Unit]] = {}
+    for unit in units:
+        if unit is not None:
+            by_pk.setdefault(unit.pk, []).append(unit)
+    if not by_pk:
+        return
+    former = (
+        UnitName.objects.filter(unit_id__in=list(by_pk), valid_to__gte=day)
+        .order_by("unit_id", "-valid_to")
+        .values_list("unit_id", "name")
+    )
+    names = dict(former)  # the last one written per unit is the earliest that was still in use on `day`
+    for pk, name in names.items():
+        for unit in by_pk[pk]:
+            unit.name = name
+
+
 __all__ = [
     "SEGMENT_WIDTH",
     "children_of",
@@ -265,6 +286,7 @@ __all__ = [
     "scope_roots",
     "search_persons",
     "search_units",
+    "show_names_as_of",
     "subtree_counts",
     "top_units_for",
     "units_visible_to",
