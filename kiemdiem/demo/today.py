@@ -13,10 +13,13 @@ the same way, then reorganises both through the reorganisation actions of `kiemd
 The merged province is the 2021 unit "TQ" itself (the same root, a larger subtree), so the 2021 cycle, opened on the
 same root, keeps reading the 2021 tree (the old versions of the units keep their paths) and the 2026 one the new.
 
-Then the campaigns, each through the campaigns' own writers (audited): the 2025 year decided (entered from the
-committees' paper decisions through the ratings import, one rules check for the whole file), and the 2026 year-end
-under QĐ 366 / HD 43 in progress in one commune: some members scored item by item, some with a task register
-confirmed by the commune, some proposed by their cell and decided by the commune.
+Then the campaigns, each through the campaigns' own writers (audited): the 2025 year decided for the party
+organisations, agencies, leadership collectives, leaders and members of the tree of 31/12/2025 (entered from the
+committees' paper decisions through the ratings import's writer, one rules check for the whole batch); quarters I–III
+of 2026 done for the cadres the province designates (Mẫu 05, meeting, verification, decision, each quarter closed),
+which the cadres' 2026 evaluations show with their reference level; and the 2026 year-end under QĐ 366 / HD 43 in
+progress in one commune: some members scored item by item, some with a task register confirmed by the commune, some
+proposed by their cell and decided by the commune.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from kiemdiem.accounts.models import User, UserRole
 from kiemdiem.demo.province import DEMO_PASSWORD, DemoSummary, build_demo_province
@@ -126,6 +130,8 @@ class TodaySummary:
     dissolved: int = 0
     reorganisations: int = 0
     decided_2025: int = 0
+    quarter_cadres: int = 0
+    decided_quarters: int = 0
     scored_2026: int = 0
     tasks_2026: int = 0
     decided_2026: int = 0
@@ -336,6 +342,11 @@ def extend_to_today(
             user.assigned_units.set(assigned)
     new_units = [*communes, Unit.objects.valid_on(MERGER_DAY).get(code="DUBND")]
     _appoint(units=new_units, rng=rng)
+    # The cadres a dissolved district managed who hold a post in the new tree are the province's standing
+    # committee's now (no district level is left to manage them; the model keeps one managing unit, not its history).
+    Person.objects.filter(
+        managing_unit__valid_to__lt=MERGER_DAY, positions__valid_from=MERGER_DAY
+    ).distinct().update(managing_unit=province, management_tier=ManagementTier.PROVINCE_STANDING)
     lap("appointments")
 
     hashed = make_password(DEMO_PASSWORD)
@@ -348,6 +359,9 @@ def extend_to_today(
         summary.decided_2025 = _decide_2025(province=province, officer=officer, rng=rng)
     lap("year_2025")
     commune = _demo_commune(communes)
+    summary.quarter_cadres, summary.decided_quarters = _run_quarters(
+        province=province, commune=commune, officer=officer, rng=rng
+    )
     figures, accounts = _run_2026(province=province, commune=commune, officer=officer, hashed=hashed, rng=rng)
     summary.scored_2026, summary.tasks_2026, summary.decided_2026 = figures
     if ratings:
@@ -394,10 +408,13 @@ def _demo_commune(communes: list[Unit]) -> Unit:
 
 
 def _decide_2025(*, province: Unit, officer: User, rng: random.Random) -> int:
-    """Open the 2025 cycle and enter every rated member's decision as the committees took it on paper.
+    """Open the 2025 cycle and enter every decision as the committees took it on paper: the party organisations and
+    agencies, the leadership collectives, the leaders and the members.
 
-    Through `do_enter_paper_decisions`, the campaigns' writer of paper decisions: one rules check for the batch,
-    an audit record for every rating.
+    Through `do_enter_paper_decisions`, the campaigns' writer of paper decisions: one rules check for the batch (the
+    quota of each group, a collective never above its unit, a leader never above their collective or unit, heads
+    last), an audit record for every rating. Each group draws its levels like the members' (at most 15 % of the HTT
+    as HTXS); a collective then takes the lower of its draw and its unit's level, a leader the lowest of theirs.
     """
     from kiemdiem.campaigns.actions import (
         Decision,
@@ -410,22 +427,52 @@ def _decide_2025(*, province: Unit, officer: User, rng: random.Random) -> int:
     cycle = do_open_cycle(unit=province, year=2025)
     ensure_evaluations(cycle=cycle)
     evaluations = (
-        Evaluation.objects.filter(cycle=cycle, subject_type=SubjectType.PARTY_MEMBER, not_rated_reason="")
-        .exclude(person__admitted_on__gt=datetime.date(2025, 6, 30))  # under six months: not rated (HD 43)
-        .select_related("cycle", "person", "unit", "quota_group__scope_unit")
-        .order_by("quota_group_id", "person__code")
-    )
-    by_group: dict[int | None, list[Evaluation]] = {}
+        Evaluation.objects.filter(cycle=cycle, not_rated_reason="")
+        .exclude(subject_type=SubjectType.PARTY_MEMBER, person__admitted_on__gt=datetime.date(2025, 6, 30))
+        .select_related("cycle", "person", "unit", "collective", "quota_group__scope_unit")
+        .order_by("quota_group_id", "unit__path", "person__code", "collective_id", "pk")
+    )  # a member admitted after 30/06/2025 has under six months: not rated (HD 43)
+    order = [
+        [SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY],
+        [SubjectType.LEADERSHIP_COLLECTIVE],
+        [SubjectType.LEADER],
+        [SubjectType.PARTY_MEMBER],
+    ]
+    by_group: dict[tuple[int, int | None, str], list[Evaluation]] = {}
     for ev in evaluations:
-        by_group.setdefault(ev.quota_group_id, []).append(ev)
+        step = next(i for i, kinds in enumerate(order) if ev.subject_type in kinds)
+        by_group.setdefault(
+            (step, ev.quota_group_id, "" if ev.quota_group_id else ev.subject_type), []
+        ).append(ev)
+    unit_level: dict[int, str] = {}
+    collective_level: dict[int, str] = {}
     decided_on = datetime.date(2025, 12, 26)
     rows: list[Decision] = []
-    for group in by_group.values():
-        for ev, rating in zip(group, _ratings_for(len(group), rng), strict=True):
-            body = ev.quota_group.scope_unit.name if ev.quota_group else "cấp ủy cơ sở"
-            source = f"Quyết định xếp loại đảng viên năm 2025 của {body} (bản giấy)"
-            rows.append(Decision(ev, rating, decided_on=decided_on, source=source, number=len(rows) + 1))
+    for key in sorted(by_group, key=lambda k: (k[0], k[1] or 0, k[2])):
+        group = by_group[key]
+        for ev, drawn in zip(group, _ratings_for(len(group), rng), strict=True):
+            caps = [drawn]
+            if ev.subject_type in (SubjectType.LEADERSHIP_COLLECTIVE, SubjectType.LEADER):
+                caps.append(unit_level.get(ev.unit_id, drawn))
+            if ev.subject_type == SubjectType.LEADER and ev.leader_collective_id:
+                caps.append(collective_level.get(ev.leader_collective_id, drawn))
+            rating = min(caps, key=_RANK.__getitem__)
+            if ev.subject_type in (SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY):
+                unit_level[ev.unit_id] = rating
+            elif ev.subject_type == SubjectType.LEADERSHIP_COLLECTIVE and ev.collective_id:
+                collective_level[ev.collective_id] = rating
+            if ev.subject_type == SubjectType.PARTY_MEMBER and ev.quota_group:
+                body = ev.quota_group.scope_unit.name
+                source = f"Quyết định xếp loại đảng viên năm 2025 của {body} (bản giấy)"
+            else:
+                source = f"Quyết định xếp loại chất lượng năm 2025 đối với {ev.subject_name} (bản giấy)"
+            rows.append(
+                Decision(ev, rating, decided_on=decided_on, source=source[:255], number=len(rows) + 1)
+            )
     return do_enter_paper_decisions(user=officer, rows=rows)
+
+
+_RANK = {"KHT": 0, "HT": 1, "HTT": 2, "HTXS": 3}
 
 
 def _decide_2025_in_bulk(*, province: Unit, officer: User) -> int:
@@ -453,6 +500,105 @@ def _ratings_for(n: int, rng: random.Random) -> list[str]:
     out = ["HTXS"] * htxs + ["HTT"] * htt + ["HT"] * ht + ["KHT"] * kht
     rng.shuffle(out)
     return out
+
+
+# -- 2026: quarters I–III of the designated cadres -----------------------------------------------------------------
+
+# Each designated cadre's levels in quarters I–III (KL 198): most steady, one excelling in the second quarter, one
+# rising, one slipping in the third. An HTXS needs five HTT beside it in the cadres' group (QĐ 366: ≤ 20 %).
+QUARTER_LEVELS = [
+    ("HTT", "HTT", "HTT"),
+    ("HTT", "HTXS", "HTT"),
+    ("HT", "HTT", "HTT"),
+    ("HTT", "HTT", "HT"),
+    ("HTT", "HTT", "HTT"),
+    ("HT", "HTT", "HTT"),
+]
+
+
+def _run_quarters(*, province: Unit, commune: Unit, officer: User, rng: random.Random) -> tuple[int, int]:
+    """Quarters I–III of 2026 done: the province designates cadres, opens each quarter's cycle, each cadre's Mẫu 05
+    is entered, the cell's meeting proposes, the organisation board verifies, the standing committee decides, and the
+    quarter is closed. Through the actions the cycle pages use. Returns (cadres, quarterly decisions)."""
+    from kiemdiem.campaigns.actions import (
+        Decision,
+        do_close_cycle,
+        do_decide_ratings,
+        do_designate_cadre,
+        do_open_cycle,
+        do_record_meeting,
+        do_save_self_review,
+        do_sync_cycle,
+        do_verify,
+    )
+    from kiemdiem.campaigns.models import Evaluation
+    from kiemdiem.orgs.queries import positions_as_of
+
+    day = datetime.date(2026, 1, 1)
+    # The demo commune's secretary and deputies first, then the secretaries of the next communes and of the
+    # province's people's committee party organisation: cadres the province's standing committee manages.
+    heads = (
+        positions_as_of(province, day)
+        .filter(role__in=[Role.HEAD, Role.DEPUTY], valid_from=MERGER_DAY, unit__parent=province)
+        .select_related("person", "unit")
+        .order_by("unit__path", "role", "person__code")
+    )
+    ours = [p for p in heads if p.unit_id == commune.pk]
+    others = [p for p in heads if p.unit_id != commune.pk and p.role == Role.HEAD]
+    chosen = [*sorted(ours, key=lambda p: (p.role != Role.HEAD, p.person.code)), *others][
+        : len(QUARTER_LEVELS)
+    ]
+    for pos in chosen:
+        do_designate_cadre(user=officer, person=pos.person, year=2026, unit=province)
+    levels = {pos.person_id: QUARTER_LEVELS[i] for i, pos in enumerate(chosen)}
+    if len(chosen) < len(QUARTER_LEVELS):  # too few cadres for an HTXS within the quota
+        levels = {pk: tuple("HTT" if r == "HTXS" else r for r in rs) for pk, rs in levels.items()}
+    decided = 0
+    for quarter in (1, 2, 3):
+        cycle = do_open_cycle(unit=province, year=2026, quarter=quarter, user=officer)
+        do_sync_cycle(cycle=cycle, user=officer)
+        rows: list[Decision] = []
+        evaluations = Evaluation.objects.filter(cycle=cycle).select_related("cycle", "person", "unit")
+        # The HTXS proposal last: the quota counts the HTT already proposed.
+        for ev in sorted(
+            evaluations, key=lambda e: (levels[e.person_id][quarter - 1] == "HTXS", e.person.code)
+        ):
+            rating = levels[ev.person_id][quarter - 1]  # type: ignore[index]
+            general = Decimal(rng.randint(25, 29))
+            results = {"HTXS": 64, "HTT": 58, "HT": 46}[rating] + rng.randint(0, 4)
+            ev = do_save_self_review(
+                user=officer,
+                evaluation=ev,
+                sections={
+                    "quarter_tasks": f"Quý {quarter}/2026: hoàn thành {_QUARTER_TASKS[rating]} nhiệm vụ được giao; "
+                    f"{_TASKS[(quarter + decided) % len(_TASKS)]}.",
+                    "quarter_conduct": "Giữ vững phẩm chất chính trị, đạo đức, lối sống; chấp hành nghiêm kỷ luật.",
+                    "quarter_shortcomings": "Có việc còn chậm so với kế hoạch của quý.",
+                    "quarter_next": "Tập trung các nhiệm vụ trọng tâm của quý tới theo nghị quyết.",
+                },
+                score_general=float(general),
+                score_results=float(results),
+                self_rating=rating,
+                submit=True,
+            )
+            ev = do_record_meeting(
+                user=officer,
+                evaluation=ev,
+                comments=f"Hội nghị thống nhất mức {rating} quý {quarter}/2026.",
+                attendees=9,
+                votes_for=8,
+                proposed_rating=rating,
+            )
+            ev = do_verify(user=officer, evaluation=ev, note="Ban Tổ chức Tỉnh ủy thẩm định: đúng quy trình.")
+            rows.append(Decision(ev, rating))
+        # The standing committee decides early in the next month (never a date ahead of today's).
+        day = min(datetime.date(2026, 3 * quarter + 1, 10), timezone.localdate())
+        decided += do_decide_ratings(user=officer, rows=rows, decided_on=day)
+        do_close_cycle(user=officer, cycle=cycle)
+    return len(chosen), decided
+
+
+_QUARTER_TASKS = {"HTXS": "vượt mức toàn bộ", "HTT": "đúng hạn toàn bộ", "HT": "phần lớn"}
 
 
 # -- 2026: the year-end in progress -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.db import transaction
+from django.db.models import Count
 from django.test import Client
 
 from kiemdiem.accounts.models import User, UserRole
@@ -121,6 +122,74 @@ def test_2025_is_decided_and_2026_runs_under_qd_366_with_scores_and_task_registe
     assert set(decided.values_list("decided_by__username", flat=True)) == {"vanphongxa"}
     in_progress = Evaluation.objects.filter(cycle=cycle).exclude(state=EvaluationState.DECIDED)
     assert in_progress.filter(state=EvaluationState.SELF_REVIEWED).exists()
+
+
+def test_2025_is_decided_for_units_collectives_leaders_and_members_within_the_ceilings(today):
+    from kiemdiem.campaigns.quarterly import RANK
+
+    province = Unit.objects.get(code="TQ", parent__isnull=True)
+    cycle = Cycle.objects.get(unit=province, year=2025, quarter__isnull=True)
+    rated = Evaluation.objects.filter(cycle=cycle, not_rated_reason="").exclude(
+        subject_type="party_member", person__admitted_on__gt=datetime.date(2025, 6, 30)
+    )
+    assert not rated.exclude(state=EvaluationState.DECIDED).exists()
+    decided = Evaluation.objects.filter(cycle=cycle, state=EvaluationState.DECIDED)
+    assert decided.count() == today.decided_2025
+    kinds = dict(decided.values("subject_type").annotate(n=Count("pk")).values_list("subject_type", "n"))
+    assert kinds.get("party_organization", 0) > 50 and kinds.get("leadership_collective", 0) > 10
+    assert kinds.get("leader", 0) > 10 and kinds.get("party_member", 0) > 400
+    # The units, collectives and leaders are the tree at 31/12/2025: the merged communes, no district.
+    assert not decided.filter(unit__kind=UnitKind.DISTRICT_COMMITTEE).exists()
+    assert decided.filter(subject_type="party_organization", unit__code__startswith="XA-").exists()
+    unit_level = {
+        ev.unit_id: ev.decided_rating
+        for ev in decided.filter(subject_type__in=["party_organization", "agency"])
+    }
+    collective_level = {}
+    for ev in decided.filter(subject_type="leadership_collective"):
+        collective_level[ev.collective_id] = ev.decided_rating
+        assert RANK[ev.decided_rating] <= RANK[unit_level[ev.unit_id]]
+    for ev in decided.filter(subject_type="leader"):
+        assert RANK[ev.decided_rating] <= RANK[unit_level.get(ev.unit_id, "HTXS")]
+        if ev.leader_collective_id:
+            assert RANK[ev.decided_rating] <= RANK[collective_level[ev.leader_collective_id]]
+    assert set(decided.values_list("decided_rating", flat=True)) >= {"HTXS", "HTT", "HT"}
+
+
+def test_quarters_one_to_three_of_2026_are_done_and_show_in_the_cadres_year(today):
+    from kiemdiem.campaigns.quarterly import reference_level
+
+    province = Unit.objects.get(code="TQ", parent__isnull=True)
+    quarters = Cycle.objects.filter(unit=province, year=2026, quarter__isnull=False).order_by("quarter")
+    assert [(c.quarter, c.state) for c in quarters] == [(1, "closed"), (2, "closed"), (3, "closed")]
+    assert today.quarter_cadres >= 3 and today.decided_quarters == 3 * today.quarter_cadres
+    commune = User.objects.get(username="vanphongxa").unit
+    for cycle in quarters:
+        evaluations = Evaluation.objects.filter(cycle=cycle)
+        assert evaluations.count() == today.quarter_cadres
+        assert set(evaluations.values_list("form_code", "state", "subject_type")) == {
+            ("05-HD KĐ.ĐG 2025", "decided", "leader")
+        }
+        assert set(evaluations.values_list("decided_by__username", flat=True)) == {"bantochuc"}
+        assert evaluations.filter(unit=commune).count() >= 1  # the demo commune's secretary among them
+        for ev in evaluations:
+            assert ev.self_review["quarter_tasks"].startswith(f"Quý {cycle.quarter}/2026")
+            assert ev.audit_records.filter(field="decided_rating", new_value=ev.decided_rating).exists()
+    year = Cycle.objects.get(unit=province, year=2026, quarter__isnull=True)
+    client = _client("bantochuc")
+    shown = 0
+    for person_id in Evaluation.objects.filter(cycle=quarters[0]).values_list("person_id", flat=True):
+        levels = list(
+            Evaluation.objects.filter(person_id=person_id, cycle__in=quarters)
+            .order_by("cycle__quarter")
+            .values_list("decided_rating", flat=True)
+        )
+        ev = Evaluation.objects.get(cycle=year, person_id=person_id, subject_type="leader")
+        page = client.get(f"/danh-gia/{ev.pk}/").content.decode()
+        assert "Kết quả đánh giá hằng quý năm 2026" in page
+        assert f"Mức tham chiếu từ 3 quý: <strong>{reference_level(levels)}</strong>" in page
+        shown += 1
+    assert shown == today.quarter_cadres
 
 
 def test_every_decided_rating_has_its_audit_rows(today):

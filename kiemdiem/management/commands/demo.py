@@ -80,7 +80,9 @@ class Command(BaseCommand):
                 f"Hợp nhất với tỉnh Hà Giang ({format_number(today.ha_giang.persons)} đảng viên) từ 01/07/2025: "
                 f"{today.reorganisations} thao tác sắp xếp, {today.communes} đảng bộ xã, phường mới, "
                 f"{today.dissolved} đơn vị giải thể (cấp huyện không còn). Năm 2025: {format_number(today.decided_2025)} "
-                f"đảng viên đã quyết định xếp loại. Năm 2026 (QĐ 366): {today.scored_2026} bản tự chấm điểm, "
+                f"tổ chức, tập thể, cán bộ và đảng viên đã quyết định xếp loại. Năm 2026: quý I–III xong "
+                f"({today.quarter_cadres} cán bộ đánh giá hằng quý, {today.decided_quarters} quyết định, Mẫu 05); "
+                f"cuối năm (QĐ 366) {today.scored_2026} bản tự chấm điểm, "
                 f"{today.tasks_2026} nhiệm vụ đã xác nhận, {today.decided_2026} đã quyết định."
             )
             steps = ", ".join(f"{step} {format_number(s, 1)} s" for step, s in today.seconds.items())
