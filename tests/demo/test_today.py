@@ -190,6 +190,14 @@ def test_quarters_one_to_three_of_2026_are_done_and_show_in_the_cadres_year(toda
         assert f"Mức tham chiếu từ 3 quý: <strong>{reference_level(levels)}</strong>" in page
         shown += 1
     assert shown == today.quarter_cadres
+    # The new tree's accounts on the quarters: the province and the inspector see every designated cadre, the
+    # commune's office its own secretary's quarter, the cell secretary not the commune's cadres.
+    ours = Evaluation.objects.filter(cycle=quarters[0], unit=commune).first()
+    for username in ("bantochuc", "uybankiemtra"):
+        page = _client(username).get(f"/dot/{quarters[0].pk}/").content.decode()
+        assert "Cán bộ đánh giá hằng quý năm 2026" in page and ours.person.full_name in page, username
+    assert _client("vanphongxa").get(f"/danh-gia/{ours.pk}/").status_code == 200
+    assert _client("bithu").get(f"/danh-gia/{ours.pk}/").status_code == 404
 
 
 def test_every_decided_rating_has_its_audit_rows(today):
