@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
@@ -43,7 +44,7 @@ def _fonts(style, size: float) -> None:
         fonts.set(qn(attr), FONT)
 
 
-def new_doc() -> Document:  # type: ignore[valid-type]
+def new_doc() -> DocxDocument:
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -311,7 +312,7 @@ FIGURE_HEADERS = [
 FIGURE_WIDTHS = [37, 12, 14, 11, 11, 11, 11, 11, 11, 11, 11, 14]
 
 
-def report() -> Document:  # type: ignore[valid-type]
+def report() -> DocxDocument:
     doc = new_doc()
     letterhead(doc)
     heading_block(doc, "BÁO CÁO", "{{ subtitle }}")
@@ -386,7 +387,7 @@ def _decision_body(doc) -> None:
     signature(doc)
 
 
-def decision() -> Document:  # type: ignore[valid-type]
+def decision() -> DocxDocument:
     doc = new_doc()
     letterhead(doc)
     _decision_body(doc)
@@ -398,7 +399,7 @@ def decision() -> Document:  # type: ignore[valid-type]
     return doc
 
 
-def rerating() -> Document:  # type: ignore[valid-type]
+def rerating() -> DocxDocument:
     """HD 43 Mẫu 03: the decision that annuls a rating and rates the subject again."""
     doc = new_doc()
     para(doc, "{{ form_code }}", italic=True, align=RIGHT, size=12, after=0)
@@ -407,7 +408,7 @@ def rerating() -> Document:  # type: ignore[valid-type]
     return doc
 
 
-def listing() -> Document:  # type: ignore[valid-type]
+def listing() -> DocxDocument:
     doc = new_doc()
     letterhead(doc, with_number=False)
     heading_block(doc, "DANH SÁCH", "{{ subtitle }}")
@@ -416,7 +417,7 @@ def listing() -> Document:  # type: ignore[valid-type]
     return doc
 
 
-def self_review() -> Document:  # type: ignore[valid-type]
+def self_review() -> DocxDocument:
     doc = new_doc()
     para(doc, "Mẫu {{ form.code }}", italic=True, align=RIGHT, size=12, after=0)
     letterhead(doc, with_number=False)
@@ -499,7 +500,7 @@ def self_review() -> Document:  # type: ignore[valid-type]
     return doc
 
 
-def minutes() -> Document:  # type: ignore[valid-type]
+def minutes() -> DocxDocument:
     doc = new_doc()
     letterhead(doc)
     heading_block(doc, "BIÊN BẢN", "{{ subtitle }}")
@@ -543,7 +544,7 @@ def minutes() -> Document:  # type: ignore[valid-type]
     return doc
 
 
-def dossier() -> Document:  # type: ignore[valid-type]
+def dossier() -> DocxDocument:
     doc = new_doc()
     para(doc, "Mẫu 04-HD KĐ.ĐG 2025", italic=True, align=RIGHT, size=12, after=0)
     letterhead(doc)
@@ -575,7 +576,7 @@ BUILDERS = {
 
 def main() -> None:
     for name, build in BUILDERS.items():
-        build().save(HERE / f"{name}.docx")
+        build().save(str(HERE / f"{name}.docx"))
         print(HERE / f"{name}.docx")
 
 
