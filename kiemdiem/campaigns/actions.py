@@ -24,6 +24,7 @@ from kiemdiem.campaigns.models import (
     CycleState,
     Evaluation,
     EvaluationState,
+    Meeting,
     Order,
     OrderKind,
     QuotaGroup,
@@ -1326,14 +1327,41 @@ def do_propose_ratings(
     rows: list[tuple[Evaluation, str, object, int | None]] | list[Proposal],
     attendees: object,
     comments: str = "",
+    meeting: MeetingDetails | None = None,
 ) -> int:
     """The meeting's proposals for many subjects at once: all saved, or none (the error names the rows).
 
     Only the rows that changed are written (a second tab keeps working on the others); the rules judge the
     meeting's whole proposal at once, not row by row in the order of the page. Returns how many were written.
+    The meeting's time, venue and secretary (for its minutes) are saved with them when given.
     """
     proposals = [row if isinstance(row, Proposal) else Proposal(*row) for row in rows]
-    return len(_save_proposals(user=user, rows=proposals, attendees=attendees, comments=comments, batch=True))
+    saved = _save_proposals(user=user, rows=proposals, attendees=attendees, comments=comments, batch=True)
+    if meeting is not None and proposals:
+        first = proposals[0].evaluation
+        _save_meeting(cycle=first.cycle, unit=first.unit, details=meeting)
+    return len(saved)
+
+
+@dataclass(frozen=True)
+class MeetingDetails:
+    """What the minutes print of a meeting besides its votes: when, where, who kept the minutes."""
+
+    held_at: datetime.datetime | None
+    venue: str = ""
+    secretary: str = ""
+
+
+def _save_meeting(*, cycle: Cycle, unit: Unit, details: MeetingDetails) -> Meeting:
+    """Record a unit's meeting of a cycle (one per unit and cycle); the caller checked the user may propose."""
+    venue = clean_text(details.venue, "Địa điểm họp", 255)
+    secretary = clean_text(details.secretary, "Thư ký hội nghị", 120)
+    if details.held_at is not None and details.held_at > timezone.now():
+        raise ActionError(f"Thời gian họp {timezone.localtime(details.held_at):%H:%M %d/%m/%Y} ở tương lai.")
+    meeting, _ = Meeting.objects.update_or_create(
+        cycle=cycle, unit=unit, defaults={"held_at": details.held_at, "venue": venue, "secretary": secretary}
+    )
+    return meeting
 
 
 def decision_period(cycle: Cycle) -> tuple[datetime.date, datetime.date]:

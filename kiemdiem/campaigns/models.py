@@ -589,3 +589,27 @@ class QuarterlyDesignation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} — năm {self.year}"
+
+
+class Meeting(models.Model):
+    """A unit's review meeting in a cycle: when, where and who kept the minutes (printed in the minutes)."""
+
+    cycle = models.ForeignKey(Cycle, verbose_name="đợt", on_delete=models.CASCADE, related_name="meetings")
+    unit = models.ForeignKey(Unit, verbose_name="đơn vị", on_delete=models.PROTECT, related_name="+")
+    held_at = models.DateTimeField("thời gian họp", null=True, blank=True)
+    venue = models.CharField("địa điểm", max_length=255, blank=True, default="")
+    secretary = models.CharField("thư ký hội nghị", max_length=120, blank=True, default="")
+
+    class Meta:
+        verbose_name = "hội nghị kiểm điểm"
+        verbose_name_plural = "hội nghị kiểm điểm"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "unit"],
+                name="one_meeting_per_unit_cycle",
+                violation_error_message="Đơn vị này đã có hội nghị kiểm điểm trong đợt này: sửa hội nghị đã có.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} — {self.cycle}"

@@ -29,6 +29,7 @@ from kiemdiem.campaigns.models import (
     Cycle,
     Evaluation,
     EvaluationState,
+    Meeting,
     OrderKind,
     QuotaGroup,
     RatingLevel,
@@ -137,6 +138,7 @@ def _rating_context(request: HttpRequest, cycle, unit, *, posted: dict[str, str]
         "attendees": posted.get("attendees", "") if posted else tables.get("attendees", ""),
         "can_decide_members": tables.get("can_decide_members", False),
         "comments": posted.get("comments", ""),
+        "meeting": _meeting_fields(cycle, unit, posted),
     }
 
 
@@ -319,6 +321,7 @@ def propose_many(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int)
             rows=rows,
             attendees=request.POST.get("attendees", ""),
             comments=request.POST.get("comments", ""),
+            meeting=_meeting_details(request.POST),
         )
     except ActionError as exc:
         # Nothing was written: show the page again with what was entered and the reason, so nothing is retyped.
@@ -330,6 +333,36 @@ def propose_many(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int)
     else:
         messages.info(request, "Không có dòng nào thay đổi; không ghi gì thêm.")
     return redirect("rating_page", cycle_pk=cycle.pk, unit_pk=unit.pk)
+
+
+def _meeting_details(post) -> actions.MeetingDetails | None:  # type: ignore[no-untyped-def]
+    """The meeting line's time (a datetime-local field), venue and secretary; None when the form has none."""
+    keys = ("meeting_held_at", "meeting_venue", "meeting_secretary")
+    if not any(key in post for key in keys):
+        return None
+    raw = post.get("meeting_held_at", "").strip()
+    held_at = None
+    if raw:
+        try:
+            held_at = timezone.make_aware(datetime.datetime.strptime(raw, "%Y-%m-%dT%H:%M"))
+        except ValueError:
+            raise ActionError(
+                f"Thời gian họp “{raw[:20]}” không hợp lệ: cần ngày/tháng/năm và giờ:phút."
+            ) from None
+    return actions.MeetingDetails(
+        held_at=held_at, venue=post.get("meeting_venue", ""), secretary=post.get("meeting_secretary", "")
+    )
+
+
+def _meeting_fields(cycle, unit, posted: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The meeting line as typed (a refused save) or as recorded."""
+    if posted:
+        return {k: posted.get(k, "") for k in ("meeting_held_at", "meeting_venue", "meeting_secretary")}
+    meeting = Meeting.objects.filter(cycle=cycle, unit=unit).first()
+    if meeting is None:
+        return {"meeting_held_at": "", "meeting_venue": "", "meeting_secretary": ""}
+    held = f"{timezone.localtime(meeting.held_at):%Y-%m-%dT%H:%M}" if meeting.held_at else ""
+    return {"meeting_held_at": held, "meeting_venue": meeting.venue, "meeting_secretary": meeting.secretary}
 
 
 @require_http_methods(["GET", "POST"])

@@ -27,7 +27,7 @@ from typing import Any
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, OrderKind, SubjectType
+from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, Meeting, OrderKind, SubjectType
 from kiemdiem.campaigns.review_forms import GRADES, form_for
 from kiemdiem.orgs.models import CollectiveKind, Person, Position, Role, Unit
 from kiemdiem.reports.letterhead import Letterhead, letterhead_for, vn_date
@@ -876,8 +876,18 @@ def minutes_context(cycle: Cycle, unit: Unit, lh: Letterhead) -> dict[str, Any]:
     total = len(members)
     period = period_of(cycle)
     chair = f"đồng chí {lh.signer_name}, {lh.signer_title.capitalize()}" if lh.signer_name else DOTS[:50]
+    # What the secretary recorded with the meeting's proposals (the rating page); dotted lines for the rest.
+    meeting = Meeting.objects.filter(cycle=cycle, unit=unit).first()
+    held = timezone.localtime(meeting.held_at) if meeting and meeting.held_at else None
+    when = (
+        f"Vào hồi {held.hour} giờ {held.minute:02d} ngày {held.day} tháng {held.month} năm {held.year}"
+        if held
+        else "Vào hồi ...... giờ ...... ngày ...... tháng ...... năm ......"
+    )
+    venue = (meeting.venue if meeting else "") or DOTS[:40]
+    secretary = (meeting.secretary if meeting else "") or DOTS[:40]
     opening = [
-        f"Vào hồi ...... giờ ...... ngày ...... tháng ...... năm ......, tại {DOTS[:40]}, {unit.name} tổ chức hội "
+        f"{when}, tại {venue}, {unit.name} tổ chức hội "
         f"nghị kiểm điểm, đánh giá, xếp loại chất lượng {period}.",
         f"Thành phần: tổng số đảng viên của {unit.name}: {fmt_int(total)} đồng chí; có mặt: "
         + (
@@ -887,7 +897,7 @@ def minutes_context(cycle: Cycle, unit: Unit, lh: Letterhead) -> dict[str, Any]:
         )
         + " (lý do: ............................).",
         f"Đại biểu cấp trên dự: {DOTS[:70]}",
-        f"Chủ trì hội nghị: {chair}. Thư ký hội nghị: đồng chí {DOTS[:40]}",
+        f"Chủ trì hội nghị: {chair}. Thư ký hội nghị: đồng chí {secretary}",
     ]
     sections = []
     if own is not None:
