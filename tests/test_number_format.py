@@ -83,6 +83,10 @@ def test_main_pages_print_every_figure_in_the_vietnamese_format(client, world, p
         f"/theo-doi/dot/{cycle.pk}/don-vi/{unit.pk}/",
         "/bao-cao/",
         "/theo-doi/",
+        f"/dot/{cycle.pk}/don-vi/{unit.pk}/",
+        f"/dot/{cycle.pk}/don-vi/{big_cell.pk}/",
+        f"/ca-nhan/{world.member_na_hang.pk}/",
+        "/tim-kiem/?q=nguyen",
     ]
     shown = format_number(members)
     seen_big = []
