@@ -9,7 +9,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 
 from kiemdiem.accounts.http import AuthenticatedHttpRequest
@@ -159,8 +159,8 @@ class SubmitIn(Schema):
     note: str = Field("", max_length=4000, pattern=r"^[^\x00]*$")
 
 
-def _scope(request: HttpRequest, cycle_id: int, unit_id: int) -> tuple[Cycle, Unit]:
-    return get_cycle_and_unit_for_user(request.user, cycle_id, unit_id)  # type: ignore[arg-type]
+def _scope(request: AuthenticatedHttpRequest, cycle_id: int, unit_id: int) -> tuple[Cycle, Unit]:
+    return get_cycle_and_unit_for_user(request.user, cycle_id, unit_id)
 
 
 def _submission_out(sub) -> dict[str, Any]:

@@ -35,21 +35,21 @@ logger = logging.getLogger(__name__)
 EXPORT_INLINE_MAX_SUBJECTS = 5_000
 KEEP_JOBS = datetime.timedelta(days=7)
 
-MIMES = {
+MIMES: dict[str, str] = {
     ExportKind.XLSX: exports.XLSX_MIME,
     ExportKind.DOCX: exports.DOCX_MIME,
     ExportKind.PDF: "application/pdf",
     ExportKind.RATINGS_XLSX: exports.XLSX_MIME,
     ExportKind.DECISIONS_ZIP: "application/zip",
 }
-PREFIXES = {
+PREFIXES: dict[str, str] = {
     ExportKind.XLSX: "bieu-thong-ke",
     ExportKind.DOCX: "bao-cao",
     ExportKind.PDF: "bao-cao",
     ExportKind.RATINGS_XLSX: "danh-sach-xep-loai",
     ExportKind.DECISIONS_ZIP: "quyet-dinh-cac-to-chuc-co-so",
 }
-EXTENSIONS = {ExportKind.RATINGS_XLSX: "xlsx", ExportKind.DECISIONS_ZIP: "zip"}
+EXTENSIONS: dict[str, str] = {ExportKind.RATINGS_XLSX: "xlsx", ExportKind.DECISIONS_ZIP: "zip"}
 FAILED_MESSAGE = "Lỗi hệ thống khi tạo tệp; đề nghị tải lại sau ít phút hoặc báo quản trị viên."
 NO_LONGER_IN_SCOPE = "Đồng chí không còn quyền xem số liệu của đơn vị này nên tệp không được tạo."
 
@@ -69,10 +69,10 @@ def runs_in_background(subjects: int) -> bool:
 
 
 def file_name(kind: str, cycle: Cycle, unit: Unit, submission: ReportSubmission | None = None) -> str:
-    prefix = PREFIXES[kind]  # type: ignore[index]
+    prefix = PREFIXES[kind]
     if submission is not None:
         prefix = f"{prefix}-lan-{submission.pk}"
-    ext = EXTENSIONS.get(kind, kind)  # type: ignore[call-overload]
+    ext = EXTENSIONS.get(kind, kind)
     return f"{prefix}-{slugify(unit.code) or unit.pk}-{cycle.year}.{ext}"
 
 
@@ -117,7 +117,7 @@ def build_export(
         content = exports.report_docx(figures, unit, number=number, day=day)
     else:
         content = exports.report_pdf(figures, unit, number=number, day=day)
-    return content, MIMES[kind], name  # type: ignore[index]
+    return content, MIMES[kind], name
 
 
 def decisions_zip(cycle: Cycle, unit: Unit, progress: Progress | None = None) -> bytes:

@@ -661,7 +661,7 @@ RATING_LIST_FIELDS = (
 )
 
 
-def rating_list(cycle: Cycle, unit: Unit) -> QuerySet[Evaluation]:
+def rating_list(cycle: Cycle, unit: Unit) -> QuerySet[Evaluation, dict[str, Any]]:
     """Every subject of the subtree with its decided rating, in tree order (values rows, for exports and the API)."""
     return (
         Evaluation.objects.filter(cycle=cycle, unit__path__startswith=unit.path)

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -48,8 +48,8 @@ from kiemdiem.reports.tasks import run_export
 FINDINGS_ON_PAGE_LIMIT = 20_000
 
 
-def _cycle_and_unit(request: HttpRequest, cycle_pk: int, unit_pk: int) -> tuple[Cycle, Unit]:
-    return get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)  # type: ignore[arg-type]
+def _cycle_and_unit(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) -> tuple[Cycle, Unit]:
+    return get_cycle_and_unit_for_user(request.user, cycle_pk, unit_pk)
 
 
 @require_GET
@@ -176,7 +176,7 @@ def _download(content: bytes, mime: str, filename: str) -> HttpResponse:
 
 
 def _export(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     kind: str,
     cycle: Cycle,
     unit: Unit,
@@ -193,7 +193,7 @@ def _export(
             )
         # The same file asked for again from the same data while its job runs: that job, not a second one.
         job, created = export_jobs.do_start_export_job(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             kind=kind,
             cycle=cycle,
             unit=unit,
@@ -254,7 +254,7 @@ def export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_export_job_for_user(request.user, pk, with_content=True)
     if job.status != ExportStatus.DONE:
         return redirect("reports:export_job", pk=job.pk)
-    return _download(bytes(job.content), export_jobs.MIMES[job.kind], job.file_name)  # type: ignore[index]
+    return _download(bytes(job.content), export_jobs.MIMES[job.kind], job.file_name)
 
 
 # -- The documents a committee files -----------------------------------------------------------------------------
