@@ -226,6 +226,7 @@ class KiemdiemAPI(NinjaAPI):
             )
         return super().create_response(request, data, status=status, temporal_response=temporal_response)
 
+    # override: ninja's signature is keyword-only; we pass every argument through unchanged
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
         schema = super().get_openapi_schema(*args, **kwargs)
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})

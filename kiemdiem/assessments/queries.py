@@ -103,7 +103,7 @@ def leader_facts(units: list[tuple[str, object]], *, explicit: bool) -> dict[str
     rated = [r for r, _ in units if r]
     if explicit and rated:
         facts["led_units_failed_pct"] = -(-1000 * sum(1 for r in rated if r == "KHT") // len(rated)) / 10
-    completions = [float(c) for _, c in units if c is not None]  # type: ignore[arg-type]
+    completions = [float(c) for _, c in units if c is not None]  # type: ignore[arg-type]  # a number (led_units_of)
     if completions:
         facts["led_unit_task_completion_pct"] = min(completions)
     return facts
@@ -176,7 +176,7 @@ def _band(cycle: Cycle, ev: Evaluation, total: Decimal | None) -> dict[str, obje
     gap = float(facts.get("task_completion_pct", 100)) < 100 or float(
         facts.get("tasks_overdue_pct", 0)
     ) > float(
-        regime.value("max_overdue_pct_pass")  # type: ignore[arg-type]
+        regime.value("max_overdue_pct_pass")  # type: ignore[arg-type]  # a number in every regime (rules/regimes.py)
     )
     reading = rules.score_band_gap_reading(cycle.year) if gap and top < band else None
     return {

@@ -33,6 +33,7 @@ class CycleAdmin(ScopedAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # arg-type: the admin's request is typed HttpRequest by Django; only logged-in staff reach the admin
         return cycles_visible_to(request.user)  # type: ignore[arg-type]
 
     @admin.display(description="trang của đợt")

@@ -56,7 +56,7 @@ def deciding_unit_for(evaluation: Evaluation, *, units: dict[int, Unit] | None =
         if not unit.parent_id:
             return unit
         parent = units[unit.parent_id] if units is not None else unit.parent
-        return grassroots_of(parent, units)  # type: ignore[arg-type]
+        return grassroots_of(parent, units)  # type: ignore[arg-type]  # parent_id checked above: never None
     person = evaluation.person
     if kind == SubjectType.LEADER and person is not None and person.managing_unit is not None:
         return person.managing_unit

@@ -578,7 +578,7 @@ def build_demo_province(
     )
     by_cell: dict[int, list[Person]] = {}
     for p in persons:
-        by_cell.setdefault(p.home_cell_id, []).append(p)  # type: ignore[arg-type]
+        by_cell.setdefault(p.home_cell_id, []).append(p)  # type: ignore[arg-type]  # persons of a cell: home_cell set
 
     # Leadership collectives and their members, chosen among the members of the unit's own subtree.
     cell_paths = sorted((c.path, c.id) for c in cells)

@@ -150,7 +150,7 @@ def do_issue_suggestion(
             )
     suggestion = Suggestion.objects.create(
         evaluation=ev,
-        issuing_unit=user.unit if user.unit_id else ev.cycle.unit,  # type: ignore[misc]
+        issuing_unit=user.unit if user.unit is not None else ev.cycle.unit,
         issued_by=user,
         issued_on=issued_on or timezone.localdate(),
         reference=_text(reference, "Số văn bản", limit=60),

@@ -199,10 +199,12 @@ def do_create_units(*, units: list[Unit], batch_size: int = 2000) -> list[Unit]:
                 unit.parent = parent  # now saved: sets parent_id and keeps the object (the id alone drops it)
         Unit.objects.bulk_create(batch, batch_size=batch_size)
         stored = {u.parent_id for u in batch if u.parent_id and parent_of(u) is None}
-        paths = dict(Unit.objects.filter(pk__in=stored).values_list("pk", "path")) if stored else {}
+        paths: dict[int | None, str] = (
+            dict(Unit.objects.filter(pk__in=stored).values_list("pk", "path")) if stored else {}
+        )
         for unit in batch:
             parent = parent_of(unit)
-            prefix = parent.path if parent is not None else paths.get(unit.parent_id, "")  # type: ignore[arg-type]
+            prefix = parent.path if parent is not None else paths.get(unit.parent_id, "")
             unit.path = prefix + f"{unit.pk:06d}."
             unit.depth = len(unit.path) // SEGMENT_WIDTH - 1
         Unit.objects.bulk_update(batch, ["path", "depth"], batch_size=batch_size)
@@ -361,7 +363,10 @@ class _Run:
         versions: list[tuple[Unit, Unit]] = []
         by_depth: dict[int, list[Unit]] = {}
         for unit in units:
-            parent = new_parent if unit.pk in root_ids else mapping.get(unit.parent_id)  # type: ignore[arg-type]
+            if unit.pk in root_ids:
+                parent: Unit | None = new_parent
+            else:
+                parent = mapping.get(unit.parent_id) if unit.parent_id is not None else None
             if parent is None:
                 raise ValidationError(
                     f"«{unit}» ({unit.code}) còn hiệu lực ngày {self.day:%d/%m/%Y} nhưng cấp trên của nó thì không; "
@@ -394,7 +399,7 @@ class _Run:
                 )  # now saved: sets parent_id and keeps the object (setting the id alone drops it)
             Unit.objects.bulk_create(fresh, batch_size=2000)
             for u in level:
-                u.path = u.parent.path + f"{u.pk:06d}."  # type: ignore[union-attr]
+                u.path = u.parent.path + f"{u.pk:06d}."  # type: ignore[union-attr]  # set just above, from mapping
                 u.depth = len(u.path) // SEGMENT_WIDTH - 1
             Unit.objects.bulk_update(level, ["parent", "path", "depth"], batch_size=2000)
         for old, version in versions:
@@ -463,7 +468,7 @@ class _Run:
         from kiemdiem.accounts.models import User
 
         for account in User.objects.filter(unit_id__in=old_ids):
-            account.unit_id = successor[account.unit_id]  # type: ignore[index]
+            account.unit_id = successor[account.unit_id]  # type: ignore[index]  # unit_id__in=old_ids: never None
             account.save(update_fields=["unit"])
             self.users_moved.append(account.username)
         through = User.assigned_units.through
@@ -755,7 +760,8 @@ def do_dissolve_unit(
                 f"«{unit}» còn đảng viên sinh hoạt; hãy chọn chi bộ nhận các đảng viên này."
             )
         run.lines.append(f"Giải thể {unit.name} ({unit.code}) từ ngày {_d(run.day)}.")
-        run.carry(children, children_to)  # type: ignore[arg-type]
+        if children_to is not None:  # refused above when there are children and no receiving unit
+            run.carry(children, children_to)
         if members_to is not None:
             run.in_force(members_to)
             run.move_members(unit, members_to)
