@@ -28,6 +28,11 @@ RATING_FIELDS = ("self_rating", "proposed_rating", "decided_rating")
 # it changes ratings, get a test below): test_it_knows_every_writing_api_operation fails until it is.
 WRITING_API_OPERATIONS = {
     ("POST", "/api/rules/check"): "no: checks a posted scenario, writes nothing",
+    ("POST", "/api/rules/formula"): "no: derives points from posted percentages, writes nothing",
+    (
+        "POST",
+        "/api/imports/{job_id}/apply",
+    ): "no: applies a previewed people or reorganisation file (ratings imports are never previewed)",
     (
         "POST",
         "/api/imports/",
