@@ -667,7 +667,7 @@ class NewEvaluation(NamedTuple):
 _SUBJECT_COLUMNS = NewEvaluation._fields
 
 
-def _insert_evaluations(new: list[NewEvaluation], *, progress=None) -> int:  # type: ignore[no-untyped-def]
+def _insert_evaluations(new: list[NewEvaluation], *, progress=None) -> int:
     """Write new evaluations in batches of BATCH, each in its own transaction; return how many were written.
 
     Only the subject's columns differ from row to row; every other column is the model's default, prepared once

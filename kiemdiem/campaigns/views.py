@@ -335,7 +335,7 @@ def propose_many(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int)
     return redirect("rating_page", cycle_pk=cycle.pk, unit_pk=unit.pk)
 
 
-def _meeting_details(post) -> actions.MeetingDetails | None:  # type: ignore[no-untyped-def]
+def _meeting_details(post) -> actions.MeetingDetails | None:
     """The meeting line's time (a datetime-local field), venue and secretary; None when the form has none."""
     keys = ("meeting_held_at", "meeting_venue", "meeting_secretary")
     if not any(key in post for key in keys):
@@ -354,7 +354,7 @@ def _meeting_details(post) -> actions.MeetingDetails | None:  # type: ignore[no-
     )
 
 
-def _meeting_fields(cycle, unit, posted: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _meeting_fields(cycle, unit, posted: dict[str, str]) -> dict[str, str]:
     """The meeting line as typed (a refused save) or as recorded."""
     if posted:
         return {k: posted.get(k, "") for k in ("meeting_held_at", "meeting_venue", "meeting_secretary")}
