@@ -80,7 +80,7 @@ class NotBuilt(Exception):
 
 
 def log(msg: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+    print(f"[bench {time.strftime('%H:%M:%S', time.gmtime())} UTC] {msg}", flush=True)
 
 
 def timed(fn: Callable[[], object], *, repeat: int = 3, warmup: int = 1) -> tuple[float, list[float]]:

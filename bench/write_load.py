@@ -45,7 +45,7 @@ IMPORT_APP = "bench-write-import"  # the import's application_name, for the lock
 
 
 def log(msg: str) -> None:
-    print(f"[writes {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+    print(f"[writes {time.strftime('%H:%M:%S', time.gmtime())}] {msg}", flush=True)
 
 
 def loadavg() -> list[float]:
