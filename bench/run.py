@@ -717,7 +717,9 @@ def _wrk(url: str, cookie: str, *, pause_ms: int, seconds: int, connections: int
 
 def bench_page(db: str) -> dict[str, object]:
     if shutil.which("wrk") is None:
-        raise NotBuilt("wrk is not installed (apt-get install wrk)")
+        raise RuntimeError(
+            "wrk is not installed: `make bench` installs it through bench-tools (apt-get install wrk)"
+        )
     path, cookie = page_target()
     url = f"http://127.0.0.1:{PAGE_PORT}{path}"
     env = {k: v for k, v in os.environ.items() if k != "KIEMDIEM_DEBUG"}
@@ -1012,7 +1014,8 @@ def main() -> None:
         rows = [
             (
                 "compliance_province_s",
-                "every rule on every 2021 subject, 10 tasks each in its register, PostgreSQL → findings (median of 5)",
+                f"every rule on every {MEASURED_YEAR} subject (QĐ 366), 10 tasks each in its register, PostgreSQL → "
+                "findings (median of 5)",
                 "s",
             ),
             ("rollup_province_s", "reports app: every statistic for every unit, PostgreSQL", "s"),
@@ -1037,7 +1040,8 @@ def main() -> None:
             ),
             (
                 "write_save_p95_ms",
-                f"20 secretaries of one district, {write_load.SECONDS} s: bulk save of 1–3 changed levels "
+                f"20 secretaries of a 2021 district's cells (under the merged communes in {MEASURED_YEAR}), "
+                f"{write_load.SECONDS} s: bulk save of 1–3 changed levels "
                 "(gunicorn gthread 2×8)",
                 "ms",
             ),
