@@ -213,12 +213,13 @@ def _form(spec: FormSpec, counts: dict[str, Counter[str]], reasons: list[dict[st
     rows = []
     total: Counter[str] = Counter()
     known = {r.key for r in spec.rows if not r.parts}
-    for key, c in counts.items():
+    for key, kind_counts in counts.items():
         if key not in known:  # a kind the form has no row for still counts in the total
-            total.update(c)
+            total.update(kind_counts)
     for r in spec.rows:
+        c: Counter[str]
         if r.parts:
-            c = Counter()  # type: Counter[str]
+            c = Counter()
             for part in r.parts:
                 c.update(counts.get(part, Counter()))
         else:
@@ -260,8 +261,8 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
         c = form_rows.get(key) or form_rows.setdefault(key, Counter())
         c["total"] += n
         c[bucket] += n
-        child = by_prefix.get(prefix) or by_prefix.setdefault(prefix, {})
-        p = child.get(stype) or child.setdefault(stype, Counter())
+        per_type = by_prefix.get(prefix) or by_prefix.setdefault(prefix, {})
+        p = per_type.get(stype) or per_type.setdefault(stype, Counter())
         p["total"] += n
         p[bucket] += n
         states[state] += n
@@ -473,10 +474,12 @@ def _add_sector_split(forms: list[dict[str, Any]], cycle: Cycle, unit: Unit) -> 
     position = next((i + 1 for i, r in enumerate(form["rows"]) if r["key"] == "tccs"), len(form["rows"]))
     split = []
     for sector in UnitSector:
-        c = by_sector.get(sector.value)
-        if c:
+        sector_counts = by_sector.get(sector.value)
+        if sector_counts:
             row = finish_row(
-                c, key=f"sector_{sector.value or 'none'}", label=f"Trong đó: {sector.label.lower()}"
+                sector_counts,
+                key=f"sector_{sector.value or 'none'}",
+                label=f"Trong đó: {sector.label.lower()}",
             )
             row["is_detail"] = True
             split.append(row)
