@@ -26,6 +26,7 @@ PUBLIC = {
     "/dang-nhap/": "the login page",
     "/dang-xuat/": "logging out",
     "/api/rules/check": "the stateless rules contract (reads nothing from the database)",
+    "/api/rules/formula": "the stateless results formula (reads nothing from the database, throttled like /check)",
     "/api/docs": "the API's documentation",
     "/api/openapi.json": "the API's schema",
     "/quan-tri/login/": "the admin's login page",
@@ -66,15 +67,23 @@ def _api_paths() -> dict[str, dict[str, object]]:
 
 
 def _methods(route: Route, client: Client, url: str) -> list[str]:
+    return list(_methods_and_get(route, client, url)[0])
+
+
+def _methods_and_get(route: Route, client: Client, url: str):  # type: ignore[no-untyped-def]
+    """The methods to try, and the GET's answer when finding them took one (reused rather than asked twice)."""
     if route.is_api:
         paths = _api_paths()
         if route.api_path in paths:
-            return [m.upper() for m in paths[route.api_path]]
-    response = client.get(url)
+            return [m.upper() for m in paths[route.api_path]], None
+    try:
+        response = client.get(url)
+    except Exception:  # a 500, re-raised by the test client: _check asks again and reports it
+        return ["GET"], None
     if response.status_code == 405:
         allowed = [m.strip() for m in response.headers.get("Allow", "").split(",") if m.strip()]
-        return [m for m in allowed if m not in ("GET", "HEAD", "OPTIONS")] or ["POST"]
-    return ["GET"]
+        return [m for m in allowed if m not in ("GET", "HEAD", "OPTIONS")] or ["POST"], None
+    return ["GET"], response
 
 
 def _request(client: Client, method: str, url: str, route: Route):  # type: ignore[no-untyped-def]
@@ -107,11 +116,12 @@ def _variants(route: Route, inside: Branch, outside: Branch):  # type: ignore[no
         yield values, not outside_kwargs
 
 
-def _check(client: Client, user, route: Route, url: str, method: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    try:
-        response = _request(client, method, url, route)
-    except Exception as exc:  # a 500: the test client re-raises the view's exception
-        return 500, "", f"{type(exc).__name__}: {exc}"
+def _check(client: Client, user, route: Route, url: str, method: str, response=None) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    if response is None:
+        try:
+            response = _request(client, method, url, route)
+        except Exception as exc:  # a 500: the test client re-raises the view's exception
+            return 500, "", f"{type(exc).__name__}: {exc}"
     body = response.content.decode(errors="replace")
     status = response.status_code
     if status == 302 and route.is_admin:
@@ -171,8 +181,9 @@ def test_it_keeps_every_role_inside_its_subtree(role, branches, request):
     for route in all_routes():
         if not route.kwargs:
             url = route.build({})
-            for method in _methods(route, client, url):
-                status, body, error = _check(client, user, route, url, method)
+            methods, got = _methods_and_get(route, client, url)
+            for method in methods:
+                status, body, error = _check(client, user, route, url, method, got)
                 checked += 1
                 if status >= 500:
                     failures.append(f"{method} {url}: {status} {error}")
@@ -189,8 +200,9 @@ def test_it_keeps_every_role_inside_its_subtree(role, branches, request):
                 if is_inside and outside is not outsides[0]:
                     continue  # the inside case is the same for every outside branch
                 url = route.build(values)
-                for method in _methods(route, client, url):
-                    status, body, error = _check(client, user, route, url, method)
+                methods, got = _methods_and_get(route, client, url)
+                for method in methods:
+                    status, body, error = _check(client, user, route, url, method, got)
                     checked += 1
                     where = f"{method} {url} [{route.name}] ({'inside' if is_inside else 'outside: ' + outside.label})"
                     superuser_only = any(route.kind_of(k) == "superuser_only" for k in route.kwargs)
