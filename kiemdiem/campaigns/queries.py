@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import TypedDict
+
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -97,7 +100,20 @@ def progress_pct(decided: int, to_rate: int) -> float:
     return round(100 * decided / to_rate, 1) if to_rate else 100.0
 
 
-def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
+class ChildProgress(TypedDict):
+    """One child's row of progress_by_child."""
+
+    unit: Unit
+    total: int
+    decided: int
+    not_rated: int
+    states: dict[str, int]
+    pct: float
+    deadline: datetime.date
+    late: bool
+
+
+def progress_by_child(cycle: Cycle, unit: Unit) -> list[ChildProgress]:
     """For each child of a unit: evaluations by state in its subtree, in one grouped query."""
     children = list(children_of(unit, on=period_end(cycle.year, cycle.quarter)).order_by("kind", "sort_key"))
     if not children:
@@ -126,7 +142,7 @@ def progress_by_child(cycle: Cycle, unit: Unit) -> list[dict[str, object]]:
         UnitDeadline.objects.filter(cycle=cycle, unit__in=children).values_list("unit_id", "review_deadline")
     )
     today = timezone.localdate()
-    result = []
+    result: list[ChildProgress] = []
     for child in children:
         states = by_prefix.get(child.path, {})
         total = sum(states.values())

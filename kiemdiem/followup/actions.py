@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 from django.urls import reverse
@@ -221,7 +222,9 @@ def do_record_suggestion_conclusion(*, user: User, suggestion: Suggestion, concl
 
 
 @transaction.atomic
-def do_add_remediation_items(*, user: User, evaluation: Evaluation, items: list[dict[str, object]]) -> int:
+def do_add_remediation_items(
+    *, user: User, evaluation: Evaluation, items: Sequence[Mapping[str, object]]
+) -> int:
     """Add items to the plan made after the decision: all saved or none; the error names the row."""
     require(
         perms.can_plan(user, evaluation), "Đồng chí không có quyền lập kế hoạch khắc phục cho đối tượng này."

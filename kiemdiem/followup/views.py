@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -39,8 +39,10 @@ def _pk(raw: str | None) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
 
 
-def _on_evaluation(request: HttpRequest, evaluation_pk: int, do: Callable[[Evaluation], str]) -> HttpResponse:
-    ev = get_evaluation_for_user(request.user, evaluation_pk)  # type: ignore[arg-type]
+def _on_evaluation(
+    request: AuthenticatedHttpRequest, evaluation_pk: int, do: Callable[[Evaluation], str]
+) -> HttpResponse:
+    ev = get_evaluation_for_user(request.user, evaluation_pk)
     try:
         messages.success(request, do(ev))
     except ActionError as exc:  # a refused change; PermissionDenied becomes the 403 page
@@ -114,7 +116,12 @@ def answer_suggestions(request: AuthenticatedHttpRequest, evaluation_pk: int) ->
 @login_required
 def conclude_suggestion(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
-        s = Suggestion.objects.filter(evaluation=ev, pk=_pk(request.POST.get("suggestion"))).first()
+        suggestion_pk = _pk(request.POST.get("suggestion"))
+        s = (
+            None
+            if suggestion_pk is None
+            else Suggestion.objects.filter(evaluation=ev, pk=suggestion_pk).first()
+        )
         if s is None:
             raise ActionError("Không tìm thấy gợi ý kiểm điểm của đối tượng này.")
         actions.do_record_suggestion_conclusion(
@@ -131,12 +138,12 @@ def conclude_suggestion(request: AuthenticatedHttpRequest, evaluation_pk: int) -
 @login_required
 def add_plan(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
-        rows = []
+        rows: list[dict[str, str]] = []
         for n in range(1, PLAN_ROWS + 1):
             row = {f: request.POST.get(f"{f}-{n}", "") for f in ("shortcoming", "measure", "owner", "due_on")}
             if any(v.strip() for v in row.values()):
                 rows.append(row)
-        count = actions.do_add_remediation_items(user=request.user, evaluation=ev, items=rows)  # type: ignore[arg-type]
+        count = actions.do_add_remediation_items(user=request.user, evaluation=ev, items=rows)
         return f"Đã thêm {count} nội dung vào kế hoạch khắc phục."
 
     return _on_evaluation(request, evaluation_pk, do)
@@ -217,7 +224,8 @@ def assign_breakthrough(request: AuthenticatedHttpRequest, evaluation_pk: int) -
 @login_required
 def evaluate_breakthrough(request: AuthenticatedHttpRequest, evaluation_pk: int) -> HttpResponse:
     def do(ev: Evaluation) -> str:
-        task = BreakthroughTask.objects.filter(evaluation=ev, pk=_pk(request.POST.get("task"))).first()
+        task_pk = _pk(request.POST.get("task"))
+        task = None if task_pk is None else BreakthroughTask.objects.filter(evaluation=ev, pk=task_pk).first()
         if task is None:
             raise ActionError("Không tìm thấy việc đột phá, đổi mới của cán bộ này.")
         actions.do_evaluate_breakthrough(

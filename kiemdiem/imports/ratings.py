@@ -255,15 +255,15 @@ def _decisions(
     errors = Errors()
     wanted: dict[int, RatingRow] = {}
     for item in parsed:
-        pk = ids_by_key.get(item.key)
-        if pk is None:
+        evaluation_pk = ids_by_key.get(item.key)
+        if evaluation_pk is None:
             errors.add(
                 item.number,
                 "đối tượng không có trong danh sách đánh giá của đợt "
                 "(kiểm tra loại đối tượng; cán bộ lãnh đạo phải đang giữ chức vụ đứng đầu hoặc cấp phó)",
             )
         else:
-            wanted[pk] = item
+            wanted[evaluation_pk] = item
     errors.refuse_if_any()
     evaluations: dict[int, Evaluation] = {}
     ordered = sorted(wanted)

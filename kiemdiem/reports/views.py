@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Field
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -321,6 +322,13 @@ def decisions_zip(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int
     return redirect("reports:export_job", pk=job.pk)
 
 
+def _settings_label(name: str) -> str:
+    """The label of one of SETTINGS_FIELDS: the model field's verbose name."""
+    field = DocumentSettings._meta.get_field(name)
+    assert isinstance(field, Field)  # SETTINGS_FIELDS are the model's own columns, never a reverse relation
+    return str(field.verbose_name)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def document_settings(request: AuthenticatedHttpRequest, unit_pk: int) -> HttpResponse:
@@ -339,10 +347,7 @@ def document_settings(request: AuthenticatedHttpRequest, unit_pk: int) -> HttpRe
             messages.success(request, f"Đã lưu thể thức văn bản của {unit.name}.")
             return redirect("reports:document_settings", unit.pk)
     derived = letterhead_for(unit, kind="report", with_settings=False)
-    fields = [
-        {"name": f, "label": DocumentSettings._meta.get_field(f).verbose_name, "value": values[f]}
-        for f in SETTINGS_FIELDS
-    ]
+    fields = [{"name": f, "label": _settings_label(f), "value": values[f]} for f in SETTINGS_FIELDS]
     return render(
         request,
         "reports/document_settings.html",

@@ -35,9 +35,9 @@ class Command(BaseCommand):
     ):  # noqa: A002
         if workers < 1:
             raise CommandError("--workers phải từ 1 trở lên.")
-        cycles = (
-            Cycle.objects.filter(year=year, quarter=quarter).select_related("unit").order_by("unit__path")
-        )
+        cycles = [  # a list: narrowed to the --unit's cycles below (`list` is the option here)
+            *Cycle.objects.filter(year=year, quarter=quarter).select_related("unit").order_by("unit__path")
+        ]
         scope = None
         if unit:
             scope = Unit.objects.valid_in_year(year).filter(code=unit).first()

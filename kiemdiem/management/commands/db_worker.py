@@ -95,11 +95,12 @@ class Command(upstream.Command):
     help = "Run the background worker for imports and exports (waits for SQLite's write lock, never holds it idle)"
 
     def handle(self, **options):
-        upstream.Worker = Worker  # the upstream handle() builds `Worker` from its module
+        # the upstream handle() builds `Worker` from its module; mypy refuses rebinding a class: it is the point here
+        upstream.Worker = Worker  # type: ignore[misc]  # patched for this handle() only, restored below
         try:
             return super().handle(**options)
         finally:
-            upstream.Worker = _UpstreamWorker
+            upstream.Worker = _UpstreamWorker  # type: ignore[misc]  # restoring the class patched above
 
 
 _UpstreamWorker = upstream.Worker
