@@ -87,16 +87,16 @@ def get_followup(request: AuthenticatedHttpRequest, evaluation_id: int) -> Follo
                     for i in e["items"]
                 ],
             )
-            for e in p["suggestions"]  # type: ignore[attr-defined]
+            for e in p["suggestions"]
         ],
-        missing_answers=p["missing_answers"],  # type: ignore[arg-type]
-        previous_items=[_item(i) for i in p["prev_items"]],  # type: ignore[attr-defined]
-        remediation_pct=p["prev_pct"],  # type: ignore[arg-type]
-        plan=[_item(i) for i in p["plan"]],  # type: ignore[attr-defined]
+        missing_answers=p["missing_answers"],
+        previous_items=[_item(i) for i in p["prev_items"]],
+        remediation_pct=p["prev_pct"],
+        plan=[_item(i) for i in p["plan"]],
         degradation_concluded=bool(p["conclusions"]),
-        history=p["history"],  # type: ignore[arg-type]
-        flags=[FlagOut(code=f.code, message=f.message, citation=f.citation) for f in p["flags"]],  # type: ignore[attr-defined]
-        text_warnings=p["text_warnings"],  # type: ignore[arg-type]
+        history=p["history"],
+        flags=[FlagOut(code=f.code, message=f.message, citation=f.citation) for f in p["flags"]],
+        text_warnings=p["text_warnings"],
     )
 
 
@@ -125,11 +125,11 @@ def get_tracking(request: AuthenticatedHttpRequest, cycle_id: int, unit_id: int)
     return TrackingOut(
         cycle_id=cycle.pk,
         unit_id=unit.pk,
-        remediation=[StatusCountOut(status=label, count=n) for label, n in t["by_status"]],  # type: ignore[attr-defined]
-        overdue_items=len(t["overdue"]),  # type: ignore[arg-type]
-        suggestions=len(t["suggestions"]),  # type: ignore[arg-type]
-        suggestions_unconcluded=sum(1 for s in t["suggestions"] if not s.conclusion),  # type: ignore[attr-defined]
-        pending_rereviews=len(t["rereviews"]),  # type: ignore[arg-type]
-        kht_two_years=[r["person__full_name"] for r in t["repeated"]["kht_two"]],  # type: ignore[index]
-        htxs_five_years=[r["person__full_name"] for r in t["repeated"]["htxs_five"]],  # type: ignore[index]
+        remediation=[StatusCountOut(status=label, count=n) for label, n in t["by_status"]],
+        overdue_items=len(t["overdue"]),
+        suggestions=len(t["suggestions"]),
+        suggestions_unconcluded=sum(1 for s in t["suggestions"] if not s.conclusion),
+        pending_rereviews=len(t["rereviews"]),
+        kht_two_years=[r["person__full_name"] for r in t["repeated"]["kht_two"]],
+        htxs_five_years=[r["person__full_name"] for r in t["repeated"]["htxs_five"]],
     )

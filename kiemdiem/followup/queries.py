@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
@@ -36,7 +37,7 @@ from kiemdiem.followup.models import (
     Suggestion,
     SuggestionItem,
 )
-from kiemdiem.followup.signs import GROUPS, SIGNS
+from kiemdiem.followup.signs import GROUPS, SIGNS, Sign
 from kiemdiem.orgs.models import Unit
 from kiemdiem.vietnamese import format_number, name_sort_key
 
@@ -134,7 +135,16 @@ def streak_flags(subject_type: str, history: list[tuple[int, str]], *, year: int
     return flags
 
 
-def repeated_ratings(cycle: Cycle, unit: Unit) -> dict[str, list[dict[str, object]]]:
+class RepeatedRating(TypedDict):
+    """A person with the same rating in each of `years` years in a row (one row of repeated_ratings)."""
+
+    person_id: int
+    person__full_name: str
+    subject_type: str
+    years: int
+
+
+def repeated_ratings(cycle: Cycle, unit: Unit) -> dict[str, list[RepeatedRating]]:
     """People under a unit with two years in a row at KHT, or five at HTXS: grouped SQL.
 
     Like the evaluation panel (`streak_flags`), a run may end in the cycle's year or, while this year is not decided
@@ -142,8 +152,8 @@ def repeated_ratings(cycle: Cycle, unit: Unit) -> dict[str, list[dict[str, objec
     """
     base = Evaluation.objects.filter(YEARLY, unit__path__startswith=unit.path, person__isnull=False)
 
-    def having(rating: str, years: int) -> list[dict[str, object]]:
-        found: dict[tuple[object, object], dict[str, object]] = {}
+    def having(rating: str, years: int) -> list[RepeatedRating]:
+        found: dict[tuple[int, str], RepeatedRating] = {}
         for last in (cycle.year, cycle.year - 1):
             for row in (
                 base.filter(decided_rating=rating, cycle__year__gt=last - years, cycle__year__lte=last)
@@ -216,7 +226,57 @@ def text_warnings(user: User, ev: Evaluation) -> list[str]:
     ]
 
 
-def panel_for(user: User, ev: Evaluation) -> dict[str, object]:
+class SuggestionEntry(TypedDict):
+    """One suggestion on the evaluation panel, with its points and whether the user may conclude it."""
+
+    s: Suggestion
+    items: list[SuggestionItem]
+    can_conclude: bool
+
+
+class SignEntry(TypedDict):
+    """One sign of degradation on the evaluation panel, with the subject's recorded relation to it."""
+
+    sign: Sign
+    group: str
+    relation: SignRelation | None
+
+
+class FollowupPanel(TypedDict):
+    """What the follow-up adds to an evaluation's page (the context entry `followup`; the API's FollowupOut)."""
+
+    suggestions: list[SuggestionEntry]
+    missing_answers: list[str]
+    can_answer: bool
+    can_issue: bool
+    attendees: list[User]
+    previous: Evaluation | None
+    prev_items: list[RemediationItem]
+    prev_pct: float | None
+    fact_pct: object  # as stored in the evaluation's facts (JSON), compared with prev_pct
+    pct_unsynced: bool
+    can_assess: bool
+    statuses: list[tuple[str, str]]
+    plan: list[RemediationItem]
+    can_plan: bool
+    is_individual: bool
+    signs: list[SignEntry]
+    signs_related: int
+    can_relate: bool
+    conclusions: list[DegradationConclusion]
+    can_conclude_degradation: bool
+    is_province_cadre: bool
+    tasks: list[BreakthroughTask]
+    boards: list[tuple[str, str]]
+    results: list[tuple[str, str]]
+    can_breakthrough: bool
+    history: list[tuple[int, str]]
+    flags: list[StreakFlag]
+    text_warnings: list[str]
+    can_self_review: bool
+
+
+def panel_for(user: User, ev: Evaluation) -> FollowupPanel:
     """Everything the follow-up adds to an evaluation's page, as one context entry."""
     suggestions = list(
         Suggestion.objects.filter(evaluation=ev)
@@ -225,11 +285,11 @@ def panel_for(user: User, ev: Evaluation) -> dict[str, object]:
     )
     previous = previous_evaluation(ev)
     prev_items = list(RemediationItem.objects.filter(evaluation=previous)) if previous else []
-    prev_pct = remediation_pct(previous) if prev_items else None  # type: ignore[arg-type]
+    prev_pct = remediation_pct(previous) if previous is not None and prev_items else None
     fact_pct = (ev.facts or {}).get("remediation_pct")
     relations = {r.code: r for r in SignRelation.objects.filter(evaluation=ev)}
     is_individual = ev.subject_type in perms.INDIVIDUAL_TYPES
-    signs = (
+    signs: list[SignEntry] = (
         [{"sign": s, "group": GROUPS[s.group], "relation": relations.get(s.code)} for s in SIGNS]
         if is_individual
         else []
@@ -286,9 +346,19 @@ def _attendee_choices(ev: Evaluation) -> list[User]:
 # -- The upper committee's tracking ----------------------------------------------------------------------------------
 
 
-def tracking(
-    user: User, cycle: Cycle, unit: Unit, *, today: datetime.date | None = None
-) -> dict[str, object]:
+class Tracking(TypedDict):
+    """The upper committee's follow-up of a subtree for one cycle (the tracking page; the API's TrackingOut)."""
+
+    by_status: list[tuple[str, int]]
+    item_total: int
+    overdue: list[RemediationItem]
+    suggestions: list[Suggestion]
+    rereviews: list[Order]
+    repeated: dict[str, list[RepeatedRating]]
+    copies: list[tuple[int, str | None, int, str | None, float]]
+
+
+def tracking(user: User, cycle: Cycle, unit: Unit, *, today: datetime.date | None = None) -> Tracking:
     """Plans, suggestions, pending re-reviews and years-in-a-row flags under a unit, for one cycle."""
     today = today or timezone.localdate()
     evals = evaluations_visible_to(user).filter(cycle=cycle, unit__path__startswith=unit.path)
@@ -371,11 +441,20 @@ def notices_for(user: User) -> QuerySet[Notice]:
     return Notice.objects.filter(user=user)
 
 
-def reminders_for(user: User, *, today: datetime.date | None = None) -> list[dict[str, object]]:
+class Reminder(TypedDict):
+    """A deadline coming up for a user (one row of reminders_for)."""
+
+    text: str
+    due_on: datetime.date
+    overdue: bool
+    url: str
+
+
+def reminders_for(user: User, *, today: datetime.date | None = None) -> list[Reminder]:
     """The deadlines coming up for a user, computed now: each says what is still open before it."""
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=REMIND_DAYS)
-    found: list[dict[str, object]] = []
+    found: list[Reminder] = []
 
     def add(text: str, due: datetime.date, url: str = "") -> None:
         found.append({"text": text, "due_on": due, "overdue": due < today, "url": url})
@@ -431,8 +510,8 @@ def reminders_for(user: User, *, today: datetime.date | None = None) -> list[dic
         status=RemediationStatus.PENDING,
         due_on__lte=horizon,
     )
-    for row in item_scope.values("due_on").annotate(n=Count("pk")).order_by("due_on")[:20]:
-        add(f"{format_number(row['n'])} nội dung kế hoạch khắc phục đến hạn.", row["due_on"])
+    for due_row in item_scope.values("due_on").annotate(n=Count("pk")).order_by("due_on")[:20]:
+        add(f"{format_number(due_row['n'])} nội dung kế hoạch khắc phục đến hạn.", due_row["due_on"])
     if user.role == UserRole.STANDING_MEMBER:
         for s in Suggestion.objects.filter(attendee=user, conclusion="").select_related(
             "evaluation__cycle", "evaluation__person", "evaluation__collective", "evaluation__unit"
@@ -442,5 +521,5 @@ def reminders_for(user: User, *, today: datetime.date | None = None) -> list[dic
                 s.evaluation.cycle.review_deadline,
                 reverse("evaluation", args=[s.evaluation_id]),
             )
-    found.sort(key=lambda r: r["due_on"])  # type: ignore[arg-type,return-value]
+    found.sort(key=lambda r: r["due_on"])
     return found
