@@ -8,9 +8,10 @@ as the score and the facts the rules read, each change with an audit record.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -47,8 +48,12 @@ from kiemdiem.errors import ActionError
 from kiemdiem.orgs.models import ManagementTier, Position, Role, Unit
 from kiemdiem.orgs.queries import scope_roots
 from kiemdiem.rules import formula as rules_formula
+from kiemdiem.rules.errors import BadInput
 from kiemdiem.text import clean_text
 from kiemdiem.vietnamese import format_number
+
+# Points per criterion: keyed by the criterion's pk as posted (text) or as code passes it (an int).
+PostedScores = Mapping[int, object] | Mapping[str, object]
 
 # -- Frameworks ------------------------------------------------------------------------------------------------------
 
@@ -169,12 +174,13 @@ def _points(
 
 def _formula(raw: object, label: str, group: str, top: Decimal) -> dict[str, object] | None:
     """A results item's formula as data, checked by the rules package; general items are scored by hand."""
+    data: dict[str, Any] | None
     try:
         if isinstance(raw, dict):
             data = rules_formula.validate(raw, max_points=top, label=label)
         else:
             data = rules_formula.parse(str(raw or ""), max_points=top, label=label)
-    except rules_formula.BadInput as exc:
+    except BadInput as exc:
         raise ActionError(f"{exc}.") from None
     if data is not None and group != CriterionGroup.RESULTS:
         raise ActionError(
@@ -185,7 +191,7 @@ def _formula(raw: object, label: str, group: str, top: Decimal) -> dict[str, obj
 
 @transaction.atomic
 def do_edit_framework(
-    *, user: User, unit: Unit, appendix: str, items: list[Mapping[str, object]], note: str
+    *, user: User, unit: Unit, appendix: str, items: Sequence[Mapping[str, object]], note: str
 ) -> FrameworkVersion:
     """Save a committee's own version of an appendix (HD 43 tiết 7.12): a new version, never an edit in place.
 
@@ -279,7 +285,8 @@ def stage_totals(
     out: dict[str, Decimal | None] = {}
     for group in CriterionGroup.values:
         values = [getattr(scores.get(c.pk), field, None) for c in criteria if c.group == group]
-        out[group] = sum(values, Decimal(0)) if values and None not in values else None
+        present: list[Decimal] = [v for v in values if v is not None]
+        out[group] = sum(present, Decimal(0)) if values and len(present) == len(values) else None
     general, results = out[CriterionGroup.GENERAL], out[CriterionGroup.RESULTS]
     out["total"] = general + results if general is not None and results is not None else None
     return out
@@ -301,21 +308,23 @@ def derived_points(evaluation: Evaluation, criteria: list[Criterion]) -> dict[in
     to the register), so a change of a task's result changes the derived points at once. Empty when the framework
     has no formula or the register lists nothing.
     """
-    with_formula = [c for c in criteria if c.formula]
+    with_formula = [(c, c.formula) for c in criteria if c.formula]
     if not with_formula:
         return {}
     shares = rules_formula.shares_from_facts(evaluation.recorded_facts)
     if shares is None:
         return {}
-    return {c.pk: rules_formula.points(c.formula, shares, max_points=c.max_points) for c in with_formula}
+    return {
+        c.pk: rules_formula.points(formula, shares, max_points=c.max_points) for c, formula in with_formula
+    }
 
 
-def _parse_scores(criteria: list[Criterion], raw: Mapping[object, object]) -> dict[int, Decimal | None]:
+def _parse_scores(criteria: list[Criterion], raw: PostedScores) -> dict[int, Decimal | None]:
     by_pk = {c.pk: c for c in criteria}
     clean: dict[int, Decimal | None] = {}
     for key, value in raw.items():
         try:
-            pk = int(key)  # type: ignore[call-overload]
+            pk = int(key)
         except (TypeError, ValueError):
             raise ActionError(f"Tiêu chí “{key}” không có trong khung tiêu chí của đợt.") from None
         criterion = by_pk.get(pk)
@@ -383,7 +392,7 @@ def do_save_scored_review(
     user: User,
     evaluation: Evaluation,
     sections: dict[str, str],
-    scores: Mapping[object, object],
+    scores: PostedScores,
     self_rating: str = "",
     submit: bool = False,
     version: int | None = None,
@@ -446,9 +455,7 @@ def do_save_scored_review(
 
 
 @transaction.atomic
-def do_score_items(
-    *, user: User, evaluation: Evaluation, stage: str, scores: Mapping[object, object]
-) -> Evaluation:
+def do_score_items(*, user: User, evaluation: Evaluation, stage: str, scores: PostedScores) -> Evaluation:
     """The verifier's points (thẩm định, stage "verified") or the competent authority's (stage "decided")."""
     evaluation = _fresh(evaluation)
     if stage == "verified":

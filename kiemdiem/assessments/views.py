@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,8 +17,10 @@ from kiemdiem.assessments import actions
 from kiemdiem.assessments.actions import ActionError, can_edit_frameworks, current_version
 from kiemdiem.assessments.models import Appendix, CriterionGroup, FrameworkVersion, TaskEvidence
 from kiemdiem.assessments.queries import framework_versions_for, get_task_for_user, scoring_context
+from kiemdiem.campaigns.models import Evaluation
 from kiemdiem.campaigns.queries import get_evaluation_for_user
 from kiemdiem.campaigns.review_forms import form_for
+from kiemdiem.orgs.models import Unit
 from kiemdiem.orgs.queries import units_visible_to
 from kiemdiem.rules import formula as rules_formula
 
@@ -28,8 +32,8 @@ def _version(request: HttpRequest) -> int | None:
     return int(raw) if raw else None
 
 
-def _evaluation(request: HttpRequest, pk: int):
-    return get_evaluation_for_user(request.user, pk)  # type: ignore[arg-type]
+def _evaluation(request: AuthenticatedHttpRequest, pk: int) -> Evaluation:
+    return get_evaluation_for_user(request.user, pk)
 
 
 def _not_scored(request: HttpRequest, ev) -> HttpResponse | None:
@@ -75,7 +79,7 @@ def scored_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/scored_review.html", scoring_context(request.user, ev))
 
 
-def _back(request: HttpRequest, pk: int, do) -> HttpResponse:
+def _back(request: AuthenticatedHttpRequest, pk: int, do: Callable[[Evaluation], str]) -> HttpResponse:
     ev = _evaluation(request, pk)
     try:
         messages.success(request, do(ev))
@@ -96,7 +100,7 @@ def score_items(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         scores = {
             k.removeprefix(f"{stage}-"): v for k, v in request.POST.items() if k.startswith(f"{stage}-")
         }
-        actions.do_score_items(user=request.user, evaluation=ev, stage=stage, scores=scores)  # type: ignore[arg-type]
+        actions.do_score_items(user=request.user, evaluation=ev, stage=stage, scores=scores)
         return "Đã ghi điểm thẩm định." if stage == "verified" else "Đã ghi điểm quyết định."
 
     return _back(request, pk, do)
@@ -205,12 +209,12 @@ def led_units(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # -- Frameworks ------------------------------------------------------------------------------------------------------
 
 
-def _home_unit(request: HttpRequest):
+def _home_unit(request: AuthenticatedHttpRequest) -> Unit | None:
     user = request.user
-    if user.unit_id:  # type: ignore[union-attr]
-        return user.unit  # type: ignore[union-attr]
-    if user.person_id and user.person.home_cell_id:  # type: ignore[union-attr]
-        return user.person.home_cell  # type: ignore[union-attr]
+    if user.unit_id:
+        return user.unit
+    if user.person is not None and user.person.home_cell_id:  # no query when person_id is empty
+        return user.person.home_cell
     return None
 
 
