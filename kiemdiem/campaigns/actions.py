@@ -120,7 +120,7 @@ def resolve_regime(year: int, quarter: int | None = None):
 
 def default_deadlines(
     year: int, quarter: int | None = None, province: str = "tuyen-quang"
-) -> dict[str, object]:
+) -> dict[str, datetime.date | None]:
     """The cycle's three dates from the regime and the province's overlay (a quarter: the month after it)."""
     if quarter is not None:
         # A quarter's review closes in the first days after it; HD 43 sets no date, the opener may change it.

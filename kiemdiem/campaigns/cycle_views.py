@@ -4,6 +4,7 @@ re-sync, closing, the quarterly cadres) and the progress of its creation in the 
 from __future__ import annotations
 
 import datetime
+from typing import Literal, TypedDict, overload
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,6 +41,10 @@ OPENER_KINDS = [
 ]
 
 
+@overload
+def _date(raw: str | None, label: str, *, required: Literal[True]) -> datetime.date: ...
+@overload
+def _date(raw: str | None, label: str, *, required: bool = False) -> datetime.date | None: ...
 def _date(raw: str | None, label: str, *, required: bool = False) -> datetime.date | None:
     raw = (raw or "").strip()
     if not raw:
@@ -78,7 +83,13 @@ def units_to_open_for(user, year: int):
     return units_visible_to(user).filter(q, kind__in=OPENER_KINDS).order_by("path")
 
 
-def _counts(cycles: list[Cycle]) -> dict[int, dict[str, int]]:
+class _Counts(TypedDict):
+    cycle_id: int
+    total: int
+    decided: int
+
+
+def _counts(cycles: list[Cycle]) -> dict[int, _Counts]:
     rows = (
         Evaluation.objects.filter(cycle__in=cycles)
         .values("cycle_id")
@@ -100,8 +111,8 @@ def cycle_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = [
         {
             "cycle": c,
-            "total": counts.get(c.pk, {}).get("total", 0),
-            "decided": counts.get(c.pk, {}).get("decided", 0),
+            "total": counts[c.pk]["total"] if c.pk in counts else 0,
+            "decided": counts[c.pk]["decided"] if c.pk in counts else 0,
         }
         for c in cycles
     ]
@@ -140,7 +151,7 @@ def _open_context(request: HttpRequest, data) -> dict[str, object]:
         defaults = {}
     context["units"] = list(units_to_open_for(request.user, year))
     context["dates"] = {
-        key: data.get(key) or (defaults.get(key).strftime("%d/%m/%Y") if defaults.get(key) else "")
+        key: data.get(key) or (when.strftime("%d/%m/%Y") if (when := defaults.get(key)) else "")
         for key in ("review_deadline", "dossier_deadline", "report_deadline")
     }
     return context
@@ -180,8 +191,8 @@ def cycle_open(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _start_sync(request, cycle, opened=True)
 
 
-def _start_sync(request: HttpRequest, cycle: Cycle, *, opened: bool) -> HttpResponse:
-    job = cycle_jobs.do_create_cycle_job(user=request.user, cycle=cycle)  # type: ignore[arg-type]
+def _start_sync(request: AuthenticatedHttpRequest, cycle: Cycle, *, opened: bool) -> HttpResponse:
+    job = cycle_jobs.do_create_cycle_job(user=request.user, cycle=cycle)
     verb = "Đã mở" if opened else "Đang đồng bộ"
     if cycle_jobs.runs_in_background(cycle):
         run_cycle_sync.enqueue(job.pk)
@@ -246,9 +257,9 @@ def cycle_deadlines(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             cycle=cycle,
             review_deadline=_date(
                 request.POST.get("review_deadline"), "Hạn hoàn thành kiểm điểm", required=True
-            ),  # type: ignore[arg-type]
+            ),
             dossier_deadline=_date(request.POST.get("dossier_deadline"), "Hạn gửi hồ sơ đánh giá cán bộ"),
-            report_deadline=_date(request.POST.get("report_deadline"), "Hạn báo cáo kết quả", required=True),  # type: ignore[arg-type]
+            report_deadline=_date(request.POST.get("report_deadline"), "Hạn báo cáo kết quả", required=True),
             levels=levels,
         )
     except ActionError as exc:
@@ -282,12 +293,12 @@ def cycle_delegate(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("cycles")
 
 
-def _detail_context(request: HttpRequest, cycle: Cycle, *, posted=None) -> dict[str, object]:
+def _detail_context(request: AuthenticatedHttpRequest, cycle: Cycle, *, posted=None) -> dict[str, object]:
     user = request.user
-    visible = units_visible_to(user)  # type: ignore[arg-type]
+    visible = units_visible_to(user)
     groups = cycle.quota_groups.filter(scope_unit__in=visible).select_related("scope_unit")
     page = Paginator(groups, 50).get_page(request.GET.get("trang"))
-    tops = [u for u in top_units_for(user) if u.path.startswith(cycle.unit.path)]  # type: ignore[arg-type]
+    tops = [u for u in top_units_for(user) if u.path.startswith(cycle.unit.path)]
     if not tops and cycle.unit in visible:
         tops = [cycle.unit]
     show_names_as_of([cycle.unit, *tops], period_end(cycle.year, cycle.quarter))  # the period's names
@@ -304,7 +315,7 @@ def _detail_context(request: HttpRequest, cycle: Cycle, *, posted=None) -> dict[
             return posted[key]
         return value.strftime("%d/%m/%Y") if value else ""
 
-    manager = can_open_cycle(user, cycle.unit, cycle.year)  # type: ignore[arg-type]
+    manager = can_open_cycle(user, cycle.unit, cycle.year)
     return {
         "cycle": cycle,
         "groups_page": page,
@@ -322,7 +333,7 @@ def _detail_context(request: HttpRequest, cycle: Cycle, *, posted=None) -> dict[
             for key, (label, _) in DEADLINE_LEVELS.items()
         ],
         "last_job": CycleJob.objects.filter(cycle=cycle).first(),
-        "quarterly": quarterly.cycle_panel(user, cycle) if cycle.quarter else None,  # type: ignore[arg-type]
+        "quarterly": quarterly.cycle_panel(user, cycle) if cycle.quarter else None,
     }
 
 
