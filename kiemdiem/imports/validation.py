@@ -381,7 +381,7 @@ class Row:
         self.ok = False
         self.errors.add(self.number, message, self.headers.get(key) if key else None)
 
-    def get(self, key: str, parse: Callable[[object], object], *, required: bool = False) -> object:
+    def get[T](self, key: str, parse: Callable[[object], T], *, required: bool = False) -> T | None:
         value = self.raw(key)
         if value is None:
             if required:
@@ -394,13 +394,13 @@ class Row:
             return None
 
     def text(self, key: str, limit: int, *, required: bool = False) -> str:
-        return self.get(key, lambda v: parse_text(v, limit=limit), required=required) or ""  # type: ignore[return-value]
+        return self.get(key, lambda v: parse_text(v, limit=limit), required=required) or ""
 
     def date(self, key: str, *, required: bool = False) -> datetime.date | None:
-        return self.get(key, parse_date, required=required)  # type: ignore[return-value]
+        return self.get(key, parse_date, required=required)
 
     def choice(self, key: str, index: dict[str, str], allowed: str, *, required: bool = False) -> str:
-        return self.get(key, lambda v: parse_choice(v, index, allowed), required=required) or ""  # type: ignore[return-value]
+        return self.get(key, lambda v: parse_choice(v, index, allowed), required=required) or ""
 
     def flag(self, key: str, default: bool = False) -> bool:
         value = self.get(key, parse_bool)
@@ -703,18 +703,20 @@ def validate_people(sheet: Sheet, user: User, tick: Tick | None = None) -> Peopl
                 else:
                     seen_numbers[number_field, number] = row.number
         birth, admitted = p["birth_date"], p["admitted_on"]
+        # both from row.date() above: a date or None
+        assert isinstance(birth, datetime.date | None) and isinstance(admitted, datetime.date | None)
         for key, label, day in (
             ("birth_date", "ngày sinh", birth),
             ("admitted_on", "ngày vào Đảng", admitted),
         ):
-            if day and day > today:  # type: ignore[operator]
+            if day and day > today:
                 row.error(key, f"{label} {day:%d/%m/%Y} ở tương lai")
         if p["is_party_member"]:
             if admitted is None and row.raw("admitted_on") is None:
                 row.error("admitted_on", "bắt buộc với đảng viên")
             if row.raw("home_cell") is None:
                 row.error("home_cell", "bắt buộc với đảng viên")
-            if admitted and birth and _years_between(birth, admitted) < 18:  # type: ignore[arg-type]
+            if admitted and birth and _years_between(birth, admitted) < 18:
                 # Điều lệ Đảng, Điều 1: công dân từ mười tám tuổi trở lên.
                 row.error("admitted_on", "đảng viên vào Đảng khi chưa đủ 18 tuổi (Điều lệ Đảng, Điều 1)")
         elif admitted or p["membership"]:
@@ -768,12 +770,12 @@ def _match_people(people: list[tuple[Row, dict[str, object]]], user: User, error
         "personal_record_number",
         [str(p["personal_record_number"]) for _, p in people if p["personal_record_number"]],
     )
-    for pk, values in stored.items():
-        by_code[str(values["code"]).casefold()] = pk
+    for stored_pk, values in stored.items():
+        by_code[str(values["code"]).casefold()] = stored_pk
         if values["party_card_number"]:
-            by_card[str(values["party_card_number"])] = pk
+            by_card[str(values["party_card_number"])] = stored_pk
         if values["personal_record_number"]:
-            by_record[str(values["personal_record_number"])] = pk
+            by_record[str(values["personal_record_number"])] = stored_pk
     plan = PeoplePlan()
     matched: dict[int, int] = {}
     for row, p in people:
@@ -884,7 +886,8 @@ def validate_positions(sheet: Sheet, user: User, tick: Tick | None = None) -> Po
         ref = index.get(unit_code) if unit_code else None
         if unit_code and ref is None:
             row.error("unit", not_found_unit(unit_code))
-        position = Position(
+        # None only on a row refused above (no such person or unit): refuse_if_any() then saves nothing.
+        position = Position(  # type: ignore[misc]  # an unsaved Position may hold the None of a refused row
             person_id=person_id,
             unit_id=ref.id if ref else None,
             title=title,
