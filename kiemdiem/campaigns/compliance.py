@@ -15,12 +15,14 @@ import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import connection, connections
 from django.db.models import FilteredRelation, Q, TextField, Value
+from django.db.models.expressions import Func
 from django.db.models.functions import Cast, NullIf
 
 from kiemdiem import rules
@@ -56,7 +58,7 @@ class Row(NamedTuple):
     state: str
     facts: dict | None
     criteria: dict | None
-    score: object
+    score: Decimal | float | None  # a Decimal from the ORM and PostgreSQL, a number from SQLite's cursor
     decided_rating: str
     proposed_rating: str
     person__is_exempt: bool | None
@@ -193,7 +195,8 @@ def _facts(row: Row, cache: dict[tuple, rules.Facts], old: str = "") -> rules.Fa
         derived["task_completion_pct"], derived["tasks_overdue_pct"] = tasks[0], tasks[1] or 0.0
         derived["tasks_exceeded_pct"] = tasks[2]
     if not row.facts:
-        facts = cache[key] = rules.Facts(**derived)  # type: ignore[arg-type]
+        # derived holds only Facts' own fields, each of the type Facts declares (set just above from the row)
+        facts = cache[key] = rules.Facts(**derived)  # type: ignore[arg-type]  # a dict of mixed value types
         return facts
     # What was recorded on the evaluation wins over what is derived (an explicit exemption, say); the register's
     # percentages win over a completion typed before the register existed.
@@ -251,33 +254,35 @@ def subjects_for(
     )
     for r, sid in zip(rows, sids, strict=True):
         code = ratings[r.id] if r.id in ratings else (r.decided_rating or r.proposed_rating or None)
-        stype = _TYPES[r.subject_type]
+        kind = _TYPES[r.subject_type]
         collective = unit = None
         role = None
         kids: tuple[str, ...] = ()
-        if stype is organisation:
+        if kind is organisation:
             # The children hang on the unit's evaluation: the last one of the unit, as the unit's parent sees it.
             if unit_eval.get(r.unit_id) == sid:
                 kids = tuple(children.get(r.unit_id, ()))
-        elif stype is collective_type:
+        elif kind is collective_type:
             unit = unit_eval.get(r.unit_id)
-        elif stype is leader:
+        elif kind is leader:
             role = _ROLES.get(r.role or "member")
-            collective = collective_eval.get(r.leader_collective_id)  # type: ignore[arg-type]
+            collective = (
+                collective_eval.get(r.leader_collective_id) if r.leader_collective_id is not None else None
+            )
             unit = unit_eval.get(r.unit_id)
         if r.quota_group__code and r.quota_group__has_exception:
             groups[r.quota_group__code] = rules.QuotaGroupSettings(exception=True)
         subjects.append(
             rules.Subject(
                 sid,
-                stype,
+                kind,
                 _RATINGS[code] if code else None,
                 r.quota_group__code,
                 role,
                 collective,
                 unit,
                 kids,
-                float(r.score) if r.score is not None else None,  # type: ignore[arg-type]
+                float(r.score) if r.score is not None else None,
                 _criteria(r, regime) if r.criteria else None,
                 _facts(r, facts_cache, old),
             )
@@ -293,8 +298,8 @@ def names_of(evaluations: Iterable[Evaluation]) -> dict[str, str]:
     names: dict[str, str] = {}
     for ev in evaluations:
         names[subject_id(ev.pk)] = ev.subject_name
-        if ev.quota_group_id:
-            names[ev.quota_group.code] = ev.quota_group.name  # type: ignore[union-attr]
+        if ev.quota_group is not None:  # no query without a quota_group_id
+            names[ev.quota_group.code] = ev.quota_group.name
     return names
 
 
@@ -422,7 +427,7 @@ def _cycle_rows(cycle: Cycle, path: str) -> list[Row]:
     # JSON and dates come back as text straight from the cursor, and empty JSON as NULL: most rows carry no
     # recorded facts, and decoding 170,000 empty objects through the ORM's converters costs more than the whole
     # rules pass. No ORDER BY: sorting by id in Python is cheaper than PostgreSQL's sort of the joined rows.
-    text = {
+    text: dict[str, Func] = {
         "person__admitted_on": Cast("recent__admitted_on", output_field=TextField()),
         "unit__established_on": Cast("unit__established_on", output_field=TextField()),
     }
@@ -683,7 +688,7 @@ def _quota_caused(
         plan, was = after.quota_groups.get(code), before.quota_groups.get(code)
         over = plan.excellent - plan.max_excellent if plan else 0
         over_before = was.excellent - was.max_excellent if was else 0
-        if over <= 0 or over <= over_before:
+        if plan is None or over <= 0 or over <= over_before:  # no plan: over is 0
             continue
         finding = findings.get(tuple(excellent_of.get(code, ())))
         # The changes that moved the group the wrong way: a new HTXS, or a HTT taken out of the pool.
@@ -695,7 +700,7 @@ def _quota_caused(
         ] or ids
         who = ", ".join(compliance.names.get(s, s) for s in excellent_of.get(code, ())[:40])
         text = (
-            f"{compliance.message(finding)} Đang xếp HTXS ({plan.excellent}): {who} ({finding.citation})"  # type: ignore[union-attr]
+            f"{compliance.message(finding)} Đang xếp HTXS ({plan.excellent}): {who} ({finding.citation})"
             if finding
             else f"Nhóm “{compliance.names.get(code, code)}” vượt trần HTXS {over} suất."
         )
