@@ -462,7 +462,9 @@ def _decide_2025(*, province: Unit, officer: User, rng: random.Random) -> int:
             elif ev.subject_type == SubjectType.LEADERSHIP_COLLECTIVE and ev.collective_id:
                 collective_level[ev.collective_id] = rating
             if ev.subject_type == SubjectType.PARTY_MEMBER and ev.quota_group:
-                body = ev.quota_group.scope_unit.name
+                scope = ev.quota_group.scope_unit
+                assert scope is not None  # the demo's member quota groups each belong to a unit
+                body = scope.name
                 source = f"Quyết định xếp loại đảng viên năm 2025 của {body} (bản giấy)"
             else:
                 source = f"Quyết định xếp loại chất lượng năm 2025 đối với {ev.subject_name} (bản giấy)"
@@ -550,7 +552,9 @@ def _run_quarters(*, province: Unit, commune: Unit, officer: User, rng: random.R
     ]
     for pos in chosen:
         do_designate_cadre(user=officer, person=pos.person, year=2026, unit=province)
-    levels = {pos.person_id: QUARTER_LEVELS[i] for i, pos in enumerate(chosen)}
+    levels: dict[int | None, tuple[str, ...]] = {
+        pos.person_id: QUARTER_LEVELS[i] for i, pos in enumerate(chosen)
+    }
     if len(chosen) < len(QUARTER_LEVELS):  # too few cadres for an HTXS within the quota
         levels = {pk: tuple("HTT" if r == "HTXS" else r for r in rs) for pk, rs in levels.items()}
     decided = 0
@@ -561,9 +565,10 @@ def _run_quarters(*, province: Unit, commune: Unit, officer: User, rng: random.R
         evaluations = Evaluation.objects.filter(cycle=cycle).select_related("cycle", "person", "unit")
         # The HTXS proposal last: the quota counts the HTT already proposed.
         for ev in sorted(
-            evaluations, key=lambda e: (levels[e.person_id][quarter - 1] == "HTXS", e.person.code)
+            evaluations,
+            key=lambda e: (levels[e.person_id][quarter - 1] == "HTXS", e.person.code),  # type: ignore[union-attr]  # cadres: a person each
         ):
-            rating = levels[ev.person_id][quarter - 1]  # type: ignore[index]
+            rating = levels[ev.person_id][quarter - 1]
             general = Decimal(rng.randint(25, 29))
             results = {"HTXS": 64, "HTT": 58, "HT": 46}[rating] + rng.randint(0, 4)
             ev = do_save_self_review(
@@ -720,7 +725,7 @@ def _run_2026(
                     target="Theo kế hoạch của chi bộ",
                     deadline=datetime.date(2026, 3 * number + 1, 30),
                     result=result,
-                    evidence_link=f"https://vanban.tuyenquang.dcs.vn/2026/{ev.person.code}/{number}",
+                    evidence_link=f"https://vanban.tuyenquang.dcs.vn/2026/{ev.person.code}/{number}",  # type: ignore[union-attr]  # party members: each has a person
                 )
                 do_confirm_task(user=office, task=task)
                 tasks += 1
