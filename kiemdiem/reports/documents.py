@@ -189,7 +189,7 @@ REGIME_GROUNDS = {
     ),
 }
 TYPE_ORDER = [f.subject_type for f in FORMS]
-TYPE_NOUNS = {
+TYPE_NOUNS: dict[str, str] = {
     SubjectType.PARTY_ORGANIZATION: "tổ chức đảng",
     SubjectType.PARTY_MEMBER: "đảng viên",
     SubjectType.LEADERSHIP_COLLECTIVE: "tập thể lãnh đạo, quản lý",
@@ -287,7 +287,7 @@ def _form_summary(form: dict[str, Any]) -> str:
 def report_context(figures: dict[str, Any], lh: Letterhead) -> dict[str, Any]:
     cycle = figures["cycle"]
     period = f"quý {cycle['quarter']} năm {cycle['year']}" if cycle.get("quarter") else f"năm {cycle['year']}"
-    sections = []
+    sections: list[dict[str, Any]] = []
     for form in figures["forms"]:
         if not form["total"]["total"]:
             continue
@@ -387,7 +387,7 @@ def decided_by_unit(cycle: Cycle, unit: Unit) -> list[Evaluation]:
 
 
 def _groups_by_type(evaluations: list[Evaluation], *, numbering: str = "{i}") -> list[dict[str, Any]]:
-    groups = []
+    groups: list[dict[str, Any]] = []
     for stype in TYPE_ORDER:
         evs = _ordered([e for e in evaluations if e.subject_type == stype])
         if not evs:
@@ -532,7 +532,8 @@ def _posts(person: Person, day: datetime.date) -> tuple[str, str]:
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         .select_related("unit", "collective")
     )
-    party, other = [], []
+    party: list[str] = []
+    other: list[str] = []
     party_kinds = {
         CollectiveKind.EXECUTIVE_COMMITTEE,
         CollectiveKind.STANDING_COMMITTEE,
@@ -1062,11 +1063,12 @@ def build_document(
     elif kind == "list":
         context = list_context(cycle, unit, lh)
     elif kind == "self-review":
-        context = self_review_context(evaluation, lh)  # type: ignore[arg-type]
+        assert evaluation is not None  # refused above without one
+        context = self_review_context(evaluation, lh)
     elif kind == "minutes":
         context = minutes_context(cycle, unit, lh)
     elif kind == "rerating":
-        context = rerating_context(evaluation, lh)  # type: ignore[arg-type]
+        context = rerating_context(evaluation, lh)  # type: ignore[arg-type]  # its URL and --person always give one
     else:
         context = dossier_context(cycle, unit, lh)
     content = render_docx(kind, issuing, context)
