@@ -25,15 +25,23 @@ from kiemdiem.orgs.queries import persons_visible_to, units_visible_to
 from kiemdiem.text import formula_refusal
 
 
+def _staff(request: HttpRequest) -> User:
+    """The user of an admin page: the admin site lets in only logged-in staff, never AnonymousUser."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 class UnitChoiceField(forms.ModelChoiceField):
     """A unit shown with the names above it: hundreds of cells are called “Chi bộ tổ dân phố số 1”."""
 
     def label_from_instance(self, obj: Unit) -> str:
         if not hasattr(self, "_names"):
+            queryset = self.queryset
+            assert queryset is not None  # labels are made from the choices of the queryset given
             # One query for every label of the form: the names of the choices' ancestors, by path.
             prefixes = {
                 path[:end]
-                for path in self.queryset.values_list("path", flat=True)
+                for path in queryset.values_list("path", flat=True)
                 for end in range(SEGMENT_WIDTH, len(path) + 1, SEGMENT_WIDTH)
             }
             self._names = dict(Unit.objects.filter(path__in=prefixes).values_list("path", "name"))
@@ -49,6 +57,7 @@ class NoFormulaForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # ModelForm.clean returns cleaned_data
         for name, value in list(cleaned.items()):
             if isinstance(value, str) and (refusal := formula_refusal(value)):
                 self.add_error(name, f"{refusal}.")
@@ -73,7 +82,7 @@ class ScopedAdmin(NotFoundOutsideScope, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
-        return qs.filter(**{f"{self.unit_field}__in": units_visible_to(request.user)})  # type: ignore[arg-type]
+        return qs.filter(**{f"{self.unit_field}__in": units_visible_to(_staff(request))})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Unit:
@@ -116,7 +125,7 @@ class UnitAdmin(FoldedSearch, ScopedAdmin):
     readonly_fields = ["path", "depth"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return units_visible_to(request.user)  # type: ignore[arg-type]
+        return units_visible_to(_staff(request))
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         # The top of the user's own subtree: its parent is outside their reach, so they see it and cannot change it.
@@ -124,7 +133,7 @@ class UnitAdmin(FoldedSearch, ScopedAdmin):
         if (
             obj is not None
             and obj.parent_id
-            and not units_visible_to(request.user).filter(pk=obj.parent_id).exists()
+            and not units_visible_to(_staff(request)).filter(pk=obj.parent_id).exists()
         ):
             fields.append("parent")
         return fields
@@ -133,7 +142,7 @@ class UnitAdmin(FoldedSearch, ScopedAdmin):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         user = request.user
 
-        class CheckedUnitForm(form_class):  # type: ignore[misc, valid-type]
+        class CheckedUnitForm(form_class):  # type: ignore[misc, valid-type]  # the form class the admin built
             def clean(self):
                 cleaned = super().clean()
                 if "parent" in self.fields:
@@ -157,7 +166,7 @@ class PersonAdmin(FoldedSearch, ScopedAdmin):
     raw_id_fields = ["home_cell", "temporary_cell", "managing_unit"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return persons_visible_to(request.user)  # type: ignore[arg-type]
+        return persons_visible_to(_staff(request))
 
 
 @admin.register(LeadershipCollective)
@@ -176,13 +185,16 @@ class PositionAdmin(ScopedAdmin):
 # Users live here, not in accounts: their scope is a unit of the tree, and accounts sits below orgs (orgs reads roles).
 @admin.register(User)
 class ScopedUserAdmin(NotFoundOutsideScope, UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("Phạm vi", {"fields": ("role", "unit", "assigned_units", "person")}))
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("Phạm vi", {"fields": ("role", "unit", "assigned_units", "person")}),
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        return qs.filter(unit__in=units_visible_to(request.user))  # type: ignore[arg-type]
+        return qs.filter(unit__in=units_visible_to(_staff(request)))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
@@ -190,8 +202,8 @@ class ScopedUserAdmin(NotFoundOutsideScope, UserAdmin):
 
 class ApiKeyEventInline(admin.TabularInline):
     model = ApiKeyEvent
-    fields = ["at", "kind", "actor", "method", "path", "ip", "note"]
-    readonly_fields = fields
+    readonly_fields = ["at", "kind", "actor", "method", "path", "ip", "note"]
+    fields = [*readonly_fields]  # every one shown, none changed
     extra = 0
     can_delete = False
     ordering = ["-at", "-pk"]
@@ -211,12 +223,12 @@ class ApiKeyAdmin(ScopedAdmin):
     list_filter = ["access"]
     search_fields = ["name", "prefix"]
     fields = ["name", "unit", "access"]
-    readonly_fields: list[str] = []
+    readonly_fields = []
     inlines = [ApiKeyEventInline]
     actions = ["revoke"]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_manage_api_keys(request.user)  # type: ignore[arg-type]
+        return can_manage_api_keys(request.user)  # type: ignore[arg-type]  # any request: AnonymousUser reads as no
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_module_permission(request)
@@ -274,5 +286,5 @@ class ApiKeyAdmin(ScopedAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
         keys = list(queryset.filter(revoked_at__isnull=True))
         for key in keys:
-            do_revoke_api_key(key=key, revoked_by=request.user)  # type: ignore[arg-type]
+            do_revoke_api_key(key=key, revoked_by=_staff(request))
         self.message_user(request, f"Đã thu hồi {len(keys)} khóa API.", messages.SUCCESS)
