@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import TypedDict
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -63,6 +64,15 @@ def records_visible_to(user: User):
     )
 
 
+class _Common(TypedDict):
+    """What every reorganisation action takes besides its units."""
+
+    effective_on: datetime.date
+    user: User
+    decision: str
+    dry_run: bool
+
+
 class _Form:
     """The posted fields, parsed; errors by field, in Vietnamese; what was typed is kept."""
 
@@ -105,8 +115,8 @@ class _Form:
             self.errors["units"] = "Bắt buộc: mã đơn vị thay đổi."
         if self.errors or day is None:
             return None
-        units = [self.unit("units", c, day) for c in codes]
-        common = {
+        found = [self.unit("units", c, day) for c in codes]
+        common: _Common = {
             "effective_on": day,
             "user": self.user,
             "decision": self.data["decision"],
@@ -115,25 +125,26 @@ class _Form:
         target = self.unit("target", self.data["target"], day) if self.data["target"] else None
         if self.errors:
             return None
+        units = [u for u in found if u is not None]  # all of them: a code not found is an error above
         try:
             if kind == "merge":
                 if self.data["new_code"]:
                     parent = (
                         self.unit("new_parent", self.data["new_parent"], day)
                         if self.data["new_parent"]
-                        else units[0].parent  # type: ignore[union-attr]
+                        else units[0].parent
                     )
                     if self.errors:
                         return None
                     return do_merge_units(
-                        sources=units,  # type: ignore[arg-type]
+                        sources=units,
                         code=self.data["new_code"],
                         name=self.data["new_name"],
                         kind=self.data["new_kind"],
                         parent=parent,
                         **common,
                     )
-                return do_merge_units(sources=units, into=target, **common)  # type: ignore[arg-type]
+                return do_merge_units(sources=units, into=target, **common)
             if len(units) != 1:
                 self.errors["units"] = "Chỉ một mã đơn vị cho loại thay đổi này."
                 return None
@@ -149,20 +160,21 @@ class _Form:
                             f"Dòng {number}: cần «mã | tên | mã các đơn vị trực thuộc nhận»."
                         )
                         return None
-                    children = [
+                    receiving = [
                         self.unit("parts", c, day)
                         for c in (bits[2] if len(bits) > 2 else "").replace(",", ";").split(";")
                         if c.strip()
                     ]
                     if self.errors:
                         return None
+                    children = [u for u in receiving if u is not None]  # all of them, as above
                     parts.append(
                         SplitPart(bits[0], bits[1], self.data["new_kind"] or unit.kind, children=children)
                     )
-                return do_split_unit(unit=unit, parts=parts, **common)  # type: ignore[arg-type]
+                return do_split_unit(unit=unit, parts=parts, **common)
             if kind == "dissolve":
                 return do_dissolve_unit(
-                    unit=unit,  # type: ignore[arg-type]
+                    unit=unit,
                     children_to=target,
                     members_to=target if target is not None and target.is_cell else None,
                     **common,
@@ -171,8 +183,8 @@ class _Form:
                 if target is None:
                     self.errors["target"] = "Bắt buộc: mã đơn vị cấp trên mới."
                     return None
-                return do_move_subtree(unit=unit, new_parent=target, **common)  # type: ignore[arg-type]
-            return do_rename_unit(unit=unit, name=self.data["new_name"], **common)  # type: ignore[arg-type]
+                return do_move_subtree(unit=unit, new_parent=target, **common)
+            return do_rename_unit(unit=unit, name=self.data["new_name"], **common)
         except ValidationError as exc:
             self.errors["all"] = " ".join(exc.messages)
             return None
