@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Iterable
+from typing import TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -107,7 +108,9 @@ def _rating_reads(cycle, unit) -> tuple[dict[int, datetime.datetime], str]:
     return read, f"{_stamp(read)}:{below['n']}@{last}"
 
 
-def _rating_context(request: HttpRequest, cycle, unit, *, posted: dict[str, str]) -> dict[str, object]:
+def _rating_context(
+    request: AuthenticatedHttpRequest, cycle, unit, *, posted: dict[str, str]
+) -> dict[str, object]:
     user = request.user
     key = None
     tables = None
@@ -115,16 +118,16 @@ def _rating_context(request: HttpRequest, cycle, unit, *, posted: dict[str, str]
     # A refused form comes back with what was entered: never cached, never served from the cache.
     if not posted:
         # Per user: the controls are theirs. No CSRF token and no message is inside the tables.
-        who = f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"  # type: ignore[union-attr]
+        who = f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"
         today = timezone.localdate()  # the children's "late" flags
         key = f"rating-tables:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{today}:{who}"
         tables = cache.get(key)
     if tables is None:
         tables = _rating_tables(user, cycle, unit, posted, read)
         # The breadcrumbs (the user's and the unit's place in the tree are in the key) and the children's progress.
-        tables["ancestors"] = visible_ancestors(user, unit)  # type: ignore[arg-type]
-        tables["children"] = progress_by_child(cycle, unit)
-        _period_names(cycle, [*tables["ancestors"], *(row["unit"] for row in tables["children"])])
+        tables["ancestors"] = ancestors = visible_ancestors(user, unit)
+        tables["children"] = children = progress_by_child(cycle, unit)
+        _period_names(cycle, [*ancestors, *(row["unit"] for row in children)])
         if key is not None:
             cache.set(key, tables, TABLES_SECONDS)
     _period_names(cycle, [unit])
@@ -154,6 +157,19 @@ def _options(selected: str) -> str:
     )
 
 
+class _MemberRow(TypedDict):
+    """One party member's row of the rating page's bulk form."""
+
+    ev: Evaluation
+    name: str
+    url: str
+    state: str
+    findings: list[tuple[rules.Finding, str]]
+    editable: bool
+    options: str
+    votes: object  # as posted, or as recorded in the evaluation's votes
+
+
 def _rating_tables(
     user, cycle, unit, posted: dict[str, str], read: dict[int, datetime.datetime]
 ) -> dict[str, object]:
@@ -170,7 +186,7 @@ def _rating_tables(
     allowed = bool(own) and can_propose(user, own[0])
     options: dict[str, str] = {}
     rows = []
-    members = []
+    members: list[_MemberRow] = []
     for ev in own:
         findings = [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])]
         if ev.subject_type != SubjectType.PARTY_MEMBER:
@@ -196,7 +212,7 @@ def _rating_tables(
                 else (ev.votes or {}).get("in_favour", ""),
             }
         )
-    group_codes = {ev.quota_group.code: ev.quota_group for ev in own if ev.quota_group_id}  # type: ignore[union-attr]
+    group_codes = {ev.quota_group.code: ev.quota_group for ev in own if ev.quota_group is not None}
     meters = _meters(cycle, group_codes, compliance.result.quota_groups)
     context = {
         "rows": rows,
@@ -268,18 +284,19 @@ def quota_preview(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int
         if picked in RatingLevel.values and not ev.decided_rating:
             ratings[ev.pk] = picked
     plans = quota_plans(cycle, ratings)
-    groups = {ev.quota_group.code: ev.quota_group for ev in own if ev.quota_group_id}  # type: ignore[union-attr]
+    groups = {ev.quota_group.code: ev.quota_group for ev in own if ev.quota_group is not None}
     context = {"meters": _meters(cycle, groups, plans), "preview": True}
     return render(request, "campaigns/rating_page.html#meters", context)
 
 
 def _type_rank(ev: Evaluation) -> int:
-    return {
+    ranks: dict[str, int] = {
         SubjectType.PARTY_ORGANIZATION: 0,
         SubjectType.AGENCY: 0,
         SubjectType.LEADERSHIP_COLLECTIVE: 1,
         SubjectType.LEADER: 2,
-    }.get(ev.subject_type, 3)  # type: ignore[call-overload]
+    }
+    return ranks.get(ev.subject_type, 3)
 
 
 @require_POST
@@ -433,7 +450,7 @@ def decide_many(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int) 
         }
         for number, ev in enumerate(members, start=1)
     ]
-    groups = {ev.quota_group.code: ev.quota_group for ev in members if ev.quota_group_id}  # type: ignore[union-attr]
+    groups = {ev.quota_group.code: ev.quota_group for ev in members if ev.quota_group is not None}
     plans = quota_plans(cycle, {ev.pk: ev.rating or None for ev in members})
     context = {
         "cycle": cycle,
@@ -492,26 +509,26 @@ def _with_posted(ev: Evaluation, post: QueryDict) -> Evaluation:
 
 
 def _evaluation_response(
-    request: HttpRequest, ev: Evaluation, *, posted: QueryDict | None = None, status: int = 200
+    request: AuthenticatedHttpRequest, ev: Evaluation, *, posted: QueryDict | None = None, status: int = 200
 ) -> HttpResponse:
     user = request.user
     form = form_of(ev)
     # Only what this subject's rules read: its quota group's peers and what a ceiling links it to.
     compliance = check_touching(ev.cycle, [ev.pk])
     findings = [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])]
-    plan = compliance.result.quota_groups.get(ev.quota_group.code) if ev.quota_group_id else None  # type: ignore[union-attr]
+    plan = compliance.result.quota_groups.get(ev.quota_group.code) if ev.quota_group is not None else None
     sections = [(key, heading, (ev.self_review or {}).get(key, "")) for key, heading in form.sections]
     criteria = [(c, (ev.criteria or {}).get(c.key, "")) for c in form.criteria]
     # What must be decided first, as far as the user may read it: a member who is also a head sees that the
     # rule applies, not their colleagues' names and review states.
     waiting = prerequisites_for(ev)
     readable = set(
-        evaluations_visible_to(user).filter(pk__in=[w.pk for w in waiting]).values_list("pk", flat=True)  # type: ignore[arg-type]
+        evaluations_visible_to(user).filter(pk__in=[w.pk for w in waiting]).values_list("pk", flat=True)
     )
     context = {
         "ev": ev,
         # A member reaches their own evaluation but not their cell's rating page: no link they cannot follow.
-        "unit_reachable": units_visible_to(user).filter(pk=ev.unit_id).exists(),  # type: ignore[arg-type]
+        "unit_reachable": units_visible_to(user).filter(pk=ev.unit_id).exists(),
         "form": form,
         "sections": sections,
         "criteria": criteria,
@@ -530,29 +547,29 @@ def _evaluation_response(
         "orders": ev.orders.select_related("ordered_by"),
         "order_kinds": OrderKind.choices,
         "can": {
-            "self_review": can_self_review(user, ev) and not ev.state_at_least(EvaluationState.REVIEWED),  # type: ignore[arg-type]
-            "propose": can_propose(user, ev) and ev.state != EvaluationState.DECIDED,  # type: ignore[arg-type]
-            "facts": can_propose(user, ev),  # type: ignore[arg-type]
-            "verify": can_verify(user, ev) and ev.state == EvaluationState.PROPOSED,  # type: ignore[arg-type]
-            "decide": can_decide(user, ev) and ev.state_at_least(EvaluationState.PROPOSED),  # type: ignore[arg-type]
-            "order": can_order(user, ev) and ev.state_at_least(EvaluationState.SELF_REVIEWED),  # type: ignore[arg-type]
+            "self_review": can_self_review(user, ev) and not ev.state_at_least(EvaluationState.REVIEWED),
+            "propose": can_propose(user, ev) and ev.state != EvaluationState.DECIDED,
+            "facts": can_propose(user, ev),
+            "verify": can_verify(user, ev) and ev.state == EvaluationState.PROPOSED,
+            "decide": can_decide(user, ev) and ev.state_at_least(EvaluationState.PROPOSED),
+            "order": can_order(user, ev) and ev.state_at_least(EvaluationState.SELF_REVIEWED),
         },
         "today": datetime.date.today(),
         "posted": posted or {},
-        **hooks.evaluation_panels(user, ev),  # type: ignore[arg-type]
+        **hooks.evaluation_panels(user, ev),
     }
     return render(request, "campaigns/evaluation_page.html", context, status=status)
 
 
-def _act(request: HttpRequest, pk: int, do) -> HttpResponse:
-    ev = get_evaluation_for_user(request.user, pk)  # type: ignore[arg-type]
+def _act(request: AuthenticatedHttpRequest, pk: int, do) -> HttpResponse:
+    ev = get_evaluation_for_user(request.user, pk)
     try:
         message = do(ev)
         messages.success(request, message)
     except ActionError as exc:  # a refused change; a PermissionDenied becomes Django's 403 page
         _report(request, exc)
         # The page again, from the database but with what was typed: nothing the user entered is lost.
-        fresh = get_evaluation_for_user(request.user, pk)  # type: ignore[arg-type]
+        fresh = get_evaluation_for_user(request.user, pk)
         return _evaluation_response(
             request, _with_posted(fresh, request.POST), posted=request.POST, status=422
         )
