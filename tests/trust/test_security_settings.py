@@ -122,6 +122,7 @@ def test_it_locks_a_username_out_after_repeated_failed_logins(world, district_of
 # Endpoints that may take a POST without a CSRF token, and why.
 CSRF_FREE = {
     "/api/rules/check": "stateless: checks the posted scenario, reads and writes nothing, needs no login",
+    "/api/rules/formula": "stateless: derives points from the posted formula, reads and writes nothing, no login",
 }
 
 
