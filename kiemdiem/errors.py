@@ -27,6 +27,9 @@ RETRY_AFTER_SECONDS = 5
 class ActionError(Exception):
     """A refused change, with a Vietnamese message that says why: every app's actions raise it, every view shows it."""
 
+    # Only on a refused batch: (row index, message) per row (campaigns.actions._refused).
+    rows: list[tuple[int, str]]
+
 
 # SQLite's own words for "another writer holds the lock and the busy timeout ran out".
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")

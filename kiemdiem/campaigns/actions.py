@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import NamedTuple
@@ -186,7 +187,7 @@ def do_open_cycle(
     ):
         if value is not None:
             dates[key] = value
-    _check_deadlines(year, dates)  # type: ignore[arg-type]
+    _check_deadlines(year, dates)
     basis = "; ".join([*regime.documents, *(overlay.documents if overlay and quarter is None else [])])
     cycle = Cycle(
         unit=unit,
@@ -441,7 +442,9 @@ class ConflictError(ActionError):
 
 
 class RuleViolation(ActionError):
-    def __init__(self, message: str, findings: list[rules.Finding], *, overridable: bool) -> None:
+    def __init__(
+        self, message: str, findings: Sequence[rules.Finding | Caused], *, overridable: bool
+    ) -> None:
         super().__init__(message)
         self.findings = findings
         self.overridable = overridable
@@ -688,8 +691,8 @@ def _insert_evaluations(new: list[NewEvaluation], *, progress=None) -> int:
     prototype = Evaluation()
     defaults = [f.get_db_prep_save(f.pre_save(prototype, True), connection) for f in fixed]
     quote = connection.ops.quote_name
-    subject_columns = ", ".join(quote(f.column) for f in varying)
-    columns = f"{subject_columns}, {', '.join(quote(f.column) for f in fixed)}"
+    subject_columns = ", ".join(quote(f.column) for f in varying)  # type: ignore[arg-type]  # concrete: a column each
+    columns = f"{subject_columns}, {', '.join(quote(f.column) for f in fixed)}"  # type: ignore[arg-type]  # as above
     marks = ", ".join(["%s"] * len(fixed))
     table = quote(Evaluation._meta.db_table)
     added = 0
@@ -711,7 +714,7 @@ def _insert_evaluations(new: list[NewEvaluation], *, progress=None) -> int:
                 added += len(batch)
                 report(min(start + BATCH, len(new)))
                 continue
-            except (IntegrityError, connection.Database.IntegrityError):  # the driver's own, from COPY
+            except (IntegrityError, connection.Database.IntegrityError):  # type: ignore[attr-defined]  # the driver's own, from COPY
                 pass
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -805,7 +808,7 @@ def _save(ev: Evaluation) -> Evaluation:
 
 def _count(value: object, label: str) -> int:
     try:
-        number = int(value or 0)  # type: ignore[call-overload]
+        number = int(value or 0)  # type: ignore[call-overload]  # a value of any type: int() refusing it is caught
     except (TypeError, ValueError):
         raise ActionError(f"{label}: “{value}” không phải là số nguyên.") from None
     if not 0 <= number <= 100000:
@@ -858,11 +861,11 @@ def do_save_self_review(
                 clean[c.key] = value
         ev.criteria = clean
     if form.scored:
-        for value, label, top in (
+        for points, label, top in (
             (score_general, "Nhóm tiêu chí chung", 30),
             (score_results, "Nhóm tiêu chí kết quả", 70),
         ):
-            if value is not None and not 0 <= value <= top:
+            if points is not None and not 0 <= points <= top:
                 raise ActionError(f"{label}: điểm phải từ 0 đến {top}.")
         ev.criteria = {"general": score_general, "results": score_results}
         if score_general is not None and score_results is not None:
@@ -914,7 +917,7 @@ def do_update_facts(
             clean[key] = bool(value)
         elif kind in ("int", "pct"):
             try:
-                number = int(value) if kind == "int" else float(value)  # type: ignore[arg-type]
+                number = int(value) if kind == "int" else float(value)  # type: ignore[call-overload, arg-type]  # any type: refusals caught
             except (TypeError, ValueError):
                 raise ActionError(f"{label}: “{value}” không phải là số.") from None
             if number < 0 or (kind == "pct" and number > 100) or (kind == "int" and number > 366):
@@ -1027,24 +1030,24 @@ class Decision:
 def _refused(errors: list[tuple[int, ActionError]], names: list[str], *, numbered: bool) -> ActionError:
     """One exception for every refused row; `rows` keeps (index, message) for callers that list them apart."""
     if not numbered and len(errors) == 1:
-        exc = errors[0][1]
-        exc.rows = [(errors[0][0], str(exc))]  # type: ignore[attr-defined]
-        return exc
+        only = errors[0][1]
+        only.rows = [(errors[0][0], str(only))]
+        return only
     text = "; ".join(f"Dòng {names[i]}: {exc}" for i, exc in errors)
     kinds = {type(exc) for _, exc in errors}
     exc: ActionError
     if kinds == {ConflictError}:
         exc = ConflictError(text)
-    elif all(isinstance(e, RuleViolation) for _, e in errors):
-        findings = [f for _, e in errors for f in e.findings]  # type: ignore[attr-defined]
+    elif len(violations := [e for _, e in errors if isinstance(e, RuleViolation)]) == len(errors):
+        findings = [f for e in violations for f in e.findings]
         exc = RuleViolation(
             text,
             findings,
-            overridable=all(e.overridable for _, e in errors),  # type: ignore[attr-defined]
+            overridable=all(e.overridable for e in violations),
         )
     else:
         exc = ActionError(text)
-    exc.rows = [(i, str(e)) for i, e in errors]  # type: ignore[attr-defined]
+    exc.rows = [(i, str(e)) for i, e in errors]
     return exc
 
 
@@ -1399,7 +1402,7 @@ def _save_decisions(
     chains: dict[int, Unit] = {}
 
     def deciding(ev: Evaluation) -> Unit:
-        key = (ev.subject_type, ev.unit_id, ev.person.managing_unit_id if ev.person_id else None)  # type: ignore[union-attr]
+        key = (ev.subject_type, ev.unit_id, ev.person.managing_unit_id if ev.person is not None else None)
         if key not in deciding_by_key:
             deciding_by_key[key] = deciding_unit_for(ev, units=chains)
         return deciding_by_key[key]
