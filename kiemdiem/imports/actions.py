@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
 
 from kiemdiem.accounts.models import User
@@ -124,14 +124,15 @@ def do_import_workbook(
         if kind == ImportKind.RATINGS:
             if cycle is None:
                 raise ImportRefused(["Nhập kết quả xếp loại cần chọn đợt kiểm điểm."])
-            return import_ratings(
+            written = import_ratings(
                 user=user,
                 cycle=cycle,
                 sheet=sheet,
                 file_name=file_name,
                 tick=tick,
                 before_write=lambda: report(JobStatus.WRITING, 70),
-            ) | {"rows": total}
+            )
+            return {**written, "rows": total}
         if kind == ImportKind.REORGANISATION:
             steps = parse_reorganisations(sheet, tick)
             report(JobStatus.WRITING, 70)
@@ -139,16 +140,16 @@ def do_import_workbook(
         if kind == ImportKind.UNITS:
             plan = validate_units(sheet, user, tick)
             report(JobStatus.WRITING, 70)
-            return _write_units(plan) | {"rows": total}
+            return {**_write_units(plan), "rows": total}
         if kind == ImportKind.PEOPLE:
             people = validate_people(sheet, user, tick)
             if dry_run:
                 return people_preview(people) | {"rows": total}
             report(JobStatus.WRITING, 70)
-            return _write_people(people) | {"rows": total}
+            return {**_write_people(people), "rows": total}
         plan_positions = validate_positions(sheet, user, tick)
         report(JobStatus.WRITING, 70)
-        return _write_positions(plan_positions) | {"rows": total}
+        return {**_write_positions(plan_positions), "rows": total}
     except IntegrityError as exc:
         # Someone wrote the same codes between validation and the write: nothing of ours was kept.
         logger.warning("import refused by a database constraint: %s", exc)
@@ -199,12 +200,13 @@ def _show(attname: str, value: object, codes: dict[int, str]) -> str:
     if value is None or value == "":
         return "(trống)"
     if attname in ("home_cell_id", "managing_unit_id"):
-        return codes.get(value, str(value))
+        return codes.get(value, str(value)) if isinstance(value, int) else str(value)  # the keys are ints
     if isinstance(value, bool):
         return "Có" if value else "Không"
     if isinstance(value, datetime.date):
         return f"{value:%d/%m/%Y}"
     field = Person._meta.get_field(attname)
+    assert isinstance(field, Field)  # PERSON_FIELDS are the model's own columns, never a reverse relation
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)
@@ -253,7 +255,7 @@ def _insert_rows(model: type[Model], rows: list[dict[str, object]], *, chunk: in
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # type: ignore[arg-type]  # concrete: a column each
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
     defaults = {f.attname: f.get_default() for f in fields}
@@ -263,7 +265,7 @@ def _insert_rows(model: type[Model], rows: list[dict[str, object]], *, chunk: in
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY is PostgreSQL's bulk path: 140,000 rows in about a second, where executemany takes ~15 s.
-            columns = ", ".join(quote(f.column) for f in fields)
+            columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[arg-type]  # concrete: a column each
             with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     values = {**defaults, **row}
@@ -336,7 +338,7 @@ def run_import_job(job_id: int, *, echo: Callable[[str], None] | None = None) ->
             "error_total": 1,
         }
     else:
-        rows = int(summary.get("rows", 0))  # type: ignore[call-overload]
+        rows = int(summary.get("rows", 0))  # type: ignore[call-overload]  # do_import_workbook puts the int there
         finished |= {"status": JobStatus.DONE, "progress": 100, "summary": summary, "total_rows": rows}
         if job.preview:  # the file is kept until the changes shown are applied
             finished |= {"status": JobStatus.PREVIEWED}
