@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -46,6 +47,14 @@ KINDS = _choice_index(
 )
 
 
+class _Common(TypedDict):
+    """What every reorganisation action of a step takes besides its units."""
+
+    effective_on: datetime.date
+    user: User
+    decision: str
+
+
 @dataclass
 class Step:
     row: Row
@@ -77,7 +86,7 @@ def parse_reorganisations(sheet: Sheet, tick: Tick | None = None) -> list[Step]:
             kind=row.choice(
                 "kind", KINDS, "Hợp nhất; Chia tách; Giải thể; Chuyển trực thuộc; Đổi tên", required=True
             ),
-            day=row.date("effective_on", required=True),  # type: ignore[arg-type]
+            day=row.date("effective_on", required=True),  # type: ignore[arg-type]  # None: the row is refused
             codes=_codes(row.text("units", 2000, required=True)),
             target=row.text("target", 40),
             new_code=row.text("new_code", 40),
@@ -135,7 +144,7 @@ def run_reorganisations(steps: list[Step], user: User, *, dry_run: bool) -> dict
     try:
         with transaction.atomic():
             for step in steps:
-                common = {"effective_on": step.day, "user": user, "decision": step.decision}
+                common: _Common = {"effective_on": step.day, "user": user, "decision": step.decision}
                 try:
                     if step.kind == "merge":
                         sources = [unit(step, c, "units") for c in step.codes]
