@@ -269,9 +269,18 @@ def test_it_is_deterministic_from_the_seed(empty_db):
                 .order_by("code")
                 .values_list("code", "name", "parent__code")
             )
+            # A person may be decided twice in a year (a member, and a leader of their collective): the order
+            # names every subject, so that the comparison does not hang on how the database breaks a tie.
             ratings = list(
                 Evaluation.objects.exclude(decided_rating="")
-                .order_by("cycle__year", "person__code")
+                .order_by(
+                    "cycle__year",
+                    "cycle__quarter",
+                    "subject_type",
+                    "person__code",
+                    "unit__code",
+                    "collective__name",
+                )
                 .values_list("cycle__year", "person__code", "decided_rating", "score")
             )
             transaction.set_rollback(True)
