@@ -28,7 +28,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, Meeting, OrderKind, SubjectType
-from kiemdiem.campaigns.review_forms import GRADES, form_for
+from kiemdiem.campaigns.review_forms import GRADES, ReviewForm, form_for
 from kiemdiem.orgs.models import CollectiveKind, Person, Position, Role, Unit
 from kiemdiem.reports.letterhead import Letterhead, letterhead_for, vn_date
 from kiemdiem.reports.queries import FORMS, LEVEL_LABELS, LEVELS
@@ -665,34 +665,7 @@ def self_review_context(evaluation: Evaluation, lh: Letterhead) -> dict[str, Any
     sections = [{"title": title, "lines": _text_lines(review.get(key, ""))} for key, title in form.sections]
     scored = form.scored
     parts = [{"title": "A. KIỂM ĐIỂM" if scored else "", "sections": sections}]
-    criteria_rows = []
-    if form.criteria:
-        grades = ev.criteria or {}
-        for c in form.criteria:
-            mark = grades.get(c.key, "")
-            criteria_rows.append([_rt(c.label), *(_rt("X" if mark == g else "") for g in GRADE_COLUMNS)])
-    score_rows = []
-    if scored:
-        scores = ev.criteria or {}
-
-        def num(value: Any) -> str:
-            return "" if value in (None, "") else fmt_pct(float(value))
-
-        score_rows = [
-            [_rt("Nhóm tiêu chí chung"), _rt("30"), _rt(num(scores.get("general"))), _rt("")],
-            [
-                _rt("Nhóm tiêu chí kết quả thực hiện nhiệm vụ"),
-                _rt("70"),
-                _rt(num(scores.get("results"))),
-                _rt(""),
-            ],
-            [
-                _rt("Tổng điểm", bold=True),
-                _rt("100", bold=True),
-                _rt(num(ev.score), bold=True),
-                _rt(""),
-            ],
-        ]
+    criteria_rows, score_rows = _criteria_and_score_rows(ev, form)
     tasks: list[list[Any]] = []
     if scored:
         items, tasks, appendix_code = _hd43_scores_and_tasks(ev)
@@ -745,6 +718,33 @@ def self_review_context(evaluation: Evaluation, lh: Letterhead) -> dict[str, Any
     }
 
 
+def _criteria_and_score_rows(ev: Evaluation, form: ReviewForm) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The self-review's graded criteria (one X per row) and, on a scored form, its points out of 30, 70 and 100."""
+    criteria_rows = []
+    if form.criteria:
+        grades = ev.criteria or {}
+        for c in form.criteria:
+            mark = grades.get(c.key, "")
+            criteria_rows.append([_rt(c.label), *(_rt("X" if mark == g else "") for g in GRADE_COLUMNS)])
+    if not form.scored:
+        return criteria_rows, []
+    scores = ev.criteria or {}
+
+    def num(value: Any) -> str:
+        return "" if value in (None, "") else fmt_pct(float(value))
+
+    return criteria_rows, [
+        [_rt("Nhóm tiêu chí chung"), _rt("30"), _rt(num(scores.get("general"))), _rt("")],
+        [
+            _rt("Nhóm tiêu chí kết quả thực hiện nhiệm vụ"),
+            _rt("70"),
+            _rt(num(scores.get("results"))),
+            _rt(""),
+        ],
+        [_rt("Tổng điểm", bold=True), _rt("100", bold=True), _rt(num(ev.score), bold=True), _rt("")],
+    ]
+
+
 def _collective_report_context(ev: Evaluation, lh: Letterhead) -> dict[str, Any]:
     """A collective's report of its own review (Mẫu 01 of the regime): the same sections, signed for the collective."""
     cycle = ev.cycle
@@ -752,29 +752,7 @@ def _collective_report_context(ev: Evaluation, lh: Letterhead) -> dict[str, Any]
     review = ev.self_review or {}
     sections = [{"title": title, "lines": _text_lines(review.get(key, ""))} for key, title in form.sections]
     scored = form.scored
-    criteria_rows = []
-    if form.criteria:
-        grades = ev.criteria or {}
-        for c in form.criteria:
-            mark = grades.get(c.key, "")
-            criteria_rows.append([_rt(c.label), *(_rt("X" if mark == g else "") for g in GRADE_COLUMNS)])
-    score_rows = []
-    if scored:
-        scores = ev.criteria or {}
-
-        def num(value: Any) -> str:
-            return "" if value in (None, "") else fmt_pct(float(value))
-
-        score_rows = [
-            [_rt("Nhóm tiêu chí chung"), _rt("30"), _rt(num(scores.get("general"))), _rt("")],
-            [
-                _rt("Nhóm tiêu chí kết quả thực hiện nhiệm vụ"),
-                _rt("70"),
-                _rt(num(scores.get("results"))),
-                _rt(""),
-            ],
-            [_rt("Tổng điểm", bold=True), _rt("100", bold=True), _rt(num(ev.score), bold=True), _rt("")],
-        ]
+    criteria_rows, score_rows = _criteria_and_score_rows(ev, form)
     tasks: list[list[Any]] = []
     if scored:
         items, tasks, _ = _hd43_scores_and_tasks(ev)
