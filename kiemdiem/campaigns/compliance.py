@@ -465,31 +465,6 @@ def _cycle_rows(cycle: Cycle, path: str) -> list[Row]:
     return rows
 
 
-def findings_caused_by(
-    cycle: Cycle, evaluations: list[Evaluation], evaluation: Evaluation, rating: str | None
-) -> tuple[list[rules.Finding], Compliance]:
-    """Findings the given rating of this evaluation would bring, compared with leaving it unrated.
-
-    A finding counts when it names this subject first (its own ceilings and conditions), or when it is the
-    quota of the group this subject would join as HTXS. Findings about a parent that a child's honest rating
-    exposes (an organisation rated HTXS over a failing member) are the parent's to fix, not the child's.
-    """
-    with_rating = check_evaluations(cycle, evaluations, ratings={evaluation.pk: rating})
-    without = check_evaluations(cycle, evaluations, ratings={evaluation.pk: None})
-    before = {(f.code, f.subjects) for f in without.result.findings}
-    sid = subject_id(evaluation.pk)
-    caused = [
-        f
-        for f in with_rating.result.findings
-        if (f.code, f.subjects) not in before
-        and (
-            f.subjects[:1] == (sid,)
-            or (f.code == "QUOTA_EXCELLENT" and rating == "HTXS" and sid in f.subjects)
-        )
-    ]
-    return caused, with_rating
-
-
 # -- What a batch of changes would break ---------------------------------------------------------------------------
 
 _LEADER = SubjectType.LEADER.value
