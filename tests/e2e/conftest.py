@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
@@ -19,10 +19,11 @@ class OneRequestAtATime(ThreadedWSGIServer):
     The server keeps its threads (keep-alive still works) but runs the application one request at a time.
     """
 
-    def set_app(self, application: Callable[..., Iterable[bytes]]) -> None:
+    def set_app(self, application: WSGIApplication | None) -> None:
+        assert application is not None
         lock = threading.Lock()
 
-        def serialised(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        def serialised(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
             with lock:
                 response = application(environ, start_response)
                 try:
