@@ -314,6 +314,9 @@ class Evaluation(models.Model):
             models.Index(fields=["cycle", "quota_group"]),
             # The rating page's data version: Max(updated_at) of a cycle, read from the index alone.
             models.Index(fields=["cycle", "updated_at"], name="evaluation_cycle_updated"),
+            # A unit's rows in one cycle (the rating page's key and tables): not the cycle's whole range ANDed with
+            # the unit's rows of every year.
+            models.Index(fields=["unit", "cycle"], name="evaluation_unit_cycle"),
         ]
 
     def __str__(self) -> str:

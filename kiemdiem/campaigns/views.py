@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from typing import TypedDict
@@ -11,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,7 +24,7 @@ from kiemdiem import rules
 from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns import actions, hooks
 from kiemdiem.campaigns.actions import ActionError
-from kiemdiem.campaigns.compliance import check_touching, quota_plans, touching
+from kiemdiem.campaigns.compliance import check_touching, page_stamps, quota_plans
 from kiemdiem.campaigns.models import (
     FACT_FIELDS,
     Cycle,
@@ -82,30 +82,21 @@ def _period_names(cycle: Cycle, units: Iterable[Unit]) -> None:
     show_names_as_of(units, period_end(cycle.year, cycle.quarter))
 
 
-# How long a rendered table may be served: the key holds the count and last change of every evaluation the page
-# shows or its rules read (the unit's rows, their quota groups' peers, what a ceiling links them to, the subtree
-# below for the children's progress), so a change there shows at once and a save in another cell's group leaves
-# the page cached; the time bounds what the key does not see (a person renamed, a quota group's exception, a
-# unit's own deadline, a standing member's assigned units, a transaction stamped before the one it commits after).
+# How long a rendered table may be served. The key holds the data version of everything the page shows or its rules
+# read (`page_stamps`: the unit's rows, their quota groups' peers, what a ceiling links them to, the subtree below
+# for the children's progress, the deadlines), so a write there through the actions shows at once and a save in
+# another cell's group leaves the page cached; the time bounds only what no action writes (a person renamed by an
+# import of people, a standing member's assigned units).
 TABLES_SECONDS = 60
 
 
-def _stamp(stamps: dict[int, datetime.datetime]) -> str:
-    last = max(stamps.values(), default=None)
-    return f"{len(stamps)}@{last.isoformat() if last else '-'}"
-
-
-def _rating_reads(cycle, unit) -> tuple[dict[int, datetime.datetime], str]:
-    """What the page reads (each evaluation with its last change) and one version string of all of it."""
-    own = set(Evaluation.objects.filter(cycle=cycle, unit=unit).values_list("pk", flat=True))
-    read = touching(cycle, own) if own else {}
-    below = (
-        Evaluation.objects.filter(cycle=cycle, unit__path__startswith=unit.path)
-        .exclude(unit=unit)
-        .aggregate(n=Count("pk"), last=Max("updated_at"))
-    )
-    last = below["last"].isoformat() if below["last"] else "-"
-    return read, f"{_stamp(read)}:{below['n']}@{last}"
+def _rating_version(cycle: Cycle, unit: Unit) -> str:
+    """One string for the data version of the page: one query (`page_stamps`), and the cycle's own fields."""
+    stamps = page_stamps(cycle, unit)
+    groups = ",".join(f"{pk}={stamp}" for pk, stamp in sorted(stamps.groups.items()))
+    own = f"{cycle.state}:{cycle.regime}:{cycle.review_deadline}:{cycle.dossier_deadline}:{cycle.report_deadline}"
+    whole = f"{own}|{stamps.own}|{groups}"
+    return hashlib.sha1(whole.encode(), usedforsecurity=False).hexdigest()
 
 
 def _rating_context(
@@ -114,16 +105,16 @@ def _rating_context(
     user = request.user
     key = None
     tables = None
-    read, version = _rating_reads(cycle, unit)
     # A refused form comes back with what was entered: never cached, never served from the cache.
     if not posted:
         # Per user: the controls are theirs. No CSRF token and no message is inside the tables.
         who = f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"
         today = timezone.localdate()  # the children's "late" flags
+        version = _rating_version(cycle, unit)
         key = f"rating-tables:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{today}:{who}"
         tables = cache.get(key)
     if tables is None:
-        tables = _rating_tables(user, cycle, unit, posted, read)
+        tables = _rating_tables(user, cycle, unit, posted)
         # The breadcrumbs (the user's and the unit's place in the tree are in the key) and the children's progress.
         tables["ancestors"] = ancestors = visible_ancestors(user, unit)
         tables["children"] = children = progress_by_child(cycle, unit)
@@ -170,9 +161,7 @@ class _MemberRow(TypedDict):
     votes: object  # as posted, or as recorded in the evaluation's votes
 
 
-def _rating_tables(
-    user, cycle, unit, posted: dict[str, str], read: dict[int, datetime.datetime]
-) -> dict[str, object]:
+def _rating_tables(user, cycle, unit, posted: dict[str, str]) -> dict[str, object]:
     """The page's tables as HTML: the unit's subjects, their findings (the rules over what they read), meters."""
     own = list(
         Evaluation.objects.filter(cycle=cycle, unit=unit).select_related(
@@ -181,7 +170,7 @@ def _rating_tables(
     )
     _period_names(cycle, [unit, *(ev.unit for ev in own)])
     own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_sort_key, ev.pk))
-    compliance = check_touching(cycle, [ev.pk for ev in own], read=read)
+    compliance = check_touching(cycle, [ev.pk for ev in own])
     # Every row is of this one unit: the permission is the same for all of them.
     allowed = bool(own) and can_propose(user, own[0])
     options: dict[str, str] = {}

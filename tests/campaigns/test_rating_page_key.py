@@ -1,0 +1,200 @@
+"""The rating page's cache key (issue 14): read in one query, and no write through the actions leaves a page stale.
+
+Each test draws the page (cached), writes one kind of data the page or its rules read through its action, and asks
+for the page again: a key that did not see that write would serve the page drawn before it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from kiemdiem.assessments import actions as register
+from kiemdiem.assessments.models import Task
+from kiemdiem.campaigns import actions
+from kiemdiem.campaigns.models import Evaluation, SubjectType
+from kiemdiem.orgs.models import LeadershipCollective, Position, Role
+from tests.assessments.helpers import add_tasks, evaluation_of, open_2026
+from tests.campaigns.helpers import propose
+from tests.conftest import make_members
+
+
+def login(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def row(body: str, pk: int) -> str:
+    found = re.search(rf'<tr id="ev-{pk}">(.*?)</tr>', body, re.S)
+    assert found, f"no row for evaluation {pk}"
+    return " ".join(found.group(1).split())
+
+
+def page(client: Client, cycle, unit) -> str:  # type: ignore[no-untyped-def]
+    response = client.get(f"/dot/{cycle.pk}/don-vi/{unit.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def drawn(monkeypatch):  # type: ignore[no-untyped-def]
+    """How many times the page's tables were drawn (not served from the cache)."""
+    from kiemdiem.campaigns import views
+
+    cache.clear()
+    count: list[int] = []
+    draw = views._rating_tables
+    monkeypatch.setattr(views, "_rating_tables", lambda *a, **k: count.append(1) or draw(*a, **k))
+    return count
+
+
+def test_a_rating_in_another_cell_of_the_quota_group_changes_the_meter(
+    world, cell_secretary, province_admin, drawn
+):
+    from kiemdiem.orgs.actions import do_create_unit
+    from kiemdiem.orgs.models import UnitKind
+
+    other = do_create_unit(
+        code="NH-001-02", name="Chi bộ tổ dân phố số 2", kind=UnitKind.CELL, parent=world.go_na_hang
+    )
+    make_members(world.cell_na_hang, 2)
+    make_members(other, 2, prefix="Q")
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    cycle = world.cycle_province
+    peer = Evaluation.objects.filter(cycle=cycle, unit=other, subject_type=SubjectType.PARTY_MEMBER).first()
+    client = login(cell_secretary)
+    assert "0 HTXS / 0 HTT" in page(client, cycle, world.cell_na_hang)
+    assert "0 HTXS / 0 HTT" in page(client, cycle, world.cell_na_hang) and len(drawn) == 1  # cached
+    propose(province_admin, peer, "HTT")
+    assert "0 HTXS / 1 HTT" in page(client, cycle, world.cell_na_hang)
+
+
+def leadership(world):  # type: ignore[no-untyped-def]
+    """The agency (UBND huyện Na Hang), its leadership collective and one deputy."""
+    collective = LeadershipCollective.objects.create(
+        unit=world.agency_na_hang, kind="lanh_dao_co_quan", name="Tập thể lãnh đạo UBND huyện Na Hang"
+    )
+    (person,) = make_members(world.cell_na_hang, 1, prefix="P")
+    Position.objects.create(
+        person=person,
+        unit=world.agency_na_hang,
+        collective=collective,
+        title="Phó Chủ tịch",
+        role=Role.DEPUTY,
+    )
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    return collective
+
+
+def test_a_decided_leader_changes_the_page(world, district_officer, drawn):
+    collective = leadership(world)
+    cycle = world.cycle_province
+    unit = Evaluation.objects.get(cycle=cycle, unit=world.agency_na_hang, subject_type="agency")
+    coll = Evaluation.objects.get(cycle=cycle, collective=collective)
+    deputy = Evaluation.objects.get(cycle=cycle, subject_type="leader", leader_collective=collective)
+    for ev in (unit, coll):
+        actions.do_decide_rating(
+            user=district_officer, evaluation=propose(district_officer, ev, "HTT"), rating="HTT"
+        )
+    propose(district_officer, deputy, "HTT")
+    actions.do_verify(user=district_officer, evaluation=deputy, note="Đủ điều kiện.")
+    client = login(district_officer)
+    before = row(page(client, cycle, world.agency_na_hang), deputy.pk)
+    assert "<strong>—</strong>" in before
+    assert row(page(client, cycle, world.agency_na_hang), deputy.pk) == before and len(drawn) == 1
+    actions.do_decide_rating(user=district_officer, evaluation=deputy, rating="HTT")
+    assert "<strong>HTT</strong>" in row(page(client, cycle, world.agency_na_hang), deputy.pk)
+
+
+def test_a_new_position_synced_into_the_cycle_changes_the_page(
+    world, district_officer, province_admin, drawn
+):
+    collective = leadership(world)
+    cycle = world.cycle_province
+    client = login(district_officer)
+    assert "Người Mới" not in page(client, cycle, world.agency_na_hang)
+    page(client, cycle, world.agency_na_hang)
+    assert len(drawn) == 1
+    (person,) = make_members(world.cell_na_hang, 1, prefix="R")
+    person.full_name = "Người Mới"
+    person.save(update_fields=["full_name"])
+    Position.objects.create(
+        person=person, unit=world.agency_na_hang, collective=collective, title="Chủ tịch", role=Role.HEAD
+    )
+    actions.do_sync_cycle(cycle=cycle, user=province_admin)
+    assert "Người Mới" in page(client, cycle, world.agency_na_hang)
+
+
+def test_a_task_register_entry_changes_the_findings_on_the_page(
+    world, cell_secretary, member, grassroots_officer, drawn
+):
+    cycle = open_2026(world)
+    ev = evaluation_of(cycle, world.member_na_hang)
+    add_tasks(member, ev, ["exceeded", "exceeded"] + ["on_time"] * 7 + ["late"])
+    # Set up as a meeting would have left it (the rules refuse to propose HTXS on 20 % exceeded).
+    Evaluation.objects.filter(pk=ev.pk).update(proposed_rating="HTXS", state="proposed")
+    client = login(cell_secretary)
+    before = row(page(client, cycle, world.cell_na_hang), ev.pk)
+    assert "vượt mức" in before
+    assert row(page(client, cycle, world.cell_na_hang), ev.pk) == before and len(drawn) == 1
+    # The assigner confirms one more task as exceeded: 30 %, and the finding goes.
+    task = Task.objects.filter(evaluation=ev, result="on_time").first()
+    register.do_confirm_task(user=grassroots_officer, task=task, result="exceeded")
+    assert "vượt mức" not in row(page(client, cycle, world.cell_na_hang), ev.pk)
+
+
+def test_a_level_deadline_changes_the_childrens_progress(world, district_officer, province_admin, drawn):
+    cycle = world.cycle_province
+    client = login(district_officer)
+    assert "30/11/2021" not in page(client, cycle, world.na_hang)
+    page(client, cycle, world.na_hang)
+    assert len(drawn) == 1
+    actions.do_set_cycle_deadlines(
+        user=province_admin,
+        cycle=cycle,
+        review_deadline=cycle.review_deadline,
+        dossier_deadline=cycle.dossier_deadline,
+        report_deadline=cycle.report_deadline,
+        levels={"grassroots": datetime.date(2021, 11, 30)},
+    )
+    assert "30/11/2021" in page(client, cycle, world.na_hang)  # Na Hang town's grassroots committee
+
+
+def test_a_cached_page_costs_one_query_for_its_key(
+    world, cell_secretary, drawn, django_assert_max_num_queries
+):
+    make_members(world.cell_na_hang, 5)
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    client = login(cell_secretary)
+    page(client, world.cycle_province, world.cell_na_hang)
+    # Session, user, cycle, unit and its scope check, the key: the related set read row by row took 7 queries more.
+    with django_assert_max_num_queries(8) as captured:
+        page(client, world.cycle_province, world.cell_na_hang)
+    assert len(drawn) == 1
+    evaluation_table = Evaluation._meta.db_table
+    assert sum(evaluation_table in q["sql"] for q in captured.captured_queries) == 1
+
+
+def test_a_decision_below_changes_the_childrens_progress(world, district_officer, grassroots_officer, drawn):
+    """Only the subtree's part of the key sees this: the member's quota group is not one of the district's rows'."""
+    make_members(world.cell_na_hang, 3)
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    cycle = world.cycle_province
+    ev = Evaluation.objects.filter(
+        cycle=cycle, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
+    ).first()
+    propose(grassroots_officer, ev, "HTT")
+    client = login(district_officer)
+    decided = re.compile(
+        r"Đảng bộ thị trấn Na Hang</a></td>\s*<td class=\"num\">\d+</td><td class=\"num\">(\d+)</td>"
+    )
+    assert decided.search(page(client, cycle, world.na_hang)).group(1) == "0"  # type: ignore[union-attr]
+    page(client, cycle, world.na_hang)
+    assert len(drawn) == 1
+    actions.do_decide_rating(user=grassroots_officer, evaluation=ev, rating="HTT")
+    assert decided.search(page(client, cycle, world.na_hang)).group(1) == "1"  # type: ignore[union-attr]
