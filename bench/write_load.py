@@ -122,9 +122,103 @@ def _targets(cycle):  # type: ignore[no-untyped-def]
         )
         .exclude(proposed_rating="")
         .exclude(unit__in=cells)
-        .values_list("person__code", "proposed_rating")
+        .values_list("pk", "person__code")
     )
-    return district, cells, cookies, officer, imported, area
+    loaded = set(
+        Evaluation.objects.filter(cycle=cycle, subject_type="party_member", unit__in=cells).values_list(
+            "pk", flat=True
+        )
+    )
+    levels, drawn = paper_levels(cycle, [pk for pk, _ in imported], loaded)
+    log(f"paper file: {len(levels)} rows drawn by the rules engine ({drawn})")
+    rows = [(code, levels[pk]) for pk, code in imported if pk in levels]
+    return district, cells, cookies, officer, rows, area
+
+
+# The weights of a district's paper file (the shares of a year's ratings): drawn among what the rules allow each row.
+PAPER_WEIGHTS = {"HTXS": 15, "HTT": 65, "HT": 17, "KHT": 3}
+
+
+def paper_levels(  # type: ignore[no-untyped-def]
+    cycle, file: list[int], loaded: set[int], *, seed: int = 21
+) -> tuple[dict[int, str], dict[str, int]]:
+    """Each evaluation's level as the district's paper file holds it: what the rules engine allows that subject.
+
+    A real paper file records what the committees decided, within the rules; a made-up one that draws levels blind
+    is refused whole (QĐ 366's band conditions against the profile's scores and task registers, the HTXS cap). So
+    every level comes out of the engine (`kiemdiem.rules`, through compliance's mapping of rows to subjects, the one
+    the import's own check uses), never a copy of the rules:
+    1. each row's allowed levels: the rows checked at each level in turn, decided as the import decides them; a level
+       is allowed when the engine finds nothing against that row (the cap aside);
+    2. a level drawn among the allowed ones (PAPER_WEIGHTS);
+    3. each quota group's cap with the file applied, and with the loaded cells' members (`loaded`, saved by the
+       secretaries meanwhile) at their worst for the cap (HTXS kept, all else HT): a group over its cap gives back
+       the file's HTXS, one by one, to the row's next allowed level, so no save during the import can push the file
+       over its cap;
+    4. the import's own check (`check_changes`) over the result; a row it still refuses leaves the file.
+    Returns the levels by evaluation id and the counts (rows left out, HTXS given back).
+    """
+    from kiemdiem.campaigns import compliance
+    from kiemdiem.campaigns.models import EvaluationState
+
+    rng = random.Random(seed)
+    wanted = set(file)
+    rows, _ = compliance._rows_of(compliance.touching(cycle, wanted))
+    rows = [r._replace(state=EvaluationState.DECIDED) if r.id in wanted else r for r in rows]
+    current = {r.id: (r.decided_rating or r.proposed_rating or None) for r in rows}
+    worst = {pk: "HTXS" if current.get(pk) == "HTXS" else "HT" for pk in loaded if pk in current}
+    order = ("HTXS", "HTT", "HT", "KHT")
+
+    def refused(ratings: dict[int, str | None]) -> tuple[set[int], dict[str, object]]:
+        result = compliance._check_rows(cycle, rows, {**ratings, **worst})
+        against = {
+            int(f.subjects[0][1:])
+            for f in result.findings
+            if f.code != "QUOTA_EXCELLENT" and f.subjects and f.subjects[0][1:].isdigit()
+        }
+        return against, dict(result.quota_groups)
+
+    allowed: dict[int, list[str]] = {pk: [] for pk in file}
+    for level in order:
+        against, _ = refused(dict.fromkeys(file, level))
+        for pk in file:
+            if pk not in against:
+                allowed[pk].append(level)
+    levels: dict[int, str] = {}
+    for pk in sorted(file):
+        choices = allowed[pk]
+        if choices:
+            levels[pk] = rng.choices(choices, weights=[PAPER_WEIGHTS[c] for c in choices])[0]
+    group_of = {r.id: r.quota_group__code for r in rows}
+    given_back = 0
+    for _ in range(10):
+        _, plans = refused(levels)  # type: ignore[arg-type]
+        over = {code for code, plan in plans.items() if plan.excellent > plan.max_excellent}  # type: ignore[attr-defined]
+        excess = [pk for pk in sorted(levels) if levels[pk] == "HTXS" and group_of.get(pk) in over]
+        if not excess:
+            break
+        rng.shuffle(excess)
+        for code in over:
+            plan = plans[code]
+            mine = [pk for pk in excess if group_of.get(pk) == code]
+            for pk in mine[: plan.excellent - plan.max_excellent]:  # type: ignore[attr-defined]
+                lower = [c for c in allowed[pk] if c != "HTXS"]
+                if lower:
+                    levels[pk] = lower[0]
+                else:
+                    del levels[pk]
+                given_back += 1
+    left_out = len(file) - len(levels)
+    for _ in range(5):
+        caused = compliance.check_changes(
+            cycle, dict(levels), states=dict.fromkeys(levels, EvaluationState.DECIDED)
+        )
+        if not caused:
+            break
+        for pk in {c.evaluation_id for c in caused}:
+            levels.pop(pk, None)
+            left_out += 1
+    return levels, {"left_out": left_out, "htxs_given_back": given_back}
 
 
 def _ratings_workbook(rows: list[tuple[str, str]], day: str) -> Path:
@@ -457,8 +551,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     pg.start()
-    run.setup_django(run.PROVINCE_DB)
-    run.migrate_cached(run.PROVINCE_DB)
+    # BENCH_WRITE_DB: a copy of the profile to load (CREATE DATABASE … TEMPLATE kiemdiem_province), so that an
+    # engineer's run never writes the shared profile; `make bench` loads the profile itself and puts it back.
+    db = os.environ.get("BENCH_WRITE_DB") or run.PROVINCE_DB
+    run.setup_django(db)
+    run.migrate_cached(db)
     from kiemdiem.campaigns.models import Cycle
 
     cycle = (
@@ -466,7 +563,7 @@ def main() -> None:
         if args.year
         else run.current_cycle()
     )
-    out = bench_writes(pg.url(run.PROVINCE_DB), cycle)
+    out = bench_writes(pg.url(db), cycle)
     log(json.dumps(out, default=str))
     path = BENCH / "results.json"
     results = json.loads(path.read_text()) if path.exists() else {}

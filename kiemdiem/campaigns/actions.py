@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -17,7 +17,7 @@ from django.utils import timezone
 from kiemdiem import rules
 from kiemdiem.accounts.models import User
 from kiemdiem.campaigns import hooks
-from kiemdiem.campaigns.compliance import Caused, ceiling_links, check_changes
+from kiemdiem.campaigns.compliance import Caused, ceiling_links, check_changes, touching
 from kiemdiem.campaigns.models import (
     FACT_FIELDS,
     AuditRecord,
@@ -1194,6 +1194,71 @@ def _write(evaluations: list[Evaluation], kind: str, audits: list[AuditRecord]) 
     AuditRecord.objects.bulk_create(audits, batch_size=2000)
 
 
+def _write_each(
+    evaluations: list[Evaluation], kind: str, audits: list[AuditRecord], *, rows: int = 1000
+) -> None:
+    """Write rows whose values differ from row to row (a district's paper file: each row its own date, level and
+    deciding committee): one `UPDATE … FROM (VALUES …)` per `rows` rows, and the audit records by COPY
+    (PostgreSQL; bulk INSERTs elsewhere). The lock of a district's import is held for these few statements only."""
+    from django.db import connection
+
+    if not evaluations:
+        return
+    now = timezone.now()
+    by_name = {f.attname: f for f in Evaluation._meta.concrete_fields}
+    stamp = by_name["updated_at"].get_db_prep_save(now, connection)
+    fields = [by_name[name] for name in _WRITTEN[kind]]
+    quote = connection.ops.quote_name
+    table = quote(Evaluation._meta.db_table)
+    postgres = connection.vendor == "postgresql"
+    # VALUES' columns are named column1, column2… by both databases; PostgreSQL needs their types (NULL, dates).
+    marks = ["CAST(%s AS bigint)" if postgres else "%s"] + [
+        f"CAST(%s AS {f.db_type(connection)})" if postgres else "%s" for f in fields
+    ]
+    line = f"({', '.join(marks)})"
+    sets = ", ".join(f"{quote(str(f.column))} = v.column{n}" for n, f in enumerate(fields, 2))
+    with connection.cursor() as cursor:
+        for start in range(0, len(evaluations), rows):
+            chunk = evaluations[start : start + rows]
+            params: list[Any] = [stamp]
+            for ev in chunk:
+                params.append(ev.pk)
+                params += [f.get_db_prep_save(getattr(ev, f.attname), connection) for f in fields]
+            cursor.execute(
+                f"UPDATE {table} SET updated_at = %s, version = {table}.version + 1, {sets} "
+                f"FROM (VALUES {', '.join([line] * len(chunk))}) AS v WHERE {table}.id = v.column1",
+                params,
+            )
+    for ev in evaluations:
+        ev.version += 1
+        ev.updated_at = now
+    if not postgres:
+        AuditRecord.objects.bulk_create(audits, batch_size=2000)
+        return
+    columns = ["evaluation_id", "action", "field", "old_value", "new_value", "reason", "user_id", "at"]
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
+            f"COPY {quote(AuditRecord._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+        ) as copy:
+            copy.write(
+                "".join(
+                    _copy_line(
+                        (
+                            a.evaluation_id,
+                            a.action,
+                            a.field,
+                            a.old_value,
+                            a.new_value,
+                            a.reason,
+                            a.user_id,
+                            now,
+                        )
+                    )
+                    for a in audits
+                ).encode()
+            )
+
+
 def _names(evaluations: list[Evaluation], numbers: list[int | None]) -> list[str]:
     return [
         f"{n or i} ({ev.subject_name})" for i, (ev, n) in enumerate(zip(evaluations, numbers, strict=True), 1)
@@ -1394,10 +1459,36 @@ def check_decision_date(cycle: Cycle, day: datetime.date | None, *, confirmed: b
     return day
 
 
+@dataclass
+class Judged:
+    """Decisions checked (rows and rules), ready to write: each changing row with its level, not-rated reason and
+    deciding body, and the overrides passed. A paper file's check keeps what the rules read, each row with its last
+    change (`read`), so that its write under the lock re-runs the rules only where something moved since."""
+
+    rows: list[Decision]
+    todo: list[tuple[int, Decision, Evaluation, str, str]]
+    passed: dict[int, str]
+    deciding: dict[int, Unit]
+    read: dict[int, datetime.datetime]
+
+    def __len__(self) -> int:
+        return len(self.todo)
+
+
 def _save_decisions(
     *, user: User, rows: list[Decision], paper: bool, batch: bool, dry: bool = False
 ) -> list[Evaluation]:
     """Check and record decisions; with `dry`, check only (no lock, no write) and return what would be written."""
+    judged = _judge_decisions(user=user, rows=rows, paper=paper, batch=batch, dry=dry)
+    if dry:
+        return [ev for _, _, ev, _, _ in judged.todo]
+    return _write_decisions(user=user, judged=judged, paper=paper)
+
+
+def _judge_decisions(
+    *, user: User, rows: list[Decision], paper: bool, batch: bool, dry: bool = False
+) -> Judged:
+    """Every check of `_save_decisions`, under the rows' locks (without, when `dry`); raise as it would."""
     deciding_by_key: dict[tuple[object, ...], Unit] = {}
     chains: dict[int, Unit] = {}
 
@@ -1474,9 +1565,13 @@ def _save_decisions(
     if errors:
         raise _refused(errors, names, numbered=batch)
     if not todo:
-        return []
+        return Judged(rows, [], {}, {}, {})
+    cycle = todo[0][2].cycle
+    # A paper file is checked without a lock, then written under one: what the rules read, as it is now (taken
+    # before they read it, so a save in between shows as a change when the write compares).
+    read = touching(cycle, {ev.pk for _, _, ev, _, _ in todo}) if paper and dry else {}
     passed, broken = _refuse_rule_breaks(
-        todo[0][2].cycle,
+        cycle,
         {ev.pk: value or None for _, _, ev, value, _ in todo},
         states={ev.pk: EvaluationState.DECIDED for _, _, ev, _, _ in todo},
         overrides={ev.pk: row.override_reason for _, row, ev, _, _ in todo},
@@ -1485,12 +1580,18 @@ def _save_decisions(
     if broken:
         at = {ev.pk: i for i, _, ev, _, _ in todo}
         raise _refused(sorted((at[pk], exc) for pk, exc in broken), names, numbered=batch)
-    if dry:
-        return [ev for _, _, ev, _, _ in todo]
+    return Judged(rows, todo, passed, {ev.pk: deciding(ev) for _, _, ev, _, _ in todo}, read)
+
+
+def _write_decisions(*, user: User, judged: Judged, paper: bool) -> list[Evaluation]:
+    """Record judged decisions: each row's level, state and deciding body, an audit record per change."""
+    if not judged.todo:
+        return []
     audits: list[AuditRecord] = []
     saved = []
     today = timezone.localdate()
-    for _, row, ev, value, not_rated in todo:
+    passed = judged.passed
+    for _, row, ev, value, not_rated in judged.todo:
         override = passed.get(ev.pk, "")
         if paper:
             why = "; ".join(
@@ -1520,12 +1621,15 @@ def _save_decisions(
         ev.decided_rating = value
         ev.not_rated_reason = not_rated
         ev.override_reason = override
-        ev.deciding_unit = deciding(ev)
+        ev.deciding_unit = judged.deciding[ev.pk]
         ev.decided_by = user
         ev.decided_on = row.decided_on or today
         ev.state = EvaluationState.DECIDED
         saved.append(ev)
-    _write(saved, "decision", audits)
+    if paper:
+        _write_each(saved, "decision", audits)
+    else:
+        _write(saved, "decision", audits)
     resolved = [ev.pk for ev in saved]
     for chunk in _chunks(resolved):
         Order.objects.filter(evaluation_id__in=chunk, resolved_at__isnull=True).update(
@@ -1579,16 +1683,84 @@ def do_decide_ratings(
 
 
 @transaction.atomic
-def do_enter_paper_decisions(*, user: User, rows: list[Decision]) -> int:
+def do_enter_paper_decisions(*, user: User, rows: list[Decision], checked: Judged | None = None) -> int:
     """Decisions taken on paper (the ratings import): entered by the deciding body or an office above it, straight
-    to "decided", each row's reason passing the quota over; rows already decided the same way are left."""
+    to "decided", each row's reason passing the quota over; rows already decided the same way are left.
+
+    `checked`: what `check_paper_decisions` judged of the same rows without a lock. Then the write locks the quota
+    groups and rows (in the order every save takes them), and where nothing the rules read moved since, writes at
+    once; a group a save changed meanwhile is judged again, that group only. Anything else that moved (a row of the
+    file, a leader's or a unit's evaluation, the cycle) and every row is judged again under the lock, as without it.
+    """
+    if checked is not None and checked.rows is rows:
+        judged = _still_as_checked(checked)
+        if judged is not None:
+            return len(_write_decisions(user=user, judged=judged, paper=True))
     return len(_save_decisions(user=user, rows=rows, paper=True, batch=True))
 
 
-def check_paper_decisions(*, user: User, rows: list[Decision]) -> int:
+def check_paper_decisions(*, user: User, rows: list[Decision]) -> Judged:
     """Everything `do_enter_paper_decisions` checks, without a lock or a write: an import validates a whole file
-    before it holds anyone back. Returns how many rows would change; raises as the action would."""
-    return len(_save_decisions(user=user, rows=rows, paper=True, batch=True, dry=True))
+    before it holds anyone back. Returns the judgement (its length: how many rows would change), to be passed to
+    the write; raises as the action would."""
+    return _judge_decisions(user=user, rows=rows, paper=True, batch=True, dry=True)
+
+
+def _still_as_checked(checked: Judged) -> Judged | None:
+    """Lock what a paper file's write needs and tell whether its check without a lock still holds: the judgement
+    (the overrides of re-judged groups updated), or None when the rows must be judged again. Refuses (raises) what
+    a group judged again no longer allows."""
+    todo = checked.todo
+    if not todo:
+        return checked
+    cycle = todo[0][2].cycle
+    ids = sorted(ev.pk for _, _, ev, _, _ in todo)
+    groups = sorted({ev.quota_group_id for _, _, ev, _, _ in todo if ev.quota_group_id is not None})
+    # The same order as `_lock_batch`, which every save takes: quota groups by id, then rows by id.
+    if groups:
+        list(QuotaGroup.objects.select_for_update().filter(pk__in=groups).order_by("pk").values_list("pk"))
+    now: dict[int, tuple[int, int | None]] = {}
+    for chunk in _chunks(sorted(set(ids) | ceiling_links(cycle, ids))):
+        for pk, version, group in (
+            Evaluation.objects.select_for_update(of=("self",))
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "version", "quota_group_id")
+        ):
+            now[pk] = (version, group)
+    if any(now.get(ev.pk) != (ev.version, ev.quota_group_id) for _, _, ev, _, _ in todo):
+        return None  # a row of the file changed since: judged again
+    if Cycle.objects.filter(pk=cycle.pk).values_list("state", flat=True).first() != CycleState.OPEN:
+        return None
+    moved = {pk for pk, at in touching(cycle, set(ids)).items() if checked.read.get(pk) != at}
+    if not moved:
+        return checked
+    member = SubjectType.PARTY_MEMBER
+    peers = list(
+        Evaluation.objects.filter(pk__in=sorted(moved)).values_list("subject_type", "quota_group_id")
+    )
+    if any(ev.subject_type != member for _, _, ev, _, _ in todo) or any(
+        kind != member or group is None for kind, group in peers
+    ):
+        return (
+            None  # a member's rules read only its quota group; others read links: judged again, all of them
+        )
+    again = [t for t in todo if t[2].quota_group_id in {group for _, group in peers}]
+    passed, broken = _refuse_rule_breaks(
+        cycle,
+        {ev.pk: value or None for _, _, ev, value, _ in again},
+        states={ev.pk: EvaluationState.DECIDED for _, _, ev, _, _ in again},
+        overrides={ev.pk: row.override_reason for _, row, ev, _, _ in again},
+        where=" ở cột «Lý do»",
+    )
+    if broken:
+        rows = checked.rows
+        at = {ev.pk: i for i, _, ev, _, _ in again}
+        names = _names([row.evaluation for row in rows], [row.number for row in rows])
+        raise _refused(sorted((at[pk], exc) for pk, exc in broken), names, numbered=True)
+    judged_again = {ev.pk for _, _, ev, _, _ in again}
+    checked.passed = {pk: v for pk, v in checked.passed.items() if pk not in judged_again} | passed
+    return checked
 
 
 # -- Quarterly reviews (KL 198-KL/TW; HD 43-HD/BTCTW) ----------------------------------------------------------------
