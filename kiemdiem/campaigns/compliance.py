@@ -6,6 +6,7 @@ engine's plain dataclasses, in one pass, without the JSON round trip (the rows w
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import gc
 import json
@@ -20,6 +21,7 @@ from functools import cache
 from operator import itemgetter
 from typing import NamedTuple
 
+from django.core.cache import cache as django_cache
 from django.db import connection, connections
 from django.db.models import FilteredRelation, Q, TextField, Value
 from django.db.models.expressions import Func
@@ -509,9 +511,10 @@ def ceiling_links(cycle: Cycle, ids: Iterable[int]) -> set[int]:
     return linked
 
 
-def touching(cycle: Cycle, ids: set[int]) -> dict[int, datetime.datetime]:
+def touching(cycle: Cycle, ids: set[int], *, peers: bool = True) -> dict[int, datetime.datetime]:
     """What the rules read to judge these evaluations: the rows themselves, every peer of their quota groups (the
-    counts), and the subjects a ceiling links them to in either direction; each id with its last change."""
+    counts; not with `peers=False`), and the subjects a ceiling links them to in either direction; each id with its
+    last change."""
     base = list(
         Evaluation.objects.filter(pk__in=sorted(ids)).values_list(
             "pk",
@@ -532,7 +535,7 @@ def touching(cycle: Cycle, ids: set[int]) -> dict[int, datetime.datetime]:
     wanted = {pk: at for pk, *_, at in base}
     # One simple indexed query each: OR-ed in one WHERE they make PostgreSQL scan the cycle.
     queries = []
-    if groups:
+    if groups and peers:
         queries.append(in_cycle.filter(quota_group_id__in=groups))
     if unit_of_linked | org_units:
         queries.append(in_cycle.filter(unit_id__in=unit_of_linked | org_units, subject_type__in=_UNIT_TYPES))
@@ -654,6 +657,77 @@ def check_touching(cycle: Cycle, ids: Iterable[int], *, read: Iterable[int] | No
     ids = set(ids)
     rows, names = _rows_of(touching(cycle, ids) if read is None else read)
     result = _check_rows(cycle, rows, None)
+    found = _index(result)
+    return Compliance(result=result, names=names, by_subject={k: v for k, v in found.items() if k in ids})
+
+
+class GroupQuota(NamedTuple):
+    """One quota group as the engine counts it: its code, its plan, and its HTXS-over-the-cap finding if any."""
+
+    code: str
+    plan: rules.QuotaPlan | None
+    finding: rules.Finding | None
+
+
+def group_quota(cycle: Cycle, group_id: int) -> GroupQuota:
+    """The engine's count of one quota group from its members' ratings alone: the tally reads only each subject's
+    type, rating and group (and the group's exception), so its peers' facts, links and names are not read.
+    The subjects go in by id, as `_rows_of` gives them to the whole check: the same tally, plan and finding."""
+    rows = list(
+        Evaluation.objects.filter(cycle=cycle, quota_group_id=group_id)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "subject_type",
+            "decided_rating",
+            "proposed_rating",
+            "quota_group__code",
+            "quota_group__has_exception",
+        )
+    )
+    if not rows:
+        return GroupQuota("", None, None)
+    code, exception = rows[0][4], bool(rows[0][5])
+    subjects = [
+        rules.Subject(
+            f"e{pk}", _TYPES[kind], _RATINGS[decided or proposed] if decided or proposed else None, code
+        )
+        for pk, kind, decided, proposed, _, _ in rows
+    ]
+    groups = {code: rules.QuotaGroupSettings(exception=True)} if exception else {}
+    scenario = rules.make_scenario(cycle.year, subjects, quota_groups=groups, quarter=cycle.quarter)
+    result = rules.check(scenario)
+    finding = next((f for f in result.findings if f.code == "QUOTA_EXCELLENT"), None)
+    return GroupQuota(code, result.quota_groups.get(code), finding)
+
+
+def check_page(cycle: Cycle, ids: Iterable[int], groups: dict[int, str]) -> Compliance:
+    """`check_touching` for a unit's rating page, the quota groups counted apart: the rules run over the rows and
+    what a ceiling links them to, and each quota group (`groups`: id → its data version, `PageStamps.groups`) is
+    counted by `group_quota`, kept in the cache under that version. So a save in another cell of a merged group
+    costs the page a count of the group's ratings once, not a read and a check of all its members (~0.5 s)."""
+    ids = set(ids)
+    rows, names = _rows_of(touching(cycle, ids, peers=False))
+    partial = _check_rows(cycle, rows, None)
+    # The rows' own run counts only the group members it loaded: its quota findings and plans are not the group's.
+    findings = [f for f in partial.findings if f.code != "QUOTA_EXCELLENT"]
+    plans: dict[str, rules.QuotaPlan] = {}
+    counted: list[GroupQuota] = []
+    for group_id, version in sorted(groups.items()):
+        key = f"group-quota:{cycle.pk}:{group_id}:{version}"
+        quota = django_cache.get(key)
+        if quota is None:
+            quota = group_quota(cycle, group_id)
+            django_cache.set(key, quota, 600)
+        counted.append(quota)
+    for quota in sorted(
+        counted, key=lambda q: q.code
+    ):  # as the engine emits them: by group code, after the rest
+        if quota.plan is not None:
+            plans[quota.code] = quota.plan
+        if quota.finding is not None:
+            findings.append(quota.finding)
+    result = dataclasses.replace(partial, findings=tuple(findings), quota_groups=plans)
     found = _index(result)
     return Compliance(result=result, names=names, by_subject={k: v for k, v in found.items() if k in ids})
 

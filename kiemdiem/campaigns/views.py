@@ -24,7 +24,7 @@ from kiemdiem import rules
 from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns import actions, hooks
 from kiemdiem.campaigns.actions import ActionError
-from kiemdiem.campaigns.compliance import check_touching, page_stamps, quota_plans
+from kiemdiem.campaigns.compliance import PageStamps, check_page, check_touching, page_stamps, quota_plans
 from kiemdiem.campaigns.models import (
     FACT_FIELDS,
     Cycle,
@@ -90,9 +90,8 @@ def _period_names(cycle: Cycle, units: Iterable[Unit]) -> None:
 TABLES_SECONDS = 60
 
 
-def _rating_version(cycle: Cycle, unit: Unit) -> str:
-    """One string for the data version of the page: one query (`page_stamps`), and the cycle's own fields."""
-    stamps = page_stamps(cycle, unit)
+def _rating_version(cycle: Cycle, stamps: PageStamps) -> str:
+    """One string for the data version of the page: `page_stamps` (one query), and the cycle's own fields."""
     groups = ",".join(f"{pk}={stamp}" for pk, stamp in sorted(stamps.groups.items()))
     own = f"{cycle.state}:{cycle.regime}:{cycle.review_deadline}:{cycle.dossier_deadline}:{cycle.report_deadline}"
     whole = f"{own}|{stamps.own}|{groups}"
@@ -105,16 +104,17 @@ def _rating_context(
     user = request.user
     key = None
     tables = None
+    stamps = page_stamps(cycle, unit)
     # A refused form comes back with what was entered: never cached, never served from the cache.
     if not posted:
         # Per user: the controls are theirs. No CSRF token and no message is inside the tables.
         who = f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"
         today = timezone.localdate()  # the children's "late" flags
-        version = _rating_version(cycle, unit)
+        version = _rating_version(cycle, stamps)
         key = f"rating-tables:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{today}:{who}"
         tables = cache.get(key)
     if tables is None:
-        tables = _rating_tables(user, cycle, unit, posted)
+        tables = _rating_tables(user, cycle, unit, posted, stamps)
         # The breadcrumbs (the user's and the unit's place in the tree are in the key) and the children's progress.
         tables["ancestors"] = ancestors = visible_ancestors(user, unit)
         tables["children"] = children = progress_by_child(cycle, unit)
@@ -161,7 +161,7 @@ class _MemberRow(TypedDict):
     votes: object  # as posted, or as recorded in the evaluation's votes
 
 
-def _rating_tables(user, cycle, unit, posted: dict[str, str]) -> dict[str, object]:
+def _rating_tables(user, cycle, unit, posted: dict[str, str], stamps: PageStamps) -> dict[str, object]:
     """The page's tables as HTML: the unit's subjects, their findings (the rules over what they read), meters."""
     own = list(
         Evaluation.objects.filter(cycle=cycle, unit=unit).select_related(
@@ -170,7 +170,7 @@ def _rating_tables(user, cycle, unit, posted: dict[str, str]) -> dict[str, objec
     )
     _period_names(cycle, [unit, *(ev.unit for ev in own)])
     own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_sort_key, ev.pk))
-    compliance = check_touching(cycle, [ev.pk for ev in own])
+    compliance = check_page(cycle, [ev.pk for ev in own], stamps.groups)
     # Every row is of this one unit: the permission is the same for all of them.
     allowed = bool(own) and can_propose(user, own[0])
     options: dict[str, str] = {}

@@ -198,3 +198,75 @@ def test_a_decision_below_changes_the_childrens_progress(world, district_officer
     assert len(drawn) == 1
     actions.do_decide_rating(user=grassroots_officer, evaluation=ev, rating="HTT")
     assert decided.search(page(client, cycle, world.na_hang)).group(1) == "1"  # type: ignore[union-attr]
+
+
+def test_the_page_counts_a_quota_group_apart_with_the_same_findings_and_meters(world, province_admin, drawn):
+    """Issue 21: the page's rules run over its own rows and links, each group counted from its ratings alone; what it
+    shows is what the whole check over every member of the group finds (a group over its cap: the same finding)."""
+    from kiemdiem.campaigns.compliance import check_page, check_touching, page_stamps
+    from kiemdiem.orgs.actions import do_create_unit
+    from kiemdiem.orgs.models import UnitKind
+
+    other = do_create_unit(
+        code="NH-001-02", name="Chi bộ tổ dân phố số 2", kind=UnitKind.CELL, parent=world.go_na_hang
+    )
+    make_members(world.cell_na_hang, 3)
+    make_members(other, 3, prefix="Q")
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    cycle = world.cycle_province
+    members = Evaluation.objects.filter(cycle=cycle, subject_type=SubjectType.PARTY_MEMBER).order_by("pk")
+    # Two HTXS of seven in the grassroots group, as a meeting before the cap was checked might have left it.
+    for ev, rating in zip(
+        list(members.filter(unit__in=[world.cell_na_hang, other]))[:5],
+        ["HTXS", "HTT", "HTT", "HTXS", "HTT"],
+        strict=True,
+    ):
+        Evaluation.objects.filter(pk=ev.pk).update(proposed_rating=rating, state="proposed")
+    ids = list(Evaluation.objects.filter(cycle=cycle, unit=world.cell_na_hang).values_list("pk", flat=True))
+    whole = check_touching(cycle, ids)
+    apart = check_page(cycle, ids, page_stamps(cycle, world.cell_na_hang).groups)
+    assert any(f.code == "QUOTA_EXCELLENT" for f in whole.result.findings)
+    assert apart.result.quota_groups == {
+        code: plan for code, plan in whole.result.quota_groups.items() if code in apart.result.quota_groups
+    }
+    assert len(apart.result.quota_groups) == 2  # the members' group and the party organisations' group
+
+    def shown(c):  # type: ignore[no-untyped-def]
+        return {pk: [(f.code, c.message(f)) for f in found] for pk, found in c.by_subject.items()}
+
+    assert shown(apart) == shown(whole) and any(
+        code == "QUOTA_EXCELLENT" for found in shown(apart).values() for code, _ in found
+    )
+
+
+def test_a_save_in_another_cell_of_the_group_redraws_the_page_without_reading_the_group(
+    world, cell_secretary, province_admin, drawn, django_assert_max_num_queries
+):
+    from kiemdiem.campaigns import compliance
+    from kiemdiem.orgs.actions import do_create_unit
+    from kiemdiem.orgs.models import UnitKind
+
+    other = do_create_unit(
+        code="NH-001-02", name="Chi bộ tổ dân phố số 2", kind=UnitKind.CELL, parent=world.go_na_hang
+    )
+    make_members(world.cell_na_hang, 3)
+    make_members(other, 30, prefix="Q")
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    cycle = world.cycle_province
+    peer = Evaluation.objects.filter(cycle=cycle, unit=other, subject_type=SubjectType.PARTY_MEMBER).first()
+    client = login(cell_secretary)
+    page(client, cycle, world.cell_na_hang)
+    propose(province_admin, peer, "HTT")
+    loaded: list[int] = []
+    rows_of = compliance._rows_of
+    compliance._rows_of = lambda ids: loaded.append(len(list(ids))) or rows_of(ids)  # type: ignore[assignment]
+    try:
+        # The key, the cell's rows, their links (4), their rules' rows, one count of the changed group (the other
+        # group, the cell organisations', is served from the cache), the breadcrumbs, names and the meeting line.
+        with django_assert_max_num_queries(20):
+            assert "0 HTXS / 1 HTT" in page(client, cycle, world.cell_na_hang)
+    finally:
+        compliance._rows_of = rows_of  # type: ignore[assignment]
+    assert len(drawn) == 2
+    # The cell's 3 members and its party organisation, with what a ceiling links them to: not the 30 peers' rows.
+    assert loaded and max(loaded) < 10
