@@ -197,6 +197,29 @@ class Tally(models.Model):
         indexes = [models.Index(fields=["cycle_id", "unit_id"], name="tally_cycle_unit")]
 
 
+class MemberTally(models.Model):
+    """How many of a unit's own party members of a cycle share Biểu B's row, "in which" row, bucket and columns.
+
+    Kept beside `Tally`, by the same versions and stamps and the same recount (tally.refresh): Biểu B's columns
+    (exempt, suspended, admitted under 6 months, disciplined in the year) and its rows of members in the armed
+    forces, retired, outside the political system or holding a leader's post (report-forms.md §5.1)."""
+
+    cycle_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField()
+    key = models.CharField(max_length=32)  # Biểu B's row: cbccvc or khac
+    member_group = models.CharField(max_length=16)
+    leader = models.BooleanField()  # also evaluated as a leader in the cycle
+    bucket = models.CharField(max_length=16)  # the decided level, not_rated or pending
+    exempt = models.BooleanField()
+    suspended = models.BooleanField()
+    is_new = models.BooleanField()  # admitted less than 6 months before the period's end
+    disciplined = models.BooleanField()  # disciplined in the year (the evaluation's facts)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["cycle_id", "unit_id"], name="member_tally_cycle_unit")]
+
+
 class DocumentSettings(models.Model):
     """An office's own letterhead values where the derived ones are not what it uses (HD 36-HD/VPTW).
 

@@ -6,13 +6,11 @@ submitted report all read the same structure (report-forms.md §5.1 proposes its
 
 from __future__ import annotations
 
-import calendar
-import datetime
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +19,6 @@ from kiemdiem.accounts.models import User
 from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, Order, QuotaGroup, SubjectType
 from kiemdiem.campaigns.queries import effective_option, progress_pct
 from kiemdiem.orgs.models import (
-    GRASSROOTS_KINDS,
     SEGMENT_WIDTH,
     CollectiveKind,
     ManagementTier,
@@ -246,7 +243,8 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
     # bucket; with what the other figures read of the same rows (state, the quota group of a decided HTXS/HTT,
     # the reason for not rating, a decision that overrode a warning). The unit's own evaluations have a shorter
     # path: their prefix is the unit's path.
-    grouped = tally.grouped_rows(cycle, unit, child_len)
+    tallies = tally.in_use()
+    grouped = tally.grouped_rows(cycle, unit, child_len, tallies=tallies)
     by_form: dict[str, dict[str, Counter[str]]] = {f.subject_type: {} for f in FORMS}
     by_prefix: dict[str, dict[str, Counter[str]]] = {}
     reason_counts: Counter[tuple[str, str]] = Counter()
@@ -283,8 +281,8 @@ def statistics(cycle: Cycle, unit: Unit, *, with_findings: bool = True) -> dict[
     forms = [
         _form(spec, by_form.get(spec.subject_type, {}), reasons.get(spec.subject_type, [])) for spec in FORMS
     ]
-    _add_member_details(forms, cycle, unit)
-    _add_sector_split(forms, cycle, unit)
+    _add_member_details(forms, tally.member_rows(cycle, unit, tallies=tallies, refreshed=True))
+    _add_sector_split(forms, tally.sector_rows(cycle, unit, tallies=tallies, refreshed=True))
     children = []
     kids = children_of(unit, on=period_end(cycle.year, cycle.quarter))  # the tree as it stood in the period
     for child in sorted(kids, key=lambda u: (not u.is_party_org, u.sort_key)):  # party organisations first
@@ -351,67 +349,12 @@ _TERRITORIAL_NAMES = (
 )
 
 
-def _six_months_before(day: datetime.date) -> datetime.date:
-    month = day.month - 6
-    year = day.year - 1 if month <= 0 else day.year
-    month = month + 12 if month <= 0 else month
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _bucket() -> Case:
-    return Case(
-        When(decided_rating__gt="", then=F("decided_rating")),
-        When(not_rated_reason__gt="", then=Value("not_rated")),
-        default=Value("pending"),
-    )
-
-
-def _add_member_details(forms: list[dict[str, Any]], cycle: Cycle, unit: Unit) -> None:
+def _add_member_details(forms: list[dict[str, Any]], rows: list[tuple[Any, ...]]) -> None:
     """Biểu B: members exempt, suspended, admitted under 6 months, disciplined in the year, per row; then the rows
     of members in the armed forces, retired, outside the political system and holding a leader's post ("in which").
 
-    One grouped query over the subtree's members (the tallies hold the form's own rows)."""
+    `rows` are the subtree's members counted by these (tally.member_rows)."""
     form = next(f for f in forms if f["code"] == "B")
-    cutoff = _six_months_before(period_end(cycle.year, cycle.quarter))
-    is_leader = Exists(
-        Evaluation.objects.filter(
-            cycle_id=cycle.pk, subject_type=SubjectType.LEADER, person_id=OuterRef("person_id")
-        )
-    )
-    rows = (
-        Evaluation.objects.filter(
-            cycle=cycle, unit__path__startswith=unit.path, subject_type=SubjectType.PARTY_MEMBER
-        )
-        .annotate(
-            cadre=Case(
-                When(person__civil_service_status__gt="", then=Value("cbccvc")), default=Value("khac")
-            ),
-            leader=Case(When(is_leader, then=Value(1)), default=Value(0), output_field=IntegerField()),
-            bucket=_bucket(),
-            is_new=Case(
-                When(person__admitted_on__gt=cutoff, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-            disciplined=Case(
-                When(facts__disciplined_in_year=True, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .values_list(
-            "cadre",
-            "person__member_group",
-            "leader",
-            "bucket",
-            "person__is_exempt",
-            "person__is_suspended",
-            "is_new",
-            "disciplined",
-        )
-        .annotate(n=Count("*"))
-        .order_by()
-    )
     columns: dict[str, Counter[str]] = {}
     details: dict[str, Counter[str]] = {}
     for cadre, group, leader, bucket, exempt, suspended, is_new, disciplined, n in rows:
@@ -451,21 +394,11 @@ def sector_of(sector: str, name: str) -> str:
     return UnitSector.TERRITORIAL.value if name.lower().startswith(_TERRITORIAL_NAMES) else ""
 
 
-def _add_sector_split(forms: list[dict[str, Any]], cycle: Cycle, unit: Unit) -> None:
-    """Biểu A: the grassroots organisations again by kind of unit, as "in which" rows under their subtotal."""
+def _add_sector_split(forms: list[dict[str, Any]], rows: list[tuple[Any, ...]]) -> None:
+    """Biểu A: the grassroots organisations again by kind of unit, as "in which" rows under their subtotal.
+
+    `rows`: the subtree's grassroots organisations counted by their unit's sector and name (tally.sector_rows)."""
     form = next(f for f in forms if f["code"] == "A")
-    rows = (
-        Evaluation.objects.filter(
-            cycle=cycle,
-            unit__path__startswith=unit.path,
-            subject_type=SubjectType.PARTY_ORGANIZATION,
-            unit__kind__in=sorted(GRASSROOTS_KINDS),
-        )
-        .annotate(bucket=_bucket())
-        .values_list("unit__sector", "unit__name", "bucket")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
     by_sector: dict[str, Counter[str]] = {}
     for sector, name, bucket, n in rows:
         c = by_sector.setdefault(sector_of(sector, name), Counter())
