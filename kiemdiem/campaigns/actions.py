@@ -1232,9 +1232,20 @@ def _write_each(
     for ev in evaluations:
         ev.version += 1
         ev.updated_at = now
-    if not postgres:
+    _insert_audits(audits)
+
+
+def _insert_audits(audits: list[AuditRecord]) -> None:
+    """Audit records in bulk: one COPY on PostgreSQL, bulk INSERTs elsewhere."""
+    from django.db import connection
+
+    if not audits:
+        return
+    if connection.vendor != "postgresql":
         AuditRecord.objects.bulk_create(audits, batch_size=2000)
         return
+    now = timezone.now()
+    quote = connection.ops.quote_name
     columns = ["evaluation_id", "action", "field", "old_value", "new_value", "reason", "user_id", "at"]
     with connection.cursor() as cursor:
         with cursor.cursor.copy(
@@ -1583,16 +1594,11 @@ def _judge_decisions(
     return Judged(rows, todo, passed, {ev.pk: deciding(ev) for _, _, ev, _, _ in todo}, read)
 
 
-def _write_decisions(*, user: User, judged: Judged, paper: bool) -> list[Evaluation]:
-    """Record judged decisions: each row's level, state and deciding body, an audit record per change."""
-    if not judged.todo:
-        return []
+def _decision_audits(*, user: User, judged: Judged, paper: bool) -> list[AuditRecord]:
+    """The audit records of judged decisions, one per change (the level; the state when it moves to "decided")."""
     audits: list[AuditRecord] = []
-    saved = []
-    today = timezone.localdate()
-    passed = judged.passed
     for _, row, ev, value, not_rated in judged.todo:
-        override = passed.get(ev.pk, "")
+        override = judged.passed.get(ev.pk, "")
         if paper:
             why = "; ".join(
                 x
@@ -1618,6 +1624,20 @@ def _write_decisions(*, user: User, judged: Judged, paper: bool) -> list[Evaluat
             audits.append(
                 _record(ev, user, "state", "state", ev.state, EvaluationState.DECIDED, state_reason)
             )
+    return audits
+
+
+def _write_decisions(*, user: User, judged: Judged, paper: bool, audited: bool = False) -> list[Evaluation]:
+    """Record judged decisions: each row's level, state and deciding body, an audit record per change (written
+    already when `audited`)."""
+    if not judged.todo:
+        return []
+    audits = [] if audited else _decision_audits(user=user, judged=judged, paper=paper)
+    saved = []
+    today = timezone.localdate()
+    passed = judged.passed
+    for _, row, ev, value, not_rated in judged.todo:
+        override = passed.get(ev.pk, "")
         ev.decided_rating = value
         ev.not_rated_reason = not_rated
         ev.override_reason = override
@@ -1692,8 +1712,18 @@ def do_enter_paper_decisions(*, user: User, rows: list[Decision], checked: Judge
     once; a group a save changed meanwhile is judged again, that group only. Anything else that moved (a row of the
     file, a leader's or a unit's evaluation, the cycle) and every row is judged again under the lock, as without it.
     """
-    if checked is not None and checked.rows is rows:
+    if checked is not None and checked.rows is rows and checked.todo:
+        # The audit records first, before any lock (thousands of rows; nobody waits on them): they stand when the
+        # check still holds under the lock, as it almost always does, and are taken back when it does not.
+        last = AuditRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        passed = dict(checked.passed)
+        _insert_audits(_decision_audits(user=user, judged=checked, paper=True))
         judged = _still_as_checked(checked)
+        if judged is not None and judged.passed == passed:
+            return len(_write_decisions(user=user, judged=judged, paper=True, audited=True))
+        ids = [ev.pk for _, _, ev, _, _ in checked.todo]
+        for chunk in _chunks(ids):
+            AuditRecord.objects.filter(pk__gt=last, user=user, evaluation_id__in=chunk).delete()
         if judged is not None:
             return len(_write_decisions(user=user, judged=judged, paper=True))
     return len(_save_decisions(user=user, rows=rows, paper=True, batch=True))
@@ -1706,19 +1736,16 @@ def check_paper_decisions(*, user: User, rows: list[Decision]) -> Judged:
     return _judge_decisions(user=user, rows=rows, paper=True, batch=True, dry=True)
 
 
-def _still_as_checked(checked: Judged) -> Judged | None:
-    """Lock what a paper file's write needs and tell whether its check without a lock still holds: the judgement
-    (the overrides of re-judged groups updated), or None when the rows must be judged again. Refuses (raises) what
-    a group judged again no longer allows."""
-    todo = checked.todo
-    if not todo:
-        return checked
-    cycle = todo[0][2].cycle
-    ids = sorted(ev.pk for _, _, ev, _, _ in todo)
+def _lock_groups(todo: list[tuple[int, Decision, Evaluation, str, str]]) -> None:
     groups = sorted({ev.quota_group_id for _, _, ev, _, _ in todo if ev.quota_group_id is not None})
-    # The same order as `_lock_batch`, which every save takes: quota groups by id, then rows by id.
     if groups:
         list(QuotaGroup.objects.select_for_update().filter(pk__in=groups).order_by("pk").values_list("pk"))
+
+
+def _locked_as_checked(
+    todo: list[tuple[int, Decision, Evaluation, str, str]], cycle: Cycle, ids: list[int]
+) -> bool:
+    """Lock the rows (and those whose rating caps theirs) by id; whether they, and the cycle, are as checked."""
     now: dict[int, tuple[int, int | None]] = {}
     for chunk in _chunks(sorted(set(ids) | ceiling_links(cycle, ids))):
         for pk, version, group in (
@@ -1729,12 +1756,39 @@ def _still_as_checked(checked: Judged) -> Judged | None:
         ):
             now[pk] = (version, group)
     if any(now.get(ev.pk) != (ev.version, ev.quota_group_id) for _, _, ev, _, _ in todo):
-        return None  # a row of the file changed since: judged again
-    if Cycle.objects.filter(pk=cycle.pk).values_list("state", flat=True).first() != CycleState.OPEN:
+        return False  # a row of the file changed since: judged again
+    return Cycle.objects.filter(pk=cycle.pk).values_list("state", flat=True).first() == CycleState.OPEN
+
+
+def _still_as_checked(checked: Judged) -> Judged | None:
+    """Lock what a paper file's write needs, groups then rows as every save, and tell whether its check without a
+    lock still holds: the judgement (the overrides of re-judged groups updated), or None when the rows must be
+    judged again. Refuses (raises) what a group judged again no longer allows."""
+    todo = checked.todo
+    if not todo:
+        return checked
+    cycle = todo[0][2].cycle
+    ids = sorted(ev.pk for _, _, ev, _, _ in todo)
+    _lock_groups(
+        todo
+    )  # the same order as `_lock_batch`, which every save takes: quota groups by id, then rows
+    if not _locked_as_checked(todo, cycle, ids):
         return None
+    passed = _judged_where_moved(checked, cycle, ids)
+    if passed is None:
+        return None
+    checked.passed = passed
+    return checked
+
+
+def _judged_where_moved(checked: Judged, cycle: Cycle, ids: list[int]) -> dict[int, str] | None:
+    """Judge again the file's rows of the quota groups a save changed since the check (under their locks): the
+    overrides passed, or None when more than members' groups moved (every row is then judged again). Refuses
+    (raises) what such a group no longer allows."""
     moved = {pk for pk, at in touching(cycle, set(ids)).items() if checked.read.get(pk) != at}
     if not moved:
-        return checked
+        return checked.passed
+    todo = checked.todo
     member = SubjectType.PARTY_MEMBER
     peers = list(
         Evaluation.objects.filter(pk__in=sorted(moved)).values_list("subject_type", "quota_group_id")
@@ -1759,8 +1813,7 @@ def _still_as_checked(checked: Judged) -> Judged | None:
         names = _names([row.evaluation for row in rows], [row.number for row in rows])
         raise _refused(sorted((at[pk], exc) for pk, exc in broken), names, numbered=True)
     judged_again = {ev.pk for _, _, ev, _, _ in again}
-    checked.passed = {pk: v for pk, v in checked.passed.items() if pk not in judged_again} | passed
-    return checked
+    return {pk: v for pk, v in checked.passed.items() if pk not in judged_again} | passed
 
 
 # -- Quarterly reviews (KL 198-KL/TW; HD 43-HD/BTCTW) ----------------------------------------------------------------

@@ -182,3 +182,7 @@ def test_a_row_of_the_file_saved_meanwhile_is_judged_again_whole(district_office
     assert summary["ratings"] == 4
     ev = Evaluation.objects.get(pk=evs[0].pk)
     assert (ev.state, ev.proposed_rating, ev.decided_rating) == ("decided", "HT", "HTT")
+    # The audit records written before the lock were taken back: one per change, as written the usual way.
+    for ev in evs:
+        assert ev.audit_records.filter(action="import").count() == 1
+        assert ev.audit_records.filter(action="state", new_value="decided").count() == 1
