@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import gc
+import hashlib
 import json
 import multiprocessing
 import re
@@ -570,7 +571,9 @@ class PageStamps(NamedTuple):
 
 def _epoch(column: str) -> str:
     if connection.vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM {column})"  # numeric: exact to the microsecond, however many rows
+        # An interval: exact to the microsecond however many rows, and summed in integers (a numeric from EXTRACT
+        # costs 2.5 ms for a merged group's 8,000 rows, this 1.5 ms).
+        return f"{column} - TIMESTAMPTZ '2000-01-01 00:00:00+00'"
     return f"julianday({column})"
 
 
@@ -586,7 +589,9 @@ def page_stamps(cycle: Cycle, unit: Unit) -> PageStamps:
     below = unit.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     # The unit's rows are read inline, not from a common table expression (PostgreSQL guesses 200 rows for one and
     # then scans the whole cycle), and each group is summed on its own (cycle, quota group) index range.
-    own = f"SELECT {{}} FROM {ev} WHERE cycle_id = %s AND unit_id = %s AND {{}} IS NOT NULL"
+    # No "IS NOT NULL" on the linked column: a NULL matches nothing in IN anyway, and PostgreSQL would AND the
+    # unit's rows with the index of every row that has one (25,000 on the profile).
+    own = f"SELECT {{}} FROM {ev} WHERE cycle_id = %s AND unit_id = %s"
     sql = f"""
         WITH scope AS (
             SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND unit_id = %s
@@ -595,17 +600,17 @@ def page_stamps(cycle: Cycle, unit: Unit) -> PageStamps:
                 SELECT id FROM {units} WHERE path LIKE %s ESCAPE '\\' AND id <> %s)
             UNION
             SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND collective_id IN (
-                {own.format("leader_collective_id", "leader_collective_id")})
+                {own.format("leader_collective_id")})
             UNION
             SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND subject_type = %s AND leader_collective_id IN (
-                {own.format("collective_id", "collective_id")})
+                {own.format("collective_id")})
         )
         SELECT 's', 0, COUNT(*), CAST(SUM({epoch}) AS TEXT) FROM scope
         UNION ALL
         SELECT CASE WHEN g.has_exception THEN 'x' ELSE 'g' END, g.id, 0, (
             SELECT COUNT(*) || '@' || CAST(SUM({_epoch("e.updated_at")}) AS TEXT) FROM {ev} e
             WHERE e.cycle_id = %s AND e.quota_group_id = g.id)
-        FROM {qg} g WHERE g.id IN ({own.format("DISTINCT quota_group_id", "quota_group_id")})
+        FROM {qg} g WHERE g.id IN ({own.format("DISTINCT quota_group_id")})
         UNION ALL
         SELECT 'l', id, 0, CAST(review_deadline AS TEXT) FROM {level} WHERE cycle_id = %s
         UNION ALL
@@ -714,7 +719,8 @@ def check_page(cycle: Cycle, ids: Iterable[int], groups: dict[int, str]) -> Comp
     plans: dict[str, rules.QuotaPlan] = {}
     counted: list[GroupQuota] = []
     for group_id, version in sorted(groups.items()):
-        key = f"group-quota:{cycle.pk}:{group_id}:{version}"
+        digest = hashlib.sha1(version.encode(), usedforsecurity=False).hexdigest()
+        key = f"group-quota:{cycle.pk}:{group_id}:{digest}"
         quota = django_cache.get(key)
         if quota is None:
             quota = group_quota(cycle, group_id)

@@ -314,9 +314,11 @@ class Evaluation(models.Model):
             models.Index(fields=["cycle", "quota_group"]),
             # The rating page's data version: Max(updated_at) of a cycle, read from the index alone.
             models.Index(fields=["cycle", "updated_at"], name="evaluation_cycle_updated"),
-            # A unit's rows in one cycle (the rating page's key and tables): not the cycle's whole range ANDed with
-            # the unit's rows of every year.
-            models.Index(fields=["unit", "cycle"], name="evaluation_unit_cycle"),
+            # A unit's rows in one cycle, and a quota group's, with their last change: the rating page's key sums
+            # `updated_at` from the index alone (a merged group has 8,000 members), not the cycle's whole range
+            # ANDed with the unit's rows of every year.
+            models.Index(fields=["unit", "cycle", "updated_at"], name="evaluation_unit_cycle_at"),
+            models.Index(fields=["cycle", "quota_group", "updated_at"], name="evaluation_group_at"),
         ]
 
     def __str__(self) -> str:
