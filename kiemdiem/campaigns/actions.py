@@ -1747,7 +1747,9 @@ def _locked_as_checked(
 ) -> bool:
     """Lock the rows (and those whose rating caps theirs) by id; whether they, and the cycle, are as checked."""
     now: dict[int, tuple[int, int | None]] = {}
-    for chunk in _chunks(sorted(set(ids) | ceiling_links(cycle, ids))):
+    # A member's rating caps nobody's (ceiling_links reads leaders' and collectives' only): no query for a members' file.
+    members = all(ev.subject_type == SubjectType.PARTY_MEMBER for _, _, ev, _, _ in todo)
+    for chunk in _chunks(sorted(set(ids) | (set() if members else ceiling_links(cycle, ids)))):
         for pk, version, group in (
             Evaluation.objects.select_for_update(of=("self",))
             .filter(pk__in=chunk)
@@ -1781,15 +1783,32 @@ def _still_as_checked(checked: Judged) -> Judged | None:
     return checked
 
 
+def _read_now(
+    cycle: Cycle, todo: list[tuple[int, Decision, Evaluation, str, str]], ids: list[int]
+) -> dict[int, datetime.datetime]:
+    """What the rules of these rows read, each with its last change, as `touching` gives it; for a members' file in
+    one query over its quota groups (a member's rules read its own row and its group's, nothing else)."""
+    if any(ev.subject_type != SubjectType.PARTY_MEMBER for _, _, ev, _, _ in todo):
+        return touching(cycle, set(ids))
+    groups = sorted({ev.quota_group_id for _, _, ev, _, _ in todo if ev.quota_group_id is not None})
+    alone = sorted(ev.pk for _, _, ev, _, _ in todo if ev.quota_group_id is None)
+    read = dict(
+        Evaluation.objects.filter(cycle=cycle, quota_group_id__in=groups).values_list("pk", "updated_at")
+    )
+    for chunk in _chunks(alone):
+        read.update(Evaluation.objects.filter(pk__in=chunk).values_list("pk", "updated_at"))
+    return read
+
+
 def _judged_where_moved(checked: Judged, cycle: Cycle, ids: list[int]) -> dict[int, str] | None:
     """Judge again the file's rows of the quota groups a save changed since the check (under their locks): the
     overrides passed, or None when more than members' groups moved (every row is then judged again). Refuses
     (raises) what such a group no longer allows."""
-    moved = {pk for pk, at in touching(cycle, set(ids)).items() if checked.read.get(pk) != at}
-    if not moved:
-        return checked.passed
     todo = checked.todo
     member = SubjectType.PARTY_MEMBER
+    moved = {pk for pk, at in _read_now(cycle, todo, ids).items() if checked.read.get(pk) != at}
+    if not moved:
+        return checked.passed
     peers = list(
         Evaluation.objects.filter(pk__in=sorted(moved)).values_list("subject_type", "quota_group_id")
     )

@@ -186,3 +186,15 @@ def test_a_row_of_the_file_saved_meanwhile_is_judged_again_whole(district_office
     for ev in evs:
         assert ev.audit_records.filter(action="import").count() == 1
         assert ev.audit_records.filter(action="state", new_value="decided").count() == 1
+
+
+def test_the_write_compares_exactly_what_the_check_read(district_officer, world):
+    """Under the lock a members' file reads its quota groups in one query: the same rows the check's `touching` read."""
+    people = members_with_evaluations(world, 5)
+    make_members(world.cell_lam_binh, 2)  # another group: read by neither
+    ensure_evaluations(cycle=world.cycle_province)
+    rows = [actions.Decision(ev, "HTT", source="tệp, dòng 2") for ev in evaluations_of(world, people)]
+    checked = actions.check_paper_decisions(user=district_officer, rows=rows)
+    ids = sorted(ev.pk for _, _, ev, _, _ in checked.todo)
+    assert len(ids) == 5 and set(ids) <= set(checked.read)
+    assert actions._read_now(world.cycle_province, checked.todo, ids) == checked.read
