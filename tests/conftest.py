@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -138,6 +141,31 @@ def empty_db(db) -> None:  # type: ignore[no-untyped-def]
     """For the tests that build their own province (the demo): remove the shared world inside this test's
     transaction (rolled back after it; a transactional test's flush removes it anyway)."""
     _empty_database()
+
+
+@contextlib.contextmanager
+def built_once[T](django_db_blocker, build: Callable[[], T]) -> Iterator[T]:  # type: ignore[no-untyped-def]
+    """For a module whose tests read one big build (the demo): empty the database and build once, inside a
+    transaction that stays open while the module's tests run, each in a savepoint rolled back at its end (the
+    `db` fixture nests in it, as Django's setUpTestData does), and that is rolled back after the last of them, so
+    the shared world is back for the next module. A test may still write: its savepoint undoes it."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            _empty_database()
+            built = build()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def _empty_database() -> None:

@@ -4,18 +4,28 @@ import datetime
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 
 from kiemdiem.accounts.models import User, UserRole
 from kiemdiem.campaigns.models import Cycle
 from kiemdiem.demo.province import DEMO_PASSWORD, build_demo_province
 from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit, UnitKind
+from tests.conftest import _empty_database, built_once
+
+
+@pytest.fixture(scope="module")
+def _built(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """One build for the module (its tests only read it, each rolled back), and its people for the determinism
+    test to compare a second build with."""
+    with built_once(
+        django_db_blocker, lambda: (build_demo_province(members=600, seed=7), _people())
+    ) as built:
+        yield built
 
 
 @pytest.fixture
-def demo(empty_db):  # type: ignore[no-untyped-def]
-    return build_demo_province(members=600, seed=7)
+def demo(_built, db):  # type: ignore[no-untyped-def]
+    return _built[0]
 
 
 def test_it_builds_the_province_in_the_shape_of_tuyen_quang(demo):
@@ -56,22 +66,20 @@ def test_it_opens_the_2021_cycle_with_the_deadlines_of_cv_854(demo):
     )
 
 
-def test_it_is_deterministic_from_the_seed(empty_db):
-    def build() -> list[tuple]:  # type: ignore[type-arg]
-        with transaction.atomic():
-            build_demo_province(members=300, seed=11, with_accounts=False)
-            rows = list(
-                Person.objects.order_by("code").values_list(
-                    "code", "full_name", "home_cell__code", "admitted_on"
-                )
-            )
-            transaction.set_rollback(True)
-        return rows
-
-    first = build()
+def test_it_is_deterministic_from_the_seed(_built, db):  # type: ignore[no-untyped-def]
+    """A second build from the same seed, on an empty database, is the module's build again."""
+    _empty_database()
     assert Person.objects.count() == 0
-    assert first == build()
-    assert len(first) == 300
+    build_demo_province(members=600, seed=7)
+    again = _people()
+    assert again == _built[1]
+    assert len(again) == 600
+
+
+def _people() -> list[tuple]:  # type: ignore[type-arg]
+    return list(
+        Person.objects.order_by("code").values_list("code", "full_name", "home_cell__code", "admitted_on")
+    )
 
 
 @pytest.mark.parametrize(

@@ -15,14 +15,36 @@ from kiemdiem.demo.province import DEMO_PASSWORD
 from kiemdiem.demo.today import MERGER_DAY, build_demo_today
 from kiemdiem.orgs.models import Person, Reorganisation, Unit, UnitKind
 from kiemdiem.orgs.queries import subtree_counts, units_as_of
+from tests.conftest import built_once
 
 END_2021, END_2026 = datetime.date(2021, 12, 31), datetime.date(2026, 12, 31)
 
 
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def _built(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Two builds from the same seed on an empty database, the first rolled back (the determinism test compares
+    their trees and ratings; rolling back is cheap where deleting a built province is not on PostgreSQL), and the
+    second kept for the module's tests, which only read it (each rolled back)."""
+
+    def build():  # type: ignore[no-untyped-def]
+        _central_frameworks()
+        with transaction.atomic():
+            build_demo_today(members=300, seed=SEED)
+            first = _tree_and_ratings()
+            transaction.set_rollback(True)
+        assert not Unit.objects.exists()
+        return build_demo_today(members=300, seed=SEED), first, _tree_and_ratings()
+
+    with built_once(django_db_blocker, build) as built:
+        yield built
+
+
 @pytest.fixture
-def today(empty_db):  # type: ignore[no-untyped-def]
-    _central_frameworks()
-    return build_demo_today(members=300, seed=7)
+def today(_built, db):  # type: ignore[no-untyped-def]
+    return _built[0]
 
 
 def _central_frameworks() -> None:
@@ -258,38 +280,29 @@ def test_each_new_account_reaches_only_its_own_subtree(today):
 
 
 @pytest.mark.slow
-def test_it_is_deterministic_from_the_seed(empty_db):
-    _central_frameworks()
-
-    def build() -> tuple[list[tuple], list[tuple]]:  # type: ignore[type-arg]
-        with transaction.atomic():
-            build_demo_today(members=300, seed=11, with_accounts=True)
-            tree = list(
-                Unit.objects.filter(valid_to__isnull=True)
-                .order_by("code")
-                .values_list("code", "name", "parent__code")
-            )
-            # A person may be decided twice in a year (a member, and a leader of their collective): the order
-            # names every subject, so that the comparison does not hang on how the database breaks a tie.
-            ratings = list(
-                Evaluation.objects.exclude(decided_rating="")
-                .order_by(
-                    "cycle__year",
-                    "cycle__quarter",
-                    "subject_type",
-                    "person__code",
-                    "unit__code",
-                    "collective__name",
-                )
-                .values_list("cycle__year", "person__code", "decided_rating", "score")
-            )
-            transaction.set_rollback(True)
-        return tree, ratings
-
-    first = build()
-    assert Unit.objects.count() == 0
-    assert first == build()
+def test_it_is_deterministic_from_the_seed(_built, db):  # type: ignore[no-untyped-def]
+    """The module's two builds from the same seed, each on an empty database, have one tree and one set of ratings."""
+    _, first, second = _built
+    assert first == second
     assert len(first[1]) > 300
+
+
+def _tree_and_ratings() -> tuple[list[tuple], list[tuple]]:  # type: ignore[type-arg]
+    tree = list(
+        Unit.objects.filter(valid_to__isnull=True)
+        .order_by("code")
+        .values_list("code", "name", "parent__code")
+    )
+    # A person may be decided twice in a year (a member, and a leader of their collective): the order names every
+    # subject, so that the comparison does not hang on how the database breaks a tie.
+    ratings = list(
+        Evaluation.objects.exclude(decided_rating="")
+        .order_by(
+            "cycle__year", "cycle__quarter", "subject_type", "person__code", "unit__code", "collective__name"
+        )
+        .values_list("cycle__year", "person__code", "decided_rating", "score")
+    )
+    return tree, ratings
 
 
 def _client(username: str) -> Client:
