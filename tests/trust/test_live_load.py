@@ -24,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import sqlite_load as site  # noqa: E402
 
 pytestmark = [pytest.mark.heavy, pytest.mark.slow]
-LOAD_SECONDS = float(os.environ.get("KIEMDIEM_LOAD_SECONDS", "30"))
+# 10 s in the suite (it was 30): before the fix the same load gave 87 × 500 in 15 s, about six a second, so 10 s of
+# it still meets the fault dozens of times; KIEMDIEM_LOAD_SECONDS=30 for the longer run (docs/decisions.md).
+LOAD_SECONDS = float(os.environ.get("KIEMDIEM_LOAD_SECONDS", "10"))
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def sqlite_site(tmp_path_factory):  # type: ignore[no-untyped-def]
     return env, site.build_demo(env)
 
 
-def test_eight_sessions_saving_for_30_s_on_sqlite_with_the_worker_polling_get_no_5xx(sqlite_site):
+def test_eight_sessions_saving_for_10_s_on_sqlite_with_the_worker_polling_get_no_5xx(sqlite_site):
     env, evaluations = sqlite_site
     with site.serving(env) as (base, procs, (_, worker_log)):
         figures = site.run_writers(base, evaluations, sessions=8, seconds=LOAD_SECONDS)
