@@ -283,3 +283,34 @@ def make_members(cell, count: int, *, prefix: str = "M"):  # type: ignore[no-unt
         )
         for i in range(count)
     ]
+
+
+def _block(item: pytest.Item) -> int:
+    """pytest-django's order (as Django's): 0 tests in a rolled-back transaction, 1 transactional tests (they
+    flush the database after them, so they come after every test that reads the migrations' rows), 2 no database."""
+    fixtures = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(fixtures)
+    )
+    if transactional:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering, which it keeps
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first, so that neither of `make test`'s two workers is left running one alone at the end
+    (xdist's worksteal hands each worker a contiguous half of this order and steals from the end of a queue).
+    Within each of pytest-django's blocks the modules with a `slow` test go first, whole (a module-scoped build is
+    made once); the slow tests that use no database (the subprocess and server tests: crash import, live load,
+    backup) go before all of them, as nothing they do touches the test database."""
+    slow_modules = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+
+    def key(item: pytest.Item) -> tuple[int, int]:
+        block = _block(item)
+        if block == 2 and item.get_closest_marker("slow"):
+            return (-1, 0)
+        return (block, 0 if item.nodeid.split("::")[0] in slow_modules else 1)
+
+    items.sort(key=key)
