@@ -262,6 +262,13 @@ def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyp
     }
 
 
+@pytest.fixture(scope="session")
+def base_url(pytestconfig) -> str | None:  # type: ignore[no-untyped-def]
+    """pytest-playwright's own (0.10, without pytest-base-url) is a session fixture written as an instance method,
+    which pytest deprecates with a warning on every run: the same value, as a plain function."""
+    return pytestconfig.getoption("--base-url", None) or pytestconfig.getini("base_url") or None
+
+
 @pytest.fixture
 def grassroots_officer(world):  # type: ignore[no-untyped-def]
     """The office of Na Hang town's grassroots committee: decides its members' ratings."""
