@@ -708,14 +708,70 @@ def group_quota(cycle: Cycle, group_id: int) -> GroupQuota:
 
 def check_page(cycle: Cycle, ids: Iterable[int], groups: dict[int, str]) -> Compliance:
     """`check_touching` for a unit's rating page, the quota groups counted apart: the rules run over the rows and
-    what a ceiling links them to, and each quota group (`groups`: id → its data version, `PageStamps.groups`) is
-    counted by `group_quota`, kept in the cache under that version. So a save in another cell of a merged group
-    costs the page a count of the group's ratings once, not a read and a check of all its members (~0.5 s)."""
+    what a ceiling links them to (`check_apart`), and each quota group (`groups`: id → its data version,
+    `PageStamps.groups`) is counted by `group_quota` (`with_group_quotas`). So a save in another cell of a merged
+    group costs the page a count of the group's ratings once, not a read and a check of all its members (~0.5 s)."""
     ids = set(ids)
-    rows, names = _rows_of(touching(cycle, ids, peers=False))
+    evaluations = list(
+        Evaluation.objects.filter(pk__in=sorted(ids)).select_related(
+            "person", "collective", "unit", "quota_group"
+        )
+    )
+    return with_group_quotas(cycle, check_apart(cycle, evaluations), groups, ids)
+
+
+def check_apart(cycle: Cycle, evaluations: Sequence[Evaluation]) -> Compliance:
+    """The rules over a unit's evaluations (all of them, loaded with their person, unit and quota group) and what a
+    ceiling or a party organisation's children link them to outside the unit (`touching` less what is loaded),
+    without their quota groups' peers: every finding but the quota's (this run counts only the group members it
+    loaded), and no plans. `by_subject` is empty."""
+    ids = {ev.pk for ev in evaluations}
+    rows, names = _rows_of(_linked_outside(cycle, evaluations) - ids)
+    rows = sorted([*rows, *(row_of(ev) for ev in evaluations)], key=itemgetter(0))
+    names.update(names_of(evaluations))
     partial = _check_rows(cycle, rows, None)
-    # The rows' own run counts only the group members it loaded: its quota findings and plans are not the group's.
-    findings = [f for f in partial.findings if f.code != "QUOTA_EXCELLENT"]
+    findings = tuple(f for f in partial.findings if f.code != "QUOTA_EXCELLENT")
+    return Compliance(result=dataclasses.replace(partial, findings=findings, quota_groups={}), names=names)
+
+
+def _linked_outside(cycle: Cycle, evaluations: Sequence[Evaluation]) -> set[int]:
+    """`touching(peers=False)` for a unit's whole set of evaluations, without the queries whose rows are that set
+    (the unit's own organisation, collective, leaders and members): a cell of members and its organisation reads
+    only its child organisations, one query."""
+    units = {ev.unit_id for ev in evaluations}
+    org_units = {ev.unit_id for ev in evaluations if ev.subject_type in _UNIT_TYPES}
+    led_by = {
+        ev.leader_collective_id
+        for ev in evaluations
+        if ev.subject_type == _LEADER and ev.leader_collective_id
+    }
+    collectives = {
+        ev.collective_id for ev in evaluations if ev.subject_type == _COLLECTIVE and ev.collective_id
+    }
+    linked_units = {ev.unit_id for ev in evaluations if ev.subject_type in (_LEADER, _COLLECTIVE)} | org_units
+    in_cycle = Evaluation.objects.filter(cycle=cycle)
+    queries = []
+    if linked_units - units:
+        queries.append(in_cycle.filter(unit_id__in=linked_units - units, subject_type__in=_UNIT_TYPES))
+    if led_by:
+        queries.append(in_cycle.filter(collective_id__in=led_by))
+    if collectives:
+        queries.append(in_cycle.filter(leader_collective_id__in=collectives, subject_type=_LEADER))
+    if org_units:
+        queries.append(in_cycle.filter(unit__parent_id__in=org_units, subject_type=_PARTY_ORGANIZATION))
+    found: set[int] = set()
+    for qs in queries:
+        found.update(qs.values_list("pk", flat=True))
+    return found
+
+
+def with_group_quotas(
+    cycle: Cycle, apart: Compliance, groups: dict[int, str], ids: Iterable[int]
+) -> Compliance:
+    """`check_apart`'s findings with each quota group's plan and finding, as the whole check gives them; each group
+    counted once per data version (kept in the cache). `by_subject` holds these evaluations only."""
+    wanted = set(ids)
+    findings = list(apart.result.findings)
     plans: dict[str, rules.QuotaPlan] = {}
     counted: list[GroupQuota] = []
     for group_id, version in sorted(groups.items()):
@@ -733,9 +789,11 @@ def check_page(cycle: Cycle, ids: Iterable[int], groups: dict[int, str]) -> Comp
             plans[quota.code] = quota.plan
         if quota.finding is not None:
             findings.append(quota.finding)
-    result = dataclasses.replace(partial, findings=tuple(findings), quota_groups=plans)
+    result = dataclasses.replace(apart.result, findings=tuple(findings), quota_groups=plans)
     found = _index(result)
-    return Compliance(result=result, names=names, by_subject={k: v for k, v in found.items() if k in ids})
+    return Compliance(
+        result=result, names=apart.names, by_subject={k: v for k, v in found.items() if k in wanted}
+    )
 
 
 def check_changes(

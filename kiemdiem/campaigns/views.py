@@ -24,7 +24,15 @@ from kiemdiem import rules
 from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.campaigns import actions, hooks
 from kiemdiem.campaigns.actions import ActionError
-from kiemdiem.campaigns.compliance import PageStamps, check_page, check_touching, page_stamps, quota_plans
+from kiemdiem.campaigns.compliance import (
+    Compliance,
+    PageStamps,
+    check_apart,
+    check_touching,
+    page_stamps,
+    quota_plans,
+    with_group_quotas,
+)
 from kiemdiem.campaigns.models import (
     FACT_FIELDS,
     Cycle,
@@ -161,16 +169,30 @@ class _MemberRow(TypedDict):
     votes: object  # as posted, or as recorded in the evaluation's votes
 
 
+def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compliance]:
+    """The unit's evaluations in the page's order and the rules over them and their links, quota groups apart
+    (`check_apart`): kept for every user under what they read (`PageStamps.own`), so a save in another cell of the
+    group redraws the page from them and the group's new count, without reading or checking them again."""
+    version = _rating_version(cycle, PageStamps(stamps.own, {}))
+    key = f"rating-rows:{cycle.pk}:{unit.pk}:{unit.path}:{version}"
+    kept = cache.get(key)
+    if kept is None:
+        own = list(
+            Evaluation.objects.filter(cycle=cycle, unit=unit).select_related(
+                "person", "collective", "unit", "quota_group"
+            )
+        )
+        _period_names(cycle, [unit, *(ev.unit for ev in own)])
+        own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_sort_key, ev.pk))
+        kept = (own, check_apart(cycle, own))
+        cache.set(key, kept, TABLES_SECONDS)
+    return kept
+
+
 def _rating_tables(user, cycle, unit, posted: dict[str, str], stamps: PageStamps) -> dict[str, object]:
     """The page's tables as HTML: the unit's subjects, their findings (the rules over what they read), meters."""
-    own = list(
-        Evaluation.objects.filter(cycle=cycle, unit=unit).select_related(
-            "person", "collective", "unit", "quota_group"
-        )
-    )
-    _period_names(cycle, [unit, *(ev.unit for ev in own)])
-    own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_sort_key, ev.pk))
-    compliance = check_page(cycle, [ev.pk for ev in own], stamps.groups)
+    own, apart = _own_rows(cycle, unit, stamps)
+    compliance = with_group_quotas(cycle, apart, stamps.groups, [ev.pk for ev in own])
     # Every row is of this one unit: the permission is the same for all of them.
     allowed = bool(own) and can_propose(user, own[0])
     options: dict[str, str] = {}

@@ -261,12 +261,36 @@ def test_a_save_in_another_cell_of_the_group_redraws_the_page_without_reading_th
     rows_of = compliance._rows_of
     compliance._rows_of = lambda ids: loaded.append(len(list(ids))) or rows_of(ids)  # type: ignore[assignment]
     try:
-        # The key, the cell's rows, their links (4), their rules' rows, one count of the changed group (the other
-        # group, the cell organisations', is served from the cache), the breadcrumbs, names and the meeting line.
-        with django_assert_max_num_queries(20):
+        # The key, one count of the changed group (the other group, the cell organisations', is served from the
+        # cache), the breadcrumbs, names and the meeting line: not the cell's rows, their links or their rules'.
+        with django_assert_max_num_queries(12):
             assert "0 HTXS / 1 HTT" in page(client, cycle, world.cell_na_hang)
     finally:
         compliance._rows_of = rows_of  # type: ignore[assignment]
     assert len(drawn) == 2
-    # The cell's 3 members and its party organisation, with what a ceiling links them to: not the 30 peers' rows.
-    assert loaded and max(loaded) < 10
+    # Neither the 30 peers' rows nor the cell's own: what the cell's rules found is kept under what they read.
+    assert loaded == []
+
+
+def test_a_leadership_page_finds_what_the_whole_check_finds(world, district_officer):
+    """The ceilings between the agency, its collective and its leaders, read from the page's own rows."""
+    from kiemdiem.campaigns.compliance import check_page, check_touching, page_stamps
+
+    collective = leadership(world)
+    cycle = world.cycle_province
+    unit = Evaluation.objects.get(cycle=cycle, unit=world.agency_na_hang, subject_type="agency")
+    coll = Evaluation.objects.get(cycle=cycle, collective=collective)
+    deputy = Evaluation.objects.get(cycle=cycle, subject_type="leader", leader_collective=collective)
+    # The deputy above the collective, the collective above the unit: two ceilings broken.
+    for ev, rating in ((unit, "HT"), (coll, "HTT"), (deputy, "HTXS")):
+        Evaluation.objects.filter(pk=ev.pk).update(proposed_rating=rating, state="proposed")
+    ids = list(Evaluation.objects.filter(cycle=cycle, unit=world.agency_na_hang).values_list("pk", flat=True))
+    whole = check_touching(cycle, ids)
+    apart = check_page(cycle, ids, page_stamps(cycle, world.agency_na_hang).groups)
+
+    def shown(c):  # type: ignore[no-untyped-def]
+        return {pk: sorted((f.code, c.message(f)) for f in found) for pk, found in c.by_subject.items()}
+
+    codes = {code for found in shown(whole).values() for code, _ in found}
+    assert {"HEAD_ABOVE_COLLECTIVE", "COLLECTIVE_ABOVE_UNIT"} <= codes
+    assert shown(apart) == shown(whole)
