@@ -230,8 +230,52 @@ def subjects_for(
     ratings = ratings or {}
     old = f"{year - 1:04d}-01-01" if year else ""
     sids = [f"e{r.id}" for r in rows]  # subject_id(), once per row
-    # One pass for the links: the evaluation of each unit and collective, and each unit's children in row order
-    # (members under their cell, party organisations under their parent unit).
+    links = _links(rows, sids)
+    subjects = []
+    groups: dict[str, rules.QuotaGroupSettings] = {}
+    facts_cache: dict[tuple, rules.Facts] = {}
+    # A member's Facts by what _facts reads of their row, looked up before anything is computed: most of a
+    # province's 140,000 members share a few dozen (state, exemption, suspension, recent admission, register).
+    # The members with a score or criteria, or without a person, are made as every other subject (_subject).
+    member_facts: dict[tuple, rules.Facts] = {}
+    member_kind = rules.SubjectType.PARTY_MEMBER
+    make_subject = tuple.__new__
+    subject_class = rules.Subject
+    for r, sid in zip(rows, sids, strict=True):
+        code = ratings[r.id] if r.id in ratings else (r.decided_rating or r.proposed_rating or None)
+        group = r.quota_group__code
+        if group and r.quota_group__has_exception:
+            groups[group] = rules.QuotaGroupSettings(exception=True)
+        if r.subject_type == _PARTY_MEMBER and r.person_id is not None and r.score is None and not r.criteria:
+            recorded = r.facts
+            key = (
+                r.state,
+                r.person__is_exempt,
+                r.person__is_suspended,
+                r.person__admitted_on,
+                r.task_completion_pct,
+                r.tasks_overdue_pct,
+                r.tasks_exceeded_pct,
+                id(recorded) if recorded else None,
+            )
+            facts = member_facts.get(key)
+            if facts is None:
+                facts = member_facts[key] = _facts(r, facts_cache, old)
+            # What _subject makes of a member's row, without the named tuple's Python-level __new__.
+            rating = _RATINGS[code] if code else None
+            values = (sid, member_kind, rating, group, None, None, None, (), None, None, facts)
+            subjects.append(make_subject(subject_class, values))
+        else:
+            subjects.append(_subject(r, sid, code, regime, links, facts_cache, old))
+    return subjects, groups
+
+
+_Links = tuple[dict[int, str], dict[int, str], dict[int, list[str]]]
+
+
+def _links(rows: Sequence[Row], sids: Sequence[str]) -> _Links:
+    """One pass for the links: the evaluation of each unit and of each collective, and each unit's children in row
+    order (members under their cell, party organisations under their parent unit)."""
     unit_eval: dict[int, str] = {}
     collective_eval: dict[int, str] = {}
     children: dict[int, list[str]] = {}
@@ -247,50 +291,49 @@ def subjects_for(
             unit_eval[r.unit_id] = sid
         elif stype == _COLLECTIVE and r.collective_id:
             collective_eval[r.collective_id] = sid
-    subjects = []
-    groups: dict[str, rules.QuotaGroupSettings] = {}
-    facts_cache: dict[tuple, rules.Facts] = {}
-    organisation, collective_type, leader = (
-        rules.SubjectType.PARTY_ORGANIZATION,
-        rules.SubjectType.LEADERSHIP_COLLECTIVE,
-        rules.SubjectType.LEADER,
-    )
-    for r, sid in zip(rows, sids, strict=True):
-        code = ratings[r.id] if r.id in ratings else (r.decided_rating or r.proposed_rating or None)
-        kind = _TYPES[r.subject_type]
-        collective = unit = None
-        role = None
-        kids: tuple[str, ...] = ()
-        if kind is organisation:
-            # The children hang on the unit's evaluation: the last one of the unit, as the unit's parent sees it.
-            if unit_eval.get(r.unit_id) == sid:
-                kids = tuple(children.get(r.unit_id, ()))
-        elif kind is collective_type:
-            unit = unit_eval.get(r.unit_id)
-        elif kind is leader:
-            role = _ROLES.get(r.role or "member")
-            collective = (
-                collective_eval.get(r.leader_collective_id) if r.leader_collective_id is not None else None
-            )
-            unit = unit_eval.get(r.unit_id)
-        if r.quota_group__code and r.quota_group__has_exception:
-            groups[r.quota_group__code] = rules.QuotaGroupSettings(exception=True)
-        subjects.append(
-            rules.Subject(
-                sid,
-                kind,
-                _RATINGS[code] if code else None,
-                r.quota_group__code,
-                role,
-                collective,
-                unit,
-                kids,
-                float(r.score) if r.score is not None else None,
-                _criteria(r, regime) if r.criteria else None,
-                _facts(r, facts_cache, old),
-            )
+    return unit_eval, collective_eval, children
+
+
+def _subject(
+    r: Row,
+    sid: str,
+    code: str | None,
+    regime: str,
+    links: _Links,
+    facts_cache: dict[tuple, rules.Facts],
+    old: str,
+) -> rules.Subject:
+    """The engine's subject of one row rated `code`, linked to its unit, collective and children."""
+    unit_eval, collective_eval, children = links
+    kind = _TYPES[r.subject_type]
+    collective = unit = None
+    role = None
+    kids: tuple[str, ...] = ()
+    if kind is rules.SubjectType.PARTY_ORGANIZATION:
+        # The children hang on the unit's evaluation: the last one of the unit, as the unit's parent sees it.
+        if unit_eval.get(r.unit_id) == sid:
+            kids = tuple(children.get(r.unit_id, ()))
+    elif kind is rules.SubjectType.LEADERSHIP_COLLECTIVE:
+        unit = unit_eval.get(r.unit_id)
+    elif kind is rules.SubjectType.LEADER:
+        role = _ROLES.get(r.role or "member")
+        collective = (
+            collective_eval.get(r.leader_collective_id) if r.leader_collective_id is not None else None
         )
-    return subjects, groups
+        unit = unit_eval.get(r.unit_id)
+    return rules.Subject(
+        sid,
+        kind,
+        _RATINGS[code] if code else None,
+        r.quota_group__code,
+        role,
+        collective,
+        unit,
+        kids,
+        float(r.score) if r.score is not None else None,
+        _criteria(r, regime) if r.criteria else None,
+        _facts(r, facts_cache, old),
+    )
 
 
 _NAME_FIELDS = ("person__full_name", "collective__name", "unit__name", "quota_group__name")

@@ -8,7 +8,7 @@ each finding code, the functions that give it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -47,11 +47,15 @@ HD21_QUOTA_CITATIONS = {
 }
 
 Add = Callable[[Finding], None]
+_MISSING = object()  # not in a memo yet (None is a memoised "no finding")
+
+
+# "HTT (Hoàn thành tốt nhiệm vụ)" per rank, made once: a province's check quotes a level in 150,000 messages.
+_RATING_TEXT = {rank: f"{rating.code} ({rating.label})" for rank, rating in RATING_OF_RANK.items()}
 
 
 def _rating_text(rank: int) -> str:
-    rating = RATING_OF_RANK[rank]
-    return f"{rating.code} ({rating.label})"
+    return _RATING_TEXT[rank]
 
 
 def _dmy(day: date) -> str:
@@ -107,6 +111,10 @@ class _Check:
     reference: date
     last_admitted_ratable: date | None  # admitted after it: under new_member_months by 31/12
     last_founded_ratable: date | None  # founded after it: under new_collective_months by 31/12
+    # What a rule concludes from one Facts object (and a level), kept for the other subjects that share it: a
+    # province's 155,000 subjects share a few thousand Facts (the task register gives a few dozen percentages). Keyed
+    # by the object's id: the scenario holds every Facts for the whole check, so no id is reused meanwhile.
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, scenario: Scenario) -> _Check:
@@ -151,6 +159,12 @@ class _Check:
             message += UNVERIFIED_NOTE
         return Finding(code, subjects, message, self.sources[key].citation, verified)
 
+    def tail(self, message: str, key: ParameterKey) -> tuple[str, Citation, bool]:
+        """What `finding` would make of a message that follows a subject's name: the message as it ends, the
+        citation and the verified flag (for findings made again for each subject that shares the facts)."""
+        verified = self.verified[key]
+        return (message if verified else message + UNVERIFIED_NOTE), self.sources[key].citation, verified
+
     def fail(
         self, code: Code, subject: Subject, why: str, key: ParameterKey, *, verified: bool | None = None
     ) -> Finding:
@@ -177,6 +191,7 @@ def _check(scenario: Scenario) -> Result:
     add = findings.append
     groups: dict[str, _Tally] = {name: [0, 0, [], None] for name in scenario.quota_groups}
     org_quota = params.org_quota_enabled
+    members_judged: dict[tuple[Any, ...], Any] = {}  # a _Template, or None: judge apart
     for subject in scenario.subjects:
         rating = subject.rating
         group = subject.quota_group
@@ -198,18 +213,59 @@ def _check(scenario: Scenario) -> Result:
             continue
         # Identity tests, not RANK[rating]: an enum's __hash__ is a Python call, and this runs for every subject.
         rank = 3 if rating is EXCELLENT else 2 if rating is GOOD else 1 if rating is PASS else 0
-        if _not_ratable(ctx, subject, add):
+        if subject_type is PARTY_MEMBER and subject.collective is None and subject.unit is None:
+            # A member's findings depend on nothing but their level, facts, score and criteria (no link to another
+            # subject): judged once per such combination, then given again under each member's name.
+            criteria = subject.criteria
+            key = (id(subject.facts), rank, subject.score, None if criteria is None else id(criteria))
+            judged = members_judged.get(key, _MISSING)
+            if judged is _MISSING:
+                judged = members_judged[key] = _judge_as_template(ctx, subject, rank)
+            if judged is None:
+                _judge(ctx, subject, rank, add)
+            elif judged:
+                sid = subject.id
+                for code, message, citation, verified in judged:
+                    add(Finding(code, (sid,), message.replace(_PROBE, sid), citation, verified))
             continue
-        if subject_type is PARTY_MEMBER or subject_type is LEADER:
-            _individual(ctx, subject, rank, add)
-        else:
-            _collective(ctx, subject, rank, add)
-        if subject.score is not None and rank > 0:
-            _score_band(ctx, subject, rank, add)
-        if subject.criteria is not None and rank > 0:
-            _criteria_cap(ctx, subject, rank, add)
+        _judge(ctx, subject, rank, add)
     plans = _quota(ctx, groups, add)
     return Result(scenario.regime, scenario.overlay, tuple(findings), plans, scenario.year, scenario.quarter)
+
+
+def _judge(ctx: _Check, subject: Subject, rank: int, add: Add) -> None:
+    """Every rule on one rated subject, but the quota (counted per group, after all subjects)."""
+    if _not_ratable(ctx, subject, add):
+        return
+    subject_type = subject.type
+    if subject_type is PARTY_MEMBER or subject_type is LEADER:
+        _individual(ctx, subject, rank, add)
+    else:
+        _collective(ctx, subject, rank, add)
+    if subject.score is not None and rank > 0:
+        _score_band(ctx, subject, rank, add)
+    if subject.criteria is not None and rank > 0:
+        _criteria_cap(ctx, subject, rank, add)
+
+
+# Stands for a member's id while their findings are made once for all members alike (no id contains it).
+_PROBE = "\x00member\x00"
+_Template = tuple[tuple[str, str, Citation, bool], ...]
+
+
+def _judge_as_template(ctx: _Check, subject: Subject, rank: int) -> _Template | None:
+    """`_judge` on this member under the stand-in id: each finding's code, message (the id still to put in), citation
+    and verified flag. None if a finding names another subject or quotes the member otherwise than once, as the
+    rules for members do: then each member alike is judged on their own."""
+    found: list[Finding] = []
+    _judge(ctx, subject._replace(id=_PROBE), rank, found.append)
+    quoted = f'"{_PROBE}"'
+    if any(
+        finding.subjects != (_PROBE,) or finding.message.count(_PROBE) != 1 or quoted not in finding.message
+        for finding in found
+    ):
+        return None
+    return tuple((finding.code, finding.message, finding.citation, finding.verified) for finding in found)
 
 
 def _score_band(ctx: _Check, subject: Subject, rank: int, add: Add) -> None:
@@ -417,10 +473,23 @@ def _individual_fail_cases(ctx: _Check, subject: Subject, add: Add) -> None:
 
 
 def _excellent_conditions(ctx: _Check, subject: Subject, add: Add) -> None:
-    facts = subject.facts
+    memo_key = ("excellent", id(subject.facts), subject.type)
+    found = ctx.memo.get(memo_key, _MISSING)
+    if found is _MISSING:
+        found = ctx.memo[memo_key] = _excellent_missing(ctx, subject.type, subject.facts)
+    if found is not None:
+        tail, citation, verified = found
+        add(Finding(Code.EXCELLENT_CONDITIONS, (subject.id,), f'"{subject.id}"{tail}', citation, verified))
+
+
+def _excellent_missing(
+    ctx: _Check, subject_type: SubjectType, facts: Facts
+) -> tuple[str, Citation, bool] | None:
+    """What an HTXS with these facts lacks: the message after the subject's name, its citation and verified flag;
+    None when it lacks nothing."""
     params = ctx.params
-    if subject.type.is_collective and not params.excellent_conditions_apply_to_collectives:
-        return
+    if subject_type.is_collective and not params.excellent_conditions_apply_to_collectives:
+        return None
     missing = []
     # Under QĐ 366 the 100% condition is a band condition (BAND_CONDITIONS), not repeated here.
     if params.excellent_requires_full_completion and not ctx.points and facts.task_completion_pct < 100:
@@ -434,16 +503,27 @@ def _excellent_conditions(ctx: _Check, subject: Subject, add: Add) -> None:
         and facts.remediation_pct < 100
     ):
         missing.append(f"khắc phục {facts.remediation_pct:g}% hạn chế kỳ trước (cần 100%)")
-    if missing:
-        message = f'"{subject.id}" được xếp HTXS nhưng chưa đủ điều kiện: {"; ".join(missing)}.'
-        add(
-            ctx.finding(Code.EXCELLENT_CONDITIONS, (subject.id,), message, "excellent_min_tasks_exceeded_pct")
-        )
+    if not missing:
+        return None
+    return ctx.tail(
+        f" được xếp HTXS nhưng chưa đủ điều kiện: {'; '.join(missing)}.", "excellent_min_tasks_exceeded_pct"
+    )
 
 
 def _band_conditions(ctx: _Check, subject: Subject, rank: int, add: Add) -> None:
     """QĐ 366 Điều 11: HTT needs 100% of tasks on time; HT allows ≤ 20% late."""
-    facts = subject.facts
+    memo_key = ("band", id(subject.facts), rank)
+    found = ctx.memo.get(memo_key, _MISSING)
+    if found is _MISSING:
+        found = ctx.memo[memo_key] = _band_gap(ctx, subject.facts, rank)
+    if found is not None:
+        tail, citation, verified = found
+        add(Finding(Code.BAND_CONDITIONS, (subject.id,), f'"{subject.id}"{tail}', citation, verified))
+
+
+def _band_gap(ctx: _Check, facts: Facts, rank: int) -> tuple[str, Citation, bool] | None:
+    """Above what the task conditions allow: the message after the subject's name, its citation and verified flag;
+    None when the level is allowed."""
     params = ctx.params
     assert params.band_gap_max is not None and params.max_overdue_pct_pass is not None
     why = None
@@ -457,8 +537,8 @@ def _band_conditions(ctx: _Check, subject: Subject, rank: int, add: Add) -> None
         if facts.tasks_overdue_pct <= params.max_overdue_pct_pass:
             top, key = 1, "max_overdue_pct_pass"  # HT: 100% of tasks, at most 20% late
     if why and rank > top:
-        message = f'"{subject.id}" {why} nên tối đa {_rating_text(top)}, nhưng được xếp {_rating_text(rank)}.'
-        add(ctx.finding(Code.BAND_CONDITIONS, (subject.id,), message, key))
+        return ctx.tail(f" {why} nên tối đa {_rating_text(top)}, nhưng được xếp {_rating_text(rank)}.", key)
+    return None
 
 
 def _leader_ceiling(ctx: _Check, subject: Subject, rank: int, add: Add) -> None:
