@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 
 from openpyxl import Workbook
@@ -24,6 +25,7 @@ _LISTS = {
 }
 
 
+@functools.cache  # the same for everyone (the columns and lists are constants): built once per kind and process
 def template_workbook(kind: str) -> bytes:
     spec = SPECS[kind]
     wb = Workbook()

@@ -128,3 +128,11 @@ def test_a_file_over_the_limit_gets_one_message_on_the_page_the_api_and_the_comm
     with pytest.raises(CommandError, match=re.escape(expected)):
         call_command("import", str(path), "--kind", "people", "--user", district_officer.username)
     assert not Person.objects.filter(code="NV1").exists()
+
+
+def test_a_template_is_built_once_per_kind_and_process():
+    """The blank workbooks are constants: built on the first download, then served as they are."""
+    from kiemdiem.imports.workbook_templates import template_workbook
+
+    for kind in SPECS:
+        assert template_workbook(kind) is template_workbook(kind)
