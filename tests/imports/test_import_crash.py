@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 from openpyxl import Workbook
 
+from tests.conftest import copy_of
 from tests.imports.helpers import HEADERS, person_row
 
 pytestmark = pytest.mark.slow  # subprocesses, servers or every URL × every role: left out by make test-fast
@@ -26,10 +27,11 @@ ROWS = 60_000
 
 
 @pytest.fixture
-def crash_db(tmp_path):  # type: ignore[no-untyped-def]
+def crash_db(tmp_path, request):  # type: ignore[no-untyped-def]
     settings = connection.settings_dict
     if settings["ENGINE"].endswith("sqlite3"):
-        yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
+        # The session's migrated file, copied: the test's own migrate then finds nothing to do.
+        yield f"sqlite:///{copy_of(request.getfixturevalue('migrated_sqlite'), tmp_path / 'crash.sqlite3')}"
         return
     import psycopg
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 import pytest
 
+from tests.conftest import copy_of
+
 pytestmark = pytest.mark.slow  # subprocesses: left out by make test-fast
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,9 +64,10 @@ def populate(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def _populated_sqlite(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
-    """One populated SQLite source per module (migrate, demo, ratings: the slow part), copied by each test."""
-    path = tmp_path_factory.mktemp("sao-luu") / "nguon.sqlite3"
+def _populated_sqlite(tmp_path_factory, migrated_sqlite) -> Path:  # type: ignore[no-untyped-def]
+    """One populated SQLite source per module (migrate, demo, ratings: the slow part), copied by each test; it
+    starts from the session's migrated file, so its migrate finds nothing to do."""
+    path = copy_of(migrated_sqlite, tmp_path_factory.mktemp("sao-luu") / "nguon.sqlite3")
     populate(f"sqlite:///{path}")
     db = sqlite3.connect(
         path

@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 from openpyxl import Workbook
 
+from tests.conftest import copy_of
 from tests.imports.helpers import HEADERS, person_row
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -30,9 +31,11 @@ LOAD_SECONDS = float(os.environ.get("KIEMDIEM_LOAD_SECONDS", "10"))
 
 
 @pytest.fixture(scope="module")
-def sqlite_site(tmp_path_factory):  # type: ignore[no-untyped-def]
-    """A demo province in a fresh SQLite file (the embedded default), and its members' evaluations."""
-    env = site.clean_env(f"sqlite:///{tmp_path_factory.mktemp('site') / 'db.sqlite3'}")
+def sqlite_site(tmp_path_factory, migrated_sqlite):  # type: ignore[no-untyped-def]
+    """A demo province in a fresh SQLite file (the embedded default; the session's migrated one, copied, so the
+    harness's migrate finds nothing to do), and its members' evaluations."""
+    path = copy_of(migrated_sqlite, tmp_path_factory.mktemp("site") / "db.sqlite3")
+    env = site.clean_env(f"sqlite:///{path}")
     return env, site.build_demo(env)
 
 
