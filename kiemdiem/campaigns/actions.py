@@ -1194,12 +1194,25 @@ def _write(evaluations: list[Evaluation], kind: str, audits: list[AuditRecord]) 
     AuditRecord.objects.bulk_create(audits, batch_size=2000)
 
 
+class _StaleRows(Exception):
+    """A guarded write found a row no longer as it was checked (its version or quota group moved)."""
+
+
 def _write_each(
-    evaluations: list[Evaluation], kind: str, audits: list[AuditRecord], *, rows: int = 1000
+    evaluations: list[Evaluation],
+    kind: str,
+    audits: list[AuditRecord],
+    *,
+    rows: int = 1000,
+    guarded: bool = False,
 ) -> None:
     """Write rows whose values differ from row to row (a district's paper file: each row its own date, level and
     deciding committee): one `UPDATE … FROM (VALUES …)` per `rows` rows, and the audit records by COPY
-    (PostgreSQL; bulk INSERTs elsewhere). The lock of a district's import is held for these few statements only."""
+    (PostgreSQL; bulk INSERTs elsewhere). The lock of a district's import is held for these few statements only.
+
+    `guarded`: each row is written only if its version and quota group are still those of the objects (the UPDATE
+    locks it, so this is the check a `SELECT … FOR UPDATE` would make, without the extra read of thousands of rows);
+    raises _StaleRows, leaving the caller to undo what was written, when one is not."""
     from django.db import connection
 
     if not evaluations:
@@ -1215,6 +1228,14 @@ def _write_each(
     marks = ["CAST(%s AS bigint)" if postgres else "%s"] + [
         f"CAST(%s AS {f.db_type(connection)})" if postgres else "%s" for f in fields
     ]
+    where = f"{table}.id = v.column1"
+    if guarded:
+        marks += ["CAST(%s AS integer)", "CAST(%s AS bigint)"] if postgres else ["%s", "%s"]
+        same = "IS NOT DISTINCT FROM" if postgres else "IS"
+        where += (
+            f" AND {table}.version = v.column{len(fields) + 2}"
+            f" AND {table}.quota_group_id {same} v.column{len(fields) + 3}"
+        )
     line = f"({', '.join(marks)})"
     sets = ", ".join(f"{quote(str(f.column))} = v.column{n}" for n, f in enumerate(fields, 2))
     with connection.cursor() as cursor:
@@ -1224,11 +1245,15 @@ def _write_each(
             for ev in chunk:
                 params.append(ev.pk)
                 params += [f.get_db_prep_save(getattr(ev, f.attname), connection) for f in fields]
+                if guarded:
+                    params += [ev.version, ev.quota_group_id]
             cursor.execute(
                 f"UPDATE {table} SET updated_at = %s, version = {table}.version + 1, {sets} "
-                f"FROM (VALUES {', '.join([line] * len(chunk))}) AS v WHERE {table}.id = v.column1",
+                f"FROM (VALUES {', '.join([line] * len(chunk))}) AS v WHERE {where}",
                 params,
             )
+            if guarded and cursor.rowcount != len(chunk):
+                raise _StaleRows
     for ev in evaluations:
         ev.version += 1
         ev.updated_at = now
@@ -1627,9 +1652,11 @@ def _decision_audits(*, user: User, judged: Judged, paper: bool) -> list[AuditRe
     return audits
 
 
-def _write_decisions(*, user: User, judged: Judged, paper: bool, audited: bool = False) -> list[Evaluation]:
+def _write_decisions(
+    *, user: User, judged: Judged, paper: bool, audited: bool = False, guarded: bool = False
+) -> list[Evaluation]:
     """Record judged decisions: each row's level, state and deciding body, an audit record per change (written
-    already when `audited`)."""
+    already when `audited`); `guarded`: see `_write_each`."""
     if not judged.todo:
         return []
     audits = [] if audited else _decision_audits(user=user, judged=judged, paper=paper)
@@ -1647,7 +1674,7 @@ def _write_decisions(*, user: User, judged: Judged, paper: bool, audited: bool =
         ev.state = EvaluationState.DECIDED
         saved.append(ev)
     if paper:
-        _write_each(saved, "decision", audits)
+        _write_each(saved, "decision", audits, guarded=guarded)
     else:
         _write(saved, "decision", audits)
     resolved = [ev.pk for ev in saved]
@@ -1718,9 +1745,17 @@ def do_enter_paper_decisions(*, user: User, rows: list[Decision], checked: Judge
         last = AuditRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         passed = dict(checked.passed)
         _insert_audits(_decision_audits(user=user, judged=checked, paper=True))
-        judged = _still_as_checked(checked)
+        # A members' file: its rows are locked by their own UPDATE, which writes each only if still as checked.
+        members = all(ev.subject_type == SubjectType.PARTY_MEMBER for _, _, ev, _, _ in checked.todo)
+        judged = _still_as_checked(checked, lock_rows=not members)
         if judged is not None and judged.passed == passed:
-            return len(_write_decisions(user=user, judged=judged, paper=True, audited=True))
+            try:
+                with transaction.atomic():
+                    return len(
+                        _write_decisions(user=user, judged=judged, paper=True, audited=True, guarded=members)
+                    )
+            except _StaleRows:  # saved meanwhile by a writer that takes no group lock (facts, self-review)
+                judged = None
         ids = [ev.pk for _, _, ev, _, _ in checked.todo]
         for chunk in _chunks(ids):
             AuditRecord.objects.filter(pk__gt=last, user=user, evaluation_id__in=chunk).delete()
@@ -1745,11 +1780,9 @@ def _lock_groups(todo: list[tuple[int, Decision, Evaluation, str, str]]) -> None
 def _locked_as_checked(
     todo: list[tuple[int, Decision, Evaluation, str, str]], cycle: Cycle, ids: list[int]
 ) -> bool:
-    """Lock the rows (and those whose rating caps theirs) by id; whether they, and the cycle, are as checked."""
+    """Lock the rows (and those whose rating caps theirs) by id; whether they are as checked."""
     now: dict[int, tuple[int, int | None]] = {}
-    # A member's rating caps nobody's (ceiling_links reads leaders' and collectives' only): no query for a members' file.
-    members = all(ev.subject_type == SubjectType.PARTY_MEMBER for _, _, ev, _, _ in todo)
-    for chunk in _chunks(sorted(set(ids) | (set() if members else ceiling_links(cycle, ids)))):
+    for chunk in _chunks(sorted(set(ids) | ceiling_links(cycle, ids))):
         for pk, version, group in (
             Evaluation.objects.select_for_update(of=("self",))
             .filter(pk__in=chunk)
@@ -1757,15 +1790,14 @@ def _locked_as_checked(
             .values_list("pk", "version", "quota_group_id")
         ):
             now[pk] = (version, group)
-    if any(now.get(ev.pk) != (ev.version, ev.quota_group_id) for _, _, ev, _, _ in todo):
-        return False  # a row of the file changed since: judged again
-    return Cycle.objects.filter(pk=cycle.pk).values_list("state", flat=True).first() == CycleState.OPEN
+    return all(now.get(ev.pk) == (ev.version, ev.quota_group_id) for _, _, ev, _, _ in todo)
 
 
-def _still_as_checked(checked: Judged) -> Judged | None:
+def _still_as_checked(checked: Judged, *, lock_rows: bool = True) -> Judged | None:
     """Lock what a paper file's write needs, groups then rows as every save, and tell whether its check without a
     lock still holds: the judgement (the overrides of re-judged groups updated), or None when the rows must be
-    judged again. Refuses (raises) what a group judged again no longer allows."""
+    judged again. Refuses (raises) what a group judged again no longer allows. Without `lock_rows` the rows are
+    left for a guarded write to lock and check (`_write_each`)."""
     todo = checked.todo
     if not todo:
         return checked
@@ -1774,7 +1806,9 @@ def _still_as_checked(checked: Judged) -> Judged | None:
     _lock_groups(
         todo
     )  # the same order as `_lock_batch`, which every save takes: quota groups by id, then rows
-    if not _locked_as_checked(todo, cycle, ids):
+    if lock_rows and not _locked_as_checked(todo, cycle, ids):
+        return None
+    if Cycle.objects.filter(pk=cycle.pk).values_list("state", flat=True).first() != CycleState.OPEN:
         return None
     passed = _judged_where_moved(checked, cycle, ids)
     if passed is None:

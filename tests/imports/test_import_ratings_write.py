@@ -198,3 +198,37 @@ def test_the_write_compares_exactly_what_the_check_read(district_officer, world)
     ids = sorted(ev.pk for _, _, ev, _, _ in checked.todo)
     assert len(ids) == 5 and set(ids) <= set(checked.read)
     assert actions._read_now(world.cycle_province, checked.todo, ids) == checked.read
+
+
+def test_a_row_changed_after_the_check_under_the_lock_is_caught_by_its_own_write(
+    district_officer, world, monkeypatch
+):
+    """A members' file is not read again row by row under the lock: its UPDATE writes a row only if its version is
+    still the checked one. A writer that takes no group lock (facts, a self-review) changing a row just then sends
+    the file the usual way (groups, rows, check, write), written once, one audit record per change."""
+    from django.db.models import F
+
+    people = members_with_evaluations(world, 4)
+    evs = evaluations_of(world, people)
+    original = actions._judged_where_moved
+
+    def then_a_facts_save(*args, **kwargs):  # type: ignore[no-untyped-def]
+        passed = original(*args, **kwargs)
+        Evaluation.objects.filter(pk=evs[2].pk).update(version=F("version") + 1)
+        return passed
+
+    monkeypatch.setattr(actions, "_judged_where_moved", then_a_facts_save)
+    seen = counted_checks(monkeypatch)
+    summary = run(district_officer, world.cycle_province, [paper_row(p.code, "HT") for p in people])
+    assert summary["ratings"] == 4
+    assert (
+        len(seen) == 2
+    )  # the check without a lock, then the whole file again under it: the stale row was seen
+    for ev in evs:
+        ev.refresh_from_db()
+        assert (ev.state, ev.decided_rating) == ("decided", "HT")
+        assert ev.audit_records.filter(action="import").count() == 1
+        assert ev.audit_records.filter(action="state", new_value="decided").count() == 1
+    assert (
+        Evaluation.objects.get(pk=evs[2].pk).version == evs[0].version + 1
+    )  # the facts' save, then the file's
