@@ -220,12 +220,68 @@ TASKS_PER_SUBJECT = 10
 TASKS_MARK = CACHE / f"{PROVINCE_DB}.tasks"
 
 
+# The results of task `i` (1–10) of an evaluation, as a year's register might spread them (25 % exceeded, 7 % late,
+# 3 % not done), within what the subject's level allows (QĐ 366 Điều 11), as the app's actions would have it: a
+# level above what the register allows is refused (issue 14). HTT and HTXS: every task done on time; HTXS: at least
+# 30 % exceeded (tasks 1–3); any level above KHT: never more than tasks 1–3 not done (at least 70 % done: neither
+# the member's KHT case, > 50 % not done, nor their leaders' < 70 % of a unit's plan). KHT and no level yet: the
+# spread as it comes. The level is the one the rules read (decided, else proposed); the draw follows a hash of the
+# evaluation id and the task, so the same profile gives the same register. (Before 29/11/2026 the spread ignored the
+# level: the profile of today gave 86,877 findings, 77,332 of them HTT/HTXS with tasks late or not done, which no
+# action would have let through.)
+TASK_RESULT_SQL = """
+    CASE
+        WHEN level IN ('HTXS', 'HTT') THEN
+            CASE WHEN (level = 'HTXS' AND i <= 3) OR h < 25 THEN 'exceeded' ELSE 'on_time' END
+        WHEN level = 'HT' THEN
+            CASE WHEN h < 3 AND i <= 3 THEN 'not_done' WHEN h < 10 THEN 'late' WHEN h < 35 THEN 'exceeded'
+                 ELSE 'on_time' END
+        ELSE
+            CASE WHEN h < 3 THEN 'not_done' WHEN h < 10 THEN 'late' WHEN h < 35 THEN 'exceeded' ELSE 'on_time' END
+    END
+"""
+
+
+def write_task_register(cursor, cycle, user_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Ten tasks per subject of `cycle` (TASK_RESULT_SQL), and each evaluation's percentages from them."""
+    cursor.execute("DELETE FROM assessments_taskevidence")
+    cursor.execute("DELETE FROM assessments_task")
+    cursor.execute(
+        f"""
+        INSERT INTO assessments_task (evaluation_id, title, target, deadline, result, note, evidence_link,
+                                      created_by_id, created_at)
+        SELECT e.id, 'Nhiệm vụ ' || i, '100%%', make_date(%s, 12, 15), {TASK_RESULT_SQL}, '', '', %s, now()
+        FROM campaigns_evaluation e
+        CROSS JOIN generate_series(1, %s) AS i
+        CROSS JOIN LATERAL (SELECT (e.id * 31 + i * 17) %% 100 AS h,
+                                   COALESCE(NULLIF(e.decided_rating, ''), e.proposed_rating) AS level) AS spread
+        WHERE e.cycle_id = %s
+        """,
+        [cycle.year, user_id, TASKS_PER_SUBJECT, cycle.pk],
+    )
+    cursor.execute(
+        """
+        UPDATE campaigns_evaluation e
+        SET facts = e.facts - 'task_completion_pct' - 'tasks_overdue_pct' - 'tasks_exceeded_pct',
+            task_completion_pct = floor(1000.0 * t.done / t.n) / 10.0,
+            tasks_overdue_pct = ceil(1000.0 * t.late / t.n) / 10.0,
+            tasks_exceeded_pct = floor(1000.0 * t.exceeded / t.n) / 10.0
+        FROM (SELECT evaluation_id, count(*) AS n,
+                     count(*) FILTER (WHERE result IN ('on_time', 'exceeded', 'late')) AS done,
+                     count(*) FILTER (WHERE result = 'late') AS late,
+                     count(*) FILTER (WHERE result = 'exceeded') AS exceeded
+              FROM assessments_task GROUP BY evaluation_id) AS t
+        WHERE e.id = t.evaluation_id
+        """
+    )
+
+
 def ensure_task_register() -> None:
     """Ten tasks in every subject's register of the bench cycle (≈ 1.6 million rows), and the facts they give.
 
-    Made in bulk SQL, once (marked in the cache): the results spread as a year's register might (25 % exceeded,
-    7 % late, 3 % not done), and each evaluation's percentages are what `assessments.actions.task_facts` computes
-    from them, as `do_add_task` would have stored them; a sample is checked against that function.
+    Made in bulk SQL, once (marked in the cache; a register made by an earlier draw is kept): the results drawn by
+    TASK_RESULT_SQL, and each evaluation's percentages are what `assessments.actions.task_facts` computes from
+    them, as `do_add_task` would have stored them; a sample is checked against that function.
     """
     from django.db import connection
 
@@ -243,38 +299,7 @@ def ensure_task_register() -> None:
     t = time.perf_counter()
     user, _ = User.objects.get_or_create(username="bench-tasks", defaults={"role": "province_admin"})
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM assessments_taskevidence")
-        cur.execute("DELETE FROM assessments_task")
-        cur.execute(
-            """
-            INSERT INTO assessments_task (evaluation_id, title, target, deadline, result, note, evidence_link,
-                                          created_by_id, created_at)
-            SELECT e.id, 'Nhiệm vụ ' || i, '100%%', make_date(%s, 12, 15),
-                   CASE WHEN h < 3 THEN 'not_done' WHEN h < 10 THEN 'late' WHEN h < 35 THEN 'exceeded'
-                        ELSE 'on_time' END,
-                   '', '', %s, now()
-            FROM campaigns_evaluation e
-            CROSS JOIN generate_series(1, %s) AS i
-            CROSS JOIN LATERAL (SELECT (e.id * 31 + i * 17) %% 100 AS h) AS spread
-            WHERE e.cycle_id = %s
-            """,
-            [cycle.year, user.pk, TASKS_PER_SUBJECT, cycle.pk],
-        )
-        cur.execute(
-            """
-            UPDATE campaigns_evaluation e
-            SET facts = e.facts - 'task_completion_pct' - 'tasks_overdue_pct' - 'tasks_exceeded_pct',
-                task_completion_pct = floor(1000.0 * t.done / t.n) / 10.0,
-                tasks_overdue_pct = ceil(1000.0 * t.late / t.n) / 10.0,
-                tasks_exceeded_pct = floor(1000.0 * t.exceeded / t.n) / 10.0
-            FROM (SELECT evaluation_id, count(*) AS n,
-                         count(*) FILTER (WHERE result IN ('on_time', 'exceeded', 'late')) AS done,
-                         count(*) FILTER (WHERE result = 'late') AS late,
-                         count(*) FILTER (WHERE result = 'exceeded') AS exceeded
-                  FROM assessments_task GROUP BY evaluation_id) AS t
-            WHERE e.id = t.evaluation_id
-            """
-        )
+        write_task_register(cur, cycle, user.pk)
     pg.psql("VACUUM ANALYZE assessments_task", PROVINCE_DB)
     pg.psql("VACUUM ANALYZE campaigns_evaluation", PROVINCE_DB)
     for ev in Evaluation.objects.filter(cycle=cycle).order_by("?")[:50]:
