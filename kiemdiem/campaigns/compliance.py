@@ -680,6 +680,26 @@ def page_stamps(cycle: Cycle, unit: Unit) -> PageStamps:
     return PageStamps(";".join(parts), groups)
 
 
+def group_stamps(cycle: Cycle, group_ids: Iterable[int]) -> dict[int, str]:
+    """`PageStamps.groups` for these quota groups alone (an evaluation's page): one query."""
+    from kiemdiem.campaigns.models import QuotaGroup
+
+    wanted = sorted(set(group_ids))
+    if not wanted:
+        return {}
+    ev, qg = Evaluation._meta.db_table, QuotaGroup._meta.db_table
+    marks = ", ".join(["%s"] * len(wanted))
+    sql = f"""
+        SELECT CASE WHEN g.has_exception THEN 'x' ELSE 'g' END, g.id, (
+            SELECT COUNT(*) || '@' || CAST(SUM({_epoch("e.updated_at")}) AS TEXT) FROM {ev} e
+            WHERE e.cycle_id = %s AND e.quota_group_id = g.id)
+        FROM {qg} g WHERE g.id IN ({marks})
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cycle.pk, *wanted])
+        return {pk: f"{kind}{value}" for kind, pk, value in cursor.fetchall()}
+
+
 def _rows_of(ids: Iterable[int]) -> tuple[list[Row], dict[str, str]]:
     """These evaluations as the rules read them, and the names findings quote. Plain rows, not objects."""
     rows: list[Row] = []
@@ -768,13 +788,14 @@ def check_page(cycle: Cycle, ids: Iterable[int], groups: dict[int, str]) -> Comp
     return with_group_quotas(cycle, check_apart(cycle, evaluations), groups, ids)
 
 
-def check_apart(cycle: Cycle, evaluations: Sequence[Evaluation]) -> Compliance:
-    """The rules over a unit's evaluations (all of them, loaded with their person, unit and quota group) and what a
-    ceiling or a party organisation's children link them to outside the unit (`touching` less what is loaded),
-    without their quota groups' peers: every finding but the quota's (this run counts only the group members it
-    loaded), and no plans. `by_subject` is empty."""
+def check_apart(cycle: Cycle, evaluations: Sequence[Evaluation], *, whole_unit: bool = True) -> Compliance:
+    """The rules over these evaluations (loaded with their person, unit and quota group; with `whole_unit`, all of
+    one unit's) and what a ceiling or a party organisation's children link them to (`touching` less what is
+    loaded), without their quota groups' peers: every finding but the quota's (this run counts only the group
+    members it loaded), and no plans. `by_subject` is empty."""
     ids = {ev.pk for ev in evaluations}
-    rows, names = _rows_of(_linked_outside(cycle, evaluations) - ids)
+    linked = _linked_outside(cycle, evaluations) if whole_unit else set(touching(cycle, ids, peers=False))
+    rows, names = _rows_of(linked - ids)
     rows = sorted([*rows, *(row_of(ev) for ev in evaluations)], key=itemgetter(0))
     names.update(names_of(evaluations))
     partial = _check_rows(cycle, rows, None)

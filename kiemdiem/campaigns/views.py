@@ -28,7 +28,7 @@ from kiemdiem.campaigns.compliance import (
     Compliance,
     PageStamps,
     check_apart,
-    check_touching,
+    group_stamps,
     page_stamps,
     quota_plans,
     with_group_quotas,
@@ -524,8 +524,14 @@ def _evaluation_response(
 ) -> HttpResponse:
     user = request.user
     form = form_of(ev)
-    # Only what this subject's rules read: its quota group's peers and what a ceiling links it to.
-    compliance = check_touching(ev.cycle, [ev.pk])
+    # Only what this subject's rules read: what a ceiling links it to, and its quota group's count (from the
+    # group's ratings alone, once per change of the group: not its members' rows and rules).
+    saved = (
+        ev if posted is None else get_evaluation_for_user(user, ev.pk)
+    )  # a refused form: the rules read the saved
+    apart = check_apart(ev.cycle, [saved], whole_unit=False)
+    groups = group_stamps(ev.cycle, [ev.quota_group_id] if ev.quota_group_id else [])
+    compliance = with_group_quotas(ev.cycle, apart, groups, [ev.pk])
     findings = [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])]
     plan = compliance.result.quota_groups.get(ev.quota_group.code) if ev.quota_group is not None else None
     sections = [(key, heading, (ev.self_review or {}).get(key, "")) for key, heading in form.sections]

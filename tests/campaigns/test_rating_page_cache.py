@@ -222,4 +222,6 @@ def test_a_members_evaluation_page_reads_only_what_its_rules_read(
     with django_assert_max_num_queries(23):
         page = client.get(f"/danh-gia/{member.pk}/")
     assert page.status_code == 200
-    assert checked == [group]  # the member's grassroots group (the quota's counts), nothing else
+    # The member's own row: its grassroots group is counted from the group's ratings alone (compliance.group_quota),
+    # not read and checked member by member (issue 21: the evaluation page beside the write load's saves).
+    assert checked == [{member.pk}] and member.pk in group

@@ -237,6 +237,17 @@ def test_the_page_counts_a_quota_group_apart_with_the_same_findings_and_meters(w
     assert shown(apart) == shown(whole) and any(
         code == "QUOTA_EXCELLENT" for found in shown(apart).values() for code, _ in found
     )
+    # An evaluation's page the same way: its own row and links, its group counted apart.
+    for pk in ids:
+        assert shown(one_apart(cycle, pk)) == shown(check_touching(cycle, [pk]))
+
+
+def one_apart(cycle, pk):  # type: ignore[no-untyped-def]
+    from kiemdiem.campaigns.compliance import check_apart, group_stamps, with_group_quotas
+
+    ev = Evaluation.objects.select_related("person", "unit", "quota_group", "collective").get(pk=pk)
+    groups = group_stamps(cycle, [ev.quota_group_id] if ev.quota_group_id else [])
+    return with_group_quotas(cycle, check_apart(cycle, [ev], whole_unit=False), groups, [pk])
 
 
 def test_a_save_in_another_cell_of_the_group_redraws_the_page_without_reading_the_group(
@@ -294,3 +305,5 @@ def test_a_leadership_page_finds_what_the_whole_check_finds(world, district_offi
     codes = {code for found in shown(whole).values() for code, _ in found}
     assert {"HEAD_ABOVE_COLLECTIVE", "COLLECTIVE_ABOVE_UNIT"} <= codes
     assert shown(apart) == shown(whole)
+    for pk in ids:  # each one's evaluation page
+        assert shown(one_apart(cycle, pk)) == shown(check_touching(cycle, [pk]))
