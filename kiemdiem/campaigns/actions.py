@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -1260,15 +1260,23 @@ def _write_each(
     _insert_audits(audits)
 
 
-def _insert_audits(audits: list[AuditRecord]) -> None:
-    """Audit records in bulk: one COPY on PostgreSQL, bulk INSERTs elsewhere."""
+def _insert_audits(audits: list[AuditRecord]) -> Callable[[], None]:
+    """Audit records in bulk: one COPY on PostgreSQL, bulk INSERTs elsewhere. Returns what takes exactly these
+    records back (COPY returns no ids: they share one timestamp to the microsecond), never a record another
+    transaction wrote meanwhile on the same evaluations."""
     from django.db import connection
 
     if not audits:
-        return
+        return lambda: None
     if connection.vendor != "postgresql":
         AuditRecord.objects.bulk_create(audits, batch_size=2000)
-        return
+        ids = [a.pk for a in audits]
+
+        def take_back_by_id() -> None:
+            for chunk in _chunks(ids):
+                AuditRecord.objects.filter(pk__in=chunk).delete()
+
+        return take_back_by_id
     now = timezone.now()
     quote = connection.ops.quote_name
     columns = ["evaluation_id", "action", "field", "old_value", "new_value", "reason", "user_id", "at"]
@@ -1293,6 +1301,14 @@ def _insert_audits(audits: list[AuditRecord]) -> None:
                     for a in audits
                 ).encode()
             )
+    evaluations = sorted({a.evaluation_id for a in audits})
+    users = {a.user_id for a in audits}
+
+    def take_back_copied() -> None:
+        for chunk in _chunks(evaluations):
+            AuditRecord.objects.filter(at=now, user_id__in=users, evaluation_id__in=chunk).delete()
+
+    return take_back_copied
 
 
 def _names(evaluations: list[Evaluation], numbers: list[int | None]) -> list[str]:
@@ -1742,9 +1758,8 @@ def do_enter_paper_decisions(*, user: User, rows: list[Decision], checked: Judge
     if checked is not None and checked.rows is rows and checked.todo:
         # The audit records first, before any lock (thousands of rows; nobody waits on them): they stand when the
         # check still holds under the lock, as it almost always does, and are taken back when it does not.
-        last = AuditRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         passed = dict(checked.passed)
-        _insert_audits(_decision_audits(user=user, judged=checked, paper=True))
+        take_back = _insert_audits(_decision_audits(user=user, judged=checked, paper=True))
         # A members' file: its rows are locked by their own UPDATE, which writes each only if still as checked.
         members = all(ev.subject_type == SubjectType.PARTY_MEMBER for _, _, ev, _, _ in checked.todo)
         judged = _still_as_checked(checked, lock_rows=not members)
@@ -1756,9 +1771,7 @@ def do_enter_paper_decisions(*, user: User, rows: list[Decision], checked: Judge
                     )
             except _StaleRows:  # saved meanwhile by a writer that takes no group lock (facts, self-review)
                 judged = None
-        ids = [ev.pk for _, _, ev, _, _ in checked.todo]
-        for chunk in _chunks(ids):
-            AuditRecord.objects.filter(pk__gt=last, user=user, evaluation_id__in=chunk).delete()
+        take_back()
         if judged is not None:
             return len(_write_decisions(user=user, judged=judged, paper=True))
     return len(_save_decisions(user=user, rows=rows, paper=True, batch=True))

@@ -215,6 +215,10 @@ def test_a_row_changed_after_the_check_under_the_lock_is_caught_by_its_own_write
     def then_a_facts_save(*args, **kwargs):  # type: ignore[no-untyped-def]
         passed = original(*args, **kwargs)
         Evaluation.objects.filter(pk=evs[2].pk).update(version=F("version") + 1)
+        # ... audited by the same officer: taking back the file's early audit records must leave this one.
+        AuditRecord.objects.create(
+            evaluation=evs[2], action="facts", field="facts", new_value="x", user=district_officer
+        )
         return passed
 
     monkeypatch.setattr(actions, "_judged_where_moved", then_a_facts_save)
@@ -232,3 +236,4 @@ def test_a_row_changed_after_the_check_under_the_lock_is_caught_by_its_own_write
     assert (
         Evaluation.objects.get(pk=evs[2].pk).version == evs[0].version + 1
     )  # the facts' save, then the file's
+    assert evs[2].audit_records.filter(action="facts", user=district_officer).count() == 1
