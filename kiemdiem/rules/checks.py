@@ -8,7 +8,7 @@ each finding code, the functions that give it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -47,7 +47,7 @@ HD21_QUOTA_CITATIONS = {
 }
 
 Add = Callable[[Finding], None]
-_MISSING = object()  # not in a memo yet (None is a memoised "no finding")
+_MISSING = object()  # not judged yet (None is "judged: judge each apart")
 
 
 # "HTT (Hoàn thành tốt nhiệm vụ)" per rank, made once: a province's check quotes a level in 150,000 messages.
@@ -111,10 +111,6 @@ class _Check:
     reference: date
     last_admitted_ratable: date | None  # admitted after it: under new_member_months by 31/12
     last_founded_ratable: date | None  # founded after it: under new_collective_months by 31/12
-    # What a rule concludes from one Facts object (and a level), kept for the other subjects that share it: a
-    # province's 155,000 subjects share a few thousand Facts (the task register gives a few dozen percentages). Keyed
-    # by the object's id: the scenario holds every Facts for the whole check, so no id is reused meanwhile.
-    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, scenario: Scenario) -> _Check:
@@ -158,12 +154,6 @@ class _Check:
         if not verified:
             message += UNVERIFIED_NOTE
         return Finding(code, subjects, message, self.sources[key].citation, verified)
-
-    def tail(self, message: str, key: ParameterKey) -> tuple[str, Citation, bool]:
-        """What `finding` would make of a message that follows a subject's name: the message as it ends, the
-        citation and the verified flag (for findings made again for each subject that shares the facts)."""
-        verified = self.verified[key]
-        return (message if verified else message + UNVERIFIED_NOTE), self.sources[key].citation, verified
 
     def fail(
         self, code: Code, subject: Subject, why: str, key: ParameterKey, *, verified: bool | None = None
@@ -473,23 +463,10 @@ def _individual_fail_cases(ctx: _Check, subject: Subject, add: Add) -> None:
 
 
 def _excellent_conditions(ctx: _Check, subject: Subject, add: Add) -> None:
-    memo_key = ("excellent", id(subject.facts), subject.type)
-    found = ctx.memo.get(memo_key, _MISSING)
-    if found is _MISSING:
-        found = ctx.memo[memo_key] = _excellent_missing(ctx, subject.type, subject.facts)
-    if found is not None:
-        tail, citation, verified = found
-        add(Finding(Code.EXCELLENT_CONDITIONS, (subject.id,), f'"{subject.id}"{tail}', citation, verified))
-
-
-def _excellent_missing(
-    ctx: _Check, subject_type: SubjectType, facts: Facts
-) -> tuple[str, Citation, bool] | None:
-    """What an HTXS with these facts lacks: the message after the subject's name, its citation and verified flag;
-    None when it lacks nothing."""
+    facts = subject.facts
     params = ctx.params
-    if subject_type.is_collective and not params.excellent_conditions_apply_to_collectives:
-        return None
+    if subject.type.is_collective and not params.excellent_conditions_apply_to_collectives:
+        return
     missing = []
     # Under QĐ 366 the 100% condition is a band condition (BAND_CONDITIONS), not repeated here.
     if params.excellent_requires_full_completion and not ctx.points and facts.task_completion_pct < 100:
@@ -503,27 +480,16 @@ def _excellent_missing(
         and facts.remediation_pct < 100
     ):
         missing.append(f"khắc phục {facts.remediation_pct:g}% hạn chế kỳ trước (cần 100%)")
-    if not missing:
-        return None
-    return ctx.tail(
-        f" được xếp HTXS nhưng chưa đủ điều kiện: {'; '.join(missing)}.", "excellent_min_tasks_exceeded_pct"
-    )
+    if missing:
+        message = f'"{subject.id}" được xếp HTXS nhưng chưa đủ điều kiện: {"; ".join(missing)}.'
+        add(
+            ctx.finding(Code.EXCELLENT_CONDITIONS, (subject.id,), message, "excellent_min_tasks_exceeded_pct")
+        )
 
 
 def _band_conditions(ctx: _Check, subject: Subject, rank: int, add: Add) -> None:
     """QĐ 366 Điều 11: HTT needs 100% of tasks on time; HT allows ≤ 20% late."""
-    memo_key = ("band", id(subject.facts), rank)
-    found = ctx.memo.get(memo_key, _MISSING)
-    if found is _MISSING:
-        found = ctx.memo[memo_key] = _band_gap(ctx, subject.facts, rank)
-    if found is not None:
-        tail, citation, verified = found
-        add(Finding(Code.BAND_CONDITIONS, (subject.id,), f'"{subject.id}"{tail}', citation, verified))
-
-
-def _band_gap(ctx: _Check, facts: Facts, rank: int) -> tuple[str, Citation, bool] | None:
-    """Above what the task conditions allow: the message after the subject's name, its citation and verified flag;
-    None when the level is allowed."""
+    facts = subject.facts
     params = ctx.params
     assert params.band_gap_max is not None and params.max_overdue_pct_pass is not None
     why = None
@@ -537,8 +503,8 @@ def _band_gap(ctx: _Check, facts: Facts, rank: int) -> tuple[str, Citation, bool
         if facts.tasks_overdue_pct <= params.max_overdue_pct_pass:
             top, key = 1, "max_overdue_pct_pass"  # HT: 100% of tasks, at most 20% late
     if why and rank > top:
-        return ctx.tail(f" {why} nên tối đa {_rating_text(top)}, nhưng được xếp {_rating_text(rank)}.", key)
-    return None
+        message = f'"{subject.id}" {why} nên tối đa {_rating_text(top)}, nhưng được xếp {_rating_text(rank)}.'
+        add(ctx.finding(Code.BAND_CONDITIONS, (subject.id,), message, key))
 
 
 def _leader_ceiling(ctx: _Check, subject: Subject, rank: int, add: Add) -> None:
