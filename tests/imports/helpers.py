@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.core.management import ManagementUtility
 from openpyxl import Workbook
 
 from kiemdiem.imports.validation import SPECS
@@ -56,3 +57,13 @@ def person_row(code: str, cell: str, **over: object) -> list[object]:
     }
     values.update(over)  # type: ignore[arg-type]
     return [values.get(h) for h in HEADERS["people"]]
+
+
+def run_import(*argv: str) -> int:
+    """`kiemdiem import …` in the test's process and transaction (with the `keep_test_connection` fixture of
+    tests/imports/conftest.py): its exit code."""
+    try:
+        ManagementUtility(["kiemdiem", "import", *argv]).execute()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0

@@ -1,29 +1,13 @@
 """`kiemdiem import`: the same import from the command line; errors on stderr, exit 1, no traceback."""
 
 import pytest
-from django.core.management import ManagementUtility
 
 from kiemdiem.imports.models import ImportJob
 from kiemdiem.orgs.models import Person
 from tests.imports.helpers import person_row, snapshot, xlsx
+from tests.imports.helpers import run_import as run
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def keep_test_connection(monkeypatch):  # type: ignore[no-untyped-def]
-    # run_from_argv closes every connection when it ends, which would drop the test transaction on PostgreSQL.
-    from django.db import connections
-
-    monkeypatch.setattr(connections, "close_all", lambda: None)
-
-
-def run(*argv: str) -> int:
-    try:
-        ManagementUtility(["kiemdiem", "import", *argv]).execute()
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_test_connection")]
 
 
 def test_it_imports_a_file_and_says_how_many_rows(district_officer, world, tmp_path, capsys):

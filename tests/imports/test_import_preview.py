@@ -7,30 +7,15 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.management import ManagementUtility
 
 from kiemdiem.imports.models import ImportJob
 from kiemdiem.orgs.models import Person, Unit
 from tests.imports.helpers import HEADERS, person_row, snapshot, xlsx
+from tests.imports.helpers import run_import as run
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_test_connection")]
 
 DV1_RENAMED = {"Họ và tên": "Ma Văn Hưng", "Ngày sinh": None, "Ngày vào Đảng": "19/05/2010"}
-
-
-@pytest.fixture(autouse=True)
-def keep_test_connection(monkeypatch):  # type: ignore[no-untyped-def]
-    from django.db import connections
-
-    monkeypatch.setattr(connections, "close_all", lambda: None)
-
-
-def run(*argv: str) -> int:
-    try:
-        ManagementUtility(["kiemdiem", "import", *argv]).execute()
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 def _file(tmp_path):  # type: ignore[no-untyped-def]
