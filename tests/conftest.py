@@ -33,14 +33,10 @@ class World:
 
 def _build_world() -> dict[str, int]:
     """The small province, built through the actions; returns the primary keys of what the tests name."""
-    from kiemdiem.assessments.models import Criterion, FrameworkVersion
-    from kiemdiem.assessments.seed import load
     from kiemdiem.campaigns.actions import do_open_cycle
     from kiemdiem.orgs.actions import do_create_unit
     from kiemdiem.orgs.models import Person, UnitKind
 
-    # QĐ 366's frameworks come from a data migration; a transactional test's flush removes them with the world.
-    load(FrameworkVersion, Criterion)
     province = do_create_unit(
         code="TQ", name="Đảng bộ tỉnh Tuyên Quang", kind=UnitKind.PROVINCE_COMMITTEE, parent=None
     )
