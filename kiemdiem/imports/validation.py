@@ -12,7 +12,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from kiemdiem.accounts.models import User
@@ -469,8 +471,20 @@ def chunked(items: list[str], size: int = IN_CHUNK) -> Iterator[list[str]]:
 
 
 def in_chunks(qs: QuerySet, field: str, values: Iterable[str], *fields: str) -> list[tuple]:
+    """The rows of `qs` whose `field` is one of `values`, as `fields` tuples.
+
+    On PostgreSQL in one query whose values travel as one array parameter (`IN (SELECT unnest(%s))`): a
+    140,000-row people file looked up by `code IN (…)` in chunks of 5,000 spent about 1.5 s of CPU building and
+    quoting the SQL on the client, and as long again for PostgreSQL to parse it. Elsewhere in chunks (SQLite's
+    parameter limit)."""
     out: list[tuple] = []
-    for chunk in chunked(sorted(set(values))):
+    wanted = sorted(set(values))
+    if not wanted:
+        return out
+    if connections[qs.db].vendor == "postgresql":
+        array = RawSQL("SELECT unnest(%s::text[])", (wanted,))
+        return list(qs.filter(**{f"{field}__in": array}).values_list(*fields))
+    for chunk in chunked(wanted):
         out.extend(qs.filter(**{f"{field}__in": chunk}).values_list(*fields))
     return out
 
