@@ -1091,7 +1091,11 @@ def main() -> None:
                 "same load while the district's ratings import runs: slowest request",
                 "ms",
             ),
-            ("write_errors", "5xx or dropped connections in both runs", "n"),
+            (
+                "write_errors",
+                "answers other than 200, or 302/422 for a save (5xx, 403, dropped), both runs",
+                "n",
+            ),
             (
                 "search_ms",
                 "search box: 51 people + 51 units matching, accent-insensitive, Vietnamese order, whole province "
