@@ -665,22 +665,59 @@ def bench_import() -> dict[str, object]:
             raise Rollback
     except Rollback:
         pass
-    vacuum_what_was_rolled_back()
     return {"s": took, "rows": 140_000, "bytes": len(content), "result": result}
 
 
-def vacuum_what_was_rolled_back() -> None:
-    """A rolled-back measurement leaves its rows dead (the import: 140,000 people); autovacuum would clean them while
-    the next measurement runs (the page under load) and be counted in it. Clean them now, outside any measurement."""
+# What PostgreSQL's autovacuum would pick up on its own (its thresholds are higher, but the point is the same): a
+# measurement must not pay for the rows an earlier one left. Dead rows (a rolled-back measurement: the import's
+# 140,000 people, the roll-up recount's tally versions, the opened cycle's 155,557 evaluations; a previous run's
+# write load), rows changed since the last ANALYZE, and rows inserted since the last VACUUM (their pages are not yet
+# all-visible, so index-only scans — the rating page's key — still read the heap).
+SETTLE_ROWS = 1000
+SETTLE_WAIT_S = 300.0
+
+
+def tables_to_settle(stats: list[tuple[str, int, int, int]], rows: int = SETTLE_ROWS) -> list[str]:
+    """The tables to VACUUM ANALYZE, from (table, dead rows, changed since analyze, inserted since vacuum)."""
+    return sorted(name for name, dead, changed, inserted in stats if max(dead, changed, inserted) > rows)
+
+
+def settle(db: str = PROVINCE_DB, *, wait_s: float = SETTLE_WAIT_S, poll_s: float = 1.0) -> dict[str, object]:
+    """Before a measurement: wait until no autovacuum worker runs in `db`, then VACUUM ANALYZE what autovacuum would
+    still have to clean, so that neither runs during the measurement (bench/run.py `measure`). Outside any timing."""
     from django.db import connection
 
-    time.sleep(1.0)  # the statistics of the rolled-back transaction reach pg_stat within a second
+    t = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relname FROM pg_stat_user_tables WHERE n_dead_tup > 10000 ORDER BY relname")
-        tables = [name for (name,) in cursor.fetchall()]
+        # This connection's own counts (a transaction just rolled back) reach pg_stat when it next goes idle.
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+    waited = _wait_for_autovacuum(db, wait_s=wait_s, poll_s=poll_s)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_dead_tup, n_mod_since_analyze, n_ins_since_vacuum FROM pg_stat_user_tables"
+        )
+        tables = tables_to_settle([tuple(r) for r in cursor.fetchall()])  # type: ignore[misc]
     for table in tables:
-        pg.psql(f"VACUUM ANALYZE {table}", PROVINCE_DB)
-    log(f"vacuumed after the rolled-back import: {', '.join(tables) or 'nothing'}")
+        pg.psql(f"VACUUM (ANALYZE) {table}", db)
+    took = round(time.perf_counter() - t, 1)
+    log(f"settled in {took} s (autovacuum waited {waited:.1f} s): vacuumed {', '.join(tables) or 'nothing'}")
+    return {"s": took, "autovacuum_waited_s": round(waited, 1), "vacuumed": tables}
+
+
+def _wait_for_autovacuum(db: str, *, wait_s: float, poll_s: float) -> float:
+    from django.db import connection
+
+    t = time.perf_counter()
+    while time.perf_counter() - t < wait_s:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = %s",
+                [db],
+            )
+            if not cursor.fetchone()[0]:
+                break
+        time.sleep(poll_s)
+    return time.perf_counter() - t
 
 
 # -- the rating page under load -----------------------------------------------------------------------------------
@@ -881,6 +918,7 @@ def bench_search() -> dict[str, object]:
 # `uptime`'s load averages (1, 5, 15 min) when each measurement began and ended: the two cores are shared, and a
 # figure measured while other work ran is inflated by it.
 LOADS: dict[str, dict[str, list[float]]] = {}
+SETTLED: dict[str, dict[str, object]] = {}  # what `settle` did before each measurement
 
 
 def loadavg() -> list[float]:
@@ -890,6 +928,10 @@ def loadavg() -> list[float]:
 def measure(
     name: str, fn: Callable[[], dict[str, object]], notes: dict[str, str]
 ) -> dict[str, object] | None:
+    try:
+        SETTLED[name] = settle()
+    except Exception as exc:  # a measurement is still worth taking on a database that could not be settled
+        log(f"could not settle the database before {name}: {type(exc).__name__}: {exc}")
     log(f"measuring {name} … (load {loadavg()})")
     LOADS[name] = {"start": loadavg()}
     try:
@@ -1157,6 +1199,7 @@ def main() -> None:
             "notes": notes,
             "raw": raw,
             "loadavg": LOADS,
+            "settled": SETTLED,
             "loadavg_at_end": loadavg(),
         }
         (BENCH / "results_detail.json").write_text(json.dumps(detail, indent=2, default=str) + "\n")
