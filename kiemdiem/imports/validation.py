@@ -242,9 +242,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def parse_text(value: object, *, limit: int) -> str:
-    if isinstance(value, bool):
+    if type(value) is str:  # nearly every cell: none of the checks below applies to a str
+        text = value
+    elif isinstance(value, bool):
         raise CellError(f"'{value}' không phải là văn bản")
-    if isinstance(value, float) and value.is_integer():
+    elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
     elif isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
         raise CellError(f"'{_display(value)}' là ngày giờ, cần nhập văn bản")
@@ -372,12 +374,17 @@ class Row:
         self.errors = errors
         self.ok = True
 
+    # raw, get, text and choice run for every cell of a file (2.4 million for 140,000 people): is_blank inlined and
+    # no parser closure per cell.
     def raw(self, key: str) -> object:
         at = self.index.get(key)
-        if at is None or at >= len(self.values):
+        values = self.values
+        if at is None or at >= len(values):
             return None
-        value = self.values[at]
-        return None if is_blank(value) else value
+        value = values[at]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return value
 
     def error(self, key: str | None, message: str) -> None:
         self.ok = False
@@ -396,13 +403,31 @@ class Row:
             return None
 
     def text(self, key: str, limit: int, *, required: bool = False) -> str:
-        return self.get(key, lambda v: parse_text(v, limit=limit), required=required) or ""
+        value = self.raw(key)
+        if value is None:
+            if required:
+                self.error(key, "bắt buộc, không được để trống")
+            return ""
+        try:
+            return parse_text(value, limit=limit) or ""
+        except CellError as exc:
+            self.error(key, str(exc))
+            return ""
 
     def date(self, key: str, *, required: bool = False) -> datetime.date | None:
         return self.get(key, parse_date, required=required)
 
     def choice(self, key: str, index: dict[str, str], allowed: str, *, required: bool = False) -> str:
-        return self.get(key, lambda v: parse_choice(v, index, allowed), required=required) or ""
+        value = self.raw(key)
+        if value is None:
+            if required:
+                self.error(key, "bắt buộc, không được để trống")
+            return ""
+        try:
+            return parse_choice(value, index, allowed) or ""
+        except CellError as exc:
+            self.error(key, str(exc))
+            return ""
 
     def flag(self, key: str, default: bool = False) -> bool:
         value = self.get(key, parse_bool)
