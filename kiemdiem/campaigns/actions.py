@@ -1317,21 +1317,21 @@ def _names(evaluations: list[Evaluation], numbers: list[int | None]) -> list[str
     ]
 
 
-def _save_proposals(
-    *, user: User, rows: list[Proposal], attendees: object, comments: str | None, batch: bool
-) -> list[Evaluation]:
-    for row in rows:
-        require(
-            can_propose(user, row.evaluation),
-            "Đồng chí không có quyền ghi kết quả hội nghị cho đối tượng này.",
-        )
-    locked = _lock_batch([row.evaluation.pk for row in rows])
-    names = _names([row.evaluation for row in rows], [row.number for row in rows])
+def _proposals_todo(
+    rows: list[Proposal],
+    evaluations: dict[int, Evaluation],
+    attendees: object,
+    shared_comments: str | None,
+    names: list[str],
+    batch: bool,
+) -> list[tuple[int, Evaluation, str, str, dict[str, int]]]:
+    """Each row checked against its evaluation as read (`evaluations`): refused together with the others, or the
+    row to write (its index, the evaluation, level, reason and votes); with `batch`, a row nobody touched is left out
+    (not written, not judged again, no new version for a second tab)."""
     errors: list[tuple[int, ActionError]] = []
     todo: list[tuple[int, Evaluation, str, str, dict[str, int]]] = []
-    shared_comments = clean_text(comments, "Ý kiến của tập thể") if comments is not None else None
     for i, row in enumerate(rows):
-        ev = locked[row.evaluation.pk]
+        ev = evaluations[row.evaluation.pk]
         try:
             _check_row(ev, row.version)
             if ev.state == EvaluationState.DRAFT:
@@ -1368,10 +1368,39 @@ def _save_proposals(
             and (not shared_comments or shared_comments == ev.meeting_comments)
         )
         if batch and unchanged:
-            continue  # a row nobody touched: not written, not checked again, no new version for a second tab
+            continue
         todo.append((i, ev, rating, reason, votes))
     if errors:
         raise _refused(errors, names, numbered=batch)
+    return todo
+
+
+def _save_proposals(
+    *, user: User, rows: list[Proposal], attendees: object, comments: str | None, batch: bool
+) -> list[Evaluation]:
+    for row in rows:
+        require(
+            can_propose(user, row.evaluation),
+            "Đồng chí không có quyền ghi kết quả hội nghị cho đối tượng này.",
+        )
+    names = _names([row.evaluation for row in rows], [row.number for row in rows])
+    shared_comments = clean_text(comments, "Ý kiến của tập thể") if comments is not None else None
+    ids = [row.evaluation.pk for row in rows]
+    if batch:
+        # Which rows changed, judged on a fresh read without a lock: a meeting's page sends every row and changes a
+        # few, and the quota group's lock (shared by the cells of a grassroots committee, or of a whole merged
+        # commune) is then taken for those few only, held for their rules and their write. A stale version or a bad
+        # value anywhere on the form is refused here, before any lock. A row unchanged here and saved by someone
+        # else meanwhile keeps their value: as if this save had committed first.
+        todo = _proposals_todo(rows, _read_batch(sorted(set(ids))), attendees, shared_comments, names, batch)
+        if not todo:
+            return []
+        rows = [rows[i] for i, *_ in todo]
+        names = [names[i] for i, *_ in todo]
+        ids = [row.evaluation.pk for row in rows]
+    # The rows that change, locked (their quota groups first), read and judged again: what the read above saw may
+    # have moved since.
+    todo = _proposals_todo(rows, _lock_batch(ids), attendees, shared_comments, names, batch)
     if not todo:
         return []
     cycle = todo[0][1].cycle

@@ -867,7 +867,7 @@ def with_group_quotas(
 
 
 def check_changes(
-    cycle: Cycle, ratings: dict[int, str | None], *, states: dict[int, str] | None = None
+    cycle: Cycle, ratings: dict[int, str | None], *, states: dict[int, str] | None = None, whole: bool = False
 ) -> list[Caused]:
     """Run the rules once over a batch of changed ratings; return what each change would break.
 
@@ -877,16 +877,35 @@ def check_changes(
       re-decided first);
     - a quota group pushed further over its HTXS cap, whether by a new HTXS or by a HTT lowered out of the
       pool the HTXS are counted on (issue 21: 12 HTXS against 58 HTT, cap 11).
+    The rules run over the changed rows and what a ceiling links them to; each quota group of the batch is counted
+    from its members' type and rating alone (`_group_members`), as the pages count it (`group_quota`): a save in a
+    merged group of hundreds does not read and judge its peers' facts twice while it holds the group's lock.
+    `whole` reads and judges every peer instead (the same verdicts; kept to prove it).
     """
     if not ratings:
         return []
     states = states or {}
-    rows, names = _rows_touching(cycle, set(ratings))
+    rows, names = _rows_of(touching(cycle, set(ratings), peers=whole))
     after_rows = [r._replace(state=states[r.id]) if r.id in states else r for r in rows]
     before = _check_rows(cycle, rows, None)
     after = _check_rows(cycle, after_rows, ratings)
-    compliance = Compliance(result=after, names=names)
     by_id = {r.id: r for r in after_rows}
+    if whole:
+        members = [
+            _Member(r.id, r.subject_type, r.quota_group__code, r.decided_rating or r.proposed_rating or None)
+            for r in rows
+            if r.quota_group__code is not None
+        ]
+        counted = (before, after)
+    else:
+        groups = {r.quota_group__code for r in rows if r.id in ratings and r.quota_group__code is not None}
+        members, exceptions, group_names = _group_members(cycle, groups)
+        names.update(group_names)
+        counted = (
+            _count_groups(cycle, members, {}, exceptions),
+            _count_groups(cycle, members, ratings, exceptions),
+        )
+    compliance = Compliance(result=after, names=names)
     changed = {subject_id(pk) for pk in ratings}
     old = {r.id: (r.decided_rating or r.proposed_rating or None) for r in rows}
     before_keys = {(f.code, f.subjects) for f in before.findings}
@@ -917,14 +936,65 @@ def check_changes(
                 False,
             )
         )
-    caused.extend(_quota_caused(rows, ratings, old, before, after, compliance))
+    caused.extend(_quota_caused(members, ratings, *counted, compliance))
     return caused
 
 
+class _Member(NamedTuple):
+    """What a quota group's count reads of one of its members: its type, group and rating as saved."""
+
+    id: int
+    subject_type: str
+    group: str
+    rating: str | None
+
+
+def _group_members(cycle: Cycle, codes: set[str]) -> tuple[list[_Member], set[str], dict[str, str]]:
+    """Every member of these quota groups as their count reads them (by id), the groups with the exception, and
+    the groups' names: one query, no facts, no JSON."""
+    if not codes:
+        return [], set(), {}
+    members: list[_Member] = []
+    exceptions: set[str] = set()
+    group_names: dict[str, str] = {}
+    found = (
+        Evaluation.objects.filter(cycle=cycle, quota_group__code__in=sorted(codes))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "subject_type",
+            "decided_rating",
+            "proposed_rating",
+            "quota_group__code",
+            "quota_group__has_exception",
+            "quota_group__name",
+        )
+    )
+    for pk, kind, decided, proposed, code, exception, name in found:
+        members.append(_Member(pk, kind, code, decided or proposed or None))
+        if exception:
+            exceptions.add(code)
+        group_names[code] = name
+    return members, exceptions, group_names
+
+
+def _count_groups(
+    cycle: Cycle, members: list[_Member], ratings: dict[int, str | None], exceptions: set[str]
+) -> rules.Result:
+    """The engine's count of these quota groups with `ratings` in place of what is saved (`group_quota`'s tally)."""
+    subjects = []
+    for m in members:
+        code = ratings[m.id] if m.id in ratings else m.rating
+        subjects.append(
+            rules.Subject(subject_id(m.id), _TYPES[m.subject_type], _RATINGS[code] if code else None, m.group)
+        )
+    groups = {code: rules.QuotaGroupSettings(exception=True) for code in exceptions}
+    return rules.check(rules.make_scenario(cycle.year, subjects, quota_groups=groups, quarter=cycle.quarter))
+
+
 def _quota_caused(
-    rows: list[Row],
+    members: list[_Member],
     ratings: dict[int, str | None],
-    old: dict[int, str | None],
     before: rules.Result,
     after: rules.Result,
     compliance: Compliance,
@@ -932,14 +1002,14 @@ def _quota_caused(
     pool = ("HTT", "HTXS")
     by_group: dict[str, list[int]] = {}
     excellent_of: dict[str, list[str]] = {}
-    for r in rows:
-        if r.quota_group__code is None:
-            continue
-        if r.id in ratings:
-            by_group.setdefault(r.quota_group__code, []).append(r.id)
-        rating = ratings[r.id] if r.id in ratings else (r.decided_rating or r.proposed_rating or None)
+    old: dict[int, str | None] = {}
+    for m in members:
+        old[m.id] = m.rating
+        if m.id in ratings:
+            by_group.setdefault(m.group, []).append(m.id)
+        rating = ratings[m.id] if m.id in ratings else m.rating
         if rating == "HTXS":
-            excellent_of.setdefault(r.quota_group__code, []).append(subject_id(r.id))
+            excellent_of.setdefault(m.group, []).append(subject_id(m.id))
     findings = {f.subjects: f for f in after.findings if f.code == "QUOTA_EXCELLENT"}
     caused: list[Caused] = []
     for code, ids in sorted(by_group.items()):
@@ -956,7 +1026,12 @@ def _quota_caused(
             if (ratings[pk] == "HTXS" and old.get(pk) != "HTXS")
             or (old.get(pk) == "HTT" and ratings[pk] not in pool)
         ] or ids
-        who = ", ".join(compliance.names.get(s, s) for s in excellent_of.get(code, ())[:40])
+        named = excellent_of.get(code, ())[:40]
+        missing = [int(s[1:]) for s in named if s not in compliance.names]
+        if missing:  # the group's peers were counted, not read: their names only when a refusal quotes them
+            _, peer_names = _rows_of(missing)
+            compliance.names.update(peer_names)
+        who = ", ".join(compliance.names.get(s, s) for s in named)
         text = (
             f"{compliance.message(finding)} Đang xếp HTXS ({plan.excellent}): {who} ({finding.citation})"
             if finding
