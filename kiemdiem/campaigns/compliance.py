@@ -446,7 +446,13 @@ def _forget_connections() -> None:
         conn.connection = None
 
 
+# In a process of `_check_trees`: its queries, the rows' reader thread's too (`_fetched`), run without workers.
+_NO_PARALLEL_WORKERS = False
+
+
 def _check_tree_apart(cycle: Cycle, path: str) -> rules.Result:
+    global _NO_PARALLEL_WORKERS
+    _NO_PARALLEL_WORKERS = True  # this forked process's own copy
     with connection.cursor() as cursor:
         # The processes are the parallelism: PostgreSQL's own workers for each query would only compete with them
         # for the same cores (47.7 s instead of 52.6 s for the national profile on two cores).
@@ -541,6 +547,8 @@ def _fetched(sql: str, params: Sequence[object]) -> Iterator[list[tuple]]:
                     # A cursor is planned for its first rows (cursor_tuple_fraction 0.1): nested loops over the
                     # joins. All its rows are read: plan it as the one query it replaces.
                     cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+                    if _NO_PARALLEL_WORKERS:
+                        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
                 with connection.chunked_cursor() as cursor:
                     cursor.execute(sql, params)
                     while not stop.is_set() and (batch := cursor.fetchmany(STREAM_ROWS)):

@@ -63,3 +63,14 @@ def test_an_error_in_the_reader_is_raised_in_the_caller(empty_db) -> None:  # ty
 def test_inside_a_transaction_it_is_one_batch_of_this_connection() -> None:
     sql = "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3"
     assert [list(map(tuple, b)) for b in compliance._fetched(sql, [])] == [[(1,), (2,), (3,)]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_process_of_the_trees_the_reader_runs_without_parallel_workers(empty_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        pytest.skip("a second connection in a thread: PostgreSQL only")
+    sql = "SELECT current_setting('max_parallel_workers_per_gather')"
+    monkeypatch.setattr(
+        compliance, "_NO_PARALLEL_WORKERS", True
+    )  # as _check_tree_apart sets it in its process
+    assert [b for b in compliance._fetched(sql, [])] == [[("0",)]]
