@@ -530,9 +530,9 @@ def _fetched(sql: str, params: Sequence[object]) -> Iterator[list[tuple]]:
     """The query's rows in batches. On PostgreSQL outside a transaction, a thread reads them through a cursor of its
     own connection while this one turns the batch before into rows: PostgreSQL makes the next batch on the other
     core instead of the whole result before Python starts (the province's 155,557 rows: about 0.4 s of PostgreSQL
-    and 0.4 s of Python that ran one after the other). Inside a transaction (a view, the tests) another connection
-    would not see its uncommitted rows, and SQLite has no second core to give: one query, as before."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    and 0.4 s of Python that ran one after the other). Inside a transaction (a view, the tests, autocommit off)
+    another connection would not see its uncommitted rows, and SQLite has no second core to give: one query, as before."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit():
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             yield cursor.fetchall()

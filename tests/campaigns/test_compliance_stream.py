@@ -74,3 +74,18 @@ def test_in_a_process_of_the_trees_the_reader_runs_without_parallel_workers(empt
         compliance, "_NO_PARALLEL_WORKERS", True
     )  # as _check_tree_apart sets it in its process
     assert [b for b in compliance._fetched(sql, [])] == [[("0",)]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_autocommit_off_it_reads_this_connections_uncommitted_rows(empty_db) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        pytest.skip("a second connection in a thread: PostgreSQL only")
+    transaction.set_autocommit(False)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE stream_uncommitted_margins AS SELECT 41 AS n UNION ALL SELECT 42")
+        sql = "SELECT n FROM stream_uncommitted_margins ORDER BY n"
+        assert [list(map(tuple, b)) for b in compliance._fetched(sql, [])] == [[(41,), (42,)]]
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
