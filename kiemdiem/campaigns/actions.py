@@ -1375,6 +1375,21 @@ def _proposals_todo(
     return todo
 
 
+def _refuse_broken_proposals(
+    todo: list[tuple[int, Evaluation, str, str, dict[str, int]]], names: list[str], batch: bool
+) -> None:
+    """The rules once over the proposals to write (`check_changes`): the rows they refuse, refused together."""
+    _, broken = _refuse_rule_breaks(
+        todo[0][1].cycle,
+        {ev.pk: rating or None for _, ev, rating, _, _ in todo},
+        states={ev.pk: EvaluationState.PROPOSED for _, ev, _, _, _ in todo},
+        overrides=None,
+    )
+    if broken:
+        at = {ev.pk: i for i, ev, _, _, _ in todo}
+        raise _refused(sorted((at[pk], exc) for pk, exc in broken), names, numbered=batch)
+
+
 def _save_proposals(
     *, user: User, rows: list[Proposal], attendees: object, comments: str | None, batch: bool
 ) -> list[Evaluation]:
@@ -1395,6 +1410,10 @@ def _save_proposals(
         todo = _proposals_todo(rows, _read_batch(sorted(set(ids))), attendees, shared_comments, names, batch)
         if not todo:
             return []
+        # The rules over the changes as read: a change they refuse is refused here, without waiting for the group's
+        # lock behind the other cells' saves (nothing is written, so it is as if this save had come first). What
+        # they accept is judged again under the lock below, against what committed meanwhile.
+        _refuse_broken_proposals(todo, names, batch)
         rows = [rows[i] for i, *_ in todo]
         names = [names[i] for i, *_ in todo]
         ids = [row.evaluation.pk for row in rows]
@@ -1403,16 +1422,7 @@ def _save_proposals(
     todo = _proposals_todo(rows, _lock_batch(ids), attendees, shared_comments, names, batch)
     if not todo:
         return []
-    cycle = todo[0][1].cycle
-    _, broken = _refuse_rule_breaks(
-        cycle,
-        {ev.pk: rating or None for _, ev, rating, _, _ in todo},
-        states={ev.pk: EvaluationState.PROPOSED for _, ev, _, _, _ in todo},
-        overrides=None,
-    )
-    if broken:
-        at = {ev.pk: i for i, ev, _, _, _ in todo}
-        raise _refused(sorted((at[pk], exc) for pk, exc in broken), names, numbered=batch)
+    _refuse_broken_proposals(todo, names, batch)
     audits: list[AuditRecord] = []
     saved = []
     for _, ev, rating, reason, votes in todo:

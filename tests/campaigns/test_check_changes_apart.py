@@ -111,3 +111,20 @@ def test_a_bulk_save_locks_only_the_rows_it_changes(group, cell_secretary, monke
         actions.do_propose_ratings(user=cell_secretary, rows=rows, attendees=10)
     assert locked == []
     assert Evaluation.objects.get(pk=evs[11].pk).votes["in_favour"] == 9  # nothing written
+
+
+def test_a_save_the_rules_refuse_is_refused_without_waiting_for_the_lock(group, cell_secretary, monkeypatch):  # type: ignore[no-untyped-def]
+    """Lowering a HTT in a group at its cap is refused on the read without a lock: nothing waits for the group's
+    lock (held by the other cells' saves, or a district's import) only to be refused."""
+    cycle, evs, peers = group
+    locked: list[list[int]] = []
+    lock_batch = actions._lock_batch
+    monkeypatch.setattr(
+        actions, "_lock_batch", lambda ids, **kw: (locked.append(sorted(ids)), lock_batch(ids, **kw))[1]
+    )
+    rows = [actions.Proposal(ev, "HT" if ev == evs[5] else ev.proposed_rating, 9, ev.version) for ev in evs]
+    with pytest.raises(actions.RuleViolation) as info:
+        actions.do_propose_ratings(user=cell_secretary, rows=rows, attendees=10)
+    assert "có 2 HTXS và 9 HTT" in str(info.value) and "Dòng 6" in str(info.value)
+    assert locked == []
+    assert Evaluation.objects.get(pk=evs[5].pk).proposed_rating == "HTT"
