@@ -193,6 +193,20 @@ def _rating_tables(user, cycle, unit, posted: dict[str, str], stamps: PageStamps
     """The page's tables as HTML: the unit's subjects, their findings (the rules over what they read), meters."""
     own, apart = _own_rows(cycle, unit, stamps)
     compliance = with_group_quotas(cycle, apart, stamps.groups, [ev.pk for ev in own])
+    members_key = None
+    if not posted:
+        # The members' table reads the unit's rows, the user's rights and each row's findings, not its quota groups'
+        # counts: a save in another cell of the group (every save of a district whose cells share one group) draws
+        # the meters again and serves this table from the cache, unless a finding on one of its rows changed (a
+        # group pushed over its cap names its HTXS). Per user, as the page (the controls are theirs).
+        findings = repr([(ev.pk, compliance.by_subject.get(ev.pk, ())) for ev in own])
+        digest = hashlib.sha1(findings.encode(), usedforsecurity=False).hexdigest()
+        version = _rating_version(cycle, PageStamps(stamps.own, {}))
+        who = f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"
+        members_key = f"rating-members:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{who}:{digest}"
+        kept = cache.get(members_key)
+        if kept is not None:
+            return {**kept, "head": _rating_head(cycle, unit, own, compliance, kept)}
     # Every row is of this one unit: the permission is the same for all of them.
     allowed = bool(own) and can_propose(user, own[0])
     options: dict[str, str] = {}
@@ -223,28 +237,39 @@ def _rating_tables(user, cycle, unit, posted: dict[str, str], stamps: PageStamps
                 else (ev.votes or {}).get("in_favour", ""),
             }
         )
-    group_codes = {ev.quota_group.code: ev.quota_group for ev in own if ev.quota_group is not None}
-    meters = _meters(cycle, group_codes, compliance.result.quota_groups)
     context = {
-        "rows": rows,
         "members": members,
         "bulk": allowed and bool(members),
-        "meters": meters,
         "preview_url": reverse("quota_preview", args=[cycle.pk, unit.pk]) if allowed and members else "",
-        "finding_count": sum(len(compliance.by_subject.get(ev.pk, ())) for ev in own),
     }
     attendance = Counter(
         (m["ev"].votes or {}).get("attendees") for m in members if (m["ev"].votes or {}).get("attendees")
     )
-    return {
+    tables = {
         "attendees": attendance.most_common(1)[0][0] if attendance else "",
         "can_decide_members": bool(members) and can_decide(user, members[0]["ev"]),
         "preview_url": context["preview_url"],
-        "head": render_to_string("campaigns/rating_page.html#head", context),
         "members": render_to_string("campaigns/rating_page.html#members", context) if members else "",
         "has_members": bool(members),
         "bulk": context["bulk"],
+        "rows": rows,
     }
+    if members_key is not None:
+        cache.set(members_key, tables, TABLES_SECONDS)
+    return {**tables, "head": _rating_head(cycle, unit, own, compliance, tables)}
+
+
+def _rating_head(
+    cycle, unit, own: list[Evaluation], compliance: Compliance, tables: dict[str, object]
+) -> str:
+    """The meters of the unit's quota groups, the count of findings and the table of its other subjects."""
+    group_codes = {ev.quota_group.code: ev.quota_group for ev in own if ev.quota_group is not None}
+    context = {
+        "rows": tables["rows"],
+        "meters": _meters(cycle, group_codes, compliance.result.quota_groups),
+        "finding_count": sum(len(compliance.by_subject.get(ev.pk, ())) for ev in own),
+    }
+    return render_to_string("campaigns/rating_page.html#head", context)
 
 
 def _meters(
