@@ -16,10 +16,20 @@ RECORDING_ROLES = frozenset({UserRole.PROVINCE_ADMIN, UserRole.DISTRICT_OFFICER,
 
 
 def _ancestors_and_self(unit: Unit, units: dict[int, Unit] | None = None) -> list[Unit]:
-    """Return the unit's chain from itself up to the root, in one query (none when `units` holds the chain)."""
+    """Return the unit's chain from itself up to the root, in one query (none when `units` holds the chain).
+
+    Read once per unit object and kept on it under its path (the chain is the path's ids): an evaluation's page
+    asks for its deciding committee five times (the page, and each right to verify or decide, twice)."""
     ids = [*unit.ancestor_ids, unit.pk]
-    by_id = units if units is not None else {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
-    return [by_id[i] for i in reversed(ids) if i in by_id]
+    if units is not None:
+        return [units[i] for i in reversed(ids) if i in units]
+    kept = unit.__dict__.get("_chain")
+    if kept is not None and kept[0] == unit.path:
+        return list(kept[1])
+    by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
+    chain = [by_id[i] for i in reversed(ids) if i in by_id]
+    unit.__dict__["_chain"] = (unit.path, chain)
+    return list(chain)
 
 
 def chains_of(units: Iterable[Unit]) -> dict[int, Unit]:
