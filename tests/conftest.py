@@ -215,6 +215,48 @@ def _fast_password_hasher():  # type: ignore[no-untyped-def]
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _convert_each_document_once():  # type: ignore[no-untyped-def]
+    """LibreOffice costs about 1.5 s of CPU per conversion, and the access matrix alone downloads the same two PDF
+    reports for each of its seven roles: each distinct office file is converted once per session (per xdist
+    worker), really, by reports.documents.convert, and an identical file gets that conversion's bytes again. Two
+    files are the same when their zip members are (names and contents; the zip's own timestamps differ by the
+    second they were written). Without LibreOffice the original runs, and refuses as it should."""
+    import hashlib
+    import io
+    import threading
+    import zipfile
+
+    from kiemdiem.reports import documents
+
+    original = documents.convert
+    converted: dict[tuple[str, str, str], bytes] = {}
+    lock = threading.Lock()
+
+    def identity(content: bytes) -> str:
+        digest = hashlib.sha256()
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                for name in sorted(archive.namelist()):
+                    digest.update(name.encode() + b"\0" + archive.read(name) + b"\0")
+        except zipfile.BadZipFile:
+            digest.update(b"raw\0" + content)
+        return digest.hexdigest()
+
+    def convert_once(content: bytes, *, source: str = "docx", target: str = "pdf") -> bytes:
+        if documents.soffice() is None:
+            return original(content, source=source, target=target)
+        key = (source, target, identity(content))
+        with lock:
+            if key not in converted:
+                converted[key] = original(content, source=source, target=target)
+            return converted[key]
+
+    documents.convert = convert_once  # type: ignore[assignment]
+    yield
+    documents.convert = original  # type: ignore[assignment]
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():  # type: ignore[no-untyped-def]
     """Pages are cached by their data's version; a rolled-back test must not leave its pages for the next."""
