@@ -124,11 +124,16 @@ def _world_pks(django_db_setup, django_db_blocker) -> dict[str, int]:  # type: i
 
 @pytest.fixture
 def world(_world_pks, db) -> World:  # type: ignore[no-untyped-def]
-    loaded = _load_world(_world_pks)
+    return current_world(_world_pks)
+
+
+def current_world(pks: dict[str, int]) -> World:
+    """The world's rows, built again inside the current transaction if they are gone."""
+    loaded = _load_world(pks)
     if loaded is None:  # flushed by a transactional test, or emptied by `empty_db`
-        _world_pks.clear()
-        _world_pks.update(_build_world())
-        loaded = _load_world(_world_pks)
+        pks.clear()
+        pks.update(_build_world())
+        loaded = _load_world(pks)
     assert loaded is not None
     return loaded
 
@@ -141,18 +146,21 @@ def empty_db(db) -> None:  # type: ignore[no-untyped-def]
 
 
 @contextlib.contextmanager
-def built_once[T](django_db_blocker, build: Callable[[], T]) -> Iterator[T]:  # type: ignore[no-untyped-def]
-    """For a module whose tests read one big build (the demo): empty the database and build once, inside a
-    transaction that stays open while the module's tests run, each in a savepoint rolled back at its end (the
-    `db` fixture nests in it, as Django's setUpTestData does), and that is rolled back after the last of them, so
-    the shared world is back for the next module. A test may still write: its savepoint undoes it."""
+def built_once[T](django_db_blocker, build: Callable[[], T], *, empty: bool = True) -> Iterator[T]:  # type: ignore[no-untyped-def]
+    """For a module whose tests read one big build (the demo): empty the database (unless `empty` is False: then
+    the build goes on top of the shared world) and build once, inside a transaction that stays open while the
+    module's tests run, each in a savepoint rolled back at its end (the `db` fixture nests in it, as Django's
+    setUpTestData does), and that is rolled back after the last of them, so the shared world is back for the next
+    module. A test may still write: its savepoint undoes it. The module's tests that do not use the build run
+    before those that do (pytest_collection_modifyitems below), and a transactional test cannot run inside it."""
     from django.db import transaction
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            _empty_database()
+            if empty:
+                _empty_database()
             built = build()
         except BaseException:
             outer.__exit__(*sys.exc_info())
@@ -269,6 +277,10 @@ def _clear_cache():  # type: ignore[no-untyped-def]
 def _user(username: str, **fields):  # type: ignore[no-untyped-def]
     from kiemdiem.accounts.models import User
 
+    # A module's shared build (tests/reports/conftest.py `rated`) may have made this very user already.
+    existing = User.objects.filter(username=username).first()
+    if existing is not None and all(getattr(existing, k) == v for k, v in fields.items()):
+        return existing
     return User.objects.create_user(username=username, password="mat-khau-thu-nghiem", **fields)
 
 
@@ -293,6 +305,10 @@ def outsider(world):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def cell_secretary(world):  # type: ignore[no-untyped-def]
     """Secretary of one cell in Na Hang: that cell only."""
+    return make_cell_secretary(world)
+
+
+def make_cell_secretary(world):  # type: ignore[no-untyped-def]
     return _user("chibo", role="cell_secretary", unit=world.cell_na_hang)
 
 
@@ -341,6 +357,10 @@ def base_url(pytestconfig) -> str | None:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def grassroots_officer(world):  # type: ignore[no-untyped-def]
     """The office of Na Hang town's grassroots committee: decides its members' ratings."""
+    return make_grassroots_officer(world)
+
+
+def make_grassroots_officer(world):  # type: ignore[no-untyped-def]
     return _user("danguy", role="cell_secretary", unit=world.go_na_hang)
 
 
@@ -380,13 +400,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     (xdist's worksteal hands each worker a contiguous half of this order and steals from the end of a queue).
     Within each of pytest-django's blocks the modules with a `slow` test go first, whole (a module-scoped build is
     made once); the slow tests that use no database (the subprocess and server tests: crash import, live load,
-    backup) go before all of them, as nothing they do touches the test database."""
+    backup) go before all of them, as nothing they do touches the test database. Within a module, the tests that
+    use a module-scoped build (`built_once`: it stays in the database until the module's last test) come after
+    those that do not, so that these see the world alone."""
     slow_modules = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    modules: dict[str, int] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], len(modules))
 
-    def key(item: pytest.Item) -> tuple[int, int]:
+    def key(item: pytest.Item) -> tuple[int, int, int, int]:
+        module = item.nodeid.split("::")[0]
         block = _block(item)
         if block == 2 and item.get_closest_marker("slow"):
-            return (-1, 0)
-        return (block, 0 if item.nodeid.split("::")[0] in slow_modules else 1)
+            return (-1, 0, modules[module], 0)
+        return (block, 0 if module in slow_modules else 1, modules[module], _uses_module_build(item))
 
     items.sort(key=key)
+
+
+def _uses_module_build(item: pytest.Item) -> int:
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.values() if info is not None else ()
+    return int(any(defs and defs[-1].scope == "module" for defs in definitions))
