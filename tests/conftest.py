@@ -205,6 +205,39 @@ def migrated_sqlite(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
+BIG_PEOPLE_ROWS = 60_000
+BIG_PEOPLE_PREFIX = "NHIEU"
+
+
+@pytest.fixture(scope="session")
+def big_people_workbook(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """A people workbook of 60,000 new members (codes NHIEU000000…, all in Na Hang town's first cell of the demo),
+    for the two tests that kill an import half-way through its write (the crash import, the killed worker): long
+    enough to be inside the INSERTs when the kill comes. Writing it costs about 6 s of CPU, so it is written once
+    per run, by whichever xdist worker asks first, into the run's shared temporary directory."""
+    import fcntl
+
+    from openpyxl import Workbook
+
+    from tests.imports.helpers import HEADERS, person_row
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # pytest-N/, one per run
+    path = shared / "nhieu-dang-vien.xlsx"
+    with open(shared / "nhieu-dang-vien.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet("Cá nhân")
+            ws.append(HEADERS["people"])
+            for i in range(BIG_PEOPLE_ROWS):
+                ws.append(person_row(f"{BIG_PEOPLE_PREFIX}{i:06d}", "NH-001-001"))
+            partial = shared / "nhieu-dang-vien.xlsx.part"
+            wb.save(partial)
+            partial.rename(path)
+    return path
+
+
 def copy_of(database: Path, to: Path) -> Path:
     """A copy of an SQLite file (its write-ahead log folded in when the last connection closed)."""
     import shutil

@@ -16,10 +16,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from openpyxl import Workbook
 
 from tests.conftest import copy_of
-from tests.imports.helpers import HEADERS, person_row
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import sqlite_load as site  # noqa: E402
@@ -53,19 +51,9 @@ def test_eight_sessions_saving_for_10_s_on_sqlite_with_the_worker_polling_get_no
     assert "Traceback" not in worker_text and "database is locked" not in worker_text, worker_text[-2000:]
 
 
-def _big_people_workbook(path: Path, rows: int = 60_000) -> Path:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Cá nhân")
-    ws.append(HEADERS["people"])
-    for i in range(rows):
-        ws.append(person_row(f"KILL{i:06d}", "NH-001-001"))
-    wb.save(path)
-    return path
-
-
-def test_a_worker_killed_mid_import_leaves_a_failed_job_whose_page_says_so(sqlite_site, tmp_path):
+def test_a_worker_killed_mid_import_leaves_a_failed_job_whose_page_says_so(sqlite_site, big_people_workbook):
     env, _ = sqlite_site
-    workbook = _big_people_workbook(tmp_path / "nhieu-dang-vien.xlsx")
+    workbook: Path = big_people_workbook  # 60,000 rows: the worker is still at it when it is killed
     with site.serving(env, worker_interval="0.1") as (base, procs, _):
         session = site.login(base, "tinhuy")
         with workbook.open("rb") as f:
