@@ -173,6 +173,13 @@ def built_once[T](django_db_blocker, build: Callable[[], T], *, empty: bool = Tr
             outer.__exit__(None, None, None)
 
 
+def no_transactional_test_in(request) -> None:  # type: ignore[no-untyped-def]
+    """For a module-scoped `built_once`: a transactional test of the same module could run while its transaction
+    is open (pytest keeps a module's fixtures until its last test), and would flush inside it. Keep them apart."""
+    transactional = [i.nodeid for i in request.session.items if i.module is request.module and _block(i) == 1]
+    assert not transactional, f"a transactional test cannot run inside the module's build: {transactional}"
+
+
 def _empty_database() -> None:
     from django.apps import apps
     from django.db import connection

@@ -17,12 +17,12 @@ from kiemdiem.campaigns.models import Evaluation
 from kiemdiem.orgs.models import Person
 from tests.campaigns.helpers import propose
 from tests.conftest import (
-    _block,
     built_once,
     current_world,
     make_cell_secretary,
     make_grassroots_officer,
     make_members,
+    no_transactional_test_in,
 )
 
 
@@ -42,8 +42,7 @@ def decide(user, ev: Evaluation, rating: str, **kwargs) -> Evaluation:  # type: 
 def _rated_pks(request, _world_pks, django_db_blocker) -> Iterator[dict[str, object]]:  # type: ignore[no-untyped-def]
     """Built once per module (about 0.5 s of CPU through the actions, which some ninety tests paid each), on top
     of the shared world, and rolled back after the module's last test; each test runs in a savepoint of it."""
-    transactional = [i.nodeid for i in request.session.items if i.module is request.module and _block(i) == 1]
-    assert not transactional, f"a transactional test cannot run inside the module's build: {transactional}"
+    no_transactional_test_in(request)
 
     def build() -> dict[str, object]:
         world = current_world(_world_pks)
