@@ -12,10 +12,9 @@ import gc
 import hashlib
 import json
 import multiprocessing
-import queue
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,7 +23,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from django.core.cache import cache as django_cache
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.db.models import FilteredRelation, Q, TextField, Value
 from django.db.models.expressions import Func
 from django.db.models.functions import Cast, NullIf
@@ -446,13 +445,7 @@ def _forget_connections() -> None:
         conn.connection = None
 
 
-# In a process of `_check_trees`: its queries, the rows' reader thread's too (`_fetched`), run without workers.
-_NO_PARALLEL_WORKERS = False
-
-
 def _check_tree_apart(cycle: Cycle, path: str) -> rules.Result:
-    global _NO_PARALLEL_WORKERS
-    _NO_PARALLEL_WORKERS = True  # this forked process's own copy
     with connection.cursor() as cursor:
         # The processes are the parallelism: PostgreSQL's own workers for each query would only compete with them
         # for the same cores (47.7 s instead of 52.6 s for the national profile on two cores).
@@ -505,8 +498,9 @@ def _cycle_rows(cycle: Cycle, path: str) -> list[Row]:
     rows = []
     # The same JSON text decodes once (the rows only read it): a task register gives every subject its facts.
     decoded: dict[str, object] = {}
-    for batch in _fetched(sql, params):
-        for values in batch:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for values in cursor.fetchall():
             if values[facts_at] is not None or values[criteria_at] is not None:
                 values = list(values)
                 for at in (facts_at, criteria_at):
@@ -520,60 +514,6 @@ def _cycle_rows(cycle: Cycle, path: str) -> list[Row]:
             rows.append(make(values))
     rows.sort(key=itemgetter(0))
     return rows
-
-
-# Rows a batch fetches at a time when it streams (`_fetched`): about 3.5 MB of a cycle's rows.
-STREAM_ROWS = 20_000
-
-
-def _fetched(sql: str, params: Sequence[object]) -> Iterator[list[tuple]]:
-    """The query's rows in batches. On PostgreSQL outside a transaction, a thread reads them through a cursor of its
-    own connection while this one turns the batch before into rows: PostgreSQL makes the next batch on the other
-    core instead of the whole result before Python starts (the province's 155,557 rows: about 0.4 s of PostgreSQL
-    and 0.4 s of Python that ran one after the other). Inside a transaction (a view, the tests, autocommit off)
-    another connection would not see its uncommitted rows, and SQLite has no second core to give: one query, as before."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            yield cursor.fetchall()
-        return
-    batches: queue.Queue[list[tuple] | BaseException | None] = queue.Queue(maxsize=4)
-    stop = threading.Event()
-
-    def read() -> None:
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    # A cursor is planned for its first rows (cursor_tuple_fraction 0.1): nested loops over the
-                    # joins. All its rows are read: plan it as the one query it replaces.
-                    cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-                    if _NO_PARALLEL_WORKERS:
-                        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-                with connection.chunked_cursor() as cursor:
-                    cursor.execute(sql, params)
-                    while not stop.is_set() and (batch := cursor.fetchmany(STREAM_ROWS)):
-                        batches.put(batch)
-        except BaseException as exc:  # handed to the caller's thread, raised there
-            batches.put(exc)
-        finally:
-            batches.put(None)
-            connection.close()  # this thread's own connection
-
-    reader = threading.Thread(target=read, name="compliance-rows", daemon=True)
-    reader.start()
-    try:
-        while (item := batches.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while reader.is_alive():  # let a reader blocked on a full queue finish
-            try:
-                batches.get(timeout=0.1)
-            except queue.Empty:
-                pass
-        reader.join()
 
 
 # -- What a batch of changes would break ---------------------------------------------------------------------------
