@@ -207,14 +207,20 @@ def no_transactional_test_in(request) -> None:  # type: ignore[no-untyped-def]
 
 
 def _empty_database() -> None:
+    """Every table emptied, then the rows the migrations write (QĐ 366's central frameworks) written again: the
+    database as a fresh `migrate` leaves it."""
     from django.apps import apps
     from django.db import connection
+
+    from kiemdiem.assessments.models import Criterion, FrameworkVersion
+    from kiemdiem.assessments.seed import load
 
     # Every foreign key is DEFERRABLE INITIALLY DEFERRED on both databases, so the order does not matter.
     tables = {m._meta.db_table for m in apps.get_models(include_auto_created=True) if m._meta.managed}
     with connection.cursor() as cursor:
         for table in sorted(tables & set(connection.introspection.table_names(cursor))):
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+    load(FrameworkVersion, Criterion)
 
 
 _MIGRATED_SQLITE: list[Path] = []

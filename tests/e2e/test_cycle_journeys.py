@@ -18,15 +18,6 @@ PASSWORD = "mat-khau-thu-nghiem"
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def frameworks(transactional_db):  # type: ignore[no-untyped-def]
-    """QĐ 366's criteria frameworks (seeded by a migration, gone after an earlier transactional test's flush)."""
-    from kiemdiem.assessments.models import Criterion, FrameworkVersion
-    from kiemdiem.assessments.seed import load
-
-    load(FrameworkVersion, Criterion)
-
-
 def login(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(live_server.url + "/dang-nhap/")
     page.fill("#id_username", username)

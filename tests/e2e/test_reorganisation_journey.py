@@ -15,17 +15,8 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def frameworks(transactional_db):  # type: ignore[no-untyped-def]
-    """QĐ 366's criteria frameworks (seeded by a migration, gone after an earlier transactional test's flush)."""
-    from kiemdiem.assessments.models import Criterion, FrameworkVersion
-    from kiemdiem.assessments.seed import load
-
-    load(FrameworkVersion, Criterion)
-
-
 def test_the_province_officer_previews_and_applies_a_merger_then_opens_2026_on_the_new_tree(
-    live_server, page
+    empty_db, live_server, page
 ):
     build_demo_province(members=400, seed=5)
     ARTEFACTS.mkdir(exist_ok=True)
