@@ -199,8 +199,8 @@ def _rating_tables(user, cycle, unit, posted: dict[str, str], stamps: PageStamps
         # counts: a save in another cell of the group (every save of a district whose cells share one group) draws
         # the meters again and serves this table from the cache, unless a finding on one of its rows changed (a
         # group pushed over its cap names its HTXS). Per user, as the page (the controls are theirs).
-        findings = repr([(ev.pk, compliance.by_subject.get(ev.pk, ())) for ev in own])
-        digest = hashlib.sha1(findings.encode(), usedforsecurity=False).hexdigest()
+        seen = repr([(ev.pk, compliance.by_subject.get(ev.pk, ())) for ev in own])
+        digest = hashlib.sha1(seen.encode(), usedforsecurity=False).hexdigest()
         version = _rating_version(cycle, PageStamps(stamps.own, {}))
         who = f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"
         members_key = f"rating-members:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{who}:{digest}"
