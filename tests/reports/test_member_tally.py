@@ -9,42 +9,17 @@ The straight count below is written with plain ORM filters, one per figure, inde
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from kiemdiem.campaigns.models import AuditRecord, Cycle, Evaluation
-from kiemdiem.demo.province import build_demo_province
 from kiemdiem.orgs.models import Person, Unit
 from kiemdiem.reports import tally
 from kiemdiem.reports.models import MemberTally
 from kiemdiem.reports.queries import MEMBER_COLUMNS, MEMBER_DETAIL_ROWS, statistics
-from tests.conftest import built_once, no_transactional_test_in
 
 LEVELS = ("HTXS", "HTT", "HT", "KHT")
 # The 2021 yearly cycle's period ends on 31/12/2021: admitted after 30/06/2021 is under 6 months.
 CUTOFF = datetime.date(2021, 6, 30)
-
-
-@pytest.fixture(scope="module")
-def _demo_cycle(request, django_db_setup, django_db_blocker) -> Iterator[int]:  # type: ignore[no-untyped-def]
-    """The demo province on an emptied database, built once for the module (about 0.5 s of CPU, which each test and
-    each way of counting paid before); each test writes in a savepoint of it, rolled back at its end."""
-    no_transactional_test_in(request)
-
-    def build() -> int:
-        build_demo_province(members=300, seed=5, with_accounts=False, leaders_per_collective=2, ratings=True)
-        return Cycle.objects.get(year=2021, quarter=None).pk
-
-    with built_once(django_db_blocker, build) as pk:
-        yield pk
-
-
-@pytest.fixture(params=["unit by unit", "whole subtree"])
-def demo(request, _demo_cycle, db, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(tally, "_SCAN_ABOVE", 10**9 if request.param == "unit by unit" else 0)
-    return Cycle.objects.get(pk=_demo_cycle)
 
 
 def _straight(cycle: Cycle, unit: Unit) -> dict[str, dict[str, int]]:

@@ -7,43 +7,19 @@ missed would leave the old counts in place and fail the comparison.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from unittest import mock
 
-import pytest
 from django.db import connection
 from django.db.models import Value
 from django.db.models.functions import Substr
 
 from kiemdiem.campaigns.models import Cycle, Evaluation
-from kiemdiem.demo.province import build_demo_province
 from kiemdiem.orgs.actions import do_move_unit
 from kiemdiem.orgs.models import SEGMENT_WIDTH, LeadershipCollective, Person, Unit
 from kiemdiem.reports import tally
 from kiemdiem.reports.models import Tally, TallyStamp, TallyVersion
 from kiemdiem.reports.queries import statistics
-from tests.conftest import built_once, make_members, no_transactional_test_in
-
-
-@pytest.fixture(scope="module")
-def _demo_cycle(request, django_db_setup, django_db_blocker) -> Iterator[int]:  # type: ignore[no-untyped-def]
-    """The demo province on an emptied database, built once for the module (about 0.5 s of CPU, which each test and
-    each way of counting paid before); each test writes in a savepoint of it, rolled back at its end."""
-    no_transactional_test_in(request)
-
-    def build() -> int:
-        build_demo_province(members=300, seed=5, with_accounts=False, leaders_per_collective=2, ratings=True)
-        return Cycle.objects.get(year=2021, quarter=None).pk
-
-    with built_once(django_db_blocker, build) as pk:
-        yield pk
-
-
-@pytest.fixture(params=["unit by unit", "whole subtree"])
-def demo(request, _demo_cycle, db, monkeypatch):  # type: ignore[no-untyped-def]
-    """The demo province; stale units counted one by one, or the whole subtree counted again in one scan."""
-    monkeypatch.setattr(tally, "_SCAN_ABOVE", 10**9 if request.param == "unit by unit" else 0)
-    return Cycle.objects.get(pk=_demo_cycle)
+from tests.conftest import make_members
 
 
 def _counted(rows) -> Counter:  # type: ignore[no-untyped-def]
