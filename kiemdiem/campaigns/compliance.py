@@ -747,30 +747,11 @@ def group_quota(cycle: Cycle, group_id: int) -> GroupQuota:
     """The engine's count of one quota group from its members' ratings alone: the tally reads only each subject's
     type, rating and group (and the group's exception), so its peers' facts, links and names are not read.
     The subjects go in by id, as `_rows_of` gives them to the whole check: the same tally, plan and finding."""
-    rows = list(
-        Evaluation.objects.filter(cycle=cycle, quota_group_id=group_id)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "subject_type",
-            "decided_rating",
-            "proposed_rating",
-            "quota_group__code",
-            "quota_group__has_exception",
-        )
-    )
-    if not rows:
+    members, exceptions, _ = _group_members(cycle, quota_group_id=group_id)
+    if not members:
         return GroupQuota("", None, None)
-    code, exception = rows[0][4], bool(rows[0][5])
-    subjects = [
-        rules.Subject(
-            f"e{pk}", _TYPES[kind], _RATINGS[decided or proposed] if decided or proposed else None, code
-        )
-        for pk, kind, decided, proposed, _, _ in rows
-    ]
-    groups = {code: rules.QuotaGroupSettings(exception=True)} if exception else {}
-    scenario = rules.make_scenario(cycle.year, subjects, quota_groups=groups, quarter=cycle.quarter)
-    result = rules.check(scenario)
+    code = members[0].group
+    result = _count_groups(cycle, members, {}, exceptions)
     finding = next((f for f in result.findings if f.code == "QUOTA_EXCELLENT"), None)
     return GroupQuota(code, result.quota_groups.get(code), finding)
 
@@ -899,7 +880,9 @@ def check_changes(
         counted = (before, after)
     else:
         groups = {r.quota_group__code for r in rows if r.id in ratings and r.quota_group__code is not None}
-        members, exceptions, group_names = _group_members(cycle, groups)
+        members, exceptions, group_names = (
+            _group_members(cycle, quota_group__code__in=sorted(groups)) if groups else ([], set(), {})
+        )
         names.update(group_names)
         counted = (
             _count_groups(cycle, members, {}, exceptions),
@@ -949,16 +932,14 @@ class _Member(NamedTuple):
     rating: str | None
 
 
-def _group_members(cycle: Cycle, codes: set[str]) -> tuple[list[_Member], set[str], dict[str, str]]:
-    """Every member of these quota groups as their count reads them (by id), the groups with the exception, and
-    the groups' names: one query, no facts, no JSON."""
-    if not codes:
-        return [], set(), {}
+def _group_members(cycle: Cycle, **where: object) -> tuple[list[_Member], set[str], dict[str, str]]:
+    """Every member of the quota groups `where` selects (e.g. `quota_group_id=`), as their count reads them (by
+    id), the groups with the exception, and the groups' names: one query, no facts, no JSON."""
     members: list[_Member] = []
     exceptions: set[str] = set()
     group_names: dict[str, str] = {}
     found = (
-        Evaluation.objects.filter(cycle=cycle, quota_group__code__in=sorted(codes))
+        Evaluation.objects.filter(cycle=cycle, **where)
         .order_by("pk")
         .values_list(
             "pk",
