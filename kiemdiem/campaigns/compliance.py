@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.core.cache import cache as django_cache
 from django.db import connection, connections
@@ -575,6 +575,14 @@ def touching(cycle: Cycle, ids: set[int], *, peers: bool = True) -> dict[int, da
             "updated_at",
         )
     )
+    return _touching_from(cycle, base, peers=peers)
+
+
+def _touching_from(
+    cycle: Cycle, base: list[tuple[Any, ...]], *, peers: bool = True
+) -> dict[int, datetime.datetime]:
+    """`touching` of these rows (pk, subject type, unit, quota group, collective, leader's collective, last
+    change), already read."""
     groups = {g for _, _, _, g, _, _, _ in base if g is not None}
     unit_of_linked = {u for _, t, u, *_ in base if t in (_LEADER, _COLLECTIVE)}
     led_by = {lc for _, t, _, _, _, lc, _ in base if t == _LEADER and lc}
@@ -776,7 +784,22 @@ def check_apart(cycle: Cycle, evaluations: Sequence[Evaluation], *, whole_unit: 
     loaded), without their quota groups' peers: every finding but the quota's (this run counts only the group
     members it loaded), and no plans. `by_subject` is empty."""
     ids = {ev.pk for ev in evaluations}
-    linked = _linked_outside(cycle, evaluations) if whole_unit else set(touching(cycle, ids, peers=False))
+    if whole_unit:
+        linked = _linked_outside(cycle, evaluations)
+    else:  # the rows are loaded: what they link to, without reading them again
+        base = [
+            (
+                ev.pk,
+                ev.subject_type,
+                ev.unit_id,
+                ev.quota_group_id,
+                ev.collective_id,
+                ev.leader_collective_id,
+                ev.updated_at,
+            )
+            for ev in evaluations
+        ]
+        linked = set(_touching_from(cycle, base, peers=False))
     rows, names = _rows_of(linked - ids)
     rows = sorted([*rows, *(row_of(ev) for ev in evaluations)], key=itemgetter(0))
     names.update(names_of(evaluations))

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kiemdiem import rules
 from kiemdiem.accounts.http import AuthenticatedHttpRequest
+from kiemdiem.accounts.models import User
 from kiemdiem.campaigns import actions, hooks
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.compliance import (
@@ -39,6 +41,7 @@ from kiemdiem.campaigns.models import (
     Evaluation,
     EvaluationState,
     Meeting,
+    Order,
     OrderKind,
     QuotaGroup,
     RatingLevel,
@@ -62,7 +65,12 @@ from kiemdiem.campaigns.queries import (
 )
 from kiemdiem.campaigns.review_forms import GRADES, form_of
 from kiemdiem.orgs.models import Unit
-from kiemdiem.orgs.queries import period_end, show_names_as_of, units_visible_to, visible_ancestors
+from kiemdiem.orgs.queries import (
+    period_end,
+    scope_roots,
+    show_names_as_of,
+    visible_ancestors,
+)
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -544,11 +552,18 @@ def _with_posted(ev: Evaluation, post: QueryDict) -> Evaluation:
     return ev
 
 
+def _reaches_unit(user: User, unit: Unit) -> bool:
+    """`units_visible_to(user)` holds this unit (tested on its path, as that query does): no query."""
+    roots = scope_roots(user)
+    return roots is None or any(unit.path.startswith(root.path) for root in roots)
+
+
 def _evaluation_response(
     request: AuthenticatedHttpRequest, ev: Evaluation, *, posted: QueryDict | None = None, status: int = 200
 ) -> HttpResponse:
     user = request.user
     form = form_of(ev)
+    prefetch_related_objects([ev], Prefetch("orders", queryset=Order.objects.select_related("ordered_by")))
     # Only what this subject's rules read: what a ceiling links it to, and its quota group's count (from the
     # group's ratings alone, once per change of the group: not its members' rows and rules).
     saved = (
@@ -563,6 +578,9 @@ def _evaluation_response(
     criteria = [(c, (ev.criteria or {}).get(c.key, "")) for c in form.criteria]
     # What must be decided first, as far as the user may read it: a member who is also a head sees that the
     # rule applies, not their colleagues' names and review states.
+    deciding = deciding_unit_for(ev)
+    if ev.deciding_unit_id == deciding.pk:  # the committee that decided it, already read: no query
+        ev.deciding_unit = deciding
     waiting = prerequisites_for(ev)
     readable = set(
         evaluations_visible_to(user).filter(pk__in=[w.pk for w in waiting]).values_list("pk", flat=True)
@@ -570,7 +588,7 @@ def _evaluation_response(
     context = {
         "ev": ev,
         # A member reaches their own evaluation but not their cell's rating page: no link they cannot follow.
-        "unit_reachable": units_visible_to(user).filter(pk=ev.unit_id).exists(),
+        "unit_reachable": _reaches_unit(user, ev.unit),
         "form": form,
         "sections": sections,
         "criteria": criteria,
@@ -584,9 +602,9 @@ def _evaluation_response(
         "computed_facts": hooks.computed_fact_keys(ev),
         "waiting": [w for w in waiting if w.pk in readable],
         "waiting_unreadable": len(waiting) - len(readable),
-        "deciding_unit": deciding_unit_for(ev),
+        "deciding_unit": deciding,
         "audit": ev.audit_records.select_related("user").order_by("-at", "-id"),
-        "orders": ev.orders.select_related("ordered_by"),
+        "orders": ev.orders.all(),  # the header's download link reads them too: one query
         "order_kinds": OrderKind.choices,
         "can": {
             "self_review": can_self_review(user, ev) and not ev.state_at_least(EvaluationState.REVIEWED),

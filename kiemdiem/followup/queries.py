@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TypedDict
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -194,8 +195,13 @@ def remediation_pct(previous: Evaluation) -> float | None:
     return round(100 * counts["done"] / counts["total"], 1)
 
 
-def text_warnings(user: User, ev: Evaluation) -> list[str]:
-    """Warnings against a perfunctory review; peers' names only for those who may see the whole unit."""
+_UNREAD = object()
+
+
+def text_warnings(user: User, ev: Evaluation, *, previous: object = _UNREAD) -> list[str]:
+    """Warnings against a perfunctory review; peers' names only for those who may see the whole unit.
+
+    `previous`: the subject's `previous_evaluation`, when the caller has read it."""
     if not ev.self_review:
         return []
     form = form_of(ev)  # Mẫu 05 in a quarter
@@ -208,12 +214,14 @@ def text_warnings(user: User, ev: Evaluation) -> list[str]:
         .values_list("person__full_name", "collective__name", "self_review")
     )
     peers = [(person or collective or "?", sections) for person, collective, sections in peers_qs]
-    previous = previous_evaluation(ev)
+    if previous is _UNREAD:
+        previous = previous_evaluation(ev)
+    last = previous.self_review if isinstance(previous, Evaluation) else None
     found = textcheck.check_self_review(
         sections=ev.self_review,
         required=required,
         peers=peers,
-        last_year=previous.self_review if previous else None,
+        last_year=last,
     )
     if can_propose(user, ev):
         return [w.message for w in found]
@@ -276,26 +284,89 @@ class FollowupPanel(TypedDict):
     can_self_review: bool
 
 
+def _subject_years(ev: Evaluation) -> tuple[Evaluation | None, list[tuple[int, str]]]:
+    """`previous_evaluation` and `rating_history` of one subject, from one read of its yearly evaluations up to
+    this cycle's year (a handful of rows: one a year)."""
+    rows = list(
+        Evaluation.objects.filter(same_subject(ev), YEARLY, cycle__year__lte=ev.cycle.year).select_related(
+            "cycle"
+        )
+    )
+    # The orders of the two reads: the latest decision first (undecided last), then the newest row.
+    newest = sorted(rows, key=lambda r: -r.pk)
+    newest.sort(key=lambda r: (r.decided_on is None, -(r.decided_on.toordinal() if r.decided_on else 0)))
+    previous = next((r for r in newest if r.cycle.year == ev.cycle.year - 1), None)
+    seen: dict[int, str] = {}
+    for r in sorted(newest, key=lambda r: -r.cycle.year):  # a stable sort: each year's latest decision first
+        if r.decided_rating:
+            seen.setdefault(r.cycle.year, r.decided_rating)
+    return previous, sorted(seen.items(), reverse=True)
+
+
+def _present(ev: Evaluation, previous: Evaluation | None) -> dict[str, bool]:
+    """Which of the panel's lists have rows, in one query of EXISTS: most evaluations have none of them, and a
+    query each (with its ORM compilation) was most of the panel's cost (issue 21)."""
+    probes = {
+        "suggestions": (Suggestion, ev.pk),
+        "plan": (RemediationItem, ev.pk),
+        "prev_items": (RemediationItem, previous.pk if previous is not None else None),
+        "signs": (SignRelation, ev.pk),
+        "conclusions": (DegradationConclusion, ev.pk),
+        "tasks": (BreakthroughTask, ev.pk),
+    }
+    asked = {name: probe for name, probe in probes.items() if probe[1] is not None}
+    sql = ", ".join(
+        f"EXISTS (SELECT 1 FROM {model._meta.db_table} WHERE evaluation_id = %s)"
+        for model, _ in asked.values()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", [pk for _, pk in asked.values()])
+        found = cursor.fetchone()
+    present = dict.fromkeys(probes, False)
+    present.update({name: bool(value) for name, value in zip(asked, found, strict=True)})
+    return present
+
+
 def panel_for(user: User, ev: Evaluation) -> FollowupPanel:
     """Everything the follow-up adds to an evaluation's page, as one context entry."""
-    suggestions = list(
-        Suggestion.objects.filter(evaluation=ev)
-        .select_related("issuing_unit", "attendee", "issued_by", "concluded_by")
-        .prefetch_related("items")
+    previous, history = _subject_years(ev)
+    present = _present(ev, previous)
+    suggestions = (
+        list(
+            Suggestion.objects.filter(evaluation=ev)
+            .select_related("issuing_unit", "attendee", "issued_by", "concluded_by")
+            .prefetch_related("items")
+        )
+        if present["suggestions"]
+        else []
     )
-    previous = previous_evaluation(ev)
-    prev_items = list(RemediationItem.objects.filter(evaluation=previous)) if previous else []
-    prev_pct = remediation_pct(previous) if previous is not None and prev_items else None
+    items: list[RemediationItem] = []
+    if present["plan"] or present["prev_items"]:
+        items = list(
+            RemediationItem.objects.filter(
+                evaluation_id__in=[ev.pk, *([previous.pk] if previous is not None else [])]
+            ).select_related("assessed_in__cycle")
+        )
+    prev_items = [i for i in items if previous is not None and i.evaluation_id == previous.pk]
+    # remediation_pct(previous), from the items read: remedied (not partly) of all, in %.
+    prev_pct = (
+        round(100 * sum(1 for i in prev_items if i.status == RemediationStatus.REMEDIED) / len(prev_items), 1)
+        if prev_items
+        else None
+    )
     fact_pct = (ev.facts or {}).get("remediation_pct")
-    relations = {r.code: r for r in SignRelation.objects.filter(evaluation=ev)}
+    relations = {r.code: r for r in SignRelation.objects.filter(evaluation=ev)} if present["signs"] else {}
     is_individual = ev.subject_type in perms.INDIVIDUAL_TYPES
     signs: list[SignEntry] = (
         [{"sign": s, "group": GROUPS[s.group], "relation": relations.get(s.code)} for s in SIGNS]
         if is_individual
         else []
     )
-    history = rating_history(ev)
-    tasks = list(BreakthroughTask.objects.filter(evaluation=ev).select_related("evaluated_by"))
+    tasks = (
+        list(BreakthroughTask.objects.filter(evaluation=ev).select_related("evaluated_by"))
+        if present["tasks"]
+        else []
+    )
     can_upper = can_propose(user, ev)
     return {
         "suggestions": [
@@ -313,13 +384,15 @@ def panel_for(user: User, ev: Evaluation) -> FollowupPanel:
         "pct_unsynced": prev_pct is not None and fact_pct != prev_pct,
         "can_assess": bool(prev_items) and perms.can_assess(user, ev),
         "statuses": [(v, label) for v, label in RemediationStatus.choices if v != RemediationStatus.PENDING],
-        "plan": list(RemediationItem.objects.filter(evaluation=ev).select_related("assessed_in__cycle")),
+        "plan": [i for i in items if i.evaluation_id == ev.pk],
         "can_plan": perms.can_plan(user, ev) and ev.state == EvaluationState.DECIDED,
         "is_individual": is_individual,
         "signs": signs,
         "signs_related": len(relations),
         "can_relate": perms.can_relate_signs(user, ev),
-        "conclusions": list(DegradationConclusion.objects.filter(evaluation=ev)),
+        "conclusions": list(DegradationConclusion.objects.filter(evaluation=ev))
+        if present["conclusions"]
+        else [],
         "can_conclude_degradation": can_upper,
         "is_province_cadre": perms.is_province_cadre(ev),
         "tasks": tasks,
@@ -328,7 +401,7 @@ def panel_for(user: User, ev: Evaluation) -> FollowupPanel:
         "can_breakthrough": perms.is_province_cadre(ev) and perms.can_manage_breakthrough(user, ev),
         "history": history,
         "flags": streak_flags(ev.subject_type, history, year=ev.cycle.year),
-        "text_warnings": text_warnings(user, ev),
+        "text_warnings": text_warnings(user, ev, previous=previous),
         "can_self_review": can_self_review(user, ev),
     }
 

@@ -1,0 +1,60 @@
+"""The evaluation page reads little (issue 21's write load: one request in three is this page).
+
+On the bench profile a cell secretary's page cost 28.6 queries and ~44 ms of CPU; the scoped read of the row alone
+spent ~17 ms in PostgreSQL's planner (nine relations joined and the scope as a sub-select). These bound what the
+page reads for a typical subject, and that it still shows the same things.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kiemdiem.campaigns import actions
+from kiemdiem.campaigns.models import Evaluation, SubjectType
+from kiemdiem.campaigns.queries import get_evaluation_for_user
+from tests.assessments.helpers import add_tasks, open_2026, submit_scored
+from tests.conftest import make_members
+
+
+def _member_page(world, cell_secretary):  # type: ignore[no-untyped-def]
+    """A 2026 member of a cell with a proposal (audited) and two tasks: the bench's typical page."""
+    make_members(world.cell_na_hang, 3)
+    cycle = open_2026(world)
+    ev = Evaluation.objects.filter(
+        cycle=cycle, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
+    ).first()
+    add_tasks(cell_secretary, ev, ["on_time", "exceeded"])
+    submit_scored(cell_secretary, Evaluation.objects.get(pk=ev.pk), rating="HTT")
+    actions.do_record_meeting(
+        user=cell_secretary,
+        evaluation=Evaluation.objects.get(pk=ev.pk),
+        comments="",
+        attendees=3,
+        votes_for=3,
+        proposed_rating="HTT",
+    )
+    client = Client()
+    client.force_login(cell_secretary)
+    return ev, client
+
+
+def test_the_scoped_read_of_one_evaluation_joins_few_relations(world, cell_secretary):
+    """Nine relations joined and the scope's sub-select made PostgreSQL plan ~17 ms for one row: the scope is
+    tested on the joined unit, and the relations that are rarely set are read only when they are."""
+    make_members(world.cell_na_hang, 1)
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    ev = Evaluation.objects.filter(
+        cycle=world.cycle_province, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
+    ).first()
+    with CaptureQueriesContext(connection) as queries:
+        got = get_evaluation_for_user(cell_secretary, ev.pk)
+        assert got.person.full_name and got.cycle.unit.name and got.unit.name  # loaded: no further query
+        assert got.collective is None and got.decided_by is None and got.deciding_unit is None
+    read = [q["sql"] for q in queries.captured_queries if 'FROM "campaigns_evaluation"' in q["sql"]]
+    assert len(read) == 1
+    assert "(SELECT" not in read[0].upper().replace("( SELECT", "(SELECT")
+    assert len(re.findall(r" JOIN ", read[0])) <= 5, read[0]
