@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CampaignsConfig(AppConfig):
@@ -17,3 +18,9 @@ class CampaignsConfig(AppConfig):
 
         # The year's evaluation of a cadre shows their quarters (a panel like follow-up's, inside campaigns).
         campaign_hooks.register_evaluation_panel("quarters", quarterly.year_panel)
+
+        from kiemdiem.campaigns.group_versions import install_after_migrate
+
+        # After every migrate, not in one migration: on SQLite a later migration that remakes the evaluations'
+        # table drops its triggers, and this puts them back (and moves every group's version) before anyone writes.
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="campaigns_group_versions")

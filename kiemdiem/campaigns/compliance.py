@@ -614,11 +614,12 @@ class PageStamps(NamedTuple):
 
     `own`: what the unit's rows read apart from their quota groups' peers (the rows, the evaluations a ceiling
     links them to, the subtree below: its party organisations and the children's progress) and the deadlines of
-    the children's progress; `groups`: each quota group of the unit's rows (its peers' count, their last changes
-    and the group's exception). Each evaluation part is the count and the sum of the rows' `updated_at`: every
-    writer sets `updated_at` to its own time, and a row is written again only after the write before it committed
-    (the row lock), so every committed write moves a sum forward, whatever the order of the commits (a max would
-    miss a write stamped before another that committed first), and a removed row moves the count.
+    the children's progress; `groups`: each quota group of the unit's rows (the version the database keeps of
+    what its count reads, `group_versions`, and the group's exception). Each evaluation part is the count and the
+    sum of the rows' `updated_at`: every writer sets `updated_at` to its own time, and a row is written again only
+    after the write before it committed (the row lock), so every committed write moves a sum forward, whatever the
+    order of the commits (a max would miss a write stamped before another that committed first), and a removed row
+    moves the count.
     """
 
     own: str
@@ -634,16 +635,20 @@ def _epoch(column: str) -> str:
 
 
 def _group_stamps_sql(extra: str) -> str:
-    """Each quota group's stamp (its kind, id, `extra` columns, then its rows' count and summed `updated_at`), for
-    the groups whose ids follow the returned text's `IN`; its one parameter is the cycle."""
-    from kiemdiem.campaigns.models import QuotaGroup
+    """Each quota group's stamp (its kind, id, `extra` columns, then its version), for the groups whose ids the
+    returned text's `g.id` is compared with; its one parameter is the cycle. The version is the one the database triggers keep
+    (`group_versions`: one row); while they are missing, its rows' count and summed `updated_at` (thousands)."""
+    from kiemdiem.campaigns.group_versions import triggers_in_sql
+    from kiemdiem.campaigns.models import QuotaGroup, QuotaGroupVersion
 
     ev, qg = Evaluation._meta.db_table, QuotaGroup._meta.db_table
+    versions = QuotaGroupVersion._meta.db_table
     return f"""
-        SELECT CASE WHEN g.has_exception THEN 'x' ELSE 'g' END, g.id{extra}, (
-            SELECT COUNT(*) || '@' || CAST(SUM({_epoch("e.updated_at")}) AS TEXT) FROM {ev} e
-            WHERE e.cycle_id = %s AND e.quota_group_id = g.id)
-        FROM {qg} g WHERE g.id IN"""
+        SELECT CASE WHEN g.has_exception THEN 'x' ELSE 'g' END, g.id{extra}, CASE WHEN {triggers_in_sql()}
+            THEN 'v' || CAST(COALESCE((SELECT v.version FROM {versions} v WHERE v.group_id = g.id), 0) AS TEXT)
+            ELSE (SELECT COUNT(*) || '@' || CAST(SUM({_epoch("e.updated_at")}) AS TEXT) FROM {ev} e
+                  WHERE e.cycle_id = %s AND e.quota_group_id = g.id) END
+        FROM {qg} g WHERE g.id"""
 
 
 def page_stamps(cycle: Cycle, unit: Unit) -> PageStamps:
@@ -656,27 +661,38 @@ def page_stamps(cycle: Cycle, unit: Unit) -> PageStamps:
     level, unit_deadline = LevelDeadline._meta.db_table, UnitDeadline._meta.db_table
     epoch = _epoch("updated_at")
     below = unit.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    # The unit's rows are read inline, not from a common table expression (PostgreSQL guesses 200 rows for one and
-    # then scans the whole cycle), and each group is summed on its own (cycle, quota group) index range.
-    # No "IS NOT NULL" on the linked column: a NULL matches nothing in IN anyway, and PostgreSQL would AND the
-    # unit's rows with the index of every row that has one (25,000 on the profile).
-    own = f"SELECT {{}} FROM {ev} WHERE cycle_id = %s AND unit_id = %s"
+    # The unit's rows are read once, into a materialised table (the heap pages of a 300-member cell's rows, read
+    # four times inline); what is looked up from them is passed as an array on PostgreSQL, so each lookup goes by
+    # its index: from the table itself PostgreSQL guesses 200 rows and then scans the whole cycle, or hashes the
+    # cycle's 4,229 quota groups for the cell's two. Each group's version is one row (`_group_stamps_sql`).
+    if connection.vendor == "postgresql":
+
+        def among(column: str) -> str:
+            return f"= ANY(ARRAY(SELECT {column} FROM own WHERE {column} IS NOT NULL))"
+
+    else:
+
+        def among(column: str) -> str:
+            return f"IN (SELECT {column} FROM own)"
+
     sql = f"""
-        WITH scope AS (
-            SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND unit_id = %s
+        WITH own AS MATERIALIZED (
+            SELECT id, updated_at, quota_group_id, collective_id, leader_collective_id FROM {ev}
+            WHERE cycle_id = %s AND unit_id = %s
+        ), scope AS (
+            SELECT id, updated_at FROM own
             UNION
             SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND unit_id IN (
                 SELECT id FROM {units} WHERE path LIKE %s ESCAPE '\\' AND id <> %s)
             UNION
-            SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND collective_id IN (
-                {own.format("leader_collective_id")})
+            SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND collective_id {among("leader_collective_id")}
             UNION
-            SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND subject_type = %s AND leader_collective_id IN (
-                {own.format("collective_id")})
+            SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND subject_type = %s
+                AND leader_collective_id {among("collective_id")}
         )
         SELECT 's', 0, COUNT(*), CAST(SUM({epoch}) AS TEXT) FROM scope
         UNION ALL
-        {_group_stamps_sql(", 0")} ({own.format("DISTINCT quota_group_id")})
+        {_group_stamps_sql(", 0")} {among("quota_group_id")}
         UNION ALL
         SELECT 'l', id, 0, CAST(review_deadline AS TEXT) FROM {level} WHERE cycle_id = %s
         UNION ALL
@@ -684,7 +700,7 @@ def page_stamps(cycle: Cycle, unit: Unit) -> PageStamps:
         WHERE cycle_id = %s AND unit_id IN (SELECT id FROM {units} WHERE parent_id = %s)
     """
     c, u = cycle.pk, unit.pk
-    params: list[int | str] = [c, u, c, below, u, c, c, u, c, _LEADER, c, u, c, c, u, c, c, u]
+    params: list[int | str] = [c, u, c, below, u, c, c, _LEADER, c, c, c, u]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
@@ -705,7 +721,7 @@ def group_stamps(cycle: Cycle, group_ids: Iterable[int]) -> dict[int, str]:
         return {}
     marks = ", ".join(["%s"] * len(wanted))
     with connection.cursor() as cursor:
-        cursor.execute(f"{_group_stamps_sql('')} ({marks})", [cycle.pk, *wanted])
+        cursor.execute(f"{_group_stamps_sql('')} IN ({marks})", [cycle.pk, *wanted])
         return {pk: f"{kind}{value}" for kind, pk, value in cursor.fetchall()}
 
 

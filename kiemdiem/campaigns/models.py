@@ -145,6 +145,17 @@ class QuotaGroup(models.Model):
         return self.name
 
 
+class QuotaGroupVersion(models.Model):
+    """How often the ratings counted in a quota group have changed: a row of its members came or went, or one's
+    rating, type, group or cycle changed. Only the database triggers of campaigns/group_versions.py write it (so
+    no write path can skip it: the actions, bulk_update, update(), raw SQL); the rating page's key reads it instead
+    of summing the group's thousands of `updated_at`. A plain integer column, no foreign key, as TallyVersion: the
+    triggers write it while Django deletes a cycle's rows."""
+
+    group_id = models.BigIntegerField(unique=True)
+    version = models.BigIntegerField(default=1)
+
+
 class RatingLevel(models.TextChoices):
     EXCELLENT = "HTXS", "Hoàn thành xuất sắc nhiệm vụ"
     GOOD = "HTT", "Hoàn thành tốt nhiệm vụ"
