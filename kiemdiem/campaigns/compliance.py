@@ -870,7 +870,8 @@ def with_group_quotas(
         quota = django_cache.get(key)
         if quota is None:
             quota = group_quota(cycle, group_id)
-            django_cache.set(key, quota, 600)
+            if quota.code:  # a group without members: one unrated coming moves no version (`group_versions`)
+                django_cache.set(key, quota, 600)
         counted.append(quota)
     for quota in sorted(
         counted, key=lambda q: q.code

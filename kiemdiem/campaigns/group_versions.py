@@ -3,14 +3,15 @@
 A quota group's count (its plan, its HTXS-over-the-cap finding) reads each member's type, rating and group, and the
 group's exception (`compliance.group_quota`). The rating page's key summed the group's `updated_at` for it: 1.3 ms
 of PostgreSQL per group of a merged commune (4,443 rows), twice on every cached request. Instead:
-- Database triggers bump `QuotaGroupVersion(group)` on every insert or delete of an evaluation in the group, and on
-  every update that changes what the count reads (`COUNTED`), for the group before and the group after. They live
-  in the database, so no write path skips them: the actions, `bulk_create`, `bulk_update`, `update()`, raw SQL.
-  Writes of anything else (a self-review, the facts, a verification, the scores) take no lock on the version row.
+- Database triggers bump `QuotaGroupVersion(group)` on every insert or delete of an evaluation counted in the
+  group (rated HTXS or HTT), and on every update that changes what the count reads (`_counted`), for the group
+  before and the group after. They live in the database, so no write path skips them: the actions, `bulk_create`,
+  `bulk_update`, `update()`, raw SQL. Writes of anything else (a self-review, the facts, a verification, the
+  scores, evaluations made unrated) take no lock on the version row.
 - The version row is locked from the write to the commit, as TallyVersion's. Two writers of one group's ratings
   serialise on it; the rating actions hold the group's lock already (`_lock_batch`), so they wait on nothing new.
 - Without the triggers (a restore that left them out; on SQLite, a migration that remakes the table drops them
-  until `migrate` ends), the key sums `updated_at` as before: `stamp_sql` asks in the same query.
+  until `migrate` ends), the key sums `updated_at` as before: `triggers_in_sql` asks in the same query.
 - `install_triggers` puts them in after every `migrate` and bumps every group: a write made while they were
   missing moved nothing, so no key from before is served again.
 """
@@ -21,11 +22,24 @@ from typing import Any
 
 from django.db import connection, connections, transaction
 
-# The evaluation's columns a group's count reads (the rating is the decided one, else the proposed one).
-COUNTED = ("cycle_id", "quota_group_id", "subject_type", "proposed_rating", "decided_rating")
+# What a group's count reads of each member (`rules.checks`: a group's tally counts its HTXS and HTT, by type): the
+# cycle, the group, the type and the rating class (the decided rating, else the proposed one: HTXS, HTT, or
+# neither). A row of neither class counts in no tally: writing one (an evaluation made before anyone is rated, a
+# decision of HT on a proposal of HT) moves no version and takes no lock. The one thing such a row changes is
+# whether its group has members at all; `with_group_quotas` does not keep the count of a group without members.
+_CLASS = (
+    "CASE COALESCE(NULLIF({r}.decided_rating, ''), {r}.proposed_rating) "
+    "WHEN 'HTXS' THEN 'x' WHEN 'HTT' THEN 'g' ELSE '' END"
+)
+COUNTED = ("cycle_id", "quota_group_id", "subject_type")
+
+
+def _counted(row: str) -> str:
+    return ", ".join([*(f"{row}.{c}" for c in COUNTED), _CLASS.format(r=row)])
+
 
 # The names carry a version: a change to what the triggers do must change it (install_triggers then replaces them).
-TRIGGER_VERSION = "v1"
+TRIGGER_VERSION = "v2"
 TRIGGER_NAMES = tuple(
     f"campaigns_group_version_{TRIGGER_VERSION}_{event}" for event in ("insert", "delete", "update")
 )
@@ -40,12 +54,12 @@ _PG_BUMP = (
 
 
 def _pg_statements() -> list[str]:
-    changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in COUNTED)
-    moved = f"FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed}"
+    changed = f"FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ({_counted('n')}) IS DISTINCT FROM ({_counted('o')})"
     groups = {
-        "insert": "SELECT quota_group_id FROM new_rows",
-        "delete": "SELECT quota_group_id FROM old_rows",
-        "update": f"SELECT n.quota_group_id {moved} UNION SELECT o.quota_group_id {moved}",
+        "insert": f"SELECT quota_group_id FROM new_rows n WHERE {_CLASS.format(r='n')} <> ''",
+        "delete": f"SELECT quota_group_id FROM old_rows o WHERE {_CLASS.format(r='o')} <> ''",
+        "update": f"SELECT CASE WHEN {_CLASS.format(r='n')} <> '' THEN n.quota_group_id END {changed} "
+        f"UNION SELECT CASE WHEN {_CLASS.format(r='o')} <> '' THEN o.quota_group_id END {changed}",
     }
     sql = []
     for event, referencing in (
@@ -66,22 +80,24 @@ def _pg_statements() -> list[str]:
 def _sqlite_bump(row: str) -> str:
     return (
         f"INSERT INTO {_VERSIONS} (group_id, version) SELECT {row}.quota_group_id, 1 "
-        f"WHERE {row}.quota_group_id IS NOT NULL "
+        f"WHERE {row}.quota_group_id IS NOT NULL AND {_CLASS.format(r=row)} <> '' "
         "ON CONFLICT (group_id) DO UPDATE SET version = version + 1;"
     )
 
 
 def _sqlite_statements() -> list[str]:
     changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in COUNTED)
+    changed += f" OR {_CLASS.format(r='OLD')} IS NOT {_CLASS.format(r='NEW')}"
     prefix = f"campaigns_group_version_{TRIGGER_VERSION}"
     return [
         f"CREATE TRIGGER IF NOT EXISTS {prefix}_insert AFTER INSERT ON {_EVALUATIONS} "
         f"BEGIN {_sqlite_bump('NEW')} END",
         f"CREATE TRIGGER IF NOT EXISTS {prefix}_delete AFTER DELETE ON {_EVALUATIONS} "
         f"BEGIN {_sqlite_bump('OLD')} END",
+        # The group before and the group after (once when they are one: a version moves by one per write).
         f"CREATE TRIGGER IF NOT EXISTS {prefix}_update AFTER UPDATE ON {_EVALUATIONS} WHEN {changed} "
         f"BEGIN {_sqlite_bump('OLD')} "
-        f"{_sqlite_bump('NEW').replace('WHERE ', 'WHERE NEW.quota_group_id IS NOT OLD.quota_group_id AND ')} END",
+        f"{_sqlite_bump('NEW').replace('WHERE ', 'WHERE NOT (OLD.quota_group_id IS NEW.quota_group_id AND ' + _CLASS.format(r='OLD') + " <> '') AND ")} END",
     ]
 
 

@@ -38,10 +38,16 @@ def stamp(world, group) -> str:  # type: ignore[no-untyped-def]
     return found
 
 
+def version_of(group) -> int:  # type: ignore[no-untyped-def]
+    """0 while no counted row of the group was ever written (the key reads it so)."""
+    found = QuotaGroupVersion.objects.filter(group_id=group.pk).values_list("version", flat=True).first()
+    return found or 0
+
+
 def test_the_key_reads_the_version_not_the_groups_rows(world, group):
     qg, _ = group
     assert group_versions.installed_triggers().keys() == set(group_versions.TRIGGER_NAMES)
-    version = QuotaGroupVersion.objects.get(group_id=qg.pk).version
+    version = version_of(qg)
     assert stamp(world, qg) == f"gv{version}"
 
 
@@ -54,10 +60,12 @@ def test_a_proposal_through_the_actions_moves_it(world, group, cell_secretary):
 
 def test_a_decision_and_a_paper_decision_move_it(world, group, grassroots_officer, district_officer):
     qg, members = group
-    propose(grassroots_officer, members[0], "HT")
-    propose(grassroots_officer, members[1], "HT")
+    propose(grassroots_officer, members[0], "HTT")
+    propose(grassroots_officer, members[1], "HTT")
     before = stamp(world, qg)
-    actions.do_decide_rating(user=grassroots_officer, evaluation=members[0], rating="HT")
+    actions.do_decide_rating(
+        user=grassroots_officer, evaluation=members[0], rating="HT"
+    )  # out of the HTT count
     after = stamp(world, qg)
     assert after != before
     rows = [actions.Decision(members[1], "HT", source="tệp.xlsx, dòng 2")]
@@ -85,7 +93,7 @@ def test_update_bulk_update_and_raw_sql_move_it(world, group):
     seen = {stamp(world, qg)}
     Evaluation.objects.filter(pk=members[0].pk).update(proposed_rating="HTT")
     seen.add(stamp(world, qg))
-    members[1].decided_rating = "HT"
+    members[1].decided_rating = "HTT"
     Evaluation.objects.bulk_update([members[1]], ["decided_rating"])
     seen.add(stamp(world, qg))
     with connection.cursor() as cursor:
@@ -97,8 +105,9 @@ def test_update_bulk_update_and_raw_sql_move_it(world, group):
     assert len(seen) == 4
 
 
-def test_a_member_who_comes_goes_or_changes_group_moves_it(world, group):
+def test_a_rated_member_who_comes_goes_or_changes_group_moves_it(world, group):
     qg, members = group
+    Evaluation.objects.filter(pk__in=[members[0].pk, members[1].pk]).update(proposed_rating="HTT")
     other = QuotaGroup.objects.create(
         cycle=world.cycle_province, code="KHAC", name="Nhóm khác", subject_type=SubjectType.PARTY_MEMBER
     )
@@ -106,12 +115,13 @@ def test_a_member_who_comes_goes_or_changes_group_moves_it(world, group):
     Evaluation.objects.filter(pk=members[0].pk).update(quota_group=other)  # both groups' counts change
     moved, moved_other = stamp(world, qg), group_stamps(world.cycle_province, [other.pk])[other.pk]
     assert moved != before and moved_other != before_other
-    members[1].delete()
+    Evaluation.objects.filter(pk=members[1].pk).delete()
     deleted = stamp(world, qg)
     assert deleted != moved
     (person,) = make_members(world.cell_na_hang, 1, prefix="N")
-    actions.ensure_evaluations(cycle=world.cycle_province)  # a bulk_create
-    assert Evaluation.objects.filter(person=person, quota_group=qg).exists()
+    rated = Evaluation.objects.get(pk=members[2].pk)
+    rated.pk, rated.person, rated.proposed_rating = None, person, "HTXS"
+    Evaluation.objects.bulk_create([rated])
     assert stamp(world, qg) != deleted
 
 
@@ -122,15 +132,47 @@ def test_the_groups_exception_moves_it(world, group):
     assert stamp(world, qg) != before
 
 
-def test_a_write_the_count_does_not_read_leaves_it_and_its_lock(world, group, cell_secretary):
-    """A self-review, the facts, a verification: no lock on the group's version row, and the pages stay cached."""
+def test_a_write_the_count_does_not_read_leaves_it_and_its_lock(
+    world, group, cell_secretary, grassroots_officer
+):
+    """A self-review, a verification, an evaluation made unrated, a decision of HT on a proposal of HT: the group's
+    tally (its HTXS and HTT) is the same, so no lock on the group's version row, and its pages stay cached."""
     from tests.campaigns.helpers import submit_self_review
 
     qg, members = group
-    before = QuotaGroupVersion.objects.get(group_id=qg.pk).version
+    propose(grassroots_officer, members[2], "HT")
+    before = version_of(qg)
     submit_self_review(cell_secretary, members[0], "HTT")
     Evaluation.objects.filter(pk=members[1].pk).update(verification_note="Ghi chú.", state="verified")
-    assert QuotaGroupVersion.objects.get(group_id=qg.pk).version == before
+    actions.do_decide_rating(user=grassroots_officer, evaluation=members[2], rating="HT")
+    make_members(world.cell_na_hang, 1, prefix="N")
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    assert Evaluation.objects.filter(quota_group=qg).count() == len(members) + 1
+    assert version_of(qg) == before
+
+
+def test_a_group_without_members_is_counted_again_when_an_unrated_one_comes(world, group):
+    """The one change of a group's count that moves no version: its first member, unrated."""
+    from kiemdiem.campaigns.compliance import check_apart, with_group_quotas
+
+    qg, members = group
+    other = QuotaGroup.objects.create(
+        cycle=world.cycle_province, code="KHAC", name="Nhóm khác", subject_type=SubjectType.PARTY_MEMBER
+    )
+    cycle = world.cycle_province
+    ev = Evaluation.objects.select_related("person", "unit", "quota_group", "collective").get(
+        pk=members[0].pk
+    )
+
+    def plans():  # type: ignore[no-untyped-def]
+        apart = check_apart(cycle, [ev], whole_unit=False)
+        return with_group_quotas(cycle, apart, group_stamps(cycle, [other.pk]), [ev.pk]).result.quota_groups
+
+    assert "KHAC" not in plans()
+    version = group_stamps(cycle, [other.pk])
+    Evaluation.objects.filter(pk=ev.pk).update(quota_group=other)
+    assert group_stamps(cycle, [other.pk]) == version  # unrated: nothing counted moved
+    assert plans()["KHAC"].good == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -151,8 +193,8 @@ def test_without_the_triggers_the_key_sums_the_rows_and_installing_them_moves_ev
             proposed_rating="HTT", updated_at=propose_at.replace(year=2030)
         )
         assert stamp(world, qg) != summed
-        version = QuotaGroupVersion.objects.get(group_id=qg.pk).version
+        version = version_of(qg)
     finally:
         assert group_versions.install_triggers(connection)
-    assert QuotaGroupVersion.objects.get(group_id=qg.pk).version == version + 1
+    assert version_of(qg) == version + 1
     assert stamp(world, qg) == f"gv{version + 1}"
