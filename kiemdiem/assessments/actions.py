@@ -62,12 +62,13 @@ COLLECTIVE_TYPES = frozenset(
 )
 
 
-def appendix_for(evaluation: Evaluation) -> Appendix:
+def appendix_for(evaluation: Evaluation, *, holds_post: bool | None = None) -> Appendix:
     """The appendix of QĐ 366 Điều 10 a subject is scored on.
 
     Collectives: Phụ lục 1. Leaders: Phụ lục 2 when the central level manages them, else 3. A member's own review
     follows their post: a current head or deputy is scored as a leader (3, or 2), a cadre, civil servant or public
-    employee without a post on 4, a member with no post in the political system on 5.
+    employee without a post on 4, a member with no post in the political system on 5. `holds_post`: whether the
+    person holds a head's or deputy's post now, when the caller has read it (`post_probe`).
     """
     if evaluation.subject_type in COLLECTIVE_TYPES:
         return Appendix.COLLECTIVE
@@ -79,9 +80,10 @@ def appendix_for(evaluation: Evaluation) -> Appendix:
         return Appendix.MEMBER
     if central:
         return Appendix.CENTRAL_LEADER
-    holds_post = Position.objects.filter(
-        person=person, role__in=[Role.HEAD, Role.DEPUTY], valid_to__isnull=True
-    ).exists()
+    if holds_post is None:
+        holds_post = Position.objects.filter(
+            person=person, role__in=[Role.HEAD, Role.DEPUTY], valid_to__isnull=True
+        ).exists()
     if holds_post:
         return Appendix.LEADER
     return Appendix.MEMBER if person.civil_service_status else Appendix.OUTSIDE
@@ -127,16 +129,47 @@ def on_cycle_opened(cycle: Cycle) -> None:
         freeze_frameworks(cycle=cycle)
 
 
-def framework_for(evaluation: Evaluation) -> FrameworkVersion:
-    """The version the evaluation's cycle keeps for the subject's appendix."""
-    appendix = appendix_for(evaluation)
+# What a cycle keeps and what a version holds, read once per process (issue 21: the evaluation page read both on
+# every request). A cycle's kept version never changes once frozen (`freeze_frameworks` only adds), and a version's
+# criteria are written with it and never edited (an edit is a new version): so they are kept by what identifies
+# them — the cycle's id and opening time (an id alone may be reused: SQLite after a rollback, a flush), and the
+# version's id and creation time. Reference data, the same for every user: the scoped reads decide who reaches the
+# evaluation, and so its cycle.
+_KEPT_VERSIONS: dict[tuple[int, datetime.datetime, str], FrameworkVersion] = {}
+_CRITERIA: dict[tuple[int, datetime.datetime], tuple[Criterion, ...]] = {}
+_MEMO_LIMIT = 512
+
+
+def _remember[K, V](memo: dict[K, V], key: K, value: V) -> V:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+def framework_for(evaluation: Evaluation, *, appendix: str | None = None) -> FrameworkVersion:
+    """The version the evaluation's cycle keeps for the subject's appendix (`appendix`, when the caller has it)."""
+    appendix = appendix if appendix is not None else appendix_for(evaluation)
+    cycle = evaluation.cycle if Evaluation.cycle.is_cached(evaluation) else None
+    key = (cycle.pk, cycle.opened_at, appendix) if cycle is not None and cycle.opened_at else None
+    if key is not None and key in _KEPT_VERSIONS:
+        return _KEPT_VERSIONS[key]
     kept = CycleFramework.objects.filter(cycle_id=evaluation.cycle_id, appendix=appendix).select_related(
-        "version"
+        "version__unit"
     )
     found = kept.first()
-    if found is None:
-        found = next(cf for cf in freeze_frameworks(cycle=evaluation.cycle) if cf.appendix == appendix)
-    return found.version
+    if found is None:  # frozen now, in this transaction: not kept until read back
+        return next(cf for cf in freeze_frameworks(cycle=evaluation.cycle) if cf.appendix == appendix).version
+    return found.version if key is None else _remember(_KEPT_VERSIONS, key, found.version)
+
+
+def criteria_of(version: FrameworkVersion) -> list[Criterion]:
+    """A version's criteria in their order (read once per process: see `_CRITERIA`)."""
+    key = (version.pk, version.created_at)
+    kept = _CRITERIA.get(key)
+    if kept is None:
+        kept = _remember(_CRITERIA, key, tuple(version.criteria.order_by("order", "id")))
+    return list(kept)
 
 
 def can_edit_frameworks(user: User, unit: Unit) -> bool:
@@ -274,7 +307,7 @@ def _audit(
 
 
 def _criteria_of(evaluation: Evaluation) -> list[Criterion]:
-    return list(framework_for(evaluation).criteria.order_by("order", "id"))
+    return criteria_of(framework_for(evaluation))
 
 
 def stage_totals(

@@ -29,3 +29,4 @@ class AssessmentsConfig(AppConfig):
             hooks.cycle_opened.append(actions.on_cycle_opened)
             hooks.computed_facts.append(actions.computed_fact_keys)
             hooks.derived_facts.append(queries.derived_leader_facts)
+        hooks.register_evaluation_probe(queries.evaluation_probe)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from kiemdiem import rules
@@ -14,6 +14,7 @@ from kiemdiem.assessments.actions import (
     TASK_FACT_KEYS,
     appendix_for,
     can_confirm_task,
+    criteria_of,
     derived_points,
     framework_for,
     stage_totals,
@@ -28,11 +29,13 @@ from kiemdiem.assessments.models import (
     Task,
     TaskResult,
 )
+from kiemdiem.campaigns import hooks
+from kiemdiem.campaigns.hooks import Probe
 from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, SubjectType
 from kiemdiem.campaigns.permissions import can_decide, can_propose, can_self_review, can_verify
 from kiemdiem.campaigns.queries import evaluations_visible_to
 from kiemdiem.campaigns.review_forms import form_for
-from kiemdiem.orgs.models import Unit
+from kiemdiem.orgs.models import Position, Role, Unit
 from kiemdiem.rules import formula as rules_formula
 
 _UNIT_TYPES = (SubjectType.PARTY_ORGANIZATION, SubjectType.AGENCY)
@@ -187,6 +190,21 @@ def _band(cycle: Cycle, ev: Evaluation, total: Decimal | None) -> dict[str, obje
     }
 
 
+def evaluation_probe(ev: Evaluation) -> dict[str, Probe]:
+    """`campaigns.hooks` probes of the scored form: item scores entered yet, and whether the subject holds a head's
+    or deputy's post now (`appendix_for`; asked only where it decides)."""
+    probes: dict[str, Probe] = {
+        "assessments.scores": (f"SELECT 1 FROM {ItemScore._meta.db_table} WHERE evaluation_id = %s", [ev.pk])
+    }
+    if ev.person_id and ev.subject_type == SubjectType.PARTY_MEMBER:
+        probes["assessments.post"] = (
+            f"SELECT 1 FROM {Position._meta.db_table} WHERE person_id = %s AND role IN (%s, %s) "
+            "AND valid_to IS NULL",
+            [ev.person_id, Role.HEAD.value, Role.DEPUTY.value],
+        )
+    return probes
+
+
 def scoring_context(
     user: User, ev: Evaluation, *, posted: Mapping[str, str] | None = None
 ) -> dict[str, object]:
@@ -195,8 +213,8 @@ def scoring_context(
     With `posted` (a refused save), the fields show what was typed, not what is stored.
     """
     posted = posted or {}
-    version = framework_for(ev)
-    appendix = appendix_for(ev)
+    appendix = appendix_for(ev, holds_post=hooks.probed(ev, "assessments.post"))
+    version = framework_for(ev, appendix=appendix)
     form = form_for(
         regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
     )
@@ -213,8 +231,12 @@ def scoring_context(
         )
         for key, _ in form.sections
     ]
-    criteria = list(version.criteria.order_by("order", "id"))
-    scores = {s.criterion_id: s for s in ItemScore.objects.filter(evaluation=ev)}
+    criteria = criteria_of(version)
+    scores = (
+        {s.criterion_id: s for s in ItemScore.objects.filter(evaluation=ev)}
+        if hooks.probed(ev, "assessments.scores") is not False  # the page asked: none yet
+        else {}
+    )
     derived = derived_points(ev, criteria)
     groups = []
     for group in CriterionGroup:
@@ -256,9 +278,12 @@ def scoring_context(
         )
     totals = {stage: stage_totals(criteria, scores, stage) for stage in ("self", "verified", "decided")}
     with_formula = [c for c in criteria if c.formula]
-    tasks = list(Task.objects.filter(evaluation=ev).select_related("confirmed_by").order_by("id"))
-    with_evidence = set(
-        Task.objects.filter(evaluation=ev, evidence__isnull=False).values_list("pk", flat=True)
+    # The evidence's name with the task (not its file): one query for the register.
+    tasks = list(
+        Task.objects.filter(evaluation=ev)
+        .select_related("confirmed_by")
+        .annotate(evidence_name=F("evidence__name"))
+        .order_by("id")
     )
     counts = {value: 0 for value in TaskResult.values}
     for t in tasks:
@@ -289,7 +314,10 @@ def scoring_context(
             (r.code, r.label)
             for r in (rules.Rating.HTXS, rules.Rating.HTT, rules.Rating.HT, rules.Rating.KHT)
         ],
-        "tasks": [{"t": t, "has_evidence": t.pk in with_evidence} for t in tasks],
+        "tasks": [
+            {"t": t, "has_evidence": t.evidence_name is not None, "evidence_name": t.evidence_name}
+            for t in tasks
+        ],
         "task_counts": [(label, counts.get(value, 0)) for value, label in TaskResult.choices],
         "task_facts": task_facts(t.result for t in tasks),
         "task_keys": sorted(TASK_FACT_KEYS),

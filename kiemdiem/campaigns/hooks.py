@@ -52,6 +52,52 @@ def evaluation_panels(user: User, ev: Evaluation) -> dict[str, Any]:
     return {name: panel(user, ev) for name, panel in _evaluation_panels.items()}
 
 
+# Which of an evaluation's lists have rows. Most evaluations have none of a page's many lists (suggestions, plans,
+# orders, scores …), and a query each, with its ORM compilation, was most of the page's cost (issue 21). Each app
+# registers a probe: `probe(evaluation) -> {name: (SQL of one EXISTS, its parameters)}`; the page asks them all in
+# one query (`probe_evaluation`) and keeps the answers on the evaluation object it renders, where the app's panel
+# finds them (`probed`). A panel called on an object the page has not probed reads as it always did.
+Probe = tuple[str, list[Any]]
+EvaluationProbe = Callable[["Evaluation"], dict[str, Probe]]
+_evaluation_probes: list[EvaluationProbe] = []
+_PROBED = "_probed_lists"
+
+
+def register_evaluation_probe(probe: EvaluationProbe) -> None:
+    if probe not in _evaluation_probes:
+        _evaluation_probes.append(probe)
+
+
+def probe_evaluation(ev: Evaluation, own: dict[str, Probe] | None = None) -> dict[str, bool]:
+    """Ask every registered probe (and `own`, the caller's) in one query; kept on `ev` for `probed`."""
+    asked: dict[str, Probe] = dict(own or {})
+    for probe in _evaluation_probes:
+        asked.update(probe(ev))
+    found = ask(asked)
+    ev.__dict__[_PROBED] = found
+    return found
+
+
+def ask(probes: dict[str, Probe]) -> dict[str, bool]:
+    """These EXISTS probes, in one query."""
+    if not probes:
+        return {}
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(f"EXISTS ({sql})" for sql, _ in probes.values()),
+            [param for _, params in probes.values() for param in params],
+        )
+        row = cursor.fetchone()
+    return {name: bool(value) for name, value in zip(probes, row, strict=True)}
+
+
+def probed(ev: Evaluation, name: str) -> bool | None:
+    """What `probe_evaluation` found for `name` on this object; None when it was not asked."""
+    return ev.__dict__.get(_PROBED, {}).get(name)
+
+
 # Scoring (the assessments app) registers the three below.
 # - `cycle_opened`: called with a new cycle inside the action that opens it (freezes the criteria frameworks the
 #   cycle keeps).

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiemdiem.accounts.models import User
+from kiemdiem.campaigns import hooks
 from kiemdiem.campaigns.models import Cycle, Evaluation, QuarterlyDesignation, RatingLevel
 from kiemdiem.orgs.queries import persons_visible_to
 
@@ -41,9 +42,23 @@ class YearPanel:
     based_on: int
 
 
+def quarters_probe(ev: Evaluation) -> dict[str, hooks.Probe]:
+    """`year_panel` has something to show: a quarter's evaluation of the person that year, or a designation."""
+    if ev.cycle.quarter is not None or not ev.person_id:
+        return {}
+    e, c, d = (m._meta.db_table for m in (Evaluation, Cycle, QuarterlyDesignation))
+    sql = (
+        f"SELECT 1 FROM {d} WHERE person_id = %s AND year = %s UNION ALL SELECT 1 FROM {e} "
+        f"JOIN {c} ON {c}.id = {e}.cycle_id WHERE {e}.person_id = %s AND {c}.year = %s AND {c}.quarter IS NOT NULL"
+    )
+    return {"campaigns.quarters": (sql, [ev.person_id, ev.cycle.year, ev.person_id, ev.cycle.year])}
+
+
 def year_panel(user: User, ev: Evaluation) -> YearPanel | None:
     """For a person's evaluation in a yearly cycle of a regime with quarters: quarters I–III of the same year."""
     if ev.cycle.quarter is not None or not ev.person_id:
+        return None
+    if hooks.probed(ev, "campaigns.quarters") is False:  # the page asked: no quarter, no designation
         return None
     quarters = {
         q.cycle.quarter: q

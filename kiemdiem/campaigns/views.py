@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kiemdiem import rules
 from kiemdiem.accounts.http import AuthenticatedHttpRequest
 from kiemdiem.accounts.models import User
-from kiemdiem.campaigns import actions, hooks
+from kiemdiem.campaigns import actions, hooks, quarterly
 from kiemdiem.campaigns.actions import ActionError
 from kiemdiem.campaigns.compliance import (
     Compliance,
@@ -563,7 +562,16 @@ def _evaluation_response(
 ) -> HttpResponse:
     user = request.user
     form = form_of(ev)
-    prefetch_related_objects([ev], Prefetch("orders", queryset=Order.objects.select_related("ordered_by")))
+    # Which of the page's lists have rows, the panels' and its own, in one query (campaigns.hooks.probe_evaluation).
+    orders_table = Order._meta.db_table
+    present = hooks.probe_evaluation(
+        ev,
+        {
+            "campaigns.orders": (f"SELECT 1 FROM {orders_table} WHERE evaluation_id = %s", [ev.pk]),
+            **quarterly.quarters_probe(ev),
+        },
+    )
+    orders = list(ev.orders.select_related("ordered_by")) if present["campaigns.orders"] else []
     # Only what this subject's rules read: what a ceiling links it to, and its quota group's count (from the
     # group's ratings alone, once per change of the group: not its members' rows and rules).
     saved = (
@@ -604,7 +612,7 @@ def _evaluation_response(
         "waiting_unreadable": len(waiting) - len(readable),
         "deciding_unit": deciding,
         "audit": ev.audit_records.select_related("user").order_by("-at", "-id"),
-        "orders": ev.orders.all(),  # the header's download link reads them too: one query
+        "orders": orders,
         "order_kinds": OrderKind.choices,
         "can": {
             "self_review": can_self_review(user, ev) and not ev.state_at_least(EvaluationState.REVIEWED),

@@ -9,8 +9,9 @@ class FollowupConfig(AppConfig):
         # Follow-up reads campaigns; campaigns reaches follow-up only through the hooks it declares.
         from kiemdiem.campaigns import hooks
         from kiemdiem.followup.actions import notify_order
-        from kiemdiem.followup.queries import missing_suggestion_answers, panel_for
+        from kiemdiem.followup.queries import evaluation_probe, missing_suggestion_answers, panel_for
 
         hooks.register_self_review_check(missing_suggestion_answers)
         hooks.register_evaluation_panel("followup", panel_for)
+        hooks.register_evaluation_probe(evaluation_probe)
         hooks.register_order_listener(notify_order)

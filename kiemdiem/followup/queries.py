@@ -6,12 +6,13 @@ import datetime
 from dataclasses import dataclass
 from typing import TypedDict
 
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from kiemdiem.accounts.models import User, UserRole
+from kiemdiem.campaigns import hooks
+from kiemdiem.campaigns.hooks import Probe
 from kiemdiem.campaigns.models import (
     Cycle,
     CycleState,
@@ -303,27 +304,45 @@ def _subject_years(ev: Evaluation) -> tuple[Evaluation | None, list[tuple[int, s
     return previous, sorted(seen.items(), reverse=True)
 
 
-def _present(ev: Evaluation, previous: Evaluation | None) -> dict[str, bool]:
-    """Which of the panel's lists have rows, in one query of EXISTS: most evaluations have none of them, and a
-    query each (with its ORM compilation) was most of the panel's cost (issue 21)."""
-    probes = {
-        "suggestions": (Suggestion, ev.pk),
-        "plan": (RemediationItem, ev.pk),
-        "prev_items": (RemediationItem, previous.pk if previous is not None else None),
-        "signs": (SignRelation, ev.pk),
-        "conclusions": (DegradationConclusion, ev.pk),
-        "tasks": (BreakthroughTask, ev.pk),
-    }
-    asked = {name: probe for name, probe in probes.items() if probe[1] is not None}
-    sql = ", ".join(
-        f"EXISTS (SELECT 1 FROM {model._meta.db_table} WHERE evaluation_id = %s)"
-        for model, _ in asked.values()
+def _rows_of(model: type, pk: int) -> Probe:
+    return (f"SELECT 1 FROM {model._meta.db_table} WHERE evaluation_id = %s", [pk])  # type: ignore[attr-defined]
+
+
+def evaluation_probe(ev: Evaluation) -> dict[str, Probe]:
+    """`campaigns.hooks` probes of the panel's lists: which have rows (the page asks them with its own, at once).
+
+    Last year's plan is asked of every yearly evaluation of the subject the year before (`same_subject`): a superset
+    of `previous_evaluation`'s, so a "no" is sure and a "yes" reads the items."""
+    t = {m: m._meta.db_table for m in (Evaluation, Cycle, RemediationItem)}
+    if ev.person_id:
+        same, params = "e.person_id = %s AND e.subject_type = %s", [ev.person_id, ev.subject_type]
+    elif ev.collective_id:
+        same, params = "e.collective_id = %s", [ev.collective_id]
+    else:
+        same = "e.unit_id = %s AND e.subject_type = %s AND e.person_id IS NULL AND e.collective_id IS NULL"
+        params = [ev.unit_id, ev.subject_type]
+    last_year = (
+        f"SELECT 1 FROM {t[RemediationItem]} i JOIN {t[Evaluation]} e ON e.id = i.evaluation_id "
+        f"JOIN {t[Cycle]} c ON c.id = e.cycle_id WHERE c.year = %s AND c.quarter IS NULL AND {same}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sql}", [pk for _, pk in asked.values()])
-        found = cursor.fetchone()
-    present = dict.fromkeys(probes, False)
-    present.update({name: bool(value) for name, value in zip(asked, found, strict=True)})
+    return {
+        "followup.suggestions": _rows_of(Suggestion, ev.pk),
+        "followup.plan": _rows_of(RemediationItem, ev.pk),
+        "followup.last_year_items": (last_year, [ev.cycle.year - 1, *params]),
+        "followup.signs": _rows_of(SignRelation, ev.pk),
+        "followup.conclusions": _rows_of(DegradationConclusion, ev.pk),
+        "followup.tasks": _rows_of(BreakthroughTask, ev.pk),
+    }
+
+
+def _present(ev: Evaluation, previous: Evaluation | None) -> dict[str, bool]:
+    """Which of the panel's lists have rows: as the page probed them (`evaluation_probe`), else in one query."""
+    if hooks.probed(ev, "followup.suggestions") is None:
+        found = hooks.ask(evaluation_probe(ev))
+    else:
+        found = {name: bool(hooks.probed(ev, name)) for name in evaluation_probe(ev)}
+    present = {name.removeprefix("followup."): value for name, value in found.items()}
+    present["prev_items"] = previous is not None and present.pop("last_year_items")
     return present
 
 

@@ -42,6 +42,20 @@ def _member_page(world, cell_secretary):  # type: ignore[no-untyped-def]
     return ev, client
 
 
+def test_the_evaluation_page_reads_at_most_twelve_queries(world, cell_secretary):
+    ev, client = _member_page(world, cell_secretary)
+    client.get(f"/danh-gia/{ev.pk}/")  # what is read once per process (the criteria of the cycle's framework)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/danh-gia/{ev.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ev.person.full_name in page
+    assert "Nhiệm vụ số 2" in page  # the task register
+    assert world.go_na_hang.name in page  # the deciding committee
+    assert "Hoàn thành tốt nhiệm vụ" in page  # the proposal in the history
+    assert len(queries) <= 12, "\n".join(q["sql"][:160] for q in queries.captured_queries)
+
+
 def test_the_scoped_read_of_one_evaluation_joins_few_relations(world, cell_secretary):
     """Nine relations joined and the scope's sub-select made PostgreSQL plan ~17 ms for one row: the scope is
     tested on the joined unit, and the relations that are rarely set are read only when they are."""
@@ -58,3 +72,30 @@ def test_the_scoped_read_of_one_evaluation_joins_few_relations(world, cell_secre
     assert len(read) == 1
     assert "(SELECT" not in read[0].upper().replace("( SELECT", "(SELECT")
     assert len(re.findall(r" JOIN ", read[0])) <= 5, read[0]
+
+
+def test_the_page_still_shows_the_lists_that_have_rows(world, cell_secretary, district_officer):
+    """The page asks which lists have rows in one query: those that have rows are read and shown."""
+    ev, client = _member_page(world, cell_secretary)
+    from kiemdiem.assessments import actions as scoring
+
+    scoring.do_add_task(
+        user=cell_secretary,
+        evaluation=Evaluation.objects.get(pk=ev.pk),
+        title="Báo cáo chuyên đề",
+        target="1 báo cáo",
+        result="on_time",
+        evidence=("bao-cao-chuyen-de.pdf", b"%PDF-1.7 noi dung"),
+    )
+    actions.do_order(
+        user=district_officer,
+        evaluation=Evaluation.objects.get(pk=ev.pk),
+        kind="rereview",
+        reason="Bản kiểm điểm chưa nêu rõ hạn chế.",
+    )
+    page = client.get(f"/danh-gia/{ev.pk}/").content.decode()
+    assert "Bản kiểm điểm chưa nêu rõ hạn chế." in page  # the order, in the history
+    assert "bao-cao-chuyen-de.pdf" in page  # the evidence's name, read with its task
+    other = Evaluation.objects.filter(cycle=ev.cycle, unit=ev.unit).exclude(pk=ev.pk).first()
+    page = client.get(f"/danh-gia/{other.pk}/").content.decode()
+    assert "Bản kiểm điểm chưa nêu rõ hạn chế." not in page and "bao-cao-chuyen-de.pdf" not in page
