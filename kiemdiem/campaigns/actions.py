@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -1051,13 +1051,19 @@ def _refused(errors: list[tuple[int, ActionError]], names: list[str], *, numbere
     return exc
 
 
-def _lock_batch(ids: list[int], *, lock: bool = True) -> dict[int, Evaluation]:
-    """Lock the batch's quota groups, then its rows and the rows whose rating caps theirs; read them back."""
+def _lock_batch(
+    ids: list[int], *, lock: bool = True, read: Mapping[int, Evaluation] | None = None
+) -> dict[int, Evaluation]:
+    """Lock the batch's quota groups, then its rows and the rows whose rating caps theirs; read them back.
+
+    `read`: the rows as read just before without a lock (a meeting's page): see `_lock_read`."""
     ordered = sorted(set(ids))
     if not ordered:
         return {}
     if not lock:
         return _read_batch(ordered)
+    if read is not None:
+        return _lock_read(ordered, read)
     group_ids: set[int] = set()
     cycle_ids: set[int] = set()
     for chunk in _chunks(ordered):
@@ -1087,6 +1093,51 @@ def _lock_batch(ids: list[int], *, lock: bool = True) -> dict[int, Evaluation]:
             .values_list("pk")
         )
     return _read_batch(ordered)
+
+
+def _lock_read(ordered: list[int], read: Mapping[int, Evaluation]) -> dict[int, Evaluation]:
+    """`_lock_batch` for rows read just before: the quota groups to lock are theirs as read (no query to find
+    them), and rows nothing links to a ceiling (party members) are locked and read back in one query. A row whose
+    quota group moved in between is refused as stale: its new group is not locked."""
+    groups = sorted({g for pk in ordered if (g := read[pk].quota_group_id) is not None})
+    if groups:
+        list(QuotaGroup.objects.select_for_update().filter(pk__in=groups).order_by("pk").values_list("pk"))
+    linked: set[int] = set()
+    capped = [
+        read[pk]
+        for pk in ordered
+        if read[pk].subject_type in (SubjectType.LEADER, SubjectType.LEADERSHIP_COLLECTIVE)
+    ]
+    by_cycle: dict[int, list[int]] = {}
+    for ev in capped:
+        by_cycle.setdefault(ev.cycle_id, []).append(ev.pk)
+    for cycle_id, pks in by_cycle.items():
+        linked |= ceiling_links(Cycle(pk=cycle_id), pks)
+    if linked - set(ordered):
+        for chunk in _chunks(sorted(set(ordered) | linked)):
+            list(
+                Evaluation.objects.select_for_update(of=("self",))
+                .filter(pk__in=chunk)
+                .order_by("pk")
+                .values_list("pk")
+            )
+        locked = _read_batch(ordered)
+    else:
+        locked = {}
+        for chunk in _chunks(ordered):
+            locked.update(
+                (ev.pk, ev)
+                for ev in Evaluation.objects.select_for_update(of=("self",))
+                .filter(pk__in=chunk)
+                .select_related("cycle", "unit", "person", "collective", "quota_group")
+                .order_by("pk")
+            )
+    for ev in locked.values():
+        if ev.quota_group_id is not None and ev.quota_group_id not in groups:
+            raise ConflictError(
+                f"“{ev.subject_name}” vừa được chuyển sang nhóm tính tỷ lệ khác. Đề nghị tải lại trang rồi nhập lại."
+            )
+    return locked
 
 
 def _read_batch(ordered: list[int]) -> dict[int, Evaluation]:
@@ -1126,6 +1177,7 @@ def _refuse_rule_breaks(
     states: dict[int, str],
     overrides: dict[int, str] | None,
     where: str = "",
+    read: Mapping[int, Evaluation] | None = None,
 ) -> tuple[dict[int, str], list[tuple[int, ActionError]]]:
     """Run the rules once over the batch; return each row's audited override, and the rows refused.
 
@@ -1133,7 +1185,7 @@ def _refuse_rule_breaks(
     (the competent authority may pass over the HTXS quota only: HD 21 mục 2.3, see compliance.OVERRIDABLE_CODES).
     """
     by_row: dict[int, list[Caused]] = {}
-    for caused in check_changes(cycle, ratings, states=states):
+    for caused in check_changes(cycle, ratings, states=states, read=read):
         by_row.setdefault(caused.evaluation_id, []).append(caused)
     passed: dict[int, str] = {}
     refused: list[tuple[int, ActionError]] = []
@@ -1178,7 +1230,8 @@ _WRITTEN = {
 
 
 def _write(evaluations: list[Evaluation], kind: str, audits: list[AuditRecord]) -> None:
-    """Write the changed rows: one UPDATE per set of equal values (a paper file's thousands of rows share a few)."""
+    """Write the changed rows: one UPDATE for a set of equal values (a paper file's thousands of rows share a few),
+    else one `UPDATE … FROM (VALUES …)` for them all; then their audit records."""
     now = timezone.now()
     fields = _WRITTEN[kind]
     same: dict[str, tuple[dict[str, object], list[int]]] = {}
@@ -1188,9 +1241,15 @@ def _write(evaluations: list[Evaluation], kind: str, audits: list[AuditRecord]) 
         same.setdefault(key, (values, []))[1].append(ev.pk)
         ev.version += 1
         ev.updated_at = now
-    for values, pks in same.values():
-        for chunk in _chunks(pks):
-            Evaluation.objects.filter(pk__in=chunk).update(**values, version=F("version") + 1, updated_at=now)
+    if len(same) > 1:
+        # Rows with values of their own (a meeting's page: each row its level and votes): one statement.
+        _update_each(evaluations, kind, now)
+    else:
+        for values, pks in same.values():
+            for chunk in _chunks(pks):
+                Evaluation.objects.filter(pk__in=chunk).update(
+                    **values, version=F("version") + 1, updated_at=now
+                )
     AuditRecord.objects.bulk_create(audits, batch_size=2000)
 
 
@@ -1213,11 +1272,29 @@ def _write_each(
     `guarded`: each row is written only if its version and quota group are still those of the objects (the UPDATE
     locks it, so this is the check a `SELECT … FOR UPDATE` would make, without the extra read of thousands of rows);
     raises _StaleRows, leaving the caller to undo what was written, when one is not."""
-    from django.db import connection
-
     if not evaluations:
         return
     now = timezone.now()
+    if not _update_each(evaluations, kind, now, rows=rows, guarded=guarded):
+        raise _StaleRows
+    for ev in evaluations:
+        ev.version += 1
+        ev.updated_at = now
+    _insert_audits(audits)
+
+
+def _update_each(
+    evaluations: list[Evaluation],
+    kind: str,
+    now: datetime.datetime,
+    *,
+    rows: int = 1000,
+    guarded: bool = False,
+) -> bool:
+    """`_write_each`'s UPDATEs (the rows' `_WRITTEN[kind]` values as the objects hold them, `now` as their last
+    change); False when `guarded` and a row was not as checked."""
+    from django.db import connection
+
     by_name = {f.attname: f for f in Evaluation._meta.concrete_fields}
     stamp = by_name["updated_at"].get_db_prep_save(now, connection)
     fields = [by_name[name] for name in _WRITTEN[kind]]
@@ -1253,11 +1330,8 @@ def _write_each(
                 params,
             )
             if guarded and cursor.rowcount != len(chunk):
-                raise _StaleRows
-    for ev in evaluations:
-        ev.version += 1
-        ev.updated_at = now
-    _insert_audits(audits)
+                return False
+    return True
 
 
 def _insert_audits(audits: list[AuditRecord]) -> Callable[[], None]:
@@ -1378,12 +1452,14 @@ def _proposals_todo(
 def _refuse_broken_proposals(
     todo: list[tuple[int, Evaluation, str, str, dict[str, int]]], names: list[str], batch: bool
 ) -> None:
-    """The rules once over the proposals to write (`check_changes`): the rows they refuse, refused together."""
+    """The rules once over the proposals to write (`check_changes`, over the rows as `todo` holds them, just read):
+    the rows they refuse, refused together."""
     _, broken = _refuse_rule_breaks(
         todo[0][1].cycle,
         {ev.pk: rating or None for _, ev, rating, _, _ in todo},
         states={ev.pk: EvaluationState.PROPOSED for _, ev, _, _, _ in todo},
         overrides=None,
+        read={ev.pk: ev for _, ev, _, _, _ in todo},
     )
     if broken:
         at = {ev.pk: i for i, ev, _, _, _ in todo}
@@ -1391,35 +1467,54 @@ def _refuse_broken_proposals(
 
 
 def _save_proposals(
-    *, user: User, rows: list[Proposal], attendees: object, comments: str | None, batch: bool
+    *,
+    user: User,
+    rows: list[Proposal],
+    attendees: object,
+    comments: str | None,
+    batch: bool,
+    fresh: bool = False,
+    before_lock: bool = True,
 ) -> list[Evaluation]:
-    for row in rows:
-        require(
-            can_propose(user, row.evaluation),
-            "Đồng chí không có quyền ghi kết quả hội nghị cho đối tượng này.",
-        )
+    """Check and write a meeting's proposals. With `batch`, the rows that change are found first on a read without
+    a lock (`before_lock`: run that part only and return those rows' evaluations, unwritten; the caller writes them
+    in its transaction with `before_lock=False`); `fresh`: the rows' evaluations were read just now by the caller,
+    with their person, unit, collective and quota group, and stand for that read."""
     names = _names([row.evaluation for row in rows], [row.number for row in rows])
     shared_comments = clean_text(comments, "Ý kiến của tập thể") if comments is not None else None
     ids = [row.evaluation.pk for row in rows]
-    if batch:
+    read: Mapping[int, Evaluation] | None = None
+    if batch and before_lock:
+        for row in rows:
+            require(
+                can_propose(user, row.evaluation),
+                "Đồng chí không có quyền ghi kết quả hội nghị cho đối tượng này.",
+            )
         # Which rows changed, judged on a fresh read without a lock: a meeting's page sends every row and changes a
         # few, and the quota group's lock (shared by the cells of a grassroots committee, or of a whole merged
         # commune) is then taken for those few only, held for their rules and their write. A stale version or a bad
         # value anywhere on the form is refused here, before any lock. A row unchanged here and saved by someone
         # else meanwhile keeps their value: as if this save had committed first.
-        todo = _proposals_todo(rows, _read_batch(sorted(set(ids))), attendees, shared_comments, names, batch)
-        if not todo:
-            return []
+        read = {row.evaluation.pk: row.evaluation for row in rows} if fresh else _read_batch(sorted(set(ids)))
+        todo = _proposals_todo(rows, read, attendees, shared_comments, names, batch)
         # The rules over the changes as read: a change they refuse is refused here, without waiting for the group's
         # lock behind the other cells' saves (nothing is written, so it is as if this save had come first). What
-        # they accept is judged again under the lock below, against what committed meanwhile.
-        _refuse_broken_proposals(todo, names, batch)
-        rows = [rows[i] for i, *_ in todo]
-        names = [names[i] for i, *_ in todo]
-        ids = [row.evaluation.pk for row in rows]
-    # The rows that change, locked (their quota groups first), read and judged again: what the read above saw may
-    # have moved since.
-    todo = _proposals_todo(rows, _lock_batch(ids), attendees, shared_comments, names, batch)
+        # they accept is judged again under the lock, against what committed meanwhile.
+        if todo:
+            _refuse_broken_proposals(todo, names, batch)
+        return [ev for _, ev, *_ in todo]
+    if not batch:
+        for row in rows:
+            require(
+                can_propose(user, row.evaluation),
+                "Đồng chí không có quyền ghi kết quả hội nghị cho đối tượng này.",
+            )
+    else:
+        # The rows `before_lock` found changed, as it read them: their quota groups are locked without a query.
+        read = {row.evaluation.pk: row.evaluation for row in rows}
+    # The rows that change, locked (their quota groups first), read and judged again: what the read before the
+    # lock saw may have moved since.
+    todo = _proposals_todo(rows, _lock_batch(ids, read=read), attendees, shared_comments, names, batch)
     if not todo:
         return []
     _refuse_broken_proposals(todo, names, batch)
@@ -1479,7 +1574,6 @@ def do_record_meeting(
     return saved[0]
 
 
-@transaction.atomic
 def do_propose_ratings(
     *,
     user: User,
@@ -1487,18 +1581,47 @@ def do_propose_ratings(
     attendees: object,
     comments: str = "",
     meeting: MeetingDetails | None = None,
+    fresh: bool = False,
 ) -> int:
     """The meeting's proposals for many subjects at once: all saved, or none (the error names the rows).
 
     Only the rows that changed are written (a second tab keeps working on the others); the rules judge the
     meeting's whole proposal at once, not row by row in the order of the page. Returns how many were written.
     The meeting's time, venue and secretary (for its minutes) are saved with them when given.
+
+    Which rows change, and whether the rules refuse them, is judged first on a read without a lock and outside the
+    transaction (a refused form opens none); `fresh`: the rows' evaluations are that read, made by the caller just
+    now (with their person, unit, collective and quota group). The rows that change are then locked, judged
+    again and written in one transaction.
     """
     proposals = [row if isinstance(row, Proposal) else Proposal(*row) for row in rows]
-    saved = _save_proposals(user=user, rows=proposals, attendees=attendees, comments=comments, batch=True)
-    if meeting is not None and proposals:
-        first = proposals[0].evaluation
-        _save_meeting(cycle=first.cycle, unit=first.unit, details=meeting)
+    changed = {
+        ev.pk: ev
+        for ev in _save_proposals(
+            user=user, rows=proposals, attendees=attendees, comments=comments, batch=True, fresh=fresh
+        )
+    }
+    if not proposals and not changed:
+        return 0
+    with transaction.atomic():
+        saved = []
+        if changed:
+            numbered = [
+                replace(row, evaluation=changed[row.evaluation.pk], number=row.number or i)
+                for i, row in enumerate(proposals, 1)
+                if row.evaluation.pk in changed
+            ]
+            saved = _save_proposals(
+                user=user,
+                rows=numbered,
+                attendees=attendees,
+                comments=comments,
+                batch=True,
+                before_lock=False,
+            )
+        if meeting is not None and proposals:
+            first = proposals[0].evaluation
+            _save_meeting(cycle=first.cycle, unit=first.unit, details=meeting)
     return len(saved)
 
 
@@ -1511,16 +1634,20 @@ class MeetingDetails:
     secretary: str = ""
 
 
-def _save_meeting(*, cycle: Cycle, unit: Unit, details: MeetingDetails) -> Meeting:
+def _save_meeting(*, cycle: Cycle, unit: Unit, details: MeetingDetails) -> None:
     """Record a unit's meeting of a cycle (one per unit and cycle); the caller checked the user may propose."""
     venue = clean_text(details.venue, "Địa điểm họp", 255)
     secretary = clean_text(details.secretary, "Thư ký hội nghị", 120)
     if details.held_at is not None and details.held_at > timezone.now():
         raise ActionError(f"Thời gian họp {timezone.localtime(details.held_at):%H:%M %d/%m/%Y} ở tương lai.")
-    meeting, _ = Meeting.objects.update_or_create(
-        cycle=cycle, unit=unit, defaults={"held_at": details.held_at, "venue": venue, "secretary": secretary}
-    )
-    return meeting
+    values = {"held_at": details.held_at, "venue": venue, "secretary": secretary}
+    # One UPDATE once the line exists (every save of the page sends it), not update_or_create's four statements.
+    if not Meeting.objects.filter(cycle=cycle, unit=unit).update(**values):
+        try:
+            with transaction.atomic():
+                Meeting.objects.create(cycle=cycle, unit=unit, **values)
+        except IntegrityError:  # created meanwhile by another save of the same unit
+            Meeting.objects.filter(cycle=cycle, unit=unit).update(**values)
 
 
 def decision_period(cycle: Cycle) -> tuple[datetime.date, datetime.date]:

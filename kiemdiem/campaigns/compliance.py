@@ -14,7 +14,7 @@ import json
 import multiprocessing
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -888,7 +888,12 @@ def with_group_quotas(
 
 
 def check_changes(
-    cycle: Cycle, ratings: dict[int, str | None], *, states: dict[int, str] | None = None, whole: bool = False
+    cycle: Cycle,
+    ratings: dict[int, str | None],
+    *,
+    states: dict[int, str] | None = None,
+    whole: bool = False,
+    read: Mapping[int, Evaluation] | None = None,
 ) -> list[Caused]:
     """Run the rules once over a batch of changed ratings; return what each change would break.
 
@@ -901,12 +906,33 @@ def check_changes(
     The rules run over the changed rows and what a ceiling links them to; each quota group of the batch is counted
     from its members' type and rating alone (`_group_members`), as the pages count it (`group_quota`): a save in a
     merged group of hundreds does not read and judge its peers' facts twice while it holds the group's lock.
-    `whole` reads and judges every peer instead (the same verdicts; kept to prove it).
+    `whole` reads and judges every peer instead (the same verdicts; kept to prove it). `read`: the batch's
+    evaluations as the caller read them just now (a save's read before the lock, or under it), not read again.
     """
     if not ratings:
         return []
     states = states or {}
-    rows, names = _rows_of(touching(cycle, set(ratings), peers=whole))
+    if read is not None and not whole:
+        # The batch as the caller has just read it (objects with their person, unit, collective and quota group):
+        # only what a ceiling links them to is read here (nothing for party members).
+        given = [read[pk] for pk in sorted(ratings)]
+        base = [
+            (
+                ev.pk,
+                ev.subject_type,
+                ev.unit_id,
+                ev.quota_group_id,
+                ev.collective_id,
+                ev.leader_collective_id,
+                None,
+            )
+            for ev in given
+        ]
+        rows, names = _rows_of(set(_touching_from(cycle, base, peers=False)) - set(ratings))
+        rows = sorted([*rows, *map(row_of, given)], key=itemgetter(0))
+        names.update(names_of(given))
+    else:
+        rows, names = _rows_of(touching(cycle, set(ratings), peers=whole))
     after_rows = [r._replace(state=states[r.id]) if r.id in states else r for r in rows]
     before = _check_rows(cycle, rows, None)
     after = _check_rows(cycle, after_rows, ratings)

@@ -348,12 +348,15 @@ def propose_many(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int)
     """The meeting's proposals for the members of a cell, saved all together or not at all."""
     user = request.user
     cycle, unit = get_cycle_and_unit_for_user(user, cycle_pk, unit_pk)
+    # Read once, just now, with what the rules read (`fresh` below): the check before the lock uses these objects.
     evaluations = {
         ev.pk: ev
         for ev in Evaluation.objects.filter(
             cycle=cycle, unit=unit, subject_type=SubjectType.PARTY_MEMBER
-        ).select_related("person", "cycle", "unit")
+        ).select_related("person", "collective", "quota_group")
     }
+    for ev in evaluations.values():
+        ev.cycle, ev.unit = cycle, unit  # the ones read for the scope check: no join for them
     rows = []
     try:
         # Numbered as the page lists them, so that "Dòng 3" in an error is the third line the secretary sees.
@@ -382,6 +385,7 @@ def propose_many(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int)
             attendees=request.POST.get("attendees", ""),
             comments=request.POST.get("comments", ""),
             meeting=_meeting_details(request.POST),
+            fresh=True,
         )
     except ActionError as exc:
         # Nothing was written: show the page again with what was entered and the reason, so nothing is retyped.
