@@ -53,6 +53,43 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants, read from /proc: a live process counts its
+    own, an exited one is in its parent's children's times (cutime, cstime) once waited for."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        # after the name: state ppid … utime(12) stime(13) cutime(14) cstime(15), 0-based from state
+        stats[int(entry)] = (int(fields[1]), sum(int(x) for x in fields[11:15]) / tick)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo += [child for child, (parent, _) in stats.items() if parent == pid]
+    return total
+
+
+def cpu_parties(server_pid: int) -> dict[str, float]:
+    """The CPU seconds so far of the three parties of the load: this client, gunicorn's processes, PostgreSQL's."""
+    import resource
+
+    import pg
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    postmaster = int((pg.PGDIR / "data" / "postmaster.pid").read_text().split()[0])
+    return {
+        "client": me.ru_utime + me.ru_stime,
+        "gunicorn": tree_cpu_s(server_pid),
+        "postgres": tree_cpu_s(postmaster),
+    }
+
+
 def _wait_port(port: int, timeout: float = 60) -> None:
     end = time.time() + timeout
     while time.time() < end:
@@ -446,6 +483,7 @@ def bench_writes(db_url: str, cycle) -> dict[str, object]:  # type: ignore[no-un
             s_.request("warm", "GET", s_.path)
 
         phases["steady_start_loadavg"] = loadavg()
+        cpu_start = cpu_parties(server.pid)
         started = time.time()
         threads = [threading.Thread(target=s_.loop, args=(started + SECONDS,)) for s_ in secretaries]
         for t in threads:
@@ -454,6 +492,12 @@ def bench_writes(db_url: str, cycle) -> dict[str, object]:  # type: ignore[no-un
             t.join()
         phases["steady_end_loadavg"] = loadavg()
         steady = [x for s_ in secretaries for x in s_.samples if x[0] != "warm"]
+        # Where the two cores went in the steady run: CPU ms per request of the client, gunicorn and PostgreSQL.
+        cpu_end = cpu_parties(server.pid)
+        phases["steady_cpu_ms_per_request"] = {
+            party: round((cpu_end[party] - cpu_start[party]) * 1000 / max(1, len(steady)), 1)
+            for party in cpu_end
+        }
         # Then the same load while the district's paper ratings are imported (a separate process, as the worker).
         for s_ in secretaries:
             s_.samples.clear()
