@@ -14,10 +14,11 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kiemdiem import rules
@@ -113,29 +114,33 @@ def _rating_version(cycle: Cycle, stamps: PageStamps) -> str:
     return hashlib.sha1(whole.encode(), usedforsecurity=False).hexdigest()
 
 
+def _who(user) -> str:
+    """What the controls of a rating page depend on of its user: per user, as the page is kept."""
+    return f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"
+
+
 def _rating_context(
     request: AuthenticatedHttpRequest, cycle, unit, *, posted: dict[str, str]
 ) -> dict[str, object]:
     user = request.user
-    key = None
-    tables = None
     stamps = page_stamps(cycle, unit)
-    # A refused form comes back with what was entered: never cached, never served from the cache.
-    if not posted:
-        # Per user: the controls are theirs. No CSRF token and no message is inside the tables.
-        who = f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"
-        today = timezone.localdate()  # the children's "late" flags
-        version = _rating_version(cycle, stamps)
-        key = f"rating-tables:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{today}:{who}"
-        tables = cache.get(key)
-    if tables is None:
-        tables = _rating_tables(user, cycle, unit, posted, stamps)
-        # The breadcrumbs (the user's and the unit's place in the tree are in the key) and the children's progress.
-        tables["ancestors"] = ancestors = visible_ancestors(user, unit)
-        tables["children"] = children = progress_by_child(cycle, unit)
-        _period_names(cycle, [*ancestors, *(row["unit"] for row in children)])
-        if key is not None:
-            cache.set(key, tables, TABLES_SECONDS)
+    # Per user: the controls are theirs. No CSRF token and no message is inside the tables.
+    today = timezone.localdate()  # the children's "late" flags
+    version = _rating_version(cycle, stamps)
+    key = f"rating-tables:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{today}:{_who(user)}"
+    tables = cache.get(key)
+    if tables is None or posted:
+        # A refused form comes back with what was entered: its members' table is drawn again with the values typed
+        # (each row not typed over is one kept under what it shows, `_members_html`), never kept as the page's.
+        drawn = _rating_tables(user, cycle, unit, posted, stamps, drawn=tables)
+        if tables is None:
+            # The breadcrumbs (the user's and the unit's place in the tree are in the key), the children's progress.
+            drawn["ancestors"] = ancestors = visible_ancestors(user, unit)
+            drawn["children"] = children = progress_by_child(cycle, unit)
+            _period_names(cycle, [*ancestors, *(row["unit"] for row in children)])
+            if not posted:
+                cache.set(key, drawn, TABLES_SECONDS)
+        tables = drawn
     _period_names(cycle, [unit])
     return {
         "cycle": cycle,
@@ -172,8 +177,61 @@ class _MemberRow(TypedDict):
     state: str
     findings: list[tuple[rules.Finding, str]]
     editable: bool
+    rating: str  # the level selected: as posted, or as proposed
     options: str
-    votes: object  # as posted, or as recorded in the evaluation's votes
+    votes: str  # as posted, or as recorded in the evaluation's votes; as the input shows it
+
+
+# A members' row kept as HTML under everything it shows (`_members_html`): the same TTL bounds what no write moves.
+ROW_SECONDS = TABLES_SECONDS
+
+
+def _members_html(cycle, unit, user, members: list[_MemberRow], bulk: bool) -> str:
+    """The members' table, each row kept under what it shows and whose page it is (the cycle, unit and user, as the
+    page): the row's version and last change, name, state, levels, findings, controls and the values in them. After a
+    save of 1–3 rows, or a refused form that typed over a few, only those rows are drawn again."""
+    who = _who(user)
+    keys = []
+    for m in members:
+        ev = m["ev"]
+        shown = (
+            ev.pk,
+            ev.version,
+            ev.updated_at,
+            m["name"],
+            m["state"],
+            ev.self_rating,
+            ev.proposed_rating,
+            ev.decided_rating,
+            ev.not_rated_reason,
+            [(f.code, f.subjects, text, f.citation, f.verified) for f, text in m["findings"]],
+            m["editable"],
+            m["rating"],
+            m["votes"],
+            bulk,
+        )
+        digest = hashlib.sha1(repr(shown).encode(), usedforsecurity=False).hexdigest()
+        keys.append(f"rating-row:{cycle.pk}:{unit.pk}:{unit.path}:{who}:{digest}")
+    kept = cache.get_many(keys)
+    drawn: dict[str, str] = {}
+    options: dict[str, str] = {}
+    html = []
+    template = None
+    for key, m in zip(keys, members, strict=True):
+        row = kept.get(key)
+        if row is None:
+            if template is None:
+                template = get_template("campaigns/rating_page.html#member_row")
+            m["url"] = reverse("evaluation", args=[m["ev"].pk])
+            if m["rating"] not in options:
+                options[m["rating"]] = _options(m["rating"])
+            m["options"] = options[m["rating"]]
+            row = drawn[key] = template.render({"r": m, "bulk": bulk})
+        html.append(row)
+    if drawn:
+        cache.set_many(drawn, ROW_SECONDS)
+    context = {"rows": mark_safe("\n  ".join(html)), "bulk": bulk}  # noqa: S308  # rows drawn by the template
+    return render_to_string("campaigns/rating_page.html#members", context)
 
 
 def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compliance]:
@@ -196,10 +254,19 @@ def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compli
     return kept
 
 
-def _rating_tables(user, cycle, unit, posted: dict[str, str], stamps: PageStamps) -> dict[str, object]:
-    """The page's tables as HTML: the unit's subjects, their findings (the rules over what they read), meters."""
+def _rating_tables(
+    user, cycle, unit, posted: dict[str, str], stamps: PageStamps, *, drawn: dict[str, object] | None = None
+) -> dict[str, object]:
+    """The page's tables as HTML: the unit's subjects, their findings (the rules over what they read), meters.
+
+    `drawn`: the page's tables as kept for these stamps; only the members' table is drawn again (with what was
+    `posted`), the rest of them is the page's."""
     own, apart = _own_rows(cycle, unit, stamps)
     compliance = with_group_quotas(cycle, apart, stamps.groups, [ev.pk for ev in own])
+    if drawn is not None:
+        members = _member_rows(user, own, compliance, posted, allowed=bool(drawn["bulk"]))
+        html = _members_html(cycle, unit, user, members, bool(drawn["bulk"])) if members else ""
+        return {**drawn, "members": html}
     members_key = None
     if not posted:
         # The members' table reads the unit's rows, the user's rights and each row's findings, not its quota groups'
@@ -209,41 +276,18 @@ def _rating_tables(user, cycle, unit, posted: dict[str, str], stamps: PageStamps
         seen = repr([(ev.pk, compliance.by_subject.get(ev.pk, ())) for ev in own])
         digest = hashlib.sha1(seen.encode(), usedforsecurity=False).hexdigest()
         version = _rating_version(cycle, PageStamps(stamps.own, {}))
-        who = f"{user.pk}:{user.role}:{user.unit_id}:{int(user.is_superuser)}"
-        members_key = f"rating-members:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{who}:{digest}"
+        members_key = f"rating-members:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{_who(user)}:{digest}"
         kept = cache.get(members_key)
         if kept is not None:
             return {**kept, "head": _rating_head(cycle, unit, own, compliance, kept)}
     # Every row is of this one unit: the permission is the same for all of them.
     allowed = bool(own) and can_propose(user, own[0])
-    options: dict[str, str] = {}
-    rows = []
-    members: list[_MemberRow] = []
-    for ev in own:
-        findings = [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])]
-        if ev.subject_type != SubjectType.PARTY_MEMBER:
-            rows.append({"ev": ev, "findings": findings})
-            continue
-        # A refused bulk form comes back with what the secretary entered, not with the old values.
-        rating = posted.get(f"rating-{ev.pk}", ev.proposed_rating) if posted else ev.proposed_rating
-        if rating not in options:
-            options[rating] = _options(rating)
-        members.append(
-            {
-                "ev": ev,
-                "name": ev.subject_name,
-                "url": reverse("evaluation", args=[ev.pk]),
-                "state": ev.get_state_display(),
-                "findings": findings,
-                "editable": allowed
-                and ev.state not in (EvaluationState.DECIDED, EvaluationState.DRAFT)
-                and not ev.not_rated_reason,
-                "options": options[rating],
-                "votes": posted.get(f"votes-{ev.pk}", "")
-                if posted
-                else (ev.votes or {}).get("in_favour", ""),
-            }
-        )
+    rows = [
+        {"ev": ev, "findings": [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])]}
+        for ev in own
+        if ev.subject_type != SubjectType.PARTY_MEMBER
+    ]
+    members = _member_rows(user, own, compliance, posted, allowed=allowed)
     context = {
         "members": members,
         "bulk": allowed and bool(members),
@@ -256,7 +300,7 @@ def _rating_tables(user, cycle, unit, posted: dict[str, str], stamps: PageStamps
         "attendees": attendance.most_common(1)[0][0] if attendance else "",
         "can_decide_members": bool(members) and can_decide(user, members[0]["ev"]),
         "preview_url": context["preview_url"],
-        "members": render_to_string("campaigns/rating_page.html#members", context) if members else "",
+        "members": _members_html(cycle, unit, user, members, allowed) if members else "",
         "has_members": bool(members),
         "bulk": context["bulk"],
         "rows": rows,
@@ -264,6 +308,35 @@ def _rating_tables(user, cycle, unit, posted: dict[str, str], stamps: PageStamps
     if members_key is not None:
         cache.set(members_key, tables, TABLES_SECONDS)
     return {**tables, "head": _rating_head(cycle, unit, own, compliance, tables)}
+
+
+def _member_rows(
+    user, own: list[Evaluation], compliance: Compliance, posted: dict[str, str], *, allowed: bool
+) -> list[_MemberRow]:
+    """The members' rows of the page, with what a refused form `posted` in place of what is saved."""
+    members: list[_MemberRow] = []
+    for ev in own:
+        if ev.subject_type != SubjectType.PARTY_MEMBER:
+            continue
+        # A refused bulk form comes back with what the secretary entered, not with the old values.
+        rating = posted.get(f"rating-{ev.pk}", ev.proposed_rating) if posted else ev.proposed_rating
+        votes = posted.get(f"votes-{ev.pk}", "") if posted else (ev.votes or {}).get("in_favour", "")
+        members.append(
+            {
+                "ev": ev,
+                "name": ev.subject_name,
+                "url": "",  # drawn rows only (`_members_html`)
+                "state": ev.get_state_display(),
+                "findings": [(f, compliance.message(f)) for f in compliance.by_subject.get(ev.pk, [])],
+                "editable": allowed
+                and ev.state not in (EvaluationState.DECIDED, EvaluationState.DRAFT)
+                and not ev.not_rated_reason,
+                "rating": rating,
+                "options": "",
+                "votes": str(votes) if votes else "",  # as the input showed it (`|default:''`)
+            }
+        )
+    return members
 
 
 def _rating_head(
