@@ -132,6 +132,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, read with a plain query (kiemdiem/accounts/sessions.py): the same rows, ended alike.
+SESSION_ENGINE = "kiemdiem.accounts.sessions"
 X_FRAME_OPTIONS = "DENY"
 
 # -- Trust: login throttling, CSP, passwords (production switches are in kiemdiem/settings_production.py) --------

@@ -27,6 +27,7 @@ from django.db import connection, connections
 from django.db.models import FilteredRelation, Q, TextField, Value
 from django.db.models.expressions import Func
 from django.db.models.functions import Cast, NullIf
+from django.utils.dateparse import parse_datetime
 
 from kiemdiem import rules
 from kiemdiem.campaigns import hooks
@@ -624,6 +625,10 @@ class PageStamps(NamedTuple):
 
     own: str
     groups: dict[int, str]
+    # Read in the same query for the page (not part of the version): the unit's name on `named_on` (`name_as_of`;
+    # None when it has had no other name since) and its meeting's time, venue and secretary (None: no meeting).
+    name: str | None = None
+    meeting: tuple[datetime.datetime | None, str, str] | None = None
 
 
 def _epoch(column: str) -> str:
@@ -651,10 +656,15 @@ def _group_stamps_sql(extra: str) -> str:
         FROM {qg} g WHERE g.id"""
 
 
-def page_stamps(cycle: Cycle, unit: Unit) -> PageStamps:
+def page_stamps(
+    cycle: Cycle, unit: Unit, *, named_on: datetime.date | None = None, meeting: bool = False
+) -> PageStamps:
     """The version of everything a unit's rating page shows of the cycle's data, in one indexed query (not the
-    rows themselves: `touching` read thousands of (id, last change) pairs on every request, ~57 ms)."""
-    from kiemdiem.campaigns.models import LevelDeadline, UnitDeadline
+    rows themselves: `touching` read thousands of (id, last change) pairs on every request, ~57 ms); with the
+    unit's name on `named_on` and its meeting in the cycle (`meeting`), which a cached page shows around its tables.
+    """
+    from kiemdiem.campaigns.models import LevelDeadline, Meeting, UnitDeadline
+    from kiemdiem.orgs.models import UnitName
 
     ev = Evaluation._meta.db_table
     units = Unit._meta.db_table
@@ -700,18 +710,43 @@ def page_stamps(cycle: Cycle, unit: Unit) -> PageStamps:
         WHERE cycle_id = %s AND unit_id IN (SELECT id FROM {units} WHERE parent_id = %s)
     """
     c, u = cycle.pk, unit.pk
-    params: list[int | str] = [c, u, c, below, u, c, c, _LEADER, c, c, c, u]
+    params: list[int | str | datetime.date] = [c, u, c, below, u, c, c, _LEADER, c, c, c, u]
+    if named_on is not None:
+        sql += f"""
+        UNION ALL
+        SELECT 'n', 0, 0, (SELECT name FROM {UnitName._meta.db_table} WHERE unit_id = %s AND valid_to >= %s
+                            ORDER BY valid_to LIMIT 1)
+        """
+        params += [u, named_on]
+    if meeting:
+        held = Meeting._meta.db_table
+        for kind, column in (("m", "CAST(held_at AS TEXT)"), ("mv", "venue"), ("ms", "secretary")):
+            sql += f"UNION ALL SELECT '{kind}', 0, 0, {column} FROM {held} WHERE cycle_id = %s AND unit_id = %s\n"
+            params += [c, u]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
     parts: list[str] = []
     groups: dict[int, str] = {}
+    shown: dict[str, Any] = {}
     for kind, pk, n, value in sorted(found, key=lambda r: (r[0], r[1])):
         if kind in ("g", "x"):
             groups[pk] = f"{kind}{value}"
+        elif kind in ("n", "m", "mv", "ms"):
+            shown[kind] = value
         else:
             parts.append(f"{kind}{pk}:{n}@{value}")
-    return PageStamps(";".join(parts), groups)
+    held_at = None
+    if shown.get("m"):  # PostgreSQL's text of a timestamptz (the connection is in UTC); SQLite's, in UTC
+        held_at = parse_datetime(shown["m"])
+        if held_at is not None and held_at.tzinfo is None:
+            held_at = held_at.replace(tzinfo=datetime.UTC)
+    return PageStamps(
+        ";".join(parts),
+        groups,
+        name=shown.get("n"),
+        meeting=(held_at, shown["mv"] or "", shown["ms"] or "") if "mv" in shown else None,
+    )
 
 
 def group_stamps(cycle: Cycle, group_ids: Iterable[int]) -> dict[int, str]:

@@ -43,7 +43,6 @@ from kiemdiem.campaigns.models import (
     Cycle,
     Evaluation,
     EvaluationState,
-    Meeting,
     Order,
     OrderKind,
     QuotaGroup,
@@ -126,7 +125,9 @@ def _rating_context(
     request: AuthenticatedHttpRequest, cycle, unit, *, posted: dict[str, str]
 ) -> dict[str, object]:
     user = request.user
-    stamps = page_stamps(cycle, unit)
+    # The key's query also reads the unit's name in the cycle's period and, for a page not redrawn from a form, its
+    # meeting line: a cached page reads nothing else of the database.
+    stamps = page_stamps(cycle, unit, named_on=period_end(cycle.year, cycle.quarter), meeting=not posted)
     # Per user: the controls are theirs. No CSRF token and no message is inside the tables.
     today = timezone.localdate()  # the children's "late" flags
     version = _rating_version(cycle, stamps)
@@ -144,7 +145,8 @@ def _rating_context(
             if not posted:
                 cache.set(key, drawn, TABLES_SECONDS)
         tables = drawn
-    _period_names(cycle, [unit])
+    if stamps.name is not None:  # `_period_names`, read with the key
+        unit.name = stamps.name
     return {
         "cycle": cycle,
         "unit": unit,
@@ -155,7 +157,7 @@ def _rating_context(
         "attendees": posted.get("attendees", "") if posted else tables.get("attendees", ""),
         "can_decide_members": tables.get("can_decide_members", False),
         "comments": posted.get("comments", ""),
-        "meeting": _meeting_fields(cycle, unit, posted),
+        "meeting": _meeting_fields(cycle, unit, posted, stamps.meeting),
     }
 
 
@@ -494,15 +496,17 @@ def _meeting_details(post) -> actions.MeetingDetails | None:
     )
 
 
-def _meeting_fields(cycle, unit, posted: dict[str, str]) -> dict[str, str]:
-    """The meeting line as typed (a refused save) or as recorded."""
+def _meeting_fields(
+    cycle, unit, posted: dict[str, str], recorded: tuple[datetime.datetime | None, str, str] | None = None
+) -> dict[str, str]:
+    """The meeting line as typed (a refused save) or as recorded (`recorded`: read with the page's key)."""
     if posted:
         return {k: posted.get(k, "") for k in ("meeting_held_at", "meeting_venue", "meeting_secretary")}
-    meeting = Meeting.objects.filter(cycle=cycle, unit=unit).first()
-    if meeting is None:
+    if recorded is None:
         return {"meeting_held_at": "", "meeting_venue": "", "meeting_secretary": ""}
-    held = f"{timezone.localtime(meeting.held_at):%Y-%m-%dT%H:%M}" if meeting.held_at else ""
-    return {"meeting_held_at": held, "meeting_venue": meeting.venue, "meeting_secretary": meeting.secretary}
+    held_at, venue, secretary = recorded
+    held = f"{timezone.localtime(held_at):%Y-%m-%dT%H:%M}" if held_at else ""
+    return {"meeting_held_at": held, "meeting_venue": venue, "meeting_secretary": secretary}
 
 
 @require_http_methods(["GET", "POST"])
