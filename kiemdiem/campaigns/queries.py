@@ -63,7 +63,8 @@ def get_cycle_and_unit_for_user(user: User, cycle_pk: int, unit_pk: int) -> tupl
         cycle = get_cycle_for_user(user, cycle_pk)
         unit = get_unit_for_user(user, unit_pk)
     else:
-        units = {u.pk: u for u in Unit.objects.filter(pk__in=sorted({unit_pk, root_pk}))}
+        # Two equalities, not IN: an id out of the column's range (a hostile URL) then matches nothing.
+        units = {u.pk: u for u in Unit.objects.filter(Q(pk=unit_pk) | Q(pk=root_pk))}
         root = units[root_pk]  # a user's unit is protected from deletion
         User._meta.get_field("unit").set_cached_value(user, root)  # what scope_roots reads, read already
         found = Cycle.objects.select_related("unit").filter(pk=cycle_pk).first()

@@ -102,7 +102,7 @@ def test_the_scope_refuses_and_allows_what_the_scoped_querysets_do(world, who, r
 
     seen = set()
     for cycle, unit in itertools.product([*cycles, None], [*units, None]):
-        cycle_pk, unit_pk = (cycle.pk if cycle else 999_999), (unit.pk if unit else 999_999)
+        cycle_pk, unit_pk = (cycle.pk if cycle else 2**63), (unit.pk if unit else 2**63)  # out of range
         fresh = type(user).objects.get(pk=user.pk)  # as a request has it: nothing read yet
         try:
             got = get_cycle_and_unit_for_user(fresh, cycle_pk, unit_pk)
