@@ -279,3 +279,40 @@ def _a_finding(pk: int):  # type: ignore[no-untyped-def]
     from kiemdiem import rules
 
     return rules.Finding("QUOTA_EXCELLENT", (f"e{pk}",), "Vượt trần.", "HD 21", True)
+
+
+def test_the_page_after_a_save_reads_again_only_the_rows_that_moved(
+    world, cell_secretary, province_admin, two_cells, monkeypatch
+):
+    """The unit's rows are kept as objects between pages (not pickled); a save moves the unit's part of the key and
+    the next page reads again only the rows whose last change moved, then runs the rules over them all."""
+    from kiemdiem.campaigns import views
+
+    cycle, own, peers = two_cells
+    reads: list[tuple[int, list[int] | None]] = []
+    read_own = views._read_own
+    monkeypatch.setattr(
+        views, "_read_own", lambda c, u, ids=None: (reads.append((u.pk, ids)), read_own(c, u, ids))[1]
+    )
+    client = Client()
+    client.force_login(cell_secretary)
+    _, form = page_and_form(client, cycle, world.cell_na_hang)
+    assert reads == [(world.cell_na_hang.pk, None)]
+    form[f"rating-{own[7].pk}"] = "HTT"
+    assert client.post(f"/dot/{cycle.pk}/don-vi/{world.cell_na_hang.pk}/de-xuat/", form).status_code == 302
+    reads.clear()
+    body, again = page_and_form(client, cycle, world.cell_na_hang)
+    assert reads == [(world.cell_na_hang.pk, [own[7].pk])]
+    assert again[f"rating-{own[7].pk}"] == "HTT" and f"ev-{own[7].pk}" in body
+    # Another unit's page never gets this unit's rows: its own are read, whole.
+    reads.clear()
+    other = Client()
+    other.force_login(province_admin)
+    theirs, _ = page_and_form(other, cycle, peers[0].unit)
+    assert reads == [(peers[0].unit.pk, None)]
+    assert f"ev-{peers[0].pk}" in theirs and f"ev-{own[0].pk}" not in theirs
+    # Clearing the cache forgets them too.
+    reads.clear()
+    cache.clear()
+    page_and_form(client, cycle, world.cell_na_hang)
+    assert reads == [(world.cell_na_hang.pk, None)]
