@@ -21,7 +21,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # in Django, not in its stubs
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -69,6 +69,7 @@ from kiemdiem.campaigns.queries import (
     progress_by_child,
 )
 from kiemdiem.campaigns.review_forms import GRADES, form_of
+from kiemdiem.fragments import esc
 from kiemdiem.orgs.models import Unit
 from kiemdiem.orgs.queries import (
     period_end,
@@ -704,15 +705,9 @@ def _audit_rows(audit: list[AuditRecord]) -> SafeString:
         return mark_safe('<tr><td colspan="5" class="muted">Chưa có thay đổi nào.</td></tr>')
     return mark_safe(
         "".join(
-            format_html(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td></tr>\n  ",
-                date_filter(template_localtime(a.at), "d/m/Y H:i"),
-                a.user,
-                a.action_label,
-                a.old_label or "—",
-                a.new_label or "—",
-                a.reason,
-            )
+            f"<tr><td>{esc(date_filter(template_localtime(a.at), 'd/m/Y H:i'))}</td><td>{esc(a.user)}</td>"
+            f"<td>{esc(a.action_label)}</td><td>{esc(a.old_label or '—')} → {esc(a.new_label or '—')}</td>"
+            f"<td>{esc(a.reason)}</td></tr>\n  "
             for a in audit
         )
     )

@@ -7,12 +7,12 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # in Django, not in its stubs
 
 from kiemdiem.assessments.queries import scoring_context
+from kiemdiem.fragments import esc
 from kiemdiem.vietnamese import format_number
 
 register = template.Library()
@@ -44,76 +44,57 @@ def task_items(context) -> SafeString:
     ev, can = context["ev"], context["can"]
     token = context.get("csrf_token")
     csrf = (
-        format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(token)}">'
         if token and token != "NOTPROVIDED"
         else ""
     )
-    choices = [(value, label) for value, label in context["results"] if value]
+    choices = [(value, esc(label)) for value, label in context["results"] if value]
     out: list[str] = []
     for row in context["tasks"]:
         t = row["t"]
-        action = reverse("assessments:task_action", args=[ev.pk, t.pk])
-        confirm = (
-            format_html(
-                '<form method="post" action="{}" class="inline">{}<input type="hidden" name="do" value="confirm">\n'
-                '    <select name="result" aria-label="Kết quả xác nhận của {}">{}</select>\n'
-                '    <button type="submit">Xác nhận</button></form>',
-                action,
-                csrf,
-                t.title,
-                mark_safe(
-                    "".join(
-                        format_html(
-                            '<option value="{}"{}>{}</option>',
-                            value,
-                            mark_safe(" selected") if t.result == value else "",
-                            label,
-                        )
-                        for value, label in choices
-                    )
-                ),
-            )
-            if can["confirm"]
+        title = esc(t.title)
+        action = (
+            esc(reverse("assessments:task_action", args=[ev.pk, t.pk]))
+            if can["confirm"] or can["tasks"]
             else ""
         )
-        out.append(
-            format_html(
-                '<li class="task">\n  <strong>{}</strong>{}{}<br>\n  Kết quả: <span class="result">{}</span>\n  {}\n'
-                "  {}\n  {}\n  {}\n  {}\n</li>",
-                t.title,
-                format_html(" — chỉ tiêu: {}", t.target) if t.target else "",
-                format_html(" — hạn {}", date_filter(t.deadline, "d/m/Y")) if t.deadline else "",
-                t.get_result_display(),
-                format_html(
-                    '<span class="tag">đã xác nhận ({}, {})</span>',
-                    t.confirmed_by,
-                    date_filter(template_localtime(t.confirmed_at), "d/m/Y"),
-                )
-                if t.confirmed_at
-                else mark_safe('<span class="tag warn">chưa xác nhận</span>'),
-                format_html(
-                    '<br>Minh chứng: <a href="{}">{}</a>',
-                    reverse("assessments:task_evidence", args=[ev.pk, t.pk]),
-                    row["evidence_name"],
-                )
-                if row["has_evidence"]
-                else "",
-                format_html(
-                    '<br>Minh chứng: <a href="{}" rel="noopener noreferrer nofollow">{}</a>',
-                    t.evidence_link,
-                    Truncator(t.evidence_link).chars(60),
-                )
-                if t.evidence_link
-                else "",
-                confirm,
-                format_html(
-                    '<form method="post" action="{}" class="inline">{}<input type="hidden" name="do" value="delete">'
-                    '<button type="submit" class="link-dark">Xóa</button></form>',
-                    action,
-                    csrf,
-                )
-                if can["tasks"] and not t.confirmed_at
-                else "",
+        out.append(f'<li class="task">\n  <strong>{title}</strong>')
+        if t.target:
+            out.append(f" — chỉ tiêu: {esc(t.target)}")
+        if t.deadline:
+            out.append(f" — hạn {esc(date_filter(t.deadline, 'd/m/Y'))}")
+        out.append(f'<br>\n  Kết quả: <span class="result">{esc(t.get_result_display())}</span>\n  ')
+        if t.confirmed_at:
+            when = esc(date_filter(template_localtime(t.confirmed_at), "d/m/Y"))
+            out.append(f'<span class="tag">đã xác nhận ({esc(t.confirmed_by)}, {when})</span>')
+        else:
+            out.append('<span class="tag warn">chưa xác nhận</span>')
+        out.append("\n  ")
+        if row["has_evidence"]:
+            url = esc(reverse("assessments:task_evidence", args=[ev.pk, t.pk]))
+            out.append(f'<br>Minh chứng: <a href="{url}">{esc(row["evidence_name"])}</a>')
+        out.append("\n  ")
+        if t.evidence_link:
+            short = esc(Truncator(t.evidence_link).chars(60))
+            out.append(
+                f'<br>Minh chứng: <a href="{esc(t.evidence_link)}" rel="noopener noreferrer nofollow">{short}</a>'
             )
-        )
+        out.append("\n  ")
+        if can["confirm"]:
+            options = "".join(
+                f'<option value="{esc(value)}"{" selected" if t.result == value else ""}>{label}</option>'
+                for value, label in choices
+            )
+            out.append(
+                f'<form method="post" action="{action}" class="inline">{csrf}<input type="hidden" name="do" '
+                f'value="confirm">\n    <select name="result" aria-label="Kết quả xác nhận của {title}">{options}'
+                '</select>\n    <button type="submit">Xác nhận</button></form>'
+            )
+        out.append("\n  ")
+        if can["tasks"] and not t.confirmed_at:
+            out.append(
+                f'<form method="post" action="{action}" class="inline">{csrf}<input type="hidden" name="do" '
+                'value="delete"><button type="submit" class="link-dark">Xóa</button></form>'
+            )
+        out.append("\n</li>")
     return mark_safe("".join(out))

@@ -7,8 +7,9 @@ this writes the same HTML, escaped the same way.
 from __future__ import annotations
 
 from django import template
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from kiemdiem.fragments import esc
 
 register = template.Library()
 
@@ -22,28 +23,19 @@ def sign_rows(p) -> SafeString:
         sign, relation = row["sign"], row["relation"]
         if row["group"] != group:
             group = row["group"]
-            out.append(format_html('<tr><th colspan="4">{}</th></tr>', group))
-        note = (relation.note if relation is not None else "") or ""
+            out.append(f'<tr><th colspan="4">{esc(group)}</th></tr>')
+        code = esc(sign.code)
+        note = esc((relation.note if relation is not None else "") or "")
+        checked = " checked" if relation is not None and relation.has_sign else ""
         out.append(
-            format_html(
-                "\n  <tr><td>{}</td><td>{}{}</td>\n"
-                '    <td><input type="checkbox" name="sign-{}" aria-label="Có biểu hiện {}"{}{}></td>\n'
-                "    <td>{}</td></tr>",
-                sign.code,
-                sign.summary,
-                "" if sign.verified else " *",
-                sign.code,
-                sign.code,
-                mark_safe(" checked") if relation is not None and relation.has_sign else "",
-                "" if can_relate else mark_safe(" disabled"),
-                format_html(
-                    '<input type="text" name="signnote-{}" value="{}" aria-label="Giải thích {}">',
-                    sign.code,
-                    note,
-                    sign.code,
-                )
+            f"\n  <tr><td>{code}</td><td>{esc(sign.summary)}{'' if sign.verified else ' *'}</td>\n"
+            f'    <td><input type="checkbox" name="sign-{code}" aria-label="Có biểu hiện {code}"{checked}'
+            f"{'' if can_relate else ' disabled'}></td>\n    <td>"
+            + (
+                f'<input type="text" name="signnote-{code}" value="{note}" aria-label="Giải thích {code}">'
                 if can_relate
-                else conditional_escape(note),
+                else note
             )
+            + "</td></tr>"
         )
     return mark_safe("".join(out))
