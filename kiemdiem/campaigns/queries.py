@@ -39,6 +39,9 @@ def get_cycle_for_user(user: User, pk: int) -> Cycle:
         raise Http404("Không tìm thấy đợt kiểm điểm.") from None
 
 
+_ID_RANGE = 2**63  # the ids are 64-bit integers
+
+
 def _scope_is_own_unit(user: User) -> bool:
     """Whether the user reaches their own unit's subtree and nothing else (`scope_roots` gives `[user.unit]`)."""
     return (
@@ -53,9 +56,10 @@ def _scope_is_own_unit(user: User) -> bool:
 def get_cycle_and_unit_for_user(user: User, cycle_pk: int, unit_pk: int) -> tuple[Cycle, Unit]:
     """A cycle and a unit of the user's scope, the unit inside the cycle's subtree; anything else is a 404.
 
-    For a user whose scope is their own unit (most officers): two queries, not three. The unit asked for and the
-    user's own unit come in one, and the scope is tested on their paths as `cycles_visible_to` and
-    `units_visible_to` test it in SQL (under the unit's path; a cycle also above it)."""
+    For a user whose scope is their own unit (most officers): two plain queries, not three built by the ORM (1.7 ms
+    of CPU for the cycle's `select_related` alone). The cycle; then the unit asked for, the user's own unit and
+    the cycle's, in one. The scope is tested on their paths as `cycles_visible_to` and `units_visible_to` test it
+    in SQL (under the user's unit; a cycle also above it)."""
     from kiemdiem.orgs.queries import get_unit_for_user
 
     root_pk = user.unit_id if _scope_is_own_unit(user) else None
@@ -63,14 +67,23 @@ def get_cycle_and_unit_for_user(user: User, cycle_pk: int, unit_pk: int) -> tupl
         cycle = get_cycle_for_user(user, cycle_pk)
         unit = get_unit_for_user(user, unit_pk)
     else:
-        # Two equalities, not IN: an id out of the column's range (a hostile URL) then matches nothing.
-        units = {u.pk: u for u in Unit.objects.filter(Q(pk=unit_pk) | Q(pk=root_pk))}
+        # An id out of the columns' range (a hostile URL) matches nothing, and is not sent (SQLite refuses it).
+        found = (
+            list(Cycle.objects.raw(f"SELECT * FROM {Cycle._meta.db_table} WHERE id = %s", [cycle_pk]))
+            if cycle_pk < _ID_RANGE
+            else []
+        )
+        if not found:
+            raise Http404("Không tìm thấy đợt kiểm điểm.")
+        cycle = found[0]
+        asked = unit_pk if unit_pk < _ID_RANGE else root_pk
+        sql = f"SELECT * FROM {Unit._meta.db_table} WHERE id IN (%s, %s, %s)"
+        units = {u.pk: u for u in Unit.objects.raw(sql, [asked, root_pk, cycle.unit_id])}
         root = units[root_pk]  # a user's unit is protected from deletion
         User._meta.get_field("unit").set_cached_value(user, root)  # what scope_roots reads, read already
-        found = Cycle.objects.select_related("unit").filter(pk=cycle_pk).first()
-        if found is None or not (found.unit.path.startswith(root.path) or found.unit_id in root.ancestor_ids):
+        Cycle._meta.get_field("unit").set_cached_value(cycle, units[cycle.unit_id])
+        if not (cycle.unit.path.startswith(root.path) or cycle.unit_id in root.ancestor_ids):
             raise Http404("Không tìm thấy đợt kiểm điểm.")
-        cycle = found
         if unit_pk not in units or not units[unit_pk].path.startswith(root.path):
             raise Http404("Không tìm thấy đơn vị.")
         unit = units[unit_pk]
