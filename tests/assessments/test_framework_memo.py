@@ -101,3 +101,13 @@ def test_the_page_shows_the_framework_of_the_evaluations_cycle(client, world, me
     CycleFramework.objects.filter(cycle=cycle, appendix=appendix).update(version=new)
     page = client.get(f"/danh-gia/{ev.pk}/").content.decode()
     assert f"{world.province.name}, phiên bản 1" in page
+
+
+def test_what_one_user_warmed_never_opens_an_evaluation_to_another(client, world, member, outsider):
+    """The kept frameworks are reference data read after the scoped read of the evaluation: a user outside the
+    subtree still gets a 404, however warm the process is."""
+    ev = evaluation_of(open_2026(world), world.member_na_hang)
+    client.force_login(member)
+    assert client.get(f"/danh-gia/{ev.pk}/").status_code == 200
+    client.force_login(outsider)
+    assert client.get(f"/danh-gia/{ev.pk}/").status_code == 404
