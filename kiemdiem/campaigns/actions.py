@@ -1185,7 +1185,7 @@ def _refuse_rule_breaks(
     (the competent authority may pass over the HTXS quota only: HD 21 mục 2.3, see compliance.OVERRIDABLE_CODES).
     """
     by_row: dict[int, list[Caused]] = {}
-    for caused in check_changes(cycle, ratings, states=states, read=read):
+    for caused in check_changes(cycle, ratings, states=states, read=read, refuse_any=overrides is None):
         by_row.setdefault(caused.evaluation_id, []).append(caused)
     passed: dict[int, str] = {}
     refused: list[tuple[int, ActionError]] = []
@@ -1485,9 +1485,9 @@ def _save_proposals(
     ids = [row.evaluation.pk for row in rows]
     read: Mapping[int, Evaluation] | None = None
     if batch and before_lock:
-        for row in rows:
+        for ev in {row.evaluation.unit_id: row.evaluation for row in rows}.values():  # the right is the unit's
             require(
-                can_propose(user, row.evaluation),
+                can_propose(user, ev),
                 "Đồng chí không có quyền ghi kết quả hội nghị cho đối tượng này.",
             )
         # Which rows changed, judged on a fresh read without a lock: a meeting's page sends every row and changes a

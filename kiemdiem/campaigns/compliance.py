@@ -929,6 +929,7 @@ def check_changes(
     states: dict[int, str] | None = None,
     whole: bool = False,
     read: Mapping[int, Evaluation] | None = None,
+    refuse_any: bool = False,
 ) -> list[Caused]:
     """Run the rules once over a batch of changed ratings; return what each change would break.
 
@@ -943,6 +944,9 @@ def check_changes(
     merged group of hundreds does not read and judge its peers' facts twice while it holds the group's lock.
     `whole` reads and judges every peer instead (the same verdicts; kept to prove it). `read`: the batch's
     evaluations as the caller read them just now (a save's read before the lock, or under it), not read again.
+    `refuse_any`: the caller refuses a change for any finding (a meeting's proposal may pass over nothing): when its
+    own rules refuse every change already (QĐ 366's band conditions refuse most HTT a meeting tries), its quota
+    groups are not read and counted, and the refusal names those rules only.
     """
     if not ratings:
         return []
@@ -972,23 +976,6 @@ def check_changes(
     before = _check_rows(cycle, rows, None)
     after = _check_rows(cycle, after_rows, ratings)
     by_id = {r.id: r for r in after_rows}
-    if whole:
-        members = [
-            _Member(r.id, r.subject_type, r.quota_group__code, r.decided_rating or r.proposed_rating or None)
-            for r in rows
-            if r.quota_group__code is not None
-        ]
-        counted = (before, after)
-    else:
-        groups = {r.quota_group__code for r in rows if r.id in ratings and r.quota_group__code is not None}
-        members, exceptions, group_names = (
-            _group_members(cycle, quota_group__code__in=sorted(groups)) if groups else ([], set(), {})
-        )
-        names.update(group_names)
-        counted = (
-            _count_groups(cycle, members, {}, exceptions),
-            _count_groups(cycle, members, ratings, exceptions),
-        )
     compliance = Compliance(result=after, names=names)
     changed = {subject_id(pk) for pk in ratings}
     old = {r.id: (r.decided_rating or r.proposed_rating or None) for r in rows}
@@ -1019,6 +1006,25 @@ def check_changes(
                 f"{lines}. Cần quyết định lại trước: {who} (không được để cấp dưới cao hơn tập thể, đơn vị).",
                 False,
             )
+        )
+    if refuse_any and {c.evaluation_id for c in caused} >= set(ratings):
+        return caused  # every change is refused already: no need to count its quota groups
+    if whole:
+        members = [
+            _Member(r.id, r.subject_type, r.quota_group__code, r.decided_rating or r.proposed_rating or None)
+            for r in rows
+            if r.quota_group__code is not None
+        ]
+        counted = (before, after)
+    else:
+        groups = {r.quota_group__code for r in rows if r.id in ratings and r.quota_group__code is not None}
+        members, exceptions, group_names = (
+            _group_members(cycle, quota_group__code__in=sorted(groups)) if groups else ([], set(), {})
+        )
+        names.update(group_names)
+        counted = (
+            _count_groups(cycle, members, {}, exceptions),
+            _count_groups(cycle, members, ratings, exceptions),
         )
     caused.extend(_quota_caused(members, ratings, *counted, compliance))
     return caused

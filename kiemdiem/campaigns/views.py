@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models.base import ModelState
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import date as date_filter
@@ -275,6 +276,50 @@ def _read_own(cycle, unit, ids: list[int] | None = None) -> list[Evaluation]:
     return list(found.select_related("person", "collective", "unit", "quota_group"))
 
 
+def _kept_rows(cycle, unit) -> tuple[str, _KeptRows | None]:
+    key = f"{_kept_token()}:{cycle.pk}:{unit.pk}:{unit.path}"
+    with _KEPT_LOCK:
+        kept = _KEPT.get(key)
+        if kept is not None:
+            _KEPT.move_to_end(key)
+    if kept is not None and time.monotonic() - kept.read_at >= TABLES_SECONDS:
+        kept = None
+    return key, kept
+
+
+def _refreshed(
+    cycle, unit, kept: _KeptRows
+) -> tuple[list[Evaluation], dict[int, datetime.datetime], list[Evaluation]]:
+    """The unit's rows as they are now: the kept objects whose last change has not moved (one query of the rows'
+    ids and last changes), the others read again (returned apart too), a row gone left out; and each one's last
+    change as read."""
+    seen = dict(Evaluation.objects.filter(cycle=cycle, unit=unit).values_list("pk", "updated_at"))
+    moved = sorted(pk for pk, at in seen.items() if kept.seen.get(pk) != at)
+    fresh = _read_own(cycle, unit, moved) if moved else []
+    by_pk = {ev.pk: ev for ev in kept.own if ev.pk in seen}
+    by_pk.update((ev.pk, ev) for ev in fresh)
+    seen.update((ev.pk, ev.updated_at) for ev in fresh)  # as read: a write in between is seen next time
+    return list(by_pk.values()), seen, fresh
+
+
+def _rows_now(cycle, unit) -> list[Evaluation]:
+    """The unit's evaluations as they are now, with their person, collective, unit and quota group: the rows kept
+    for its page where their last change has not moved, else read. Copies (`_copy_of`): the caller may change them."""
+    _, kept = _kept_rows(cycle, unit)
+    own = _read_own(cycle, unit) if kept is None else _refreshed(cycle, unit, kept)[0]
+    return [_copy_of(ev) for ev in own] if kept is not None else own
+
+
+def _copy_of(ev: Evaluation) -> Evaluation:
+    """A kept row to change: its own fields and relations' cache, the related objects shared (read, not changed)."""
+    copy = Evaluation.__new__(Evaluation)
+    copy.__dict__.update(ev.__dict__)
+    copy._state = ModelState()
+    copy._state.db, copy._state.adding = ev._state.db, False
+    copy._state.fields_cache = dict(ev._state.fields_cache)
+    return copy
+
+
 def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compliance]:
     """The unit's evaluations in the page's order and the rules over them and their links, quota groups apart
     (`check_apart`): kept for every user under what they read (`PageStamps.own`), so a save in another cell of the
@@ -284,13 +329,7 @@ def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compli
     the rows' ids and last changes, one of those rows); the rules run again over them all (a row's change may
     bring a finding to another: its collective, its organisation)."""
     version = _rating_version(cycle, PageStamps(stamps.own, {}))
-    key = f"{_kept_token()}:{cycle.pk}:{unit.pk}:{unit.path}"
-    with _KEPT_LOCK:
-        kept = _KEPT.get(key)
-        if kept is not None:
-            _KEPT.move_to_end(key)
-    if kept is not None and time.monotonic() - kept.read_at >= TABLES_SECONDS:
-        kept = None
+    key, kept = _kept_rows(cycle, unit)
     if kept is not None and kept.version == version:
         return kept.own, kept.apart
     if kept is None:
@@ -298,13 +337,8 @@ def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compli
         seen = {ev.pk: ev.updated_at for ev in own}
         read_at, fresh = time.monotonic(), own
     else:
-        seen = dict(Evaluation.objects.filter(cycle=cycle, unit=unit).values_list("pk", "updated_at"))
-        moved = sorted(pk for pk, at in seen.items() if kept.seen.get(pk) != at)
-        fresh = _read_own(cycle, unit, moved) if moved else []
-        by_pk = {ev.pk: ev for ev in kept.own if ev.pk in seen}
-        by_pk.update((ev.pk, ev) for ev in fresh)
-        seen.update((ev.pk, ev.updated_at) for ev in fresh)  # as read: a write in between is seen next time
-        own, read_at = list(by_pk.values()), kept.read_at
+        own, seen, fresh = _refreshed(cycle, unit, kept)
+        read_at = kept.read_at
     _period_names(cycle, [unit, *(ev.unit for ev in fresh)])
     own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_sort_key, ev.pk))
     apart = check_apart(cycle, own)
@@ -483,15 +517,12 @@ def propose_many(request: AuthenticatedHttpRequest, cycle_pk: int, unit_pk: int)
     """The meeting's proposals for the members of a cell, saved all together or not at all."""
     user = request.user
     cycle, unit = get_cycle_and_unit_for_user(user, cycle_pk, unit_pk)
-    # Read once, just now, with what the rules read (`fresh` below): the check before the lock uses these objects.
-    evaluations = {
-        ev.pk: ev
-        for ev in Evaluation.objects.filter(
-            cycle=cycle, unit=unit, subject_type=SubjectType.PARTY_MEMBER
-        ).select_related("person", "collective", "quota_group")
-    }
+    # As they are now, with what the rules read (`fresh` below): the check before the lock uses these objects. The
+    # rows kept for the page where their last change has not moved (a cell of 300: one query of ids and last
+    # changes instead of 1,200 objects made again).
+    evaluations = {ev.pk: ev for ev in _rows_now(cycle, unit) if ev.subject_type == SubjectType.PARTY_MEMBER}
     for ev in evaluations.values():
-        ev.cycle, ev.unit = cycle, unit  # the ones read for the scope check: no join for them
+        ev.cycle, ev.unit = cycle, unit  # the ones read for the scope check
     rows = []
     try:
         # Numbered as the page lists them, so that "Dòng 3" in an error is the third line the secretary sees.

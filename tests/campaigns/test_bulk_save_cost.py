@@ -298,9 +298,15 @@ def test_the_page_after_a_save_reads_again_only_the_rows_that_moved(
     client.force_login(cell_secretary)
     _, form = page_and_form(client, cycle, world.cell_na_hang)
     assert reads == [(world.cell_na_hang.pk, None)]
+    # The save's read before the lock takes the kept rows (nothing moved since the page), as copies.
+    reads.clear()
     form[f"rating-{own[7].pk}"] = "HTT"
     assert client.post(f"/dot/{cycle.pk}/don-vi/{world.cell_na_hang.pk}/de-xuat/", form).status_code == 302
-    reads.clear()
+    assert reads == []
+    kept = list(views._KEPT.values())[-1].own  # the most recently used: this cell's
+    assert not any(
+        "cycle" in ev._state.fields_cache for ev in kept
+    )  # the copies were given the cycle, not these
     body, again = page_and_form(client, cycle, world.cell_na_hang)
     assert reads == [(world.cell_na_hang.pk, [own[7].pk])]
     assert again[f"rating-{own[7].pk}"] == "HTT" and f"ev-{own[7].pk}" in body
@@ -316,3 +322,39 @@ def test_the_page_after_a_save_reads_again_only_the_rows_that_moved(
     cache.clear()
     page_and_form(client, cycle, world.cell_na_hang)
     assert reads == [(world.cell_na_hang.pk, None)]
+
+
+def test_a_change_its_own_rules_refuse_is_refused_without_counting_its_quota_group(
+    world, cell_secretary, province_admin, two_cells, monkeypatch, django_assert_max_num_queries
+):
+    """Most of what a meeting tries and is refused is refused by the row's own rules (QĐ 366's band conditions,
+    the criteria): the 621 members of its quota group are then not read nor counted (a meeting's proposal may pass
+    over nothing, so one finding refuses it)."""
+    cycle, own, peers = two_cells
+    newcomer = make_members(world.cell_na_hang, 1, prefix="N")[0]
+    actions.ensure_evaluations(cycle=cycle)
+    weak = Evaluation.objects.get(cycle=cycle, person=newcomer)
+    propose(province_admin, weak, "HT")  # reviewed itself at HT: its criteria cap it there
+    counted: list[object] = []
+    group_members = compliance._group_members
+    monkeypatch.setattr(  # the save's count (by code); the page counts its groups by id (kept by their version)
+        compliance,
+        "_group_members",
+        lambda *a, **k: (counted.append(k) if "quota_group__code__in" in k else None, group_members(*a, **k))[
+            1
+        ],
+    )
+    client = Client()
+    client.force_login(cell_secretary)
+    _, form = page_and_form(client, cycle, world.cell_na_hang)
+    form[f"rating-{weak.pk}"] = "HTT"
+    with django_assert_max_num_queries(8):
+        response = client.post(f"/dot/{cycle.pk}/don-vi/{world.cell_na_hang.pk}/de-xuat/", form)
+    assert response.status_code == 422
+    assert counted == []
+    assert f"({weak.subject_name}): Không thể xếp mức HTT" in response.content.decode()
+    # A change the row's rules allow is still counted (and here accepted): the cap is judged as before.
+    form[f"rating-{weak.pk}"] = "HT"
+    form[f"rating-{own[7].pk}"] = "HTT"
+    assert client.post(f"/dot/{cycle.pk}/don-vi/{world.cell_na_hang.pk}/de-xuat/", form).status_code == 302
+    assert len(counted) == 2  # before the lock and under it
