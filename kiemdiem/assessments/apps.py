@@ -29,4 +29,5 @@ class AssessmentsConfig(AppConfig):
             hooks.cycle_opened.append(actions.on_cycle_opened)
             hooks.computed_facts.append(actions.computed_fact_keys)
             hooks.derived_facts.append(queries.derived_leader_facts)
+            hooks.derived_reads.append(queries.LEADER_FACTS_READ)
         hooks.register_evaluation_probe(queries.evaluation_probe)

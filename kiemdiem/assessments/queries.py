@@ -117,6 +117,16 @@ def _completion(column: float | None, facts: dict[str, object] | None) -> object
     return column if column is not None else (facts or {}).get("task_completion_pct")
 
 
+# What `derived_leader_facts` reads beyond the rows themselves, for the rating page's key (`hooks.derived_reads`):
+# the own evaluations of the units a leader of the page lists (a leader without a list reads their own unit's,
+# which is on the same page). Who is listed moves the leader's own `updated_at` (`do_set_led_units`).
+LEADER_FACTS_READ = (
+    f"SELECT e.id, e.updated_at FROM {Evaluation._meta.db_table} e WHERE e.cycle_id = {{cycle}} "
+    f"AND e.subject_type IN ({', '.join(f"'{t}'" for t in _UNIT_TYPES)}) AND e.unit_id IN ("
+    f"SELECT l.unit_id FROM {LedUnit._meta.db_table} l WHERE l.evaluation_id IN (SELECT id FROM own))"
+)
+
+
 def derived_leader_facts(cycle: Cycle, rows: list) -> dict[int, dict[str, object]]:
     """`campaigns.hooks.derived_facts`: each leader's unit results, read when the rules run (never stale)."""
     leaders = [r for r in rows if r.subject_type == SubjectType.LEADER]

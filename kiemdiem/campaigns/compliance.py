@@ -685,6 +685,10 @@ def page_stamps(
         def among(column: str) -> str:
             return f"IN (SELECT {column} FROM own)"
 
+    # What the derived facts of the rows read elsewhere (a leader's listed units: `hooks.derived_reads`).
+    derived = "".join(
+        f"\n            UNION {read.format(cycle=int(cycle.pk))}" for read in hooks.derived_reads
+    )
     sql = f"""
         WITH own AS MATERIALIZED (
             SELECT id, updated_at, quota_group_id, collective_id, leader_collective_id FROM {ev}
@@ -698,7 +702,7 @@ def page_stamps(
             SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND collective_id {among("leader_collective_id")}
             UNION
             SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND subject_type = %s
-                AND leader_collective_id {among("collective_id")}
+                AND leader_collective_id {among("collective_id")}{derived}
         )
         SELECT 's', 0, COUNT(*), CAST(SUM({epoch}) AS TEXT) FROM scope
         UNION ALL

@@ -108,6 +108,10 @@ def probed(ev: Evaluation, name: str) -> bool | None:
 cycle_opened: list[Callable[[Any], None]] = []
 computed_facts: list[Callable[[Any], frozenset[str]]] = []
 derived_facts: list[Callable[[Any, list[Any]], dict[int, dict[str, object]]]] = []
+# - `derived_reads`: what `derived_facts` reads, for the rating page's key (`compliance.page_stamps`): SQL selecting
+#   `(id, updated_at)` of the evaluations whose change moves a derived fact of the unit's rows, where `own` is a
+#   table of the unit's rows (id, …) and `{cycle}` the cycle's id.
+derived_reads: list[str] = []
 
 
 def run_cycle_opened(cycle: Any) -> None:

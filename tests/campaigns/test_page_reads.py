@@ -156,3 +156,25 @@ def test_an_expired_or_unknown_session_is_no_session(world, cell_secretary):
         stranger.cookies["sessionid"] = cookie
         response = stranger.get(f"/dot/{world.cycle_province.pk}/don-vi/{world.cell_na_hang.pk}/")
         assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
+
+
+def test_the_key_moves_with_the_rating_of_a_unit_a_leader_of_the_page_answers_for(world, district_officer):
+    """A leader's derived facts read the ratings of the units they answer for (QĐ 366 Điều 11), elsewhere in the
+    tree: the agency's page key moves when one of them is rated (it did not: the page kept the old finding 60 s)."""
+    from django.utils import timezone
+
+    from kiemdiem.assessments.actions import do_set_led_units
+    from kiemdiem.campaigns.compliance import page_stamps
+    from kiemdiem.campaigns.models import Evaluation
+    from tests.campaigns.test_rating_page_key import leadership
+
+    collective = leadership(world)
+    cycle = world.cycle_province
+    deputy = Evaluation.objects.get(cycle=cycle, subject_type="leader", leader_collective=collective)
+    led = Evaluation.objects.get(cycle=cycle, unit=world.cell_na_hang, subject_type="party_organization")
+    before_list = page_stamps(cycle, world.agency_na_hang).own
+    do_set_led_units(user=district_officer, evaluation=deputy, units=[world.cell_na_hang])
+    listed = page_stamps(cycle, world.agency_na_hang).own
+    assert listed != before_list
+    Evaluation.objects.filter(pk=led.pk).update(proposed_rating="KHT", updated_at=timezone.now())
+    assert page_stamps(cycle, world.agency_na_hang).own != listed
