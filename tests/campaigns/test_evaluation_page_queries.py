@@ -79,7 +79,7 @@ def test_the_page_still_shows_the_lists_that_have_rows(world, cell_secretary, di
     ev, client = _member_page(world, cell_secretary)
     from kiemdiem.assessments import actions as scoring
 
-    scoring.do_add_task(
+    task = scoring.do_add_task(
         user=cell_secretary,
         evaluation=Evaluation.objects.get(pk=ev.pk),
         title="Báo cáo chuyên đề",
@@ -87,6 +87,7 @@ def test_the_page_still_shows_the_lists_that_have_rows(world, cell_secretary, di
         result="on_time",
         evidence=("bao-cao-chuyen-de.pdf", b"%PDF-1.7 noi dung"),
     )
+    scoring.do_confirm_task(user=district_officer, task=task)
     actions.do_order(
         user=district_officer,
         evaluation=Evaluation.objects.get(pk=ev.pk),
@@ -96,6 +97,7 @@ def test_the_page_still_shows_the_lists_that_have_rows(world, cell_secretary, di
     page = client.get(f"/danh-gia/{ev.pk}/").content.decode()
     assert "Bản kiểm điểm chưa nêu rõ hạn chế." in page  # the order, in the history
     assert "bao-cao-chuyen-de.pdf" in page  # the evidence's name, read with its task
+    assert f"đã xác nhận ({district_officer}, " in page  # and who confirmed it
     other = Evaluation.objects.filter(cycle=ev.cycle, unit=ev.unit).exclude(pk=ev.pk).first()
     page = client.get(f"/danh-gia/{other.pk}/").content.decode()
     assert "Bản kiểm điểm chưa nêu rõ hạn chế." not in page and "bao-cao-chuyen-de.pdf" not in page
