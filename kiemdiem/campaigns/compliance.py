@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -1073,7 +1073,37 @@ def _group_members(cycle: Cycle, **where: object) -> tuple[list[_Member], set[st
 def _count_groups(
     cycle: Cycle, members: list[_Member], ratings: dict[int, str | None], exceptions: set[str]
 ) -> rules.Result:
-    """The engine's count of these quota groups with `ratings` in place of what is saved (`group_quota`'s tally)."""
+    """The engine's count of these quota groups with `ratings` in place of what is saved (`group_quota`'s tally).
+
+    A save counts its groups before the lock and again under it: when nothing they count moved in between (the
+    same members, types, groups and ratings), the engine's count of the same input is given again (`_counted`)."""
+    return _counted(
+        cycle.year,
+        cycle.quarter,
+        tuple(members),
+        tuple(sorted(ratings.items())),
+        frozenset(exceptions),
+    )
+
+
+@lru_cache(maxsize=16)  # a few recent counts of this process, each the engine's result for exactly that input
+def _counted(
+    year: int,
+    quarter: int | None,
+    members: tuple[_Member, ...],
+    ratings: tuple[tuple[int, str | None], ...],
+    exceptions: frozenset[str],
+) -> rules.Result:
+    return _count(year, quarter, members, dict(ratings), exceptions)
+
+
+def _count(
+    year: int,
+    quarter: int | None,
+    members: Sequence[_Member],
+    ratings: dict[int, str | None],
+    exceptions: Iterable[str],
+) -> rules.Result:
     subjects = []
     for m in members:
         code = ratings[m.id] if m.id in ratings else m.rating
@@ -1081,7 +1111,7 @@ def _count_groups(
             rules.Subject(subject_id(m.id), _TYPES[m.subject_type], _RATINGS[code] if code else None, m.group)
         )
     groups = {code: rules.QuotaGroupSettings(exception=True) for code in exceptions}
-    return rules.check(rules.make_scenario(cycle.year, subjects, quota_groups=groups, quarter=cycle.quarter))
+    return rules.check(rules.make_scenario(year, subjects, quota_groups=groups, quarter=quarter))
 
 
 def _quota_caused(

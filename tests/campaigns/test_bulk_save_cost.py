@@ -358,3 +358,37 @@ def test_a_change_its_own_rules_refuse_is_refused_without_counting_its_quota_gro
     form[f"rating-{own[7].pk}"] = "HTT"
     assert client.post(f"/dot/{cycle.pk}/don-vi/{world.cell_na_hang.pk}/de-xuat/", form).status_code == 302
     assert len(counted) == 2  # before the lock and under it
+
+
+def test_a_save_counts_its_quota_group_once_when_nothing_moved_before_the_lock(
+    world, cell_secretary, two_cells, monkeypatch
+):
+    """Counted before the lock and again under it: the second count of the same members is the engine's first; a
+    change committed in between is counted, and the cap holds against it."""
+    cycle, own, peers = two_cells
+    counts: list[int] = []
+    count = compliance._count
+    monkeypatch.setattr(compliance, "_count", lambda *a: (counts.append(len(a[2])), count(*a))[1])
+    compliance._counted.cache_clear()
+
+    def form(changes):  # type: ignore[no-untyped-def]
+        fresh = Evaluation.objects.filter(pk__in=[e.pk for e in own]).order_by("person__code")
+        return [actions.Proposal(ev, changes.get(ev.pk, ev.proposed_rating), 9, ev.version) for ev in fresh]
+
+    assert actions.do_propose_ratings(user=cell_secretary, rows=form({own[7].pk: "HTT"}), attendees=10) == 1
+    assert counts == [14, 14]  # the group (before, after), once: not again under the lock
+    # 11 HTT and 2 HTXS: lowering one HTT leaves 10, which still hold 2 HTXS. Another save lowers a HTT just
+    # before this one takes the lock: 9 hold 2 HTXS no more, so this save is refused under the lock.
+    counts.clear()
+    lock_batch = actions._lock_batch
+
+    def another_save_commits_first(ids, **kw):  # type: ignore[no-untyped-def]
+        Evaluation.objects.filter(pk=peers[0].pk).update(proposed_rating="HT")
+        return lock_batch(ids, **kw)
+
+    monkeypatch.setattr(actions, "_lock_batch", another_save_commits_first)
+    changes = {own[6].pk: "HT"}
+    with pytest.raises(actions.RuleViolation, match="HTXS"):
+        actions.do_propose_ratings(user=cell_secretary, rows=form(changes), attendees=10)
+    assert len(counts) == 4  # before the lock (accepted there), and again under it
+    assert Evaluation.objects.get(pk=own[6].pk).proposed_rating == "HTT"  # nothing written
