@@ -69,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kiemdiem.campaigns.context_processors.current_cycle",
+                "kiemdiem.navigation.nav",  # the header's links, reversed once per process
             ],
             # `{{ n|so }}`: one Vietnamese number format (6.006; 12,5) on every page (kiemdiem/vietnamese.py).
             "builtins": ["kiemdiem.orgs.templatetags.vn"],

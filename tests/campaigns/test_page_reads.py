@@ -178,3 +178,20 @@ def test_the_key_moves_with_the_rating_of_a_unit_a_leader_of_the_page_answers_fo
     assert listed != before_list
     Evaluation.objects.filter(pk=led.pk).update(proposed_rating="KHT", updated_at=timezone.now())
     assert page_stamps(cycle, world.agency_na_hang).own != listed
+
+
+def test_the_headers_links_are_reversed_once_per_process(world, cell_secretary, monkeypatch):
+    from django.urls import reverse
+
+    from kiemdiem import navigation
+
+    monkeypatch.setattr(navigation, "_reversed", {})
+    calls: list[str] = []
+    monkeypatch.setattr(navigation, "reverse", lambda name: calls.append(name) or reverse(name))
+    client = Client()
+    client.force_login(cell_secretary)
+    first = page_of(client, world)
+    page_of(client, world)
+    assert sorted(calls) == sorted(navigation.NAMES.values())  # the first page only
+    for name in ("units", "cycles", "followup:home", "reports:index", "imports:home", "search", "logout"):
+        assert f'"{reverse(name)}"' in first, name
