@@ -202,12 +202,18 @@ FACT_FIELDS = {
 class Evaluation(models.Model):
     """One subject (unit, collective, member or leader) in one cycle, from self-review to decision."""
 
-    cycle = models.ForeignKey(Cycle, verbose_name="đợt", on_delete=models.PROTECT, related_name="evaluations")
+    # Indexes: every write of a rating writes each index of the table (`updated_at` is in three, so no update is
+    # HOT), and a district's paper import writes thousands of rows under the quota groups' locks. So no index
+    # that another one already leads with (the cycle, the unit: see Meta), none on a column too coarse to search
+    # by (the state), none on who entered or decided (a user is not deleted while they have rows: PROTECT).
+    cycle = models.ForeignKey(
+        Cycle, verbose_name="đợt", on_delete=models.PROTECT, related_name="evaluations", db_index=False
+    )
     subject_type = models.CharField("đối tượng", max_length=32, choices=SubjectType.choices)
     # The unit the evaluation hangs on in the tree, for scoping: the cell of a member, the unit of a
     # collective or leader, the unit itself for a party organisation or agency.
     unit = models.ForeignKey(
-        Unit, verbose_name="đơn vị", on_delete=models.PROTECT, related_name="evaluations"
+        Unit, verbose_name="đơn vị", on_delete=models.PROTECT, related_name="evaluations", db_index=False
     )
     person = models.ForeignKey(
         "orgs.Person",
@@ -248,7 +254,6 @@ class Evaluation(models.Model):
         max_length=16,
         choices=EvaluationState.choices,
         default=EvaluationState.DRAFT,
-        db_index=True,
     )
     form_code = models.CharField("mẫu", max_length=40, blank=True)
     self_review = models.JSONField("bản tự kiểm điểm", default=dict, blank=True)
@@ -262,6 +267,7 @@ class Evaluation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     facts = models.JSONField("dữ kiện xếp loại", default=dict, blank=True)
     # The task register's percentages (QĐ 366 Điều 11), kept by its actions (assessments/actions.py) and read by the
@@ -291,6 +297,7 @@ class Evaluation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     decided_on = models.DateField("ngày quyết định", null=True, blank=True)
     override_reason = models.TextField("lý do quyết định vượt cảnh báo", blank=True)
@@ -322,7 +329,6 @@ class Evaluation(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["cycle", "quota_group"]),
             # The rating page's data version: Max(updated_at) of a cycle, read from the index alone.
             models.Index(fields=["cycle", "updated_at"], name="evaluation_cycle_updated"),
             # A unit's rows in one cycle, and a quota group's, with their last change: the rating page's key sums
