@@ -1021,14 +1021,31 @@ def check_changes(
         ]
         counted = (before, after)
     else:
-        groups = {r.quota_group__code for r in rows if r.id in ratings and r.quota_group__code is not None}
+        # Only a group a change may push further over its cap: a new HTXS, or a HTT or HTXS taken out of the pool
+        # the cap is counted on. Anything else leaves its HTXS no more and its pool no smaller, and the cap grows
+        # with the pool, so such a group cannot end further over than it was (the HT → HTT of most meetings).
+        pool = ("HTT", "HTXS")
+        groups = {
+            r.quota_group__code
+            for r in rows
+            if r.id in ratings
+            and r.quota_group__code is not None
+            and (
+                (ratings[r.id] == "HTXS" and old[r.id] != "HTXS")
+                or (old[r.id] in pool and ratings[r.id] not in pool)
+            )
+        }
         members, exceptions, group_names = (
             _group_members(cycle, quota_group__code__in=sorted(groups)) if groups else ([], set(), {})
         )
         names.update(group_names)
         counted = (
-            _count_groups(cycle, members, {}, exceptions),
-            _count_groups(cycle, members, ratings, exceptions),
+            (
+                _count_groups(cycle, members, {}, exceptions),
+                _count_groups(cycle, members, ratings, exceptions),
+            )
+            if members
+            else (before, after)  # nothing to count: `_quota_caused` reads neither
         )
     caused.extend(_quota_caused(members, ratings, *counted, compliance))
     return caused

@@ -84,11 +84,12 @@ def test_a_one_row_save_reads_its_rows_once_before_the_lock_and_once_under_it(
     _, form = page_and_form(client, cycle, world.cell_na_hang)
     assert form["attendees"] == "10" and "meeting_venue" in form  # the form as the page draws it
     form[f"rating-{own[7].pk}"] = "HTT"
-    # session, user, the cycle and unit in the user's scope (3); the cell's rows; the group's count without a lock;
-    # then under it: the group's lock, the row's lock and read, the group's count, the row, its audit, the meeting
-    # line; the transaction's two ends. Before: 28 (the rows read three times, the rules' reads twice, the cycle and
-    # the groups read again, the meeting's update_or_create in four statements).
-    with django_assert_max_num_queries(15):
+    # session, user, the cycle and the units of the user's scope (2); the cell's rows (their ids and last changes:
+    # the page's are kept); then in the transaction: the group's lock, the row's lock and read, the row, its audit,
+    # the meeting line, and the transaction's two ends. A HT made HTT cannot push its group further over its cap:
+    # the group is not counted. Before: 28 (the rows read three times, the rules' reads twice, the cycle and the
+    # groups read again, the meeting's update_or_create in four statements).
+    with django_assert_max_num_queries(12):
         response = client.post(f"/dot/{cycle.pk}/don-vi/{world.cell_na_hang.pk}/de-xuat/", form)
     assert response.status_code == 302
     saved = Evaluation.objects.get(pk=own[7].pk)
@@ -353,18 +354,20 @@ def test_a_change_its_own_rules_refuse_is_refused_without_counting_its_quota_gro
     assert response.status_code == 422
     assert counted == []
     assert f"({weak.subject_name}): Không thể xếp mức HTT" in response.content.decode()
-    # A change the row's rules allow is still counted (and here accepted): the cap is judged as before.
+    # A change the row's rules allow is still counted: the cap is judged as before (here: refused).
     form[f"rating-{weak.pk}"] = "HT"
-    form[f"rating-{own[7].pk}"] = "HTT"
-    assert client.post(f"/dot/{cycle.pk}/don-vi/{world.cell_na_hang.pk}/de-xuat/", form).status_code == 302
-    assert len(counted) == 2  # before the lock and under it
+    form[f"rating-{own[3].pk}"] = "HT"
+    response = client.post(f"/dot/{cycle.pk}/don-vi/{world.cell_na_hang.pk}/de-xuat/", form)
+    assert response.status_code == 422 and "có 2 HTXS và 9 HTT" in response.content.decode()
+    assert len(counted) == 1  # before the lock
 
 
 def test_a_save_counts_its_quota_group_once_when_nothing_moved_before_the_lock(
     world, cell_secretary, two_cells, monkeypatch
 ):
     """Counted before the lock and again under it: the second count of the same members is the engine's first; a
-    change committed in between is counted, and the cap holds against it."""
+    change committed in between is counted, and the cap holds against it. A change that cannot push its group
+    further over the cap (HT → HTT) does not count it at all."""
     cycle, own, peers = two_cells
     counts: list[int] = []
     count = compliance._count
@@ -376,10 +379,9 @@ def test_a_save_counts_its_quota_group_once_when_nothing_moved_before_the_lock(
         return [actions.Proposal(ev, changes.get(ev.pk, ev.proposed_rating), 9, ev.version) for ev in fresh]
 
     assert actions.do_propose_ratings(user=cell_secretary, rows=form({own[7].pk: "HTT"}), attendees=10) == 1
-    assert counts == [14, 14]  # the group (before, after), once: not again under the lock
+    assert counts == []  # a HTT more: the pool grows, the HTXS do not
     # 11 HTT and 2 HTXS: lowering one HTT leaves 10, which still hold 2 HTXS. Another save lowers a HTT just
     # before this one takes the lock: 9 hold 2 HTXS no more, so this save is refused under the lock.
-    counts.clear()
     lock_batch = actions._lock_batch
 
     def another_save_commits_first(ids, **kw):  # type: ignore[no-untyped-def]
@@ -387,8 +389,16 @@ def test_a_save_counts_its_quota_group_once_when_nothing_moved_before_the_lock(
         return lock_batch(ids, **kw)
 
     monkeypatch.setattr(actions, "_lock_batch", another_save_commits_first)
-    changes = {own[6].pk: "HT"}
     with pytest.raises(actions.RuleViolation, match="HTXS"):
-        actions.do_propose_ratings(user=cell_secretary, rows=form(changes), attendees=10)
-    assert len(counts) == 4  # before the lock (accepted there), and again under it
+        actions.do_propose_ratings(user=cell_secretary, rows=form({own[6].pk: "HT"}), attendees=10)
+    assert counts == [14, 14, 14, 14]  # before the lock (accepted there), and again under it: another input
     assert Evaluation.objects.get(pk=own[6].pk).proposed_rating == "HTT"  # nothing written
+    assert (
+        Evaluation.objects.get(pk=peers[0].pk).proposed_rating == "HTT"
+    )  # the other save's, rolled back with it
+    # Nothing moves in between: counted before the lock, and the same count given again under it.
+    monkeypatch.setattr(actions, "_lock_batch", lock_batch)
+    counts.clear()
+    compliance._counted.cache_clear()  # the same input was counted by the refused save before its lock
+    assert actions.do_propose_ratings(user=cell_secretary, rows=form({own[6].pk: "HT"}), attendees=10) == 1
+    assert counts == [14, 14]
