@@ -33,7 +33,7 @@ from kiemdiem import rules
 from kiemdiem.campaigns import hooks
 from kiemdiem.campaigns.models import STATE_ORDER, Cycle, Evaluation, EvaluationState, SubjectType
 from kiemdiem.campaigns.review_forms import form_for
-from kiemdiem.orgs.models import Unit
+from kiemdiem.orgs.models import Person, Unit
 
 # Findings the competent authority may pass over with a written, audited reason (the number of HTXS is
 # "do cấp có thẩm quyền quyết định": HD 21 mục 2.3; rules-and-ambiguities §2.5 step 5).
@@ -631,6 +631,11 @@ class PageStamps(NamedTuple):
     meeting: tuple[datetime.datetime | None, str, str] | None = None
 
 
+def names_part(own: str) -> str:
+    """The part of `PageStamps.own` that stamps the rows' people's names (they stamp no evaluation when renamed)."""
+    return next((part for part in own.split(";") if part.startswith("p")), "")
+
+
 def _epoch(column: str) -> str:
     if connection.vendor == "postgresql":
         # An interval: exact to the microsecond however many rows, and summed in integers (a numeric from EXTRACT
@@ -689,9 +694,22 @@ def page_stamps(
     derived = "".join(
         f"\n            UNION {read.format(cycle=int(cycle.pk))}" for read in hooks.derived_reads
     )
+    # The rows' people's names (the part `p`, `names_part`): a person renamed (an import of people, `do_update_people`'s
+    # bulk_update) stamps no evaluation, and the page shows and sorts by the name.
+    persons = Person._meta.db_table
+    if connection.vendor == "postgresql":
+        names = (
+            f"SELECT 'p', 0, COUNT(*), md5(string_agg(full_name, '|' ORDER BY id)) FROM {persons} "
+            f"WHERE id {among('person_id')}"
+        )
+    else:
+        names = (
+            f"SELECT 'p', 0, COUNT(*), group_concat(full_name, '|') FROM (SELECT full_name FROM {persons} "
+            f"WHERE id {among('person_id')} ORDER BY id)"
+        )
     sql = f"""
         WITH own AS MATERIALIZED (
-            SELECT id, updated_at, quota_group_id, collective_id, leader_collective_id FROM {ev}
+            SELECT id, updated_at, quota_group_id, collective_id, leader_collective_id, person_id FROM {ev}
             WHERE cycle_id = %s AND unit_id = %s
         ), scope AS (
             SELECT id, updated_at FROM own
@@ -705,6 +723,8 @@ def page_stamps(
                 AND leader_collective_id {among("collective_id")}{derived}
         )
         SELECT 's', 0, COUNT(*), CAST(SUM({epoch}) AS TEXT) FROM scope
+        UNION ALL
+        {names}
         UNION ALL
         {_group_stamps_sql(", 0")} {among("quota_group_id")}
         UNION ALL

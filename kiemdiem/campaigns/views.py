@@ -37,6 +37,7 @@ from kiemdiem.campaigns.compliance import (
     PageStamps,
     check_apart,
     group_stamps,
+    names_part,
     page_stamps,
     quota_plans,
     with_group_quotas,
@@ -108,8 +109,8 @@ def _period_names(cycle: Cycle, units: Iterable[Unit]) -> None:
 # How long a rendered table may be served. The key holds the data version of everything the page shows or its rules
 # read (`page_stamps`: the unit's rows, their quota groups' peers, what a ceiling links them to, the subtree below
 # for the children's progress, the deadlines), so a write there through the actions shows at once and a save in
-# another cell's group leaves the page cached; the time bounds only what no action writes (a person renamed by an
-# import of people, a standing member's assigned units).
+# another cell's group leaves the page cached; the time bounds only what no action writes (a standing member's
+# assigned units). The rows' people's names are in the key (a renamed person stamps no evaluation).
 TABLES_SECONDS = 60
 
 
@@ -250,6 +251,7 @@ class _KeptRows(NamedTuple):
     seen: dict[int, datetime.datetime]  # each row's last change as read
     own: list[Evaluation]
     apart: Compliance
+    names: str  # the people's names' part of the key (`names_part`)
 
 
 # A unit's rows and the rules over them, kept in this process as objects (a cache pickles them: 1,200 objects for
@@ -332,6 +334,8 @@ def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compli
     key, kept = _kept_rows(cycle, unit)
     if kept is not None and kept.version == version:
         return kept.own, kept.apart
+    if kept is not None and kept.names != names_part(stamps.own):
+        kept = None  # a person renamed: the rows' last changes did not move, their people are read again
     if kept is None:
         own = _read_own(cycle, unit)
         seen = {ev.pk: ev.updated_at for ev in own}
@@ -343,7 +347,7 @@ def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compli
     own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_sort_key, ev.pk))
     apart = check_apart(cycle, own)
     with _KEPT_LOCK:
-        _KEPT[key] = _KeptRows(version, read_at, seen, own, apart)
+        _KEPT[key] = _KeptRows(version, read_at, seen, own, apart, names_part(stamps.own))
         _KEPT.move_to_end(key)
         while len(_KEPT) > _KEPT_UNITS:
             _KEPT.popitem(last=False)
