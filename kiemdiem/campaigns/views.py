@@ -260,6 +260,8 @@ class _KeptRows(NamedTuple):
 _KEPT: OrderedDict[str, _KeptRows] = OrderedDict()
 _KEPT_LOCK = threading.Lock()
 _KEPT_UNITS = 500
+# A unit of up to this many rows is read whole when its part moved (one query), a bigger one row by row (two).
+_READ_WHOLE = 30
 
 
 def _kept_token() -> str:
@@ -327,23 +329,26 @@ def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compli
     (`check_apart`): kept for every user under what they read (`PageStamps.own`), so a save in another cell of the
     group redraws the page from them and the group's new count, without reading or checking them again.
 
-    When the unit's part moved (its own save), only the rows whose last change moved are read again (one query of
-    the rows' ids and last changes, one of those rows); the rules run again over them all (a row's change may
-    bring a finding to another: its collective, its organisation)."""
+    When the unit's part moved (its own save), a unit of more than `_READ_WHOLE` rows reads again only the rows
+    whose last change moved (one query of the rows' ids and last changes, one of those rows); the rules run again
+    over them all (a row's change may bring a finding to another: its collective, its organisation)."""
     version = _rating_version(cycle, PageStamps(stamps.own, {}))
     key, kept = _kept_rows(cycle, unit)
     if kept is not None and kept.version == version:
         return kept.own, kept.apart
     if kept is not None and kept.names != names_part(stamps.own):
         kept = None  # a person renamed: the rows' last changes did not move, their people are read again
-    if kept is None:
+    if kept is None or len(kept.own) <= _READ_WHOLE:
         own = _read_own(cycle, unit)
         seen = {ev.pk: ev.updated_at for ev in own}
-        read_at, fresh = time.monotonic(), own
+        read_at = time.monotonic()
+        _period_names(cycle, [unit, *(ev.unit for ev in own)])
     else:
         own, seen, fresh = _refreshed(cycle, unit, kept)
         read_at = kept.read_at
-    _period_names(cycle, [unit, *(ev.unit for ev in fresh)])
+        named = kept.own[0].unit  # every row's unit is this one, named as of the cycle's period when read whole
+        for ev in fresh:
+            ev.unit = named
     own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_sort_key, ev.pk))
     apart = check_apart(cycle, own)
     with _KEPT_LOCK:
