@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from kiemdiem.accounts.models import User, UserRole
@@ -153,7 +154,7 @@ def framework_for(evaluation: Evaluation, *, appendix: str | None = None) -> Fra
     cycle = evaluation.cycle if Evaluation.cycle.is_cached(evaluation) else None
     key = (cycle.pk, cycle.opened_at, appendix) if cycle is not None and cycle.opened_at else None
     if key is not None and key in _KEPT_VERSIONS:
-        return _KEPT_VERSIONS[key]
+        return _unit_unread(_KEPT_VERSIONS[key])
     kept = CycleFramework.objects.filter(cycle_id=evaluation.cycle_id, appendix=appendix).select_related(
         "version__unit"
     )
@@ -161,6 +162,16 @@ def framework_for(evaluation: Evaluation, *, appendix: str | None = None) -> Fra
     if found is None:  # frozen now, in this transaction: not kept until read back
         return next(cf for cf in freeze_frameworks(cycle=evaluation.cycle) if cf.appendix == appendix).version
     return found.version if key is None else _remember(_KEPT_VERSIONS, key, found.version)
+
+
+def _unit_unread(version: FrameworkVersion) -> FrameworkVersion:
+    """A kept version, its own copy without its owner: the version never changes, its committee's name does (a
+    rename, a reorganisation), so a committee's own version reads its unit when shown; the central ones have none."""
+    copy = FrameworkVersion.__new__(FrameworkVersion)
+    copy.__dict__.update(version.__dict__)
+    copy._state = ModelState()
+    copy._state.db, copy._state.adding = version._state.db, False
+    return copy
 
 
 def criteria_of(version: FrameworkVersion) -> list[Criterion]:

@@ -111,3 +111,27 @@ def test_what_one_user_warmed_never_opens_an_evaluation_to_another(client, world
     assert client.get(f"/danh-gia/{ev.pk}/").status_code == 200
     client.force_login(outsider)
     assert client.get(f"/danh-gia/{ev.pk}/").status_code == 404
+
+
+def test_a_committee_renamed_is_named_anew_on_the_page_of_its_kept_framework(
+    client, world, member, province_admin
+):
+    """The kept version is reference data; its owner's name is not: a rename (reorganisation) shows at once, in
+    this process too (the version was kept with the unit it was read with: the old name for the process's life)."""
+    from kiemdiem.orgs.actions import do_rename_unit
+
+    cycle = open_2026(world)
+    ev = evaluation_of(cycle, world.member_na_hang)
+    appendix = actions.appendix_for(ev)
+    new = _province_version(world, province_admin, appendix)
+    Cycle.objects.filter(pk=cycle.pk).update(opened_at=cycle.opened_at + datetime.timedelta(seconds=1))
+    CycleFramework.objects.filter(cycle=cycle, appendix=appendix).update(version=new)
+    client.force_login(member)
+    assert f"{world.province.name}, phiên bản 1" in client.get(f"/danh-gia/{ev.pk}/").content.decode()
+    do_rename_unit(
+        unit=world.province,
+        name="Đảng bộ tỉnh Tuyên Quang (mới)",
+        effective_on=datetime.date.today(),
+        user=province_admin,
+    )
+    assert "Đảng bộ tỉnh Tuyên Quang (mới), phiên bản 1" in client.get(f"/danh-gia/{ev.pk}/").content.decode()
