@@ -183,3 +183,34 @@ def test_hostile_names_and_reasons_are_escaped_on_both_pages(world, cell, cell_s
     assert page.status_code == 200
     text = page.content.decode()
     assert "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_the_evaluation_page_shows_a_plan_and_a_confirmed_task_at_once(
+    world, cell_secretary, grassroots_officer, member, district_officer
+):
+    """The page asks which of its lists have rows (EXISTS probes) and keeps frameworks per process: a list that
+    was empty when the page was first drawn shows its first row on the next request."""
+    from kiemdiem.assessments.actions import do_add_task, do_confirm_task
+    from kiemdiem.assessments.models import Task
+    from kiemdiem.followup import actions as followup
+    from tests.assessments.helpers import evaluation_of, open_2026
+    from tests.followup.helpers import decide, member_evaluation, open_year
+    from tests.followup.test_remediation import PLAN
+
+    ev = decide(cell_secretary, grassroots_officer, member_evaluation(world, open_year(world, 2021)), "HTT")
+    client = Client()
+    client.force_login(member)
+    url = f"/danh-gia/{ev.pk}/"
+    assert PLAN[1]["shortcoming"] not in client.get(url).content.decode()
+    followup.do_add_remediation_items(user=member, evaluation=ev, items=PLAN)
+    assert PLAN[1]["shortcoming"] in client.get(url).content.decode()
+
+    scored = evaluation_of(open_2026(world), world.member_na_hang)
+    url = f"/danh-gia/{scored.pk}/"
+    assert "Nhiệm vụ <mới>" not in client.get(url).content.decode()
+    do_add_task(user=member, evaluation=scored, title="Nhiệm vụ <mới>")
+    page = client.get(url).content.decode()
+    assert "Nhiệm vụ &lt;mới&gt;" in page and "chưa xác nhận" in page
+    task = Task.objects.get(evaluation=scored)
+    do_confirm_task(user=district_officer, task=task, result="on_time")
+    assert "đã xác nhận (" in client.get(url).content.decode()
