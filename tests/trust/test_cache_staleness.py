@@ -102,12 +102,13 @@ def test_an_outsider_and_a_member_get_a_404_for_a_kept_page(world, cell, cell_se
         assert other.get(_url(world)).status_code == 404, user.username
 
 
-def _as_drawn_afresh(client: Client, world) -> str:  # type: ignore[no-untyped-def]
+def _as_drawn_afresh(client: Client, world, url: str = "") -> str:  # type: ignore[no-untyped-def]
     """The page as served now, checked equal to the page drawn with nothing kept (this process's cache cleared:
     what another process, which kept nothing, would draw)."""
-    served = _page(client, world)
+    url = url or _url(world)
+    served = client.get(url).content.decode()
     cache.clear()
-    fresh = _page(client, world)
+    fresh = client.get(url).content.decode()
     token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
     assert token.sub("", served) == token.sub("", fresh)
     return served
@@ -214,3 +215,23 @@ def test_the_evaluation_page_shows_a_plan_and_a_confirmed_task_at_once(
     task = Task.objects.get(evaluation=scored)
     do_confirm_task(user=district_officer, task=task, result="on_time")
     assert "đã xác nhận (" in client.get(url).content.decode()
+
+
+def test_a_cell_moved_to_another_district_leaves_the_old_scope_at_once(
+    world, cell, cell_secretary, district_officer, outsider, province_admin
+):
+    from kiemdiem.orgs.actions import do_move_unit
+
+    officer = Client()
+    officer.force_login(district_officer)
+    assert officer.get(_url(world)).status_code == 200
+    above = f"/dot/{world.cycle_province.pk}/don-vi/{world.go_na_hang.pk}/"
+    assert world.cell_na_hang.name in officer.get(above).content.decode()
+    # A correction of the past (`do_move_unit`): the cell itself moves, its path with it (a dated move makes a
+    # successor and leaves this one where it was, for the cycles of its time).
+    do_move_unit(unit=world.cell_na_hang, new_parent=world.cell_lam_binh.parent, user=province_admin)
+    assert officer.get(_url(world)).status_code == 404
+    assert world.cell_na_hang.name not in _as_drawn_afresh(officer, world, above)
+    lam_binh = Client()
+    lam_binh.force_login(outsider)
+    _as_drawn_afresh(lam_binh, world)
