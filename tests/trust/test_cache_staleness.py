@@ -235,3 +235,25 @@ def test_a_cell_moved_to_another_district_leaves_the_old_scope_at_once(
     lam_binh = Client()
     lam_binh.force_login(outsider)
     _as_drawn_afresh(lam_binh, world)
+
+
+def test_a_refused_form_redraws_hostile_typed_values_escaped_and_never_for_another_user(
+    world, cell, cell_secretary, district_officer
+):
+    from tests.campaigns.test_bulk_save_cost import page_and_form
+
+    for ev in cell:
+        propose(cell_secretary, ev, "HT")
+    client = _secretary(cell_secretary)
+    _, form = page_and_form(client, world.cycle_province, world.cell_na_hang)
+    hostile = '"><script>alert(1)</script>'
+    form[f"votes-{cell[0].pk}"] = hostile
+    response = client.post(_url(world) + "de-xuat/", form)
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "<script>alert(1)</script>" not in body and "&quot;&gt;&lt;script&gt;" in body
+    # The rows drawn with what was typed are kept under what they show: another user's page never gets them.
+    officer = Client()
+    officer.force_login(district_officer)
+    assert "alert(1)" not in _page(officer, world)
+    assert "alert(1)" not in _page(client, world)  # nor the secretary's own page, once the form is gone
