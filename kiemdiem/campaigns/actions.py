@@ -1485,7 +1485,8 @@ def _save_proposals(
     ids = [row.evaluation.pk for row in rows]
     read: Mapping[int, Evaluation] | None = None
     if batch and before_lock:
-        for ev in {row.evaluation.unit_id: row.evaluation for row in rows}.values():  # the right is the unit's
+        # The right to propose is the unit's: asked once per unit of the form.
+        for ev in {row.evaluation.unit_id: row.evaluation for row in rows}.values():
             require(
                 can_propose(user, ev),
                 "Đồng chí không có quyền ghi kết quả hội nghị cho đối tượng này.",

@@ -346,7 +346,8 @@ def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compli
     else:
         own, seen, fresh = _refreshed(cycle, unit, kept)
         read_at = kept.read_at
-        named = kept.own[0].unit  # every row's unit is this one, named as of the cycle's period when read whole
+        # every row's unit is this one, named as of the cycle's period when read whole
+        named = kept.own[0].unit
         for ev in fresh:
             ev.unit = named
     own.sort(key=lambda ev: (_type_rank(ev), ev.role != "head", ev.subject_sort_key, ev.pk))
