@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection, connections, transaction
+from django.db import connection, connections
+
+from kiemdiem import triggers
 
 # What a group's count reads of each member (`rules.checks`: a group's tally counts its HTXS and HTT, by type): the
 # cycle, the group, the type and the rating class (the decided rating, else the proposed one: HTXS, HTT, or
@@ -114,47 +116,21 @@ def triggers_in_sql() -> str:
 
 def installed_triggers(conn: Any = connection) -> dict[str, str]:
     """Every enabled trigger named campaigns_group_version_…, with its table."""
-    with conn.cursor() as cur:
-        if conn.vendor == "postgresql":
-            cur.execute(
-                "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE t.tgname LIKE 'campaigns_group_version_%' AND t.tgenabled <> 'D'"
-            )
-        elif conn.vendor == "sqlite":
-            cur.execute(
-                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' "
-                "AND name LIKE 'campaigns_group_version_%'"
-            )
-        else:
-            return {}
-        return dict(cur.fetchall())
+    return triggers.installed(conn, "campaigns_group_version_")
 
 
 def install_triggers(conn: Any = connection) -> bool:
     """Put in the triggers, dropping those of another version; True if anything changed. Then every group's version
     moves: while a trigger was missing or different, a write could have left a version where it was."""
-    if conn.vendor not in ("postgresql", "sqlite"):
-        return False
-    if not {_VERSIONS, _EVALUATIONS} <= set(conn.introspection.table_names()):  # a partial migrate
-        return False
-    installed = installed_triggers(conn)
-    if set(installed) == set(TRIGGER_NAMES):
-        return False
-    with transaction.atomic(using=conn.alias), conn.cursor() as cur:
-        for name, table in installed.items():
-            if name not in TRIGGER_NAMES:
-                cur.execute(
-                    f"DROP TRIGGER {name} ON {table}"
-                    if conn.vendor == "postgresql"
-                    else f"DROP TRIGGER {name}"
-                )
-        for statement in _pg_statements() if conn.vendor == "postgresql" else _sqlite_statements():
-            cur.execute(statement)
-        cur.execute(
-            f"INSERT INTO {_VERSIONS} (group_id, version) SELECT id, 1 FROM campaigns_quotagroup WHERE true "
-            f"ON CONFLICT (group_id) DO UPDATE SET version = {_VERSIONS}.version + 1"
-        )
-    return True
+    return triggers.install(
+        conn,
+        prefix="campaigns_group_version_",
+        names=TRIGGER_NAMES,
+        tables=(_VERSIONS, _EVALUATIONS),
+        statements=lambda vendor: _pg_statements() if vendor == "postgresql" else _sqlite_statements(),
+        bump=f"INSERT INTO {_VERSIONS} (group_id, version) SELECT id, 1 FROM campaigns_quotagroup WHERE true "
+        f"ON CONFLICT (group_id) DO UPDATE SET version = {_VERSIONS}.version + 1",
+    )
 
 
 def install_after_migrate(sender: Any, using: str, **kwargs: Any) -> None:

@@ -45,6 +45,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf, Substr
 
+from kiemdiem import triggers
 from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, SubjectType
 from kiemdiem.orgs.models import GRASSROOTS_KINDS, LeadershipCollective, Unit
 from kiemdiem.orgs.queries import period_end
@@ -332,47 +333,22 @@ TRIGGER_NAMES = tuple(
 
 def installed_triggers(conn: Any = connection) -> dict[str, str]:
     """Every enabled trigger named reports_tally_…, with its table."""
-    with conn.cursor() as cur:
-        if conn.vendor == "postgresql":
-            cur.execute(
-                "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE t.tgname LIKE 'reports_tally_%' AND t.tgenabled <> 'D'"
-            )
-        elif conn.vendor == "sqlite":
-            cur.execute(
-                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'reports_tally_%'"
-            )
-        else:
-            return {}
-        return dict(cur.fetchall())
+    return triggers.installed(conn, "reports_tally_")
 
 
 def install_triggers(conn: Any = connection) -> bool:
     """Put in the triggers, dropping those of another version; True if anything changed. Then every unit of every
     cycle is counted again: while a trigger was missing or different, a write could have gone uncounted."""
-    if conn.vendor not in ("postgresql", "sqlite"):
-        return False
-    if not set(_TABLES) <= set(conn.introspection.table_names()):  # a partial migrate, or back below 0003
-        return False
-    installed = installed_triggers(conn)
-    if set(installed) == set(TRIGGER_NAMES):
-        return False
-    with transaction.atomic(using=conn.alias), conn.cursor() as cur:
-        for name, table in installed.items():
-            if name not in TRIGGER_NAMES:
-                cur.execute(
-                    f"DROP TRIGGER {name} ON {table}"
-                    if conn.vendor == "postgresql"
-                    else f"DROP TRIGGER {name}"
-                )
-        for statement in _pg_statements() if conn.vendor == "postgresql" else _sqlite_statements():
-            cur.execute(statement)
-        cur.execute(
-            "INSERT INTO reports_tallyversion (cycle_id, unit_id, version) "
-            "SELECT DISTINCT cycle_id, unit_id, 1 FROM campaigns_evaluation WHERE true "
-            "ON CONFLICT (cycle_id, unit_id) DO UPDATE SET version = reports_tallyversion.version + 1"
-        )
-    return True
+    return triggers.install(
+        conn,
+        prefix="reports_tally_",
+        names=TRIGGER_NAMES,
+        tables=_TABLES,  # not all there: a partial migrate, or back below 0003
+        statements=lambda vendor: _pg_statements() if vendor == "postgresql" else _sqlite_statements(),
+        bump="INSERT INTO reports_tallyversion (cycle_id, unit_id, version) "
+        "SELECT DISTINCT cycle_id, unit_id, 1 FROM campaigns_evaluation WHERE true "
+        "ON CONFLICT (cycle_id, unit_id) DO UPDATE SET version = reports_tallyversion.version + 1",
+    )
 
 
 def _install_after_migrate(sender: Any, using: str, **kwargs: Any) -> None:
