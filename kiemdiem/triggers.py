@@ -10,6 +10,28 @@ from typing import Any
 
 from django.db import transaction
 
+# PostgreSQL's statement triggers see the rows a statement wrote as transition tables, by these names.
+_REFERENCING = {
+    "insert": "NEW TABLE AS new_rows",
+    "delete": "OLD TABLE AS old_rows",
+    "update": "NEW TABLE AS new_rows OLD TABLE AS old_rows",
+}
+
+
+def pg_statement_triggers(prefix: str, table: str, bodies: dict[str, str]) -> list[str]:
+    """PostgreSQL: for each event of `bodies` (insert, delete, update), a function `{prefix}{event}` running that SQL
+    over the statement's `new_rows` / `old_rows`, and its AFTER … FOR EACH STATEMENT trigger on `table`."""
+    sql = []
+    for event, body in bodies.items():
+        name = f"{prefix}{event}"
+        sql += [
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"{body}; RETURN NULL; END $$",
+            f"CREATE OR REPLACE TRIGGER {name} AFTER {event.upper()} ON {table} "
+            f"REFERENCING {_REFERENCING[event]} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+        ]
+    return sql
+
 
 def installed(conn: Any, prefix: str) -> dict[str, str]:
     """Every enabled trigger whose name starts with `prefix`, with its table."""

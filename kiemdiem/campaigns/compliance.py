@@ -853,6 +853,24 @@ def check_page(cycle: Cycle, ids: Iterable[int], groups: dict[int, str]) -> Comp
     return with_group_quotas(cycle, check_apart(cycle, evaluations), groups, ids)
 
 
+def _linked_to_loaded(cycle: Cycle, evaluations: Sequence[Evaluation]) -> set[int]:
+    """`touching` of evaluations already loaded, without their quota groups' peers: them and what a ceiling or a
+    party organisation's children link them to, without reading them again."""
+    base = [
+        (
+            ev.pk,
+            ev.subject_type,
+            ev.unit_id,
+            ev.quota_group_id,
+            ev.collective_id,
+            ev.leader_collective_id,
+            ev.updated_at,
+        )
+        for ev in evaluations
+    ]
+    return set(_touching_from(cycle, base, peers=False))
+
+
 def check_apart(cycle: Cycle, evaluations: Sequence[Evaluation], *, whole_unit: bool = True) -> Compliance:
     """The rules over these evaluations (loaded with their person, unit and quota group; with `whole_unit`, all of
     one unit's) and what a ceiling or a party organisation's children link them to (`touching` less what is
@@ -862,19 +880,7 @@ def check_apart(cycle: Cycle, evaluations: Sequence[Evaluation], *, whole_unit: 
     if whole_unit:
         linked = _linked_outside(cycle, evaluations)
     else:  # the rows are loaded: what they link to, without reading them again
-        base = [
-            (
-                ev.pk,
-                ev.subject_type,
-                ev.unit_id,
-                ev.quota_group_id,
-                ev.collective_id,
-                ev.leader_collective_id,
-                ev.updated_at,
-            )
-            for ev in evaluations
-        ]
-        linked = set(_touching_from(cycle, base, peers=False))
+        linked = _linked_to_loaded(cycle, evaluations)
     rows, names = _rows_of(linked - ids)
     rows = sorted([*rows, *(row_of(ev) for ev in evaluations)], key=itemgetter(0))
     names.update(names_of(evaluations))
@@ -979,19 +985,7 @@ def check_changes(
         # The batch as the caller has just read it (objects with their person, unit, collective and quota group):
         # only what a ceiling links them to is read here (nothing for party members).
         given = [read[pk] for pk in sorted(ratings)]
-        base = [
-            (
-                ev.pk,
-                ev.subject_type,
-                ev.unit_id,
-                ev.quota_group_id,
-                ev.collective_id,
-                ev.leader_collective_id,
-                None,
-            )
-            for ev in given
-        ]
-        rows, names = _rows_of(set(_touching_from(cycle, base, peers=False)) - set(ratings))
+        rows, names = _rows_of(_linked_to_loaded(cycle, given) - set(ratings))
         rows = sorted([*rows, *map(row_of, given)], key=itemgetter(0))
         names.update(names_of(given))
     else:

@@ -63,20 +63,11 @@ def _pg_statements() -> list[str]:
         "update": f"SELECT CASE WHEN {_CLASS.format(r='n')} <> '' THEN n.quota_group_id END {changed} "
         f"UNION SELECT CASE WHEN {_CLASS.format(r='o')} <> '' THEN o.quota_group_id END {changed}",
     }
-    sql = []
-    for event, referencing in (
-        ("insert", "NEW TABLE AS new_rows"),
-        ("delete", "OLD TABLE AS old_rows"),
-        ("update", "NEW TABLE AS new_rows OLD TABLE AS old_rows"),
-    ):
-        name = f"campaigns_group_version_{TRIGGER_VERSION}_{event}"
-        sql += [
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"{_PG_BUMP.format(groups=groups[event])}; RETURN NULL; END $$",
-            f"CREATE OR REPLACE TRIGGER {name} AFTER {event.upper()} ON {_EVALUATIONS} "
-            f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-        ]
-    return sql
+    return triggers.pg_statement_triggers(
+        f"campaigns_group_version_{TRIGGER_VERSION}_",
+        _EVALUATIONS,
+        {event: _PG_BUMP.format(groups=body) for event, body in groups.items()},
+    )
 
 
 def _sqlite_bump(row: str) -> str:

@@ -244,19 +244,11 @@ def _pg_statements() -> list[str]:
         + " UNION ALL "
         + _PG_MEMBERS_OF.format(rows=_PG_MOVED_OLD),
     }
-    sql = []
-    for event, referencing in (
-        ("insert", "NEW TABLE AS new_rows"),
-        ("delete", "OLD TABLE AS old_rows"),
-        ("update", "NEW TABLE AS new_rows OLD TABLE AS old_rows"),
-    ):
-        name = f"reports_tally_{TRIGGER_VERSION}_evaluation_{event}"
-        sql += [
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"{_PG_BUMP.format(pairs=pairs[event])}; RETURN NULL; END $$",
-            f"CREATE OR REPLACE TRIGGER {name} AFTER {event.upper()} ON campaigns_evaluation "
-            f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-        ]
+    sql = triggers.pg_statement_triggers(
+        f"reports_tally_{TRIGGER_VERSION}_evaluation_",
+        "campaigns_evaluation",
+        {event: _PG_BUMP.format(pairs=body) for event, body in pairs.items()},
+    )
     for table, column, read in _READ_ELSEWHERE:
         name = f"reports_tally_{TRIGGER_VERSION}_{table}"
         changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in read)
