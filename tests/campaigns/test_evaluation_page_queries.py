@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from kiemdiem.accounts.models import User
 from kiemdiem.campaigns import actions
 from kiemdiem.campaigns.models import Evaluation, SubjectType
 from kiemdiem.campaigns.queries import get_evaluation_for_user
@@ -58,20 +60,62 @@ def test_the_evaluation_page_reads_at_most_twelve_queries(world, cell_secretary)
 
 def test_the_scoped_read_of_one_evaluation_joins_few_relations(world, cell_secretary):
     """Nine relations joined and the scope's sub-select made PostgreSQL plan ~17 ms for one row: the scope is
-    tested on the joined unit, and the relations that are rarely set are read only when they are."""
+    tested on the joined unit, and the relations that are rarely set are read only when they are. The signed-in
+    officer's own unit (their scope's root, read on every page) is read in the same query, by its id."""
     make_members(world.cell_na_hang, 1)
     actions.ensure_evaluations(cycle=world.cycle_province)
     ev = Evaluation.objects.filter(
         cycle=world.cycle_province, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
     ).first()
+    user = User.objects.get(pk=cell_secretary.pk)  # as a request has it: the unit not read yet
     with CaptureQueriesContext(connection) as queries:
-        got = get_evaluation_for_user(cell_secretary, ev.pk)
+        got = get_evaluation_for_user(user, ev.pk)
         assert got.person.full_name and got.cycle.unit.name and got.unit.name  # loaded: no further query
+        assert user.unit == cell_secretary.unit
         assert got.collective is None and got.decided_by is None and got.deciding_unit is None
-    read = [q["sql"] for q in queries.captured_queries if 'FROM "campaigns_evaluation"' in q["sql"]]
-    assert len(read) == 1
-    assert "(SELECT" not in read[0].upper().replace("( SELECT", "(SELECT")
-    assert len(re.findall(r" JOIN ", read[0])) <= 5, read[0]
+    assert len(queries) == 1, [q["sql"][:200] for q in queries.captured_queries]
+    read = queries.captured_queries[0]["sql"]
+    assert 'FROM "campaigns_evaluation"' in read
+    assert "(SELECT" not in read.upper().replace("( SELECT", "(SELECT")
+    assert len(re.findall(r" JOIN ", read)) <= 6, read  # five relations and the officer's unit
+
+
+def test_the_scoped_read_keeps_the_scope(world, cell_secretary, district_officer):
+    """Read in one query with the officer's unit, the scope is the same: another cell's secretary, an officer of
+    another district, a member who is not its subject get a 404; the subject, the cell's secretary and the
+    district's officer get the row."""
+    from django.http import Http404
+
+    from kiemdiem.accounts.models import UserRole
+
+    make_members(world.cell_na_hang, 1)
+    make_members(world.cell_lam_binh, 1)
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    ev = Evaluation.objects.filter(
+        cycle=world.cycle_province, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
+    ).first()
+    other_cell = User.objects.create(
+        username="other-cell", role=UserRole.CELL_SECRETARY, unit=world.cell_lam_binh
+    )
+    other_district = User.objects.create(
+        username="other-district", role=UserRole.DISTRICT_OFFICER, unit=world.lam_binh
+    )
+    member = User.objects.create(username="a-member", role=UserRole.MEMBER, person=ev.person)
+    stranger = User.objects.create(
+        username="another-member",
+        role=UserRole.MEMBER,
+        person=Evaluation.objects.filter(unit=world.cell_lam_binh, person__isnull=False).first().person,
+    )
+    for user in (cell_secretary, district_officer, member):
+        assert get_evaluation_for_user(User.objects.get(pk=user.pk), ev.pk).pk == ev.pk
+    for user in (other_cell, other_district, stranger):
+        with pytest.raises(Http404):
+            get_evaluation_for_user(User.objects.get(pk=user.pk), ev.pk)
+    with pytest.raises(Http404):
+        get_evaluation_for_user(User.objects.get(pk=cell_secretary.pk), 2**63)  # out of range: no query error
+    client = Client()
+    client.force_login(other_cell)
+    assert client.get(f"/danh-gia/{ev.pk}/").status_code == 404
 
 
 def test_the_page_still_shows_the_lists_that_have_rows(world, cell_secretary, district_officer):
@@ -101,3 +145,28 @@ def test_the_page_still_shows_the_lists_that_have_rows(world, cell_secretary, di
     other = Evaluation.objects.filter(cycle=ev.cycle, unit=ev.unit).exclude(pk=ev.pk).first()
     page = client.get(f"/danh-gia/{other.pk}/").content.decode()
     assert "Bản kiểm điểm chưa nêu rõ hạn chế." not in page and "bao-cao-chuyen-de.pdf" not in page
+
+
+def test_the_scoped_read_gives_what_the_orm_gives(world, cell_secretary):
+    """Written once per process in SQL (kiemdiem/joined.py), the read makes the same objects as the ORM's
+    `select_related`: every column of the row and of each joined relation, through the same converters (JSON,
+    decimals, dates, times on SQLite)."""
+    from kiemdiem.campaigns.queries import _JOINED
+
+    ev, _client = _member_page(world, cell_secretary)
+    got = get_evaluation_for_user(User.objects.get(pk=cell_secretary.pk), ev.pk)
+    orm = Evaluation.objects.select_related(*_JOINED).get(pk=ev.pk)
+    assert got.votes == {"attendees": 3, "in_favour": 3} and got.score is not None  # values, not text
+
+    def values(obj):  # type: ignore[no-untyped-def]
+        return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+    assert values(got) == values(orm)
+    for path in _JOINED:
+        a, b = got, orm
+        for name in path.split("__"):
+            a, b = getattr(a, name), getattr(b, name)
+        assert (a is None) == (b is None), path
+        if a is not None:
+            assert values(a) == values(b), path
+            assert {type(v) for v in values(a).values()} == {type(v) for v in values(b).values()}, path
