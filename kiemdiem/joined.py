@@ -90,8 +90,9 @@ class JoinedRead[M: Model]:
     def read(
         self, where: str, params: Sequence[Any], *, using: str = "default"
     ) -> list[tuple[M, dict[str, Any]]]:
-        """The rows `WHERE {where}` (the model's table is `t0`, the relations `t1`… in `related`'s order): each
-        object with its relations cached, and the `extra` objects by name (None when nothing matched)."""
+        """The rows `WHERE {where}` (the model's table is `t0`, the relations `t1`… in `related`'s order; an
+        ORDER BY may follow the condition): each object with its relations cached, and the `extra` objects by name
+        (None when nothing matched)."""
         sql, (plan, converters) = self._select(using)
         connection = connections[using]
         with connection.cursor() as cursor:

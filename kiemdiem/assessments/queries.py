@@ -33,7 +33,7 @@ from kiemdiem.assessments.models import (
 from kiemdiem.campaigns import hooks
 from kiemdiem.campaigns.hooks import Probe
 from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, SubjectType
-from kiemdiem.campaigns.permissions import can_decide, can_propose, can_self_review, can_verify
+from kiemdiem.campaigns.permissions import ancestor_read, can_decide, can_propose, can_self_review, can_verify
 from kiemdiem.campaigns.queries import evaluations_visible_to
 from kiemdiem.campaigns.review_forms import form_for
 from kiemdiem.orgs.models import Position, Role, Unit
@@ -247,6 +247,12 @@ def scoring_context(
     posted = posted or {}
     appendix = appendix_for(ev, holds_post=hooks.probed(ev, "assessments.post"))
     version = framework_for(ev, appendix=appendix)
+    if version.unit_id is not None and not FrameworkVersion.unit.is_cached(version):
+        # A committee's version is shown with its name: the evaluation's chain of committees, read this request
+        # for the deciding one, holds it when it is above the subject (the province's): no query.
+        owner = ancestor_read(ev.unit, version.unit_id)
+        if owner is not None:
+            FrameworkVersion.unit.field.set_cached_value(version, owner)
     form = form_for(
         regime=ev.cycle.regime, subject_type=ev.subject_type, is_leader=ev.subject_type == SubjectType.LEADER
     )

@@ -26,10 +26,23 @@ def _ancestors_and_self(unit: Unit, units: dict[int, Unit] | None = None) -> lis
     kept = unit.__dict__.get("_chain")
     if kept is not None and kept[0] == unit.path:
         return list(kept[1])
-    by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
+    # In SQL: the ORM's compilation of this one query was ~0.7 ms of the evaluation page's CPU (issue 21).
+    marks = ", ".join(["%s"] * len(ids))
+    by_id = {
+        u.pk: u for u in Unit.objects.raw(f"SELECT * FROM {Unit._meta.db_table} WHERE id IN ({marks})", ids)
+    }
     chain = [by_id[i] for i in reversed(ids) if i in by_id]
     unit.__dict__["_chain"] = (unit.path, chain)
     return list(chain)
+
+
+def ancestor_read(unit: Unit, pk: int) -> Unit | None:
+    """The unit `pk` if it is `unit` or one of its ancestors and this object's chain has been read (by
+    `deciding_unit_for`, this request): no query; else None."""
+    kept = unit.__dict__.get("_chain")
+    if kept is None or kept[0] != unit.path:
+        return None
+    return next((u for u in kept[1] if u.pk == pk), None)
 
 
 def chains_of(units: Iterable[Unit]) -> dict[int, Unit]:

@@ -72,6 +72,7 @@ from kiemdiem.campaigns.queries import (
 )
 from kiemdiem.campaigns.review_forms import GRADES, form_of
 from kiemdiem.fragments import esc
+from kiemdiem.joined import JoinedRead
 from kiemdiem.orgs.models import Unit
 from kiemdiem.orgs.queries import (
     period_end,
@@ -754,6 +755,11 @@ def _audit_rows(audit: list[AuditRecord]) -> SafeString:
     )
 
 
+# The history with who wrote each line, in SQL written once per process (kiemdiem/joined.py): the ORM compiled it
+# on every page (issue 21).
+_AUDIT_READ: JoinedRead[AuditRecord] = JoinedRead(AuditRecord, ("user",))
+
+
 def _evaluation_response(
     request: AuthenticatedHttpRequest, ev: Evaluation, *, posted: QueryDict | None = None, status: int = 200
 ) -> HttpResponse:
@@ -786,10 +792,12 @@ def _evaluation_response(
     deciding = deciding_unit_for(ev)
     if ev.deciding_unit_id == deciding.pk:  # the committee that decided it, already read: no query
         ev.deciding_unit = deciding
-    audit = list(ev.audit_records.select_related("user").order_by("-at", "-id"))
+    audit = [a for a, _ in _AUDIT_READ.read("t0.evaluation_id = %s ORDER BY t0.at DESC, t0.id DESC", [ev.pk])]
     waiting = prerequisites_for(ev)
-    readable = set(
-        evaluations_visible_to(user).filter(pk__in=[w.pk for w in waiting]).values_list("pk", flat=True)
+    readable = (
+        set(evaluations_visible_to(user).filter(pk__in=[w.pk for w in waiting]).values_list("pk", flat=True))
+        if waiting
+        else set()
     )
     context = {
         "ev": ev,

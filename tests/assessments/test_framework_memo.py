@@ -135,3 +135,29 @@ def test_a_committee_renamed_is_named_anew_on_the_page_of_its_kept_framework(
         user=province_admin,
     )
     assert "Đảng bộ tỉnh Tuyên Quang (mới), phiên bản 1" in client.get(f"/danh-gia/{ev.pk}/").content.decode()
+
+
+def test_the_committee_of_a_kept_framework_comes_from_the_deciding_chain(
+    client, world, member, province_admin
+):
+    """The province's own version is named from the evaluation's chain of committees, read for the deciding one:
+    no query of its own (one per page before), and a rename still shows at once."""
+    from kiemdiem.orgs.actions import do_rename_unit
+
+    cycle = open_2026(world)
+    ev = evaluation_of(cycle, world.member_na_hang)
+    appendix = actions.appendix_for(ev)
+    new = _province_version(world, province_admin, appendix)
+    Cycle.objects.filter(pk=cycle.pk).update(opened_at=cycle.opened_at + datetime.timedelta(seconds=1))
+    CycleFramework.objects.filter(cycle=cycle, appendix=appendix).update(version=new)
+    client.force_login(member)
+    client.get(f"/danh-gia/{ev.pk}/")  # the version kept
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/danh-gia/{ev.pk}/").content.decode()
+    assert f"{world.province.name}, phiên bản 1" in page
+    by_id = [q["sql"] for q in queries.captured_queries if "orgs_unit" in q["sql"] and "FROM" in q["sql"]]
+    assert not [sql for sql in by_id if "LIMIT 21" in sql], by_id  # no unit fetched alone
+    do_rename_unit(
+        unit=world.province, name="Tỉnh ủy (tên mới)", effective_on=datetime.date.today(), user=province_admin
+    )
+    assert "Tỉnh ủy (tên mới), phiên bản 1" in client.get(f"/danh-gia/{ev.pk}/").content.decode()

@@ -44,7 +44,7 @@ def _member_page(world, cell_secretary):  # type: ignore[no-untyped-def]
     return ev, client
 
 
-def test_the_evaluation_page_reads_at_most_twelve_queries(world, cell_secretary):
+def test_the_evaluation_page_reads_at_most_eleven_queries(world, cell_secretary):
     ev, client = _member_page(world, cell_secretary)
     client.get(f"/danh-gia/{ev.pk}/")  # what is read once per process (the criteria of the cycle's framework)
     with CaptureQueriesContext(connection) as queries:
@@ -55,7 +55,7 @@ def test_the_evaluation_page_reads_at_most_twelve_queries(world, cell_secretary)
     assert "Nhiệm vụ số 2" in page  # the task register
     assert world.go_na_hang.name in page  # the deciding committee
     assert "Hoàn thành tốt nhiệm vụ" in page  # the proposal in the history
-    assert len(queries) <= 12, "\n".join(q["sql"][:160] for q in queries.captured_queries)
+    assert len(queries) <= 11, "\n".join(q["sql"][:160] for q in queries.captured_queries)
 
 
 def test_the_scoped_read_of_one_evaluation_joins_few_relations(world, cell_secretary):
