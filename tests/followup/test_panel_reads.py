@@ -54,3 +54,13 @@ def test_last_years_plan_and_this_years_are_told_apart_from_one_read(
     assert panel["prev_pct"] == 50.0 == queries.remediation_pct(last)
     assert panel["history"] == queries.rating_history(now) == [(2022, "HTT"), (2021, "HTT")]
     assert panel["previous"] == queries.previous_evaluation(now) == last
+
+
+def test_last_years_evaluation_comes_with_its_cycle(world, cell_secretary):
+    """The panel names last year's cycle (its plan's heading): read with the subject's years, not on its own."""
+    open_year(world, 2021)
+    ev = get_evaluation_for_user(cell_secretary, member_evaluation(world, open_year(world, 2022)).pk)
+    with CaptureQueriesContext(connection) as read:
+        panel = queries.panel_for(cell_secretary, ev)
+        assert panel["previous"].cycle.year == 2021
+    assert len(read) <= 2, [q["sql"][:120] for q in read.captured_queries]
