@@ -71,7 +71,7 @@ from kiemdiem.campaigns.queries import (
     progress_by_child,
 )
 from kiemdiem.campaigns.review_forms import GRADES, form_of
-from kiemdiem.fragments import esc
+from kiemdiem.fragments import esc, shown
 from kiemdiem.joined import JoinedRead
 from kiemdiem.orgs.models import Unit
 from kiemdiem.orgs.queries import (
@@ -755,6 +755,36 @@ def _audit_rows(audit: list[AuditRecord]) -> SafeString:
     )
 
 
+def _fact_fields(facts: list[tuple[str, str, str, object]], computed: frozenset[str]) -> SafeString:
+    """The facts form's fields, as the template's loop wrote them (issue 21): a computed fact shown, a box, a
+    rating's select or a number; each `(key, label, kind, value)`."""
+    out = []
+    for key, label, kind, value in facts:
+        if key in computed:
+            field = (
+                f"<p>{esc(label)}: <strong>{shown(value or '—')}</strong> "
+                '<span class="muted">(tính từ danh mục nhiệm vụ, sản phẩm)</span></p>'
+            )
+        elif kind == "bool":
+            checked = " checked" if value else ""
+            field = f'<label><input type="checkbox" name="{esc(key)}"{checked}> {esc(label)}</label>'
+        elif kind == "rating":
+            options = "".join(
+                f'<option value="{esc(code)}"{" selected" if value == code else ""}>{esc(code)}</option>'
+                for code, _label in RatingLevel.choices
+            )
+            field = f'<label>{esc(label)} <select name="{esc(key)}"><option value="">—</option>{options}</select></label>'
+        else:  # the template's last branch: the others ended with the line break before the next one
+            field = (
+                f'<label>{esc(label)} <input type="number" step="any" min="0" name="{esc(key)}" '
+                f'value="{shown(value)}"></label>'
+            )
+            out.append(f"\n    {field}\n  ")
+            continue
+        out.append(f"\n    {field}\n    \n  ")
+    return mark_safe("".join(out))
+
+
 # The history with who wrote each line, in SQL written once per process (kiemdiem/joined.py): the ORM compiled it
 # on every page (issue 21).
 _AUDIT_READ: JoinedRead[AuditRecord] = JoinedRead(AuditRecord, ("user",))
@@ -799,6 +829,8 @@ def _evaluation_response(
         if waiting
         else set()
     )
+    facts = [(key, label, kind, ev.recorded_facts.get(key, "")) for key, (label, kind) in FACT_FIELDS.items()]
+    computed = hooks.computed_fact_keys(ev)
     context = {
         "ev": ev,
         # A member reaches their own evaluation but not their cell's rating page: no link they cannot follow.
@@ -810,10 +842,7 @@ def _evaluation_response(
         "ratings": RatingLevel.choices,
         "findings": findings,
         "plan": plan,
-        "facts": [
-            (key, label, kind, ev.recorded_facts.get(key, "")) for key, (label, kind) in FACT_FIELDS.items()
-        ],
-        "computed_facts": hooks.computed_fact_keys(ev),
+        "fact_fields": _fact_fields(facts, computed),
         "waiting": [w for w in waiting if w.pk in readable],
         "waiting_unreadable": len(waiting) - len(readable),
         "deciding_unit": deciding,

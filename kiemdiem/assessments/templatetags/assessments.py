@@ -5,14 +5,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # in Django, not in its stubs
 
 from kiemdiem.assessments.queries import scoring_context
-from kiemdiem.fragments import esc
+from kiemdiem.fragments import dmy, esc, shown, url_maker
 from kiemdiem.vietnamese import format_number
 
 register = template.Library()
@@ -49,29 +47,27 @@ def task_items(context) -> SafeString:
         else ""
     )
     choices = [(value, esc(label)) for value, label in context["results"] if value]
+    action_url = url_maker("assessments:task_action", ev.pk)
+    evidence_url = url_maker("assessments:task_evidence", ev.pk)
     out: list[str] = []
     for row in context["tasks"]:
         t = row["t"]
         title = esc(t.title)
-        action = (
-            esc(reverse("assessments:task_action", args=[ev.pk, t.pk]))
-            if can["confirm"] or can["tasks"]
-            else ""
-        )
+        action = esc(action_url(t.pk)) if can["confirm"] or can["tasks"] else ""
         out.append(f'<li class="task">\n  <strong>{title}</strong>')
         if t.target:
             out.append(f" — chỉ tiêu: {esc(t.target)}")
         if t.deadline:
-            out.append(f" — hạn {esc(date_filter(t.deadline, 'd/m/Y'))}")
+            out.append(f" — hạn {dmy(t.deadline)}")
         out.append(f'<br>\n  Kết quả: <span class="result">{esc(t.get_result_display())}</span>\n  ')
         if t.confirmed_at:
-            when = esc(date_filter(template_localtime(t.confirmed_at), "d/m/Y"))
+            when = dmy(template_localtime(t.confirmed_at))
             out.append(f'<span class="tag">đã xác nhận ({esc(t.confirmed_by)}, {when})</span>')
         else:
             out.append('<span class="tag warn">chưa xác nhận</span>')
         out.append("\n  ")
         if row["has_evidence"]:
-            url = esc(reverse("assessments:task_evidence", args=[ev.pk, t.pk]))
+            url = esc(evidence_url(t.pk))
             out.append(f'<br>Minh chứng: <a href="{url}">{esc(row["evidence_name"])}</a>')
         out.append("\n  ")
         if t.evidence_link:
@@ -97,4 +93,32 @@ def task_items(context) -> SafeString:
                 'value="delete"><button type="submit" class="link-dark">Xóa</button></form>'
             )
         out.append("\n</li>")
+    return mark_safe("".join(out))
+
+
+_DIFFERS = ' <span class="tag warn" title="Khác điểm theo công thức">≠</span>'
+
+
+@register.simple_tag(takes_context=True)
+def score_rows(context) -> SafeString:
+    """The table of points item by item, one `<tr>` per group and per item, as the template's loops wrote them
+    (issue 21): code and label, maximum, the formula's points (when any item has one), self, verified, decided;
+    a points' value that differs from the formula's marked ≠."""
+    formula = bool(context["formula"])
+    out: list[str] = []
+    for g in context["groups"]:
+        out.append(f'<tr><th colspan="{6 if formula else 5}">{esc(g["group"].label)}</th></tr>')
+        for it in g["items"]:
+            c, differs = it["c"], it["differs"]
+            code = esc(c.code)
+            out.append(
+                f'<tr><td>{code}. {esc(c.label)}</td><td class="num">{shown(points(c.max_points))}</td>'
+            )
+            if formula:
+                out.append(f'<td class="num" id="derived-{code}">{shown(points(it["derived"]))}</td>')
+            for stage in ("self", "verified", "decided"):
+                out.append(
+                    f'<td class="num">{shown(points(it[stage]))}{_DIFFERS if differs[stage] else ""}</td>'
+                )
+            out.append("</tr>")
     return mark_safe("".join(out))
