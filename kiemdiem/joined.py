@@ -23,11 +23,12 @@ class JoinedRead[M: Model]:
         self,
         model: type[M],
         related: Sequence[str] = (),
-        extra: Sequence[tuple[str, type[Model], str]] = (),
+        extra: Sequence[tuple[str, type[Model], str] | tuple[str, type[Model], str, Sequence[str]]] = (),
     ) -> None:
         """`related`: paths as `select_related` takes them, each after its parent ("cycle", "cycle__unit").
-        `extra`: (name, model, condition) joined LEFT OUTER ON the condition, `{alias}` its table's alias; their
-        parameters come before the WHERE's."""
+        `extra`: (name, model, condition[, fields]) joined LEFT OUTER ON the condition, `{alias}` its table's alias
+        (their parameters come before the WHERE's); with `fields`, only those are read (a file's name, not its
+        content), the others deferred as `only()` defers them."""
         self.model = model
         self.related = tuple(related)
         self.extra = tuple(extra)
@@ -57,7 +58,7 @@ class JoinedRead[M: Model]:
         nodes = self._nodes()
         joins: list[str] = []
         columns: list[str] = []
-        plan: list[tuple[str, Any, int | None, Any, int]] = []
+        plan: list[tuple[str, Any, int | None, Any, int, list[Any]]] = []
         for path, model, table_alias, parent, field, outer in nodes:
             if parent is not None:
                 kind = "LEFT OUTER JOIN" if outer else "INNER JOIN"
@@ -66,18 +67,19 @@ class JoinedRead[M: Model]:
                     f"{kind} {qn(model._meta.db_table)} {table_alias} "
                     f"ON {table_alias}.{qn(target)} = {nodes[parent][2]}.{qn(field.column)}"
                 )
-            plan.append((path, model, parent, field, len(columns)))
+            plan.append((path, model, parent, field, len(columns), list(model._meta.concrete_fields)))
             columns += [f"{table_alias}.{qn(f.column)}" for f in model._meta.concrete_fields]
-        for n, (name, model, condition) in enumerate(self.extra):
+        for n, (name, model, condition, *only) in enumerate(self.extra):
             table_alias = f"x{n}"
             joins.append(
                 f"LEFT OUTER JOIN {qn(model._meta.db_table)} {table_alias} ON {condition.format(alias=table_alias)}"
             )
-            plan.append((name, model, None, None, len(columns)))
-            columns += [f"{table_alias}.{qn(f.column)}" for f in model._meta.concrete_fields]
+            read = [f for f in model._meta.concrete_fields if not only or f.name in only[0]]
+            plan.append((name, model, None, None, len(columns), read))
+            columns += [f"{table_alias}.{qn(f.column)}" for f in read]
         converters = []  # (column, what the ORM runs on its value: dates on SQLite, JSON, decimals …)
-        for _path, model, _parent, _field, start in plan:
-            for i, f in enumerate(model._meta.concrete_fields):
+        for _path, _model, _parent, _field, start, read in plan:
+            for i, f in enumerate(read):
                 col = f.get_col("t")
                 chain = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
                 if chain:
@@ -108,10 +110,12 @@ class JoinedRead[M: Model]:
                 values[i] = value
             objects: list[Any] = []
             extra: dict[str, Any] = {}
-            for path, model, parent, field, start in plan:
-                fields = model._meta.concrete_fields
-                chunk = values[start : start + len(fields)]
-                obj = None if chunk[fields.index(model._meta.pk)] is None else model.from_db(using, (), chunk)
+            for path, model, parent, field, start, read in plan:
+                chunk = values[start : start + len(read)]
+                if chunk[read.index(model._meta.pk)] is None:
+                    obj = None
+                else:
+                    obj = model.from_db(using, [f.attname for f in read], chunk)
                 if field is None and parent is None and path:
                     extra[path] = obj
                     continue
