@@ -96,6 +96,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         **DATABASES["default"].get("OPTIONS", {}),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "KIEMDIEM_PG_PREPARE", True
+):
+    # Parameters bound by the server, and a statement run a third time on a connection prepared there: PostgreSQL
+    # then plans it once (a generic plan, when that costs no more than planning afresh) instead of at every run,
+    # about a third of its CPU under the write load (docs/performance.md, eighth pass). Prepared statements live
+    # with their connection: a new connection (CONN_MAX_AGE, a restart of PostgreSQL) prepares them again.
+    # Integers are sent as text (apps.integers_sent_as_text). KIEMDIEM_PG_PREPARE=0 turns it off, e.g. behind
+    # a pooler in transaction mode, which hands a prepared statement's connection to another client.
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": int(os.environ.get("KIEMDIEM_PG_PREPARE_THRESHOLD", "2")),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 # Each process keeps the pages' parts it drew (campaigns/views.py: a rating page's tables and each members' row,
 # the quota groups' counts): Django's default of 300 entries is fewer than one big cell's rows and its district's
 # other pages, and a full cache drops a third of them at once.

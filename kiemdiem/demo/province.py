@@ -713,20 +713,35 @@ def _history_recorder(province: Unit) -> User:
 _RATING_SHARES = (("HTXS", 120), ("HTT", 800), ("HT", 960), ("KHT", 980))
 
 
+def rating_hash(ident, *, salt: int, multiplier: int, modulus: int):  # type: ignore[no-untyped-def]
+    """`(ident × multiplier + salt) mod modulus` in SQL, every constant typed bigint: the same number with the
+    parameters bound by the client (written into the SQL, where PostgreSQL reads 2654435761 as bigint) and by the
+    server (where a plain `Value(2654435761)` is sent as a 32-bit integer and wraps to -1640531535, so every hash
+    came out negative: HTXS on every row). Python's `(i * multiplier + salt) % modulus` for the ids ≥ 0 used here.
+    """
+    from django.db.models import BigIntegerField, Value
+    from django.db.models.functions import Mod
+
+    def big(n: int) -> Value:
+        return Value(n, output_field=BigIntegerField())
+
+    return Mod(ident * big(multiplier) + big(salt), big(modulus), output_field=BigIntegerField())
+
+
 def _write_ratings(*, cycle, user: User, salt: int, decided_share: int) -> None:
     """Propose (and decide, for `decided_share` % of them) a rating of every rated subject, in two SQL statements
     per step, with an AuditRecord for every rating written (DESIGN.md: no rating without its audit record).
 
     Deterministic: the rating follows a hash of the evaluation id, so the same seed gives the same profile.
     """
-    from django.db.models import Case, F, IntegerField, Value, When
-    from django.db.models.functions import Mod, Now
+    from django.db.models import Case, F, Value, When
+    from django.db.models.functions import Now
     from django.db.models.lookups import LessThan
 
     from kiemdiem.campaigns.models import AuditRecord, Evaluation, EvaluationState
 
-    h = Mod(F("id") * 2654435761 + salt, 1000, output_field=IntegerField())
-    pick = Mod(F("id") * 40503 + salt, 100, output_field=IntegerField())
+    h = rating_hash(F("id"), salt=salt, multiplier=2654435761, modulus=1000)
+    pick = rating_hash(F("id"), salt=salt, multiplier=40503, modulus=100)
     rating = Case(
         *[When(LessThan(h, bound), then=Value(code)) for code, bound in _RATING_SHARES], default=Value("")
     )

@@ -7,8 +7,15 @@ from django.core.management import call_command
 from django.test import Client
 
 from kiemdiem.accounts.models import User, UserRole
-from kiemdiem.campaigns.models import Cycle
-from kiemdiem.demo.province import DEMO_PASSWORD, build_demo_province
+from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState
+from kiemdiem.demo.province import (
+    _RATING_SHARES,
+    CYCLE_YEAR,
+    DEMO_PASSWORD,
+    _history_recorder,
+    _write_ratings,
+    build_demo_province,
+)
 from kiemdiem.orgs.models import LeadershipCollective, Person, Position, Unit, UnitKind
 from tests.conftest import _empty_database, built_once
 
@@ -121,3 +128,21 @@ def test_the_demo_command_skips_a_database_that_has_data(demo, capsys):
     call_command("demo", "--if-empty")
     assert "bỏ qua" in capsys.readouterr().out
     assert Person.objects.count() == 600
+
+
+def test_the_bulk_ratings_follow_the_hash_of_each_evaluation_id(demo):
+    """`_write_ratings` rates in SQL by `(id × 2654435761 + year) mod 1000`: the same ratings as Python's arithmetic
+    whichever side binds the parameters. With PostgreSQL binding them on the server (settings.py), the multiplier sent
+    as a 32-bit integer wrapped to a negative number and every row came out HTXS."""
+    cycle = Cycle.objects.get(year=CYCLE_YEAR, quarter=None)
+    draft = Evaluation.objects.filter(cycle=cycle, not_rated_reason="", state=EvaluationState.DRAFT)
+    ids = list(draft.values_list("id", flat=True))
+    assert len(ids) > 100
+    _write_ratings(cycle=cycle, user=_history_recorder(cycle.unit), salt=2021, decided_share=30)
+    written = dict(Evaluation.objects.filter(id__in=ids).values_list("id", "proposed_rating"))
+    expected = {
+        pk: next((code for code, bound in _RATING_SHARES if (pk * 2654435761 + 2021) % 1000 < bound), "")
+        for pk in ids
+    }
+    assert written == expected
+    assert 0 < sum(r == "HTXS" for r in written.values()) < len(ids) / 2
