@@ -77,7 +77,10 @@ class JoinedRead[M: Model]:
             read = [f for f in model._meta.concrete_fields if not only or f.name in only[0]]
             plan.append((name, model, None, None, len(columns), read))
             columns += [f"{table_alias}.{qn(f.column)}" for f in read]
-        converters = []  # (column, what the ORM runs on its value: dates on SQLite, JSON, decimals …)
+        # (column, what the ORM runs on its value: dates on SQLite, JSON, decimals …). Kept per database alias, not
+        # per thread's connection: the backends' converters read only settings (SQLite's time zone), the fields'
+        # none, and each is called with the reading thread's connection.
+        converters = []
         for _path, _model, _parent, _field, start, read in plan:
             for i, f in enumerate(read):
                 col = f.get_col("t")
