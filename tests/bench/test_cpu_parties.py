@@ -35,3 +35,14 @@ def test_a_tree_counts_a_live_child_and_one_that_exited() -> None:
         assert write_load.tree_cpu_s(os.getpid()) - after_exited >= 0.25
     finally:
         child.communicate(b"")
+
+
+def test_the_write_load_serves_as_the_readme_says_production_does() -> None:
+    """bench/write_load.py measures the README's production command: the same worker class, workers and threads."""
+    write_load = _write_load()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    command = readme.split("## Serving in production", 1)[1].split("```", 2)[1]
+    args = write_load.GUNICORN_ARGS
+    for option in ("--worker-class", "--workers", "--threads", "--timeout"):
+        value = args[args.index(option) + 1]
+        assert f"{option} {value}" in command, option
