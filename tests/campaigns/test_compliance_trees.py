@@ -38,6 +38,11 @@ def _detach(code: str) -> Unit:
 def _split_shared_groups(cycle: Cycle, root: Unit) -> int:
     """Give the detached tree's evaluations their own copy of every quota group they share with the rest."""
     split = 0
+    if connection.vendor == "postgresql":
+        # Statistics of the rows just built: planned from those of an earlier test's tables (no rows), this join
+        # once ran nested loops for minutes on the whole suite's second PostgreSQL run (docs/performance.md).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE campaigns_evaluation, orgs_unit, campaigns_quotagroup")
     inside = Evaluation.objects.filter(cycle=cycle, unit__path__startswith=root.path)
     for group in QuotaGroup.objects.filter(cycle=cycle, evaluations__in=inside).distinct():
         if group.evaluations.exclude(unit__path__startswith=root.path).exists():
