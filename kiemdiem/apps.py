@@ -11,7 +11,7 @@ class KiemdiemConfig(AppConfig):
         connection_created.connect(integers_sent_as_text, dispatch_uid="kiemdiem.integers_sent_as_text")
 
 
-def integers_sent_as_text(sender, connection, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def integers_sent_as_text(sender, connection, **kwargs) -> None:
     """PostgreSQL with the parameters bound by the server (settings.py): Django hands an integer column's value to
     psycopg typed as its column (`Int2`/`Int4`/`Int8`), and psycopg's C binary form of those silently wraps a number
     out of the type's range (`Int4(2654435761)` reaches the server as -1640531535), where the same number written

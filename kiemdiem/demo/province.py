@@ -713,7 +713,7 @@ def _history_recorder(province: Unit) -> User:
 _RATING_SHARES = (("HTXS", 120), ("HTT", 800), ("HT", 960), ("KHT", 980))
 
 
-def rating_hash(ident, *, salt: int, multiplier: int, modulus: int):  # type: ignore[no-untyped-def]
+def rating_hash(ident, *, salt: int, multiplier: int, modulus: int):
     """`(ident × multiplier + salt) mod modulus` in SQL, every constant typed bigint: the same number with the
     parameters bound by the client (written into the SQL, where PostgreSQL reads 2654435761 as bigint) and by the
     server (where a plain `Value(2654435761)` is sent as a 32-bit integer and wraps to -1640531535, so every hash
