@@ -2,8 +2,7 @@
 
 20 cell secretaries of one district, each looping "open my rating page → save the bulk proposal with 1–3 levels
 changed → open one evaluation" for SECONDS, against gunicorn started with the README's production command
-(gthread, 2 workers × 16 threads, each process serving its requests cheapest first: kiemdiem/scheduling.py) on the
-province profile in PostgreSQL; then the same load while the district's
+(gthread, 2 workers × 8 threads) on the province profile in PostgreSQL; then the same load while the district's
 other members' paper ratings are imported (`kiemdiem import --kind ratings`, a separate process, as the worker
 runs it). A monitor reads pg_stat_activity every 50 ms to time the import's transactions: the last is its write,
 which takes the quota groups' locks and holds them until it commits. The evaluations the run touched are put back as they were
@@ -14,8 +13,7 @@ at the end, and the audit records it wrote are dropped, so the cached profile st
 merges `write_save_p95_ms`, `write_page_p95_ms`, `write_during_import_max_ms` and `write_errors` into
 bench/results.json and the whole measure (with the load average of the machine at each phase) into
 bench/results_writes.json. For comparing serving layouts: BENCH_GUNICORN_EXTRA (more gunicorn arguments, e.g.
-"--threads 8"), KIEMDIEM_SERVING_SLOTS and KIEMDIEM_SERVING_PATIENCE (the line's places and patience; 0 places
-switches it off), BENCH_WRITE_SECONDS, BENCH_WRITE_SKIP_IMPORT=1 (the steady run only).
+"--threads 16"), BENCH_WRITE_SECONDS, BENCH_WRITE_SKIP_IMPORT=1 (the steady run only).
 """
 
 from __future__ import annotations
@@ -42,9 +40,8 @@ CACHE = BENCH / ".cache"
 PORT = int(os.environ.get("BENCH_WRITE_PORT", "8451"))
 SECONDS = int(os.environ.get("BENCH_WRITE_SECONDS", "120"))
 USERS = 20
-# The production command of the README: two processes for two cores; threads enough that every open connection
-# reaches the serving line (kiemdiem/scheduling.py) rather than queueing in gunicorn in order of arrival.
-GUNICORN_ARGS = ["--worker-class", "gthread", "--workers", "2", "--threads", "16", "--timeout", "60"]
+# The production command of the README: two processes for two cores, threads so that pages never queue behind saves.
+GUNICORN_ARGS = ["--worker-class", "gthread", "--workers", "2", "--threads", "8", "--timeout", "60"]
 EXTRA_ARGS = os.environ.get("BENCH_GUNICORN_EXTRA", "").split()
 IMPORT_APP = "bench-write-import"  # the import's application_name, for the lock monitor
 

@@ -41,7 +41,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "kiemdiem.scheduling.ShortestFirstMiddleware",  # the cheapest requests first when the cores are full
     "kiemdiem.errors.DatabaseUnavailableMiddleware",  # a database outage or lock is a 503 "thử lại", never a 500
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -111,10 +110,6 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_b
         "prepare_threshold": int(os.environ.get("KIEMDIEM_PG_PREPARE_THRESHOLD", "2")),
         **DATABASES["default"].get("OPTIONS", {}),
     }
-# Each serving process lets this many requests work at once; the others wait in one line, cheapest first, the
-# longest waiter first once it has waited SERVING_PATIENCE_SECONDS (kiemdiem/scheduling.py). 0 switches it off.
-SERVING_SLOTS = int(os.environ.get("KIEMDIEM_SERVING_SLOTS", "8"))
-SERVING_PATIENCE_SECONDS = float(os.environ.get("KIEMDIEM_SERVING_PATIENCE", "1.0"))
 # Each process keeps the pages' parts it drew (campaigns/views.py: a rating page's tables and each members' row,
 # the quota groups' counts): Django's default of 300 entries is fewer than one big cell's rows and its district's
 # other pages, and a full cache drops a third of them at once.
