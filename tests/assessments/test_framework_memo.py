@@ -113,6 +113,17 @@ def test_what_one_user_warmed_never_opens_an_evaluation_to_another(client, world
     assert client.get(f"/danh-gia/{ev.pk}/").status_code == 404
 
 
+def _on_the_provinces_own_version(world, province_admin) -> Evaluation:  # type: ignore[no-untyped-def]
+    """A member's 2026 evaluation whose cycle took the province's own version of its appendix."""
+    cycle = open_2026(world)
+    ev = evaluation_of(cycle, world.member_na_hang)
+    appendix = actions.appendix_for(ev)
+    new = _province_version(world, province_admin, appendix)
+    Cycle.objects.filter(pk=cycle.pk).update(opened_at=cycle.opened_at + datetime.timedelta(seconds=1))
+    CycleFramework.objects.filter(cycle=cycle, appendix=appendix).update(version=new)
+    return ev
+
+
 def test_a_committee_renamed_is_named_anew_on_the_page_of_its_kept_framework(
     client, world, member, province_admin
 ):
@@ -120,12 +131,7 @@ def test_a_committee_renamed_is_named_anew_on_the_page_of_its_kept_framework(
     this process too (the version was kept with the unit it was read with: the old name for the process's life)."""
     from kiemdiem.orgs.actions import do_rename_unit
 
-    cycle = open_2026(world)
-    ev = evaluation_of(cycle, world.member_na_hang)
-    appendix = actions.appendix_for(ev)
-    new = _province_version(world, province_admin, appendix)
-    Cycle.objects.filter(pk=cycle.pk).update(opened_at=cycle.opened_at + datetime.timedelta(seconds=1))
-    CycleFramework.objects.filter(cycle=cycle, appendix=appendix).update(version=new)
+    ev = _on_the_provinces_own_version(world, province_admin)
     client.force_login(member)
     assert f"{world.province.name}, phiên bản 1" in client.get(f"/danh-gia/{ev.pk}/").content.decode()
     do_rename_unit(
@@ -144,12 +150,7 @@ def test_the_committee_of_a_kept_framework_comes_from_the_deciding_chain(
     no query of its own (one per page before), and a rename still shows at once."""
     from kiemdiem.orgs.actions import do_rename_unit
 
-    cycle = open_2026(world)
-    ev = evaluation_of(cycle, world.member_na_hang)
-    appendix = actions.appendix_for(ev)
-    new = _province_version(world, province_admin, appendix)
-    Cycle.objects.filter(pk=cycle.pk).update(opened_at=cycle.opened_at + datetime.timedelta(seconds=1))
-    CycleFramework.objects.filter(cycle=cycle, appendix=appendix).update(version=new)
+    ev = _on_the_provinces_own_version(world, province_admin)
     client.force_login(member)
     client.get(f"/danh-gia/{ev.pk}/")  # the version kept
     with CaptureQueriesContext(connection) as queries:
