@@ -135,3 +135,21 @@ def test_the_admin_shows_each_unit_choice_with_the_names_above_it(world, distric
     body = client.get("/quan-tri/orgs/unit/add/").content.decode()
     assert "Đảng bộ huyện Na Hang › Đảng bộ thị trấn Na Hang › Chi bộ tổ dân phố số 1" in body
     assert "Lâm Bình" not in body  # still only the officer's own subtree
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["district_officer", "cell_secretary", "member", "standing_member", "province_admin", "inspector", "outsider"],
+)
+def test_a_unit_already_read_is_in_scope_exactly_when_the_scoped_query_finds_it(world, role, request):
+    """`under_roots` (the Python twin of `units_visible_to`'s SQL, used on units already read) agrees with it on
+    every unit of the tree, for every kind of user."""
+    from kiemdiem.orgs.models import Unit
+    from kiemdiem.orgs.queries import scope_roots, under_roots, units_visible_to
+
+    user = request.getfixturevalue(role)
+    roots = scope_roots(user)
+    visible = set(units_visible_to(user).values_list("pk", flat=True))
+    units = list(Unit.objects.all())
+    assert {u.pk for u in units if under_roots(u, roots)} == visible
+    assert 0 < len(visible) < len(units) or role in ("member", "province_admin", "inspector")

@@ -47,7 +47,7 @@ from kiemdiem.campaigns.models import (
 from kiemdiem.campaigns.permissions import can_decide, can_propose, can_self_review, can_verify, require
 from kiemdiem.errors import ActionError
 from kiemdiem.orgs.models import ManagementTier, Position, Role, Unit
-from kiemdiem.orgs.queries import scope_roots
+from kiemdiem.orgs.queries import scope_roots, under_roots
 from kiemdiem.rules import formula as rules_formula
 from kiemdiem.rules.errors import BadInput
 from kiemdiem.text import clean_text
@@ -799,8 +799,7 @@ def do_set_led_units(*, user: User, evaluation: Evaluation, units: list[Unit]) -
     _open_for_register(ev, user)
     roots = scope_roots(user)
     for unit in units:
-        inside_scope = roots is None or any(unit.path.startswith(r.path) for r in roots)
-        if not inside_scope or not unit.path.startswith(ev.cycle.unit.path):
+        if not under_roots(unit, roots) or not unit.path.startswith(ev.cycle.unit.path):
             raise ActionError(f"Đơn vị “{unit.name}” không thuộc phạm vi quản lý hoặc phạm vi đợt kiểm điểm.")
     old = sorted(LedUnit.objects.filter(evaluation=ev).values_list("unit_id", flat=True))
     LedUnit.objects.filter(evaluation=ev).delete()

@@ -15,7 +15,7 @@ from kiemdiem.accounts.models import User, UserRole
 from kiemdiem.campaigns.models import Cycle, Evaluation, EvaluationState, SubjectType, UnitDeadline
 from kiemdiem.joined import JoinedRead
 from kiemdiem.orgs.models import Person, Role, Unit
-from kiemdiem.orgs.queries import children_of, period_end, scope_roots
+from kiemdiem.orgs.queries import children_of, period_end, scope_roots, under_roots
 
 
 def cycles_visible_to(user: User) -> QuerySet[Cycle]:
@@ -130,12 +130,10 @@ def get_evaluation_for_user(user: User, pk: int) -> Evaluation:
 
     The scope is the same as `evaluations_visible_to`'s: the evaluation's unit under a root of the user's scope (its
     path starts with the root's, as the SQL of `units_visible_to` tests it), or the user's own evaluation."""
-    from kiemdiem.orgs.queries import scope_roots
 
     own_unit = _scope_is_own_unit(user) and not User.unit.is_cached(user)
-    if (
-        pk >= _ID_RANGE
-    ):  # out of the column's range (a hostile URL): matches nothing, not sent (SQLite refuses it)
+    # An id out of the column's range (a hostile URL) matches nothing and is not sent (SQLite refuses it).
+    if pk >= _ID_RANGE:
         found = []
     elif own_unit:
         found = _SCOPED_READ_AND_ROOT.read("t0.id = %s", [user.unit_id, pk])
@@ -147,10 +145,8 @@ def get_evaluation_for_user(user: User, pk: int) -> Evaluation:
     if own_unit:  # what scope_roots reads, read already
         User._meta.get_field("unit").set_cached_value(user, extra["root"])
     roots = scope_roots(user)
-    reached = (
-        roots is None
-        or any(ev.unit.path.startswith(root.path) for root in roots)
-        or (user.is_authenticated and user.person_id is not None and ev.person_id == user.person_id)
+    reached = under_roots(ev.unit, roots) or (
+        user.is_authenticated and user.person_id is not None and ev.person_id == user.person_id
     )
     if not reached:
         raise Http404("Không tìm thấy bản đánh giá.")

@@ -6,7 +6,7 @@ from kiemdiem.accounts.models import User, UserRole
 from kiemdiem.campaigns.models import Evaluation, EvaluationState, SubjectType
 from kiemdiem.campaigns.permissions import can_propose, can_self_review
 from kiemdiem.orgs.models import ManagementTier
-from kiemdiem.orgs.queries import scope_roots
+from kiemdiem.orgs.queries import scope_roots, under_roots
 
 INDIVIDUAL_TYPES = frozenset({SubjectType.PARTY_MEMBER, SubjectType.LEADER})
 UPPER_ROLES = frozenset({UserRole.PROVINCE_ADMIN, UserRole.DISTRICT_OFFICER})
@@ -14,7 +14,7 @@ UPPER_ROLES = frozenset({UserRole.PROVINCE_ADMIN, UserRole.DISTRICT_OFFICER})
 
 def _covers(user: User, ev: Evaluation) -> bool:
     roots = scope_roots(user)
-    return roots is None or any(ev.unit.path.startswith(r.path) for r in roots)
+    return under_roots(ev.unit, roots)
 
 
 def can_issue_suggestion(user: User, ev: Evaluation) -> bool:

@@ -41,6 +41,12 @@ def scope_roots(user: User) -> list[Unit] | None:
     return [user.unit] if user.unit is not None else []
 
 
+def under_roots(unit: Unit, roots: list[Unit] | None) -> bool:
+    """`unit` lies in one of the subtrees `roots` (`scope_roots`' answer; None = the whole tree): the test that
+    `units_visible_to` makes in SQL, made in Python on a unit already read."""
+    return roots is None or any(unit.path.startswith(r.path) for r in roots)
+
+
 def _prefix_q(field: str, roots: Iterable[Unit]) -> Q:
     clauses = [Q(**{f"{field}__startswith": root.path}) for root in roots]
     return reduce(or_, clauses) if clauses else Q(pk__in=[])

@@ -27,7 +27,7 @@ from kiemdiem.orgs.models import (
     UnitKind,
     UnitSector,
 )
-from kiemdiem.orgs.queries import children_of, period_end, scope_roots, units_visible_to
+from kiemdiem.orgs.queries import children_of, period_end, scope_roots, under_roots, units_visible_to
 from kiemdiem.reports import tally
 from kiemdiem.reports.models import ReportSubmission
 
@@ -156,7 +156,7 @@ FINDING_LABELS = {
 def report_units_for(user: User, cycle: Cycle) -> list[Unit]:
     """Where the user's reports of a cycle start: the cycle's unit if they reach it, else their roots inside it."""
     roots = scope_roots(user)
-    if roots is None or any(cycle.unit.path.startswith(r.path) for r in roots):
+    if under_roots(cycle.unit, roots):
         return [cycle.unit]
     return sorted((r for r in roots if r.path.startswith(cycle.unit.path)), key=lambda u: u.path)
 
