@@ -139,7 +139,15 @@ def test_the_admin_shows_each_unit_choice_with_the_names_above_it(world, distric
 
 @pytest.mark.parametrize(
     "role",
-    ["district_officer", "cell_secretary", "member", "standing_member", "province_admin", "inspector", "outsider"],
+    [
+        "district_officer",
+        "cell_secretary",
+        "member",
+        "standing_member",
+        "province_admin",
+        "inspector",
+        "outsider",
+    ],
 )
 def test_a_unit_already_read_is_in_scope_exactly_when_the_scoped_query_finds_it(world, role, request):
     """`under_roots` (the Python twin of `units_visible_to`'s SQL, used on units already read) agrees with it on
