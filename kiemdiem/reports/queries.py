@@ -156,7 +156,7 @@ FINDING_LABELS = {
 def report_units_for(user: User, cycle: Cycle) -> list[Unit]:
     """Where the user's reports of a cycle start: the cycle's unit if they reach it, else their roots inside it."""
     roots = scope_roots(user)
-    if under_roots(cycle.unit, roots):
+    if roots is None or under_roots(cycle.unit, roots):
         return [cycle.unit]
     return sorted((r for r in roots if r.path.startswith(cycle.unit.path)), key=lambda u: u.path)
 
