@@ -747,7 +747,7 @@ def page_target() -> tuple[str, str]:
     )
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     url = reverse("rating_page", kwargs={"cycle_pk": cycle.pk, "unit_pk": cell.pk})

@@ -138,7 +138,7 @@ def _targets(cycle):  # type: ignore[no-untyped-def]
             User.objects.filter(pk=user.pk).update(unit=cell)
         store = store_class()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")

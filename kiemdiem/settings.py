@@ -154,7 +154,7 @@ X_FRAME_OPTIONS = "DENY"
 # -- Trust: login throttling, CSP, passwords (production switches are in kiemdiem/settings_production.py) --------
 AUTHENTICATION_BACKENDS = [
     "kiemdiem.security.LoginThrottleBackend",  # django-axes: refuses a locked-out username before the password
-    "django.contrib.auth.backends.ModelBackend",
+    "kiemdiem.accounts.backends.UserBackend",  # Django's ModelBackend, the session's user read by plain SQL
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("KIEMDIEM_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours; an officer can also be unlocked at once with `manage.py axes_reset_username`

@@ -145,10 +145,7 @@ def _rating_context(
         # (each row not typed over is one kept under what it shows, `_members_html`), never kept as the page's.
         drawn = _rating_tables(user, cycle, unit, posted, stamps, drawn=tables)
         if tables is None:
-            # The breadcrumbs (the user's and the unit's place in the tree are in the key), the children's progress.
-            drawn["ancestors"] = ancestors = visible_ancestors(user, unit)
-            drawn["children"] = children = progress_by_child(cycle, unit)
-            _period_names(cycle, [*ancestors, *(row["unit"] for row in children)])
+            drawn["ancestors"], drawn["children"] = _frame(user, cycle, unit, stamps, today)
             if not posted:
                 cache.set(key, drawn, TABLES_SECONDS)
         tables = drawn
@@ -166,6 +163,23 @@ def _rating_context(
         "comments": posted.get("comments", ""),
         "meeting": _meeting_fields(cycle, unit, posted, stamps.meeting),
     }
+
+
+def _frame(user, cycle, unit, stamps: PageStamps, today: datetime.date) -> tuple[list[Unit], list[dict]]:
+    """The page's breadcrumbs (the user's and the unit's place in the tree are in the key) and the children's progress
+    (`PageStamps.own` stamps the subtree below and the deadlines): they read nothing of the quota groups' counts, so
+    they are kept apart from the page, and a save in another cell of the group (a new page key) does not read them
+    again."""
+    version = _rating_version(cycle, PageStamps(stamps.own, {}))
+    key = f"rating-frame:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{today}:{_who(user)}"
+    frame = cache.get(key)
+    if frame is None:
+        ancestors = visible_ancestors(user, unit)
+        children = progress_by_child(cycle, unit)
+        _period_names(cycle, [*ancestors, *(row["unit"] for row in children)])
+        frame = (ancestors, children)
+        cache.set(key, frame, TABLES_SECONDS)
+    return frame
 
 
 def _options(selected: str) -> str:

@@ -195,3 +195,32 @@ def test_the_headers_links_are_reversed_once_per_process(world, cell_secretary, 
     assert sorted(calls) == sorted(navigation.NAMES.values())  # the first page only
     for name in ("units", "cycles", "followup:home", "reports:index", "imports:home", "search", "logout"):
         assert f'"{reverse(name)}"' in first, name
+
+
+def test_the_sessions_user_is_read_by_plain_sql_as_the_orm_reads_it(world, cell_secretary, monkeypatch):
+    """`UserBackend.get_user`: the same user as `User.objects.get`, field by field, without the ORM compiling it; an
+    inactive or removed user is no user, and a change of role shows on the next request (nothing kept)."""
+    from django.contrib.auth import get_user_model
+
+    from kiemdiem.accounts.backends import UserBackend
+
+    User = get_user_model()
+    read = UserBackend().get_user(cell_secretary.pk)
+    orm = User.objects.get(pk=cell_secretary.pk)
+    fields = [f.attname for f in User._meta.concrete_fields]
+    assert [getattr(read, f) for f in fields] == [getattr(orm, f) for f in fields]
+    assert read._state.adding is False and read._state.db == "default"
+    assert UserBackend().get_user(10**9) is None
+    client = Client()
+    _login(client, cell_secretary)
+    compiled: list[str] = []
+    real = User.objects.get
+    monkeypatch.setattr(User.objects, "get", lambda *a, **k: compiled.append("get") or real(*a, **k))
+    page_of(client, world)
+    assert compiled == []  # the session's user came from the plain read
+    User.objects.filter(pk=cell_secretary.pk).update(role="member")
+    response = client.get(f"/dot/{world.cycle_province.pk}/don-vi/{world.cell_na_hang.pk}/")
+    assert response.status_code == 404  # a member no longer reaches the cell's page: the new role, at once
+    User.objects.filter(pk=cell_secretary.pk).update(is_active=False)
+    response = client.get(f"/dot/{world.cycle_province.pk}/don-vi/{world.cell_na_hang.pk}/")
+    assert response.status_code == 302 and "/dang-nhap/" in response["Location"]

@@ -283,6 +283,42 @@ def test_a_save_in_another_cell_of_the_group_redraws_the_page_without_reading_th
     assert loaded == []
 
 
+def test_a_save_in_another_cell_of_the_group_keeps_the_breadcrumbs_and_the_childrens_progress(
+    world, cell_secretary, province_admin, drawn, monkeypatch
+):
+    """They read the tree and the subtree below (`PageStamps.own`), not the group's count: kept apart from the page."""
+    from kiemdiem.campaigns import views
+    from kiemdiem.orgs.actions import do_create_unit
+    from kiemdiem.orgs.models import UnitKind
+
+    other = do_create_unit(
+        code="NH-001-02", name="Chi bộ tổ dân phố số 2", kind=UnitKind.CELL, parent=world.go_na_hang
+    )
+    make_members(world.cell_na_hang, 2)
+    make_members(other, 2, prefix="Q")
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    cycle = world.cycle_province
+    peer = Evaluation.objects.filter(cycle=cycle, unit=other, subject_type=SubjectType.PARTY_MEMBER).first()
+    own = Evaluation.objects.filter(
+        cycle=cycle, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
+    ).first()
+    read: list[str] = []
+    for name in ("visible_ancestors", "progress_by_child"):
+        real = getattr(views, name)
+        monkeypatch.setattr(views, name, lambda *a, _n=name, _f=real, **k: read.append(_n) or _f(*a, **k))
+    client = login(cell_secretary)
+    first = page(client, cycle, world.cell_na_hang)
+    assert read == ["visible_ancestors", "progress_by_child"]
+    propose(province_admin, peer, "HTT")  # the group's count moves, the cell's own rows do not
+    again = page(client, cycle, world.cell_na_hang)
+    assert "0 HTXS / 1 HTT" in again and len(drawn) == 2 and len(read) == 2
+    crumbs = re.compile(r'<nav class="crumbs".*?</nav>', re.S)
+    assert crumbs.search(first) and crumbs.search(first).group(0) == crumbs.search(again).group(0)
+    propose(province_admin, own, "HTT")  # the cell's own rows move: read again
+    page(client, cycle, world.cell_na_hang)
+    assert len(read) == 4
+
+
 def test_a_leadership_page_finds_what_the_whole_check_finds(world, district_officer):
     """The ceilings between the agency, its collective and its leaders, read from the page's own rows."""
     from kiemdiem.campaigns.compliance import check_page, check_touching, page_stamps
