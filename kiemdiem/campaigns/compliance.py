@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -827,16 +827,16 @@ class GroupQuota(NamedTuple):
 
 
 def group_quota(cycle: Cycle, group_id: int) -> GroupQuota:
-    """The engine's count of one quota group from its members' ratings alone: the tally reads only each subject's
-    type, rating and group (and the group's exception), so its peers' facts, links and names are not read.
-    The subjects go in by id, as `_rows_of` gives them to the whole check: the same tally, plan and finding."""
-    members, exceptions, _ = _group_members(cycle, quota_group_id=group_id)
-    if not members:
+    """The engine's count of one quota group from its members' ratings alone, counted by the database
+    (`_count_groups`) and judged by the engine's quota rule (`rules.check_quota`): the same plan and finding as the
+    whole check over every member, without reading a member's row into Python."""
+    counts = _count_groups(cycle, "g.id = %s", [group_id])
+    if not counts or not counts[0].first:  # a group without members in the cycle
         return GroupQuota("", None, None)
-    code = members[0].group
-    result = _count_groups(cycle, members, {}, exceptions)
-    finding = next((f for f in result.findings if f.code == "QUOTA_EXCELLENT"), None)
-    return GroupQuota(code, result.quota_groups.get(code), finding)
+    count = counts[0]
+    result = _quota_of(cycle, [count], ())
+    finding = next(iter(result.findings), None)
+    return GroupQuota(count.code, result.quota_groups.get(count.code), finding)
 
 
 def check_page(cycle: Cycle, ids: Iterable[int], groups: dict[int, str]) -> Compliance:
@@ -970,8 +970,9 @@ def check_changes(
     - a quota group pushed further over its HTXS cap, whether by a new HTXS or by a HTT lowered out of the
       pool the HTXS are counted on (issue 21: 12 HTXS against 58 HTT, cap 11).
     The rules run over the changed rows and what a ceiling links them to; each quota group of the batch is counted
-    from its members' type and rating alone (`_group_members`), as the pages count it (`group_quota`): a save in a
-    merged group of hundreds does not read and judge its peers' facts twice while it holds the group's lock.
+    by the database, its other members by type and rating (`_count_groups`), the batch's own rows added with their
+    rating before and after, and judged by the engine's quota rule (`rules.check_quota`), as the pages count it
+    (`group_quota`): a save in a merged group of hundreds reads none of its peers while it holds the group's lock.
     `whole` reads and judges every peer instead (the same verdicts; kept to prove it). `read`: the batch's
     evaluations as the caller read them just now (a save's read before the lock, or under it), not read again.
     `refuse_any`: the caller refuses a change for any finding (a meeting's proposal may pass over nothing): when its
@@ -1027,151 +1028,164 @@ def check_changes(
         )
     if refuse_any and {c.evaluation_id for c in caused} >= set(ratings):
         return caused  # every change is refused already: no need to count its quota groups
+    by_group: dict[str, list[Row]] = {}  # the batch's rows of each quota group, by id
+    for r in rows:
+        if r.id in ratings and r.quota_group__code is not None:
+            by_group.setdefault(r.quota_group__code, []).append(r)
     if whole:
-        members = [
-            _Member(r.id, r.subject_type, r.quota_group__code, r.decided_rating or r.proposed_rating or None)
-            for r in rows
-            if r.quota_group__code is not None
-        ]
         counted = (before, after)
     else:
         # Only a group a change may push further over its cap: a new HTXS, or a HTT or HTXS taken out of the pool
         # the cap is counted on. Anything else leaves its HTXS no more and its pool no smaller, and the cap grows
         # with the pool, so such a group cannot end further over than it was (the HT → HTT of most meetings).
         pool = ("HTT", "HTXS")
-        groups = {
-            r.quota_group__code
-            for r in rows
-            if r.id in ratings
-            and r.quota_group__code is not None
-            and (
+        by_group = {
+            code: found
+            for code, found in by_group.items()
+            if any(
                 (ratings[r.id] == "HTXS" and old[r.id] != "HTXS")
                 or (old[r.id] in pool and ratings[r.id] not in pool)
+                for r in found
             )
         }
-        members, exceptions, group_names = (
-            _group_members(cycle, quota_group__code__in=sorted(groups)) if groups else ([], set(), {})
-        )
-        names.update(group_names)
-        counted = (
-            (
-                _count_groups(cycle, members, {}, exceptions),
-                _count_groups(cycle, members, ratings, exceptions),
+        in_groups = [r for found in by_group.values() for r in found]
+        counts = (
+            _count_groups(
+                cycle,
+                f"g.cycle_id = %s AND g.code IN ({', '.join(['%s'] * len(by_group))})",
+                [cycle.pk, *sorted(by_group)],
+                leave_out=[r.id for r in in_groups],
             )
-            if members
-            else (before, after)  # nothing to count: `_quota_caused` reads neither
+            if by_group
+            else []
         )
-    caused.extend(_quota_caused(members, ratings, *counted, compliance))
+        names.update({c.code: c.name for c in counts})
+        counted = (
+            _quota_of(cycle, counts, [(r, old[r.id]) for r in in_groups]),
+            _quota_of(cycle, counts, [(r, ratings[r.id]) for r in in_groups]),
+        )
+    ids_by_group = {code: [r.id for r in found] for code, found in by_group.items()}
+    caused.extend(_quota_caused(ids_by_group, old, ratings, *counted, compliance))
     return caused
 
 
-class _Member(NamedTuple):
-    """What a quota group's count reads of one of its members: its type, group and rating as saved."""
+@dataclass
+class _GroupCount:
+    """One quota group as the database counts it (`_count_groups`): what the engine's quota rule reads of it."""
 
-    id: int
-    subject_type: str
-    group: str
-    rating: str | None
-
-
-def _group_members(cycle: Cycle, **where: object) -> tuple[list[_Member], set[str], dict[str, str]]:
-    """Every member of the quota groups `where` selects (e.g. `quota_group_id=`), as their count reads them (by
-    id), the groups with the exception, and the groups' names: one query, no facts, no JSON."""
-    members: list[_Member] = []
-    exceptions: set[str] = set()
-    group_names: dict[str, str] = {}
-    found = (
-        Evaluation.objects.filter(cycle=cycle, **where)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "subject_type",
-            "decided_rating",
-            "proposed_rating",
-            "quota_group__code",
-            "quota_group__has_exception",
-            "quota_group__name",
-        )
-    )
-    for pk, kind, decided, proposed, code, exception, name in found:
-        members.append(_Member(pk, kind, code, decided or proposed or None))
-        if exception:
-            exceptions.add(code)
-        group_names[code] = name
-    return members, exceptions, group_names
+    code: str
+    name: str
+    exception: bool
+    first: dict[str, int] = field(
+        default_factory=dict
+    )  # each subject type of the group: its first member's id
+    good: dict[str, int] = field(default_factory=dict)  # the HTT of each subject type
+    excellent: list[tuple[int, str]] = field(default_factory=list)  # the HTXS (id, subject type), by id
 
 
 def _count_groups(
-    cycle: Cycle, members: list[_Member], ratings: dict[int, str | None], exceptions: set[str]
-) -> rules.Result:
-    """The engine's count of these quota groups with `ratings` in place of what is saved (`group_quota`'s tally).
+    cycle: Cycle, where: str, params: list[Any], *, leave_out: Sequence[int] = ()
+) -> list[_GroupCount]:
+    """The quota groups `where` selects (on `g`, the group's table), counted in one query by subject type: the first
+    member's id and the HTT of each type, and each HTXS; a member's rating is its decided one, else its proposed one
+    (`decided_rating or proposed_rating`: '' is none). The evaluations `leave_out` are not counted (a batch adds
+    its own rows with their ratings, `_quota_of`). A group without members in the cycle comes with nothing counted.
+    """
+    from kiemdiem.campaigns.models import QuotaGroup
 
-    A save counts its groups before the lock and again under it: when nothing they count moved in between (the
-    same members, types, groups and ratings), the engine's count of the same input is given again (`_counted`)."""
-    return _counted(
-        cycle.year,
-        cycle.quarter,
-        tuple(members),
-        tuple(sorted(ratings.items())),
-        frozenset(exceptions),
-    )
-
-
-@lru_cache(maxsize=16)  # a few recent counts of this process, each the engine's result for exactly that input
-def _counted(
-    year: int,
-    quarter: int | None,
-    members: tuple[_Member, ...],
-    ratings: tuple[tuple[int, str | None], ...],
-    exceptions: frozenset[str],
-) -> rules.Result:
-    return _count(year, quarter, members, dict(ratings), exceptions)
-
-
-def _count(
-    year: int,
-    quarter: int | None,
-    members: Sequence[_Member],
-    ratings: dict[int, str | None],
-    exceptions: Iterable[str],
-) -> rules.Result:
-    subjects = []
-    for m in members:
-        code = ratings[m.id] if m.id in ratings else m.rating
-        subjects.append(
-            rules.Subject(subject_id(m.id), _TYPES[m.subject_type], _RATINGS[code] if code else None, m.group)
+    ev, qg = Evaluation._meta.db_table, QuotaGroup._meta.db_table
+    rating = "COALESCE(NULLIF(e.decided_rating, ''), NULLIF(e.proposed_rating, ''))"
+    left_out = ""
+    extra: list[Any] = []
+    if leave_out:
+        # One parameter however many rows (an import's thousands): an array on PostgreSQL, a JSON list on SQLite.
+        if connection.vendor == "postgresql":
+            left_out, extra = " AND e.id <> ALL(%s)", [list(leave_out)]
+        else:
+            left_out, extra = (
+                " AND e.id NOT IN (SELECT value FROM json_each(%s))",
+                [json.dumps(list(leave_out))],
+            )
+    sql = f"""
+        WITH m AS (
+            SELECT g.code, g.name, g.has_exception, e.id, e.subject_type, {rating} AS rating
+            FROM {qg} g LEFT JOIN {ev} e ON e.quota_group_id = g.id AND e.cycle_id = %s{left_out}
+            WHERE {where}
         )
-    groups = {code: rules.QuotaGroupSettings(exception=True) for code in exceptions}
-    return rules.check(rules.make_scenario(year, subjects, quota_groups=groups, quarter=quarter))
+        SELECT code, name, has_exception, subject_type, MIN(id), SUM(CASE WHEN rating = 'HTT' THEN 1 ELSE 0 END)
+        FROM m GROUP BY code, name, has_exception, subject_type
+        UNION ALL
+        SELECT code, NULL, NULL, subject_type, id, -1 FROM m WHERE rating = 'HTXS'
+    """
+    counts: dict[str, _GroupCount] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cycle.pk, *extra, *params])
+        found = cursor.fetchall()
+    for code, name, exception, kind, pk, good in sorted(found, key=lambda r: r[5] < 0):  # the groups first
+        if good >= 0:
+            count = counts.get(code) or counts.setdefault(code, _GroupCount(code, name, bool(exception)))
+            if kind is not None:
+                count.first[kind], count.good[kind] = pk, good
+        else:
+            counts[code].excellent.append((pk, kind))
+    for count in counts.values():
+        count.excellent.sort()
+    return [counts[code] for code in sorted(counts)]
+
+
+def _quota_of(
+    cycle: Cycle, counts: Sequence[_GroupCount], added: Iterable[tuple[Row, str | None]]
+) -> rules.Result:
+    """The engine's quota rule over these groups as counted, with each row of `added` (left out of the count)
+    counted in its group at the rating given: plans and HTXS-over-the-cap findings as the whole check gives them."""
+    adding: dict[str, list[tuple[Row, str | None]]] = {}
+    for row, rating in added:
+        adding.setdefault(row.quota_group__code or "", []).append((row, rating))
+    tallies: dict[str, rules.QuotaTally] = {}
+    for count in counts:
+        first, good, excellent = dict(count.first), dict(count.good), list(count.excellent)
+        for row, rating in adding.get(count.code, ()):
+            kind = row.subject_type
+            first[kind] = min(first.get(kind, row.id), row.id)
+            good.setdefault(kind, 0)
+            if rating == "HTT":
+                good[kind] += 1
+            elif rating == "HTXS":
+                excellent.append((row.id, kind))
+        if first:
+            tallies[count.code] = rules.QuotaTally(
+                tuple(_TYPES[kind] for kind in sorted(first, key=first.__getitem__)),
+                {_TYPES[kind]: n for kind, n in good.items()},
+                tuple((subject_id(pk), _TYPES[kind]) for pk, kind in sorted(excellent)),
+            )
+    exceptions = {c.code: rules.QuotaGroupSettings(exception=True) for c in counts if c.exception}
+    return rules.check_quota(cycle.year, tallies, quota_groups=exceptions, quarter=cycle.quarter)
 
 
 def _quota_caused(
-    members: list[_Member],
+    changed: Mapping[str, list[int]],
+    old: Mapping[int, str | None],
     ratings: dict[int, str | None],
     before: rules.Result,
     after: rules.Result,
     compliance: Compliance,
 ) -> list[Caused]:
+    """The batch's changes (`changed`: each quota group's changed evaluations, by id; `old`: their ratings before)
+    that push a group further over its HTXS cap, from the group's count before and after the batch."""
     pool = ("HTT", "HTXS")
-    by_group: dict[str, list[int]] = {}
-    excellent_of: dict[str, list[str]] = {}
-    old: dict[int, str | None] = {}
-    for m in members:
-        old[m.id] = m.rating
-        if m.id in ratings:
-            by_group.setdefault(m.group, []).append(m.id)
-        rating = ratings[m.id] if m.id in ratings else m.rating
-        if rating == "HTXS":
-            excellent_of.setdefault(m.group, []).append(subject_id(m.id))
-    findings = {f.subjects: f for f in after.findings if f.code == "QUOTA_EXCELLENT"}
+    # The engine gives one QUOTA_EXCELLENT per group over its cap, in the order of the group names.
+    over_cap = sorted(
+        code for code, plan in after.quota_groups.items() if plan.excellent > plan.max_excellent
+    )
+    findings = dict(zip(over_cap, (f for f in after.findings if f.code == "QUOTA_EXCELLENT"), strict=True))
     caused: list[Caused] = []
-    for code, ids in sorted(by_group.items()):
+    for code, ids in sorted(changed.items()):
         plan, was = after.quota_groups.get(code), before.quota_groups.get(code)
         over = plan.excellent - plan.max_excellent if plan else 0
         over_before = was.excellent - was.max_excellent if was else 0
         if plan is None or over <= 0 or over <= over_before:  # no plan: over is 0
             continue
-        finding = findings.get(tuple(excellent_of.get(code, ())))
+        finding = findings[code]
         # The changes that moved the group the wrong way: a new HTXS, or a HTT taken out of the pool.
         blamed = [
             pk
@@ -1179,17 +1193,13 @@ def _quota_caused(
             if (ratings[pk] == "HTXS" and old.get(pk) != "HTXS")
             or (old.get(pk) == "HTT" and ratings[pk] not in pool)
         ] or ids
-        named = excellent_of.get(code, ())[:40]
+        named = finding.subjects[:40]
         missing = [int(s[1:]) for s in named if s not in compliance.names]
         if missing:  # the group's peers were counted, not read: their names only when a refusal quotes them
             _, peer_names = _rows_of(missing)
             compliance.names.update(peer_names)
         who = ", ".join(compliance.names.get(s, s) for s in named)
-        text = (
-            f"{compliance.message(finding)} Đang xếp HTXS ({plan.excellent}): {who} ({finding.citation})"
-            if finding
-            else f"Nhóm “{compliance.names.get(code, code)}” vượt trần HTXS {over} suất."
-        )
+        text = f"{compliance.message(finding)} Đang xếp HTXS ({plan.excellent}): {who} ({finding.citation})"
         caused.extend(Caused(pk, "QUOTA_EXCELLENT", text, True) for pk in blamed)
     return caused
 

@@ -1,12 +1,22 @@
 """The rules engine: levels, regimes, checks and the HTXS quota — pure Python, never Django."""
 
-from .checks import CEILING_CODES, FINDING_CODES, check, check_json, merge
+from .checks import CEILING_CODES, FINDING_CODES, check, check_json, check_quota, merge
 from .citations import Citation
 from .codes import MEANING, Code
 from .criteria import max_rating_from_criteria, max_rating_from_score, score_band
 from .errors import BadInput
 from .levels import Grade, Rating, Role, SubjectType
-from .model import Criteria, Facts, Finding, QuotaGroupSettings, QuotaPlan, Result, Scenario, Subject
+from .model import (
+    Criteria,
+    Facts,
+    Finding,
+    QuotaGroupSettings,
+    QuotaPlan,
+    QuotaTally,
+    Result,
+    Scenario,
+    Subject,
+)
 from .params import ParameterKey, Params
 from .parse import make_scenario, parse_facts, parse_scenario
 from .quota import max_excellent, plan_quota
@@ -40,6 +50,7 @@ __all__ = [
     "Params",
     "QuotaGroupSettings",
     "QuotaPlan",
+    "QuotaTally",
     "REGIMES",
     "Rating",
     "Reading",
@@ -51,6 +62,7 @@ __all__ = [
     "SubjectType",
     "check",
     "check_json",
+    "check_quota",
     "deadlines_for",
     "max_excellent",
     "max_rating_from_criteria",

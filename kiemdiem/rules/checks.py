@@ -17,13 +17,22 @@ from .citations import HD21, Citation
 from .codes import CEILING_CODES, FINDING_CODES, Code
 from .criteria import max_rating_from_criteria, score_band
 from .levels import Rating, Role, SubjectType
-from .model import Facts, Finding, QuotaPlan, Result, Scenario, Subject
+from .model import Facts, Finding, QuotaGroupSettings, QuotaPlan, QuotaTally, Result, Scenario, Subject
 from .params import ParameterKey, Params
-from .parse import parse_scenario
+from .parse import make_scenario, parse_scenario
 from .quota import max_excellent, quota_message
 from .regimes import Parameter, effective_parameters
 
-__all__ = ["CEILING_CODES", "EMITTED_BY", "FINDING_CODES", "UNVERIFIED_NOTE", "check", "check_json", "merge"]
+__all__ = [
+    "CEILING_CODES",
+    "EMITTED_BY",
+    "FINDING_CODES",
+    "UNVERIFIED_NOTE",
+    "check",
+    "check_json",
+    "check_quota",
+    "merge",
+]
 
 EXCELLENT, GOOD, PASS, FAIL = Rating.EXCELLENT, Rating.GOOD, Rating.PASS, Rating.FAIL
 # The hot loop compares ranks (ints): KHT 0 < HT 1 < HTT 2 < HTXS 3.
@@ -172,6 +181,39 @@ def check(scenario: Scenario) -> Result:
 
 # A quota group's tally while the subjects are read: HTXS count, HTT count, the HTXS ids, the first subject's type.
 _Tally = list[Any]
+
+
+def check_quota(
+    year: int,
+    tallies: Mapping[str, QuotaTally],
+    *,
+    quota_groups: Mapping[str, QuotaGroupSettings] | None = None,
+    quarter: int | None = None,
+    province: str | None = "tuyen-quang",
+) -> Result:
+    """The quota rule alone, over groups counted by the caller: the plans and the HTXS-over-the-cap findings that
+    `check` gives for subjects so tallied, under the same regime, overlay and parameters (`make_scenario`'s).
+    A group of `quota_groups` (its exception) is planned even without a counted subject, as `check` plans it.
+    The result holds those findings only (the quota's, by group name) and the plans."""
+    scenario = make_scenario(
+        year, (), quota_groups=dict(quota_groups or {}), quarter=quarter, province=province
+    )
+    ctx = _Check.of(scenario)
+    org_quota = ctx.params.org_quota_enabled
+
+    def counted(kind: SubjectType) -> bool:
+        return org_quota or (kind is not PARTY_ORGANIZATION and kind is not AGENCY)
+
+    groups: dict[str, _Tally] = {name: [0, 0, [], None] for name in scenario.quota_groups}
+    for name, tally in tallies.items():
+        kinds = [kind for kind in tally.types if counted(kind)]
+        if kinds:
+            ids = [sid for sid, kind in tally.excellent if counted(kind)]
+            good = sum(count for kind, count in tally.good.items() if counted(kind))
+            groups[name] = [len(ids), good, ids, kinds[0]]
+    findings: list[Finding] = []
+    plans = _quota(ctx, groups, findings.append)
+    return Result(scenario.regime, scenario.overlay, tuple(findings), plans, scenario.year, scenario.quarter)
 
 
 def _check(scenario: Scenario) -> Result:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -102,6 +103,18 @@ class Subject(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class QuotaGroupSettings:
     exception: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaTally:
+    """One quota group's subjects as its HTXS cap reads them, counted by the caller (a database's GROUP BY) instead
+    of handed over one by one: each kind of subject in the group, in the order of the kind's first subject (rated or
+    not); the HTT of each kind; the HTXS (id, kind), in the subjects' order. `check_quota` leaves out the kinds the
+    regime does not cap (`org_quota_enabled`), as `check` does."""
+
+    types: tuple[SubjectType, ...]
+    good: Mapping[SubjectType, int]
+    excellent: tuple[tuple[str, SubjectType], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -338,13 +338,11 @@ def test_a_change_its_own_rules_refuse_is_refused_without_counting_its_quota_gro
     weak = Evaluation.objects.get(cycle=cycle, person=newcomer)
     propose(province_admin, weak, "HT")  # reviewed itself at HT: its criteria cap it there
     counted: list[object] = []
-    group_members = compliance._group_members
+    count_groups = compliance._count_groups
     monkeypatch.setattr(  # the save's count (by code); the page counts its groups by id (kept by their version)
         compliance,
-        "_group_members",
-        lambda *a, **k: (counted.append(k) if "quota_group__code__in" in k else None, group_members(*a, **k))[
-            1
-        ],
+        "_count_groups",
+        lambda *a, **k: (counted.append(a[2]) if "g.code" in a[1] else None, count_groups(*a, **k))[1],
     )
     client = Client()
     client.force_login(cell_secretary)
@@ -363,17 +361,22 @@ def test_a_change_its_own_rules_refuse_is_refused_without_counting_its_quota_gro
     assert len(counted) == 1  # before the lock
 
 
-def test_a_save_counts_its_quota_group_once_when_nothing_moved_before_the_lock(
+def test_a_save_counts_its_quota_group_before_the_lock_and_again_under_it(
     world, cell_secretary, two_cells, monkeypatch
 ):
-    """Counted before the lock and again under it: the second count of the same members is the engine's first; a
-    change committed in between is counted, and the cap holds against it. A change that cannot push its group
-    further over the cap (HT → HTT) does not count it at all."""
+    """Counted by the database before the lock and again under it: a change committed in between is counted, and
+    the cap holds against it. A change that cannot push its group further over the cap (HT → HTT) does not count
+    it at all."""
     cycle, own, peers = two_cells
-    counts: list[int] = []
-    count = compliance._count
-    monkeypatch.setattr(compliance, "_count", lambda *a: (counts.append(len(a[2])), count(*a))[1])
-    compliance._counted.cache_clear()
+    counts: list[int] = []  # each count of the save: its group's HTXS and HTT, the changed row left out
+    count_groups = compliance._count_groups
+
+    def spy(*a, **k):  # type: ignore[no-untyped-def]
+        found = count_groups(*a, **k)
+        counts.append(sum(len(g.excellent) + sum(g.good.values()) for g in found))  # its HTXS and HTT
+        return found
+
+    monkeypatch.setattr(compliance, "_count_groups", spy)
 
     def form(changes):  # type: ignore[no-untyped-def]
         fresh = Evaluation.objects.filter(pk__in=[e.pk for e in own]).order_by("person__code")
@@ -392,7 +395,8 @@ def test_a_save_counts_its_quota_group_once_when_nothing_moved_before_the_lock(
     monkeypatch.setattr(actions, "_lock_batch", another_save_commits_first)
     with pytest.raises(actions.RuleViolation, match="HTXS"):
         actions.do_propose_ratings(user=cell_secretary, rows=form({own[6].pk: "HT"}), attendees=10)
-    assert counts == [14, 14, 14, 14]  # before the lock (accepted there), and again under it: another input
+    # Before the lock (accepted there: 2 HTXS and 10 HTT besides the changed row), and again under it (9 HTT).
+    assert counts == [12, 11]
     assert Evaluation.objects.get(pk=own[6].pk).proposed_rating == "HTT"  # nothing written
     assert (
         Evaluation.objects.get(pk=peers[0].pk).proposed_rating == "HTT"
@@ -400,6 +404,5 @@ def test_a_save_counts_its_quota_group_once_when_nothing_moved_before_the_lock(
     # Nothing moves in between: counted before the lock, and the same count given again under it.
     monkeypatch.setattr(actions, "_lock_batch", lock_batch)
     counts.clear()
-    compliance._counted.cache_clear()  # the same input was counted by the refused save before its lock
     assert actions.do_propose_ratings(user=cell_secretary, rows=form({own[6].pk: "HT"}), attendees=10) == 1
-    assert counts == [14, 14]
+    assert counts == [12, 12]
