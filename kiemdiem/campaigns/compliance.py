@@ -1106,28 +1106,32 @@ def _count_groups(
                 " AND e.id NOT IN (SELECT value FROM json_each(%s))",
                 [json.dumps(list(leave_out))],
             )
+    # Grouped on the evaluations' own columns (the group's id, the type, and each HTXS apart: its id), then joined to
+    # the groups: grouping on the group's code and name too cost PostgreSQL twice as long for a merged group's 8,000.
     sql = f"""
-        WITH m AS (
-            SELECT g.code, g.name, g.has_exception, e.id, e.subject_type, {rating} AS rating
-            FROM {qg} g LEFT JOIN {ev} e ON e.quota_group_id = g.id AND e.cycle_id = %s{left_out}
+        SELECT g.code, g.name, g.has_exception, c.kind, c.excellent, c.first, c.good
+        FROM {qg} g LEFT JOIN (
+            SELECT e.quota_group_id AS group_id, e.subject_type AS kind,
+                CASE WHEN {rating} = 'HTXS' THEN e.id END AS excellent, MIN(e.id) AS first,
+                SUM(CASE WHEN {rating} = 'HTT' THEN 1 ELSE 0 END) AS good
+            FROM {qg} g JOIN {ev} e ON e.quota_group_id = g.id AND e.cycle_id = %s{left_out}
             WHERE {where}
-        )
-        SELECT code, name, has_exception, subject_type, MIN(id), SUM(CASE WHEN rating = 'HTT' THEN 1 ELSE 0 END)
-        FROM m GROUP BY code, name, has_exception, subject_type
-        UNION ALL
-        SELECT code, NULL, NULL, subject_type, id, -1 FROM m WHERE rating = 'HTXS'
+            GROUP BY e.quota_group_id, e.subject_type, excellent
+        ) c ON c.group_id = g.id
+        WHERE {where}
     """
     counts: dict[str, _GroupCount] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [cycle.pk, *extra, *params])
+        cursor.execute(sql, [cycle.pk, *extra, *params, *params])
         found = cursor.fetchall()
-    for code, name, exception, kind, pk, good in sorted(found, key=lambda r: r[5] < 0):  # the groups first
-        if good >= 0:
-            count = counts.get(code) or counts.setdefault(code, _GroupCount(code, name, bool(exception)))
-            if kind is not None:
-                count.first[kind], count.good[kind] = pk, good
-        else:
-            counts[code].excellent.append((pk, kind))
+    for code, name, exception, kind, excellent, first, good in found:
+        count = counts.get(code) or counts.setdefault(code, _GroupCount(code, name, bool(exception)))
+        if kind is None:  # a group without members
+            continue
+        count.first[kind] = min(count.first.get(kind, first), first)
+        count.good[kind] = count.good.get(kind, 0) + good
+        if excellent is not None:
+            count.excellent.append((excellent, kind))
     for count in counts.values():
         count.excellent.sort()
     return [counts[code] for code in sorted(counts)]
