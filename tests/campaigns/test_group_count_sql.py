@@ -84,7 +84,9 @@ def _whole(result: rules.Result) -> dict[str, tuple[rules.QuotaPlan | None, rule
     return {code: (plan, found.get(code)) for code, plan in result.quota_groups.items()}
 
 
-def test_a_group_counted_in_sql_is_planned_and_judged_as_the_whole_check_does(rated):  # type: ignore[no-untyped-def]
+def test_a_group_counted_in_sql_is_planned_and_judged_as_the_whole_check_does(
+    rated, django_assert_num_queries
+):  # type: ignore[no-untyped-def]
     cycle = rated
     whole = _whole(compliance.check_cycle(cycle))
     groups = list(QuotaGroup.objects.filter(cycle=cycle).order_by("code"))
@@ -95,7 +97,8 @@ def test_a_group_counted_in_sql_is_planned_and_judged_as_the_whole_check_does(ra
     )
     findings = 0
     for group in groups:
-        counted = compliance.group_quota(cycle, group.pk)
+        with django_assert_num_queries(1):  # one count, whatever the group's size; no member read
+            counted = compliance.group_quota(cycle, group.pk)
         if group.pk not in with_members:
             assert counted == compliance.GroupQuota("", None, None)
             continue
