@@ -33,7 +33,7 @@ from kiemdiem import rules
 from kiemdiem.campaigns import hooks
 from kiemdiem.campaigns.models import STATE_ORDER, Cycle, Evaluation, EvaluationState, SubjectType
 from kiemdiem.campaigns.review_forms import form_for
-from kiemdiem.orgs.models import Person, Unit
+from kiemdiem.orgs.models import Person, Unit, path_bounds, path_range_sql
 
 # Findings the competent authority may pass over with a written, audited reason (the number of HTXS is
 # "do cấp có thẩm quyền quyết định": HD 21 mục 2.3; rules-and-ambiguities §2.5 step 5).
@@ -675,7 +675,6 @@ def page_stamps(
     units = Unit._meta.db_table
     level, unit_deadline = LevelDeadline._meta.db_table, UnitDeadline._meta.db_table
     epoch = _epoch("updated_at")
-    below = unit.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     # The unit's rows are read once, into a materialised table (the heap pages of a 300-member cell's rows, read
     # four times inline); what is looked up from them is passed as an array on PostgreSQL, so each lookup goes by
     # its index: from the table itself PostgreSQL guesses 200 rows and then scans the whole cycle, or hashes the
@@ -715,7 +714,7 @@ def page_stamps(
             SELECT id, updated_at FROM own
             UNION
             SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND unit_id IN (
-                SELECT id FROM {units} WHERE path LIKE %s ESCAPE '\\' AND id <> %s)
+                SELECT id FROM {units} WHERE {path_range_sql("path", connection.vendor)} AND id <> %s)
             UNION
             SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND collective_id {among("leader_collective_id")}
             UNION
@@ -734,7 +733,7 @@ def page_stamps(
         WHERE cycle_id = %s AND unit_id IN (SELECT id FROM {units} WHERE parent_id = %s)
     """
     c, u = cycle.pk, unit.pk
-    params: list[int | str | datetime.date] = [c, u, c, below, u, c, c, _LEADER, c, c, c, u]
+    params: list[int | str | datetime.date] = [c, u, c, *path_bounds(unit.path), u, c, c, _LEADER, c, c, c, u]
     if named_on is not None:
         sql += f"""
         UNION ALL
