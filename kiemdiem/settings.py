@@ -71,8 +71,9 @@ TEMPLATES = [
                 "kiemdiem.campaigns.context_processors.current_cycle",
                 "kiemdiem.navigation.nav",  # the header's links, reversed once per process
             ],
-            # `{{ n|so }}`: one Vietnamese number format (6.006; 12,5) on every page (kiemdiem/vietnamese.py).
-            "builtins": ["kiemdiem.orgs.templatetags.vn"],
+            # `{{ n|so }}`: one Vietnamese number format (6.006; 12,5) on every page (kiemdiem/vietnamese.py); `{% url %}`
+            # with each link reversed once per process (kiemdiem/navigation.py).
+            "builtins": ["kiemdiem.orgs.templatetags.vn", "kiemdiem.navigation"],
         },
     },
 ]
