@@ -54,12 +54,19 @@ def _scope_is_own_unit(user: User) -> bool:
     )
 
 
+# The cycle with its unit, the unit asked for and the user's own unit (their scope's root): one query written once per
+# process (kiemdiem/joined.py), for a user whose scope is their own unit.
+_CYCLE_AND_UNITS: JoinedRead[Cycle] = JoinedRead(
+    Cycle, ("unit",), extra=[("asked", Unit, "{alias}.id = %s"), ("root", Unit, "{alias}.id = %s")]
+)
+
+
 def get_cycle_and_unit_for_user(user: User, cycle_pk: int, unit_pk: int) -> tuple[Cycle, Unit]:
     """A cycle and a unit of the user's scope, the unit inside the cycle's subtree; anything else is a 404.
 
-    For a user whose scope is their own unit (most officers): two plain queries, not three built by the ORM (1.7 ms
-    of CPU for the cycle's `select_related` alone). The cycle; then the unit asked for, the user's own unit and
-    the cycle's, in one. The scope is tested on their paths as `cycles_visible_to` and `units_visible_to` test it
+    For a user whose scope is their own unit (most officers): one query written once per process, not three built by
+    the ORM (1.7 ms of CPU for the cycle's `select_related` alone): the cycle and its unit, the unit asked for and the
+    user's own unit (`_CYCLE_AND_UNITS`). The scope is tested on their paths as `cycles_visible_to` and `units_visible_to` test it
     in SQL (under the user's unit; a cycle also above it)."""
     from kiemdiem.orgs.queries import get_unit_for_user
 
@@ -69,20 +76,20 @@ def get_cycle_and_unit_for_user(user: User, cycle_pk: int, unit_pk: int) -> tupl
         unit = get_unit_for_user(user, unit_pk)
     else:
         # An id out of the columns' range (a hostile URL) matches nothing, and is not sent (SQLite refuses it).
+        asked = unit_pk if unit_pk < _ID_RANGE else root_pk
         found = (
-            list(Cycle.objects.raw(f"SELECT * FROM {Cycle._meta.db_table} WHERE id = %s", [cycle_pk]))
-            if cycle_pk < _ID_RANGE
-            else []
+            _CYCLE_AND_UNITS.read("t0.id = %s", [asked, root_pk, cycle_pk]) if cycle_pk < _ID_RANGE else []
         )
         if not found:
             raise Http404("Không tìm thấy đợt kiểm điểm.")
-        cycle = found[0]
-        asked = unit_pk if unit_pk < _ID_RANGE else root_pk
-        sql = f"SELECT * FROM {Unit._meta.db_table} WHERE id IN (%s, %s, %s)"
-        units = {u.pk: u for u in Unit.objects.raw(sql, [asked, root_pk, cycle.unit_id])}
+        cycle, extra = found[0]
+        # One object per unit, as one query of the three ids gave them (a page names the unit it shows in place).
+        units = {cycle.unit.pk: cycle.unit}
+        for joined in (extra["root"], extra["asked"]):
+            if joined is not None:
+                units.setdefault(joined.pk, joined)
         root = units[root_pk]  # a user's unit is protected from deletion
         User._meta.get_field("unit").set_cached_value(user, root)  # what scope_roots reads, read already
-        Cycle._meta.get_field("unit").set_cached_value(cycle, units[cycle.unit_id])
         if not (cycle.unit.path.startswith(root.path) or cycle.unit_id in root.ancestor_ids):
             raise Http404("Không tìm thấy đợt kiểm điểm.")
         if unit_pk not in units or not units[unit_pk].path.startswith(root.path):

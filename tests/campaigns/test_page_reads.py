@@ -28,15 +28,16 @@ def page_of(client: Client, world) -> str:  # type: ignore[no-untyped-def]
     return response.content.decode()
 
 
-def test_a_cached_page_reads_the_database_five_times(world, cell_secretary, django_assert_max_num_queries):
+def test_a_cached_page_reads_the_database_four_times(world, cell_secretary, django_assert_max_num_queries):
     make_members(world.cell_na_hang, 5)
     actions.ensure_evaluations(cycle=world.cycle_province)
     client = Client()
     client.force_login(cell_secretary)
     page_of(client, world)
-    # The session, the user, the cycle, the unit with the user's own, the key (with the name and the meeting line).
-    # Before: eight (the user's unit, the unit, the period name and the meeting each on its own).
-    with django_assert_max_num_queries(5):
+    # The session, the user, the cycle with its unit, the unit asked for and the user's own (one query), the key (with
+    # the name and the meeting line). Before: eight (the user's unit, the unit, the period name and the meeting each
+    # on its own), then five (the cycle apart from the units).
+    with django_assert_max_num_queries(4):
         page_of(client, world)
 
 
