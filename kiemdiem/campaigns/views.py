@@ -140,15 +140,15 @@ def _rating_context(
     version = _rating_version(cycle, stamps)
     key = f"rating-tables:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{today}:{_who(user)}"
     tables = cache.get(key)
-    if tables is None or posted:
+    if tables is None:
+        tables = _rating_tables(user, cycle, unit, {}, stamps)
+        tables["ancestors"], tables["children"] = _frame(user, cycle, unit, stamps, today)
+        # Kept even when drawn for a refused form: the secretary's next page is this one.
+        cache.set(key, tables, TABLES_SECONDS)
+    if posted:
         # A refused form comes back with what was entered: its members' table is drawn again with the values typed
         # (each row not typed over is one kept under what it shows, `_members_html`), never kept as the page's.
-        drawn = _rating_tables(user, cycle, unit, posted, stamps, drawn=tables)
-        if tables is None:
-            drawn["ancestors"], drawn["children"] = _frame(user, cycle, unit, stamps, today)
-            if not posted:
-                cache.set(key, drawn, TABLES_SECONDS)
-        tables = drawn
+        tables = _rating_tables(user, cycle, unit, posted, stamps, drawn=tables)
     if stamps.name is not None:  # `_period_names`, read with the key
         unit.name = stamps.name
     return {

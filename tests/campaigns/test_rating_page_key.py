@@ -19,7 +19,7 @@ from kiemdiem.campaigns import actions
 from kiemdiem.campaigns.models import Evaluation, SubjectType
 from kiemdiem.orgs.models import LeadershipCollective, Position, Role
 from tests.assessments.helpers import add_tasks, evaluation_of, open_2026
-from tests.campaigns.helpers import propose
+from tests.campaigns.helpers import propose, submit_self_review
 from tests.conftest import make_members
 
 
@@ -317,6 +317,49 @@ def test_a_save_in_another_cell_of_the_group_keeps_the_breadcrumbs_and_the_child
     propose(province_admin, own, "HTT")  # the cell's own rows move: read again
     page(client, cycle, world.cell_na_hang)
     assert len(read) == 4
+
+
+def test_a_refused_save_keeps_the_page_for_the_next_view(world, cell_secretary, province_admin, monkeypatch):
+    """A refused form whose page key moved (a save elsewhere in the group) draws the page once, keeps it, and draws
+    its members' table with what was typed from it: the secretary's next page is served from the cache."""
+    from kiemdiem.campaigns import views
+    from kiemdiem.orgs.actions import do_create_unit
+    from kiemdiem.orgs.models import UnitKind
+
+    cache.clear()
+    whole: list[int] = []
+    draw = views._rating_tables
+    monkeypatch.setattr(
+        views, "_rating_tables", lambda *a, **k: (k.get("drawn") is None and whole.append(1)) or draw(*a, **k)
+    )
+    other = do_create_unit(
+        code="NH-001-02", name="Chi bộ tổ dân phố số 2", kind=UnitKind.CELL, parent=world.go_na_hang
+    )
+    make_members(world.cell_na_hang, 2)
+    make_members(other, 2, prefix="Q")
+    actions.ensure_evaluations(cycle=world.cycle_province)
+    cycle = world.cycle_province
+    peer = Evaluation.objects.filter(cycle=cycle, unit=other, subject_type=SubjectType.PARTY_MEMBER).first()
+    own = Evaluation.objects.filter(
+        cycle=cycle, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
+    )
+    submit_self_review(province_admin, own[0], "HT")  # a row the meeting can propose for
+    client = login(cell_secretary)
+    page(client, cycle, world.cell_na_hang)
+    propose(province_admin, peer, "HTT")  # the page's key moves
+    form = {
+        "attendees": "2",
+        f"rating-{own[0].pk}": "HTT",
+        f"version-{own[0].pk}": "x1",
+    }  # a tampered version
+    refused = client.post(f"/dot/{cycle.pk}/don-vi/{world.cell_na_hang.pk}/de-xuat/", form)
+    assert refused.status_code == 422
+    body = refused.content.decode()
+    assert "không hợp lệ" in body and 'value="HTT" selected' in row(body, own[0].pk)  # what was typed, kept
+    assert len(whole) == 2
+    again = page(client, cycle, world.cell_na_hang)
+    assert len(whole) == 2  # served from the page the refused form drew
+    assert 'value="HTT" selected' not in row(again, own[0].pk) and "0 HTXS / 1 HTT" in again
 
 
 def test_a_leadership_page_finds_what_the_whole_check_finds(world, district_officer):
