@@ -53,20 +53,29 @@ def drawn(monkeypatch):  # type: ignore[no-untyped-def]
     return count
 
 
-def test_a_rating_in_another_cell_of_the_quota_group_changes_the_meter(
-    world, cell_secretary, province_admin, drawn
-):
+def a_peer_in_the_group(world, own: int = 2, others: int = 2) -> Evaluation:  # type: ignore[no-untyped-def]
+    """A second cell of Na Hang's grassroots committee (its members share the cell's quota group), `own` members in
+    the cell and `others` in it, the cycle's evaluations made: one member's evaluation of the second cell."""
     from kiemdiem.orgs.actions import do_create_unit
     from kiemdiem.orgs.models import UnitKind
 
     other = do_create_unit(
         code="NH-001-02", name="Chi bộ tổ dân phố số 2", kind=UnitKind.CELL, parent=world.go_na_hang
     )
-    make_members(world.cell_na_hang, 2)
-    make_members(other, 2, prefix="Q")
+    make_members(world.cell_na_hang, own)
+    make_members(other, others, prefix="Q")
     actions.ensure_evaluations(cycle=world.cycle_province)
+    peer = Evaluation.objects.filter(
+        cycle=world.cycle_province, unit=other, subject_type=SubjectType.PARTY_MEMBER
+    )
+    return peer.first()
+
+
+def test_a_rating_in_another_cell_of_the_quota_group_changes_the_meter(
+    world, cell_secretary, province_admin, drawn
+):
+    peer = a_peer_in_the_group(world)
     cycle = world.cycle_province
-    peer = Evaluation.objects.filter(cycle=cycle, unit=other, subject_type=SubjectType.PARTY_MEMBER).first()
     client = login(cell_secretary)
     assert "0 HTXS / 0 HTT" in page(client, cycle, world.cell_na_hang)
     assert "0 HTXS / 0 HTT" in page(client, cycle, world.cell_na_hang) and len(drawn) == 1  # cached
@@ -254,17 +263,9 @@ def test_a_save_in_another_cell_of_the_group_redraws_the_page_without_reading_th
     world, cell_secretary, province_admin, drawn, django_assert_max_num_queries
 ):
     from kiemdiem.campaigns import compliance
-    from kiemdiem.orgs.actions import do_create_unit
-    from kiemdiem.orgs.models import UnitKind
 
-    other = do_create_unit(
-        code="NH-001-02", name="Chi bộ tổ dân phố số 2", kind=UnitKind.CELL, parent=world.go_na_hang
-    )
-    make_members(world.cell_na_hang, 3)
-    make_members(other, 30, prefix="Q")
-    actions.ensure_evaluations(cycle=world.cycle_province)
+    peer = a_peer_in_the_group(world, own=3, others=30)
     cycle = world.cycle_province
-    peer = Evaluation.objects.filter(cycle=cycle, unit=other, subject_type=SubjectType.PARTY_MEMBER).first()
     client = login(cell_secretary)
     page(client, cycle, world.cell_na_hang)
     propose(province_admin, peer, "HTT")
@@ -288,17 +289,9 @@ def test_a_save_in_another_cell_of_the_group_keeps_the_breadcrumbs_and_the_child
 ):
     """They read the tree and the subtree below (`PageStamps.own`), not the group's count: kept apart from the page."""
     from kiemdiem.campaigns import views
-    from kiemdiem.orgs.actions import do_create_unit
-    from kiemdiem.orgs.models import UnitKind
 
-    other = do_create_unit(
-        code="NH-001-02", name="Chi bộ tổ dân phố số 2", kind=UnitKind.CELL, parent=world.go_na_hang
-    )
-    make_members(world.cell_na_hang, 2)
-    make_members(other, 2, prefix="Q")
-    actions.ensure_evaluations(cycle=world.cycle_province)
+    peer = a_peer_in_the_group(world)
     cycle = world.cycle_province
-    peer = Evaluation.objects.filter(cycle=cycle, unit=other, subject_type=SubjectType.PARTY_MEMBER).first()
     own = Evaluation.objects.filter(
         cycle=cycle, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
     ).first()
@@ -323,8 +316,6 @@ def test_a_refused_save_keeps_the_page_for_the_next_view(world, cell_secretary, 
     """A refused form whose page key moved (a save elsewhere in the group) draws the page once, keeps it, and draws
     its members' table with what was typed from it: the secretary's next page is served from the cache."""
     from kiemdiem.campaigns import views
-    from kiemdiem.orgs.actions import do_create_unit
-    from kiemdiem.orgs.models import UnitKind
 
     cache.clear()
     whole: list[int] = []
@@ -332,14 +323,8 @@ def test_a_refused_save_keeps_the_page_for_the_next_view(world, cell_secretary, 
     monkeypatch.setattr(
         views, "_rating_tables", lambda *a, **k: (k.get("drawn") is None and whole.append(1)) or draw(*a, **k)
     )
-    other = do_create_unit(
-        code="NH-001-02", name="Chi bộ tổ dân phố số 2", kind=UnitKind.CELL, parent=world.go_na_hang
-    )
-    make_members(world.cell_na_hang, 2)
-    make_members(other, 2, prefix="Q")
-    actions.ensure_evaluations(cycle=world.cycle_province)
+    peer = a_peer_in_the_group(world)
     cycle = world.cycle_province
-    peer = Evaluation.objects.filter(cycle=cycle, unit=other, subject_type=SubjectType.PARTY_MEMBER).first()
     own = Evaluation.objects.filter(
         cycle=cycle, unit=world.cell_na_hang, subject_type=SubjectType.PARTY_MEMBER
     )
