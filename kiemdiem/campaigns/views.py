@@ -141,14 +141,14 @@ def _rating_context(
     key = f"rating-tables:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{today}:{_who(user)}"
     tables = cache.get(key)
     if tables is None:
-        tables = _rating_tables(user, cycle, unit, {}, stamps)
+        tables = _rating_tables(user, cycle, unit, stamps)
         tables["ancestors"], tables["children"] = _frame(user, cycle, unit, stamps, today)
         # Kept even when drawn for a refused form: the secretary's next page is this one.
         cache.set(key, tables, TABLES_SECONDS)
     if posted:
         # A refused form comes back with what was entered: its members' table is drawn again with the values typed
         # (each row not typed over is one kept under what it shows, `_members_html`), never kept as the page's.
-        tables = _rating_tables(user, cycle, unit, posted, stamps, drawn=tables)
+        tables = _rating_tables(user, cycle, unit, stamps, drawn=tables, posted=posted)
     if stamps.name is not None:  # `_period_names`, read with the key
         unit.name = stamps.name
     return {
@@ -376,7 +376,13 @@ def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compli
 
 
 def _rating_tables(
-    user, cycle, unit, posted: dict[str, str], stamps: PageStamps, *, drawn: dict[str, object] | None = None
+    user,
+    cycle,
+    unit,
+    stamps: PageStamps,
+    *,
+    drawn: dict[str, object] | None = None,
+    posted: dict[str, str] | None = None,
 ) -> dict[str, object]:
     """The page's tables as HTML: the unit's subjects, their findings (the rules over what they read), meters.
 
@@ -385,22 +391,20 @@ def _rating_tables(
     own, apart = _own_rows(cycle, unit, stamps)
     compliance = with_group_quotas(cycle, apart, stamps.groups, [ev.pk for ev in own])
     if drawn is not None:
-        members = _member_rows(user, own, compliance, posted, allowed=bool(drawn["bulk"]))
+        members = _member_rows(user, own, compliance, posted or {}, allowed=bool(drawn["bulk"]))
         html = _members_html(cycle, unit, user, members, bool(drawn["bulk"])) if members else ""
         return {**drawn, "members": html}
-    members_key = None
-    if not posted:
-        # The members' table reads the unit's rows, the user's rights and each row's findings, not its quota groups'
-        # counts: a save in another cell of the group (every save of a district whose cells share one group) draws
-        # the meters again and serves this table from the cache, unless a finding on one of its rows changed (a
-        # group pushed over its cap names its HTXS). Per user, as the page (the controls are theirs).
-        seen = repr([(ev.pk, compliance.by_subject.get(ev.pk, ())) for ev in own])
-        digest = hashlib.sha1(seen.encode(), usedforsecurity=False).hexdigest()
-        version = _rating_version(cycle, PageStamps(stamps.own, {}))
-        members_key = f"rating-members:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{_who(user)}:{digest}"
-        kept = cache.get(members_key)
-        if kept is not None:
-            return {**kept, "head": _rating_head(cycle, unit, own, compliance, kept)}
+    # The members' table reads the unit's rows, the user's rights and each row's findings, not its quota groups'
+    # counts: a save in another cell of the group (every save of a district whose cells share one group) draws the
+    # meters again and serves this table from the cache, unless a finding on one of its rows changed (a group pushed
+    # over its cap names its HTXS). Per user, as the page (the controls are theirs).
+    seen = repr([(ev.pk, compliance.by_subject.get(ev.pk, ())) for ev in own])
+    digest = hashlib.sha1(seen.encode(), usedforsecurity=False).hexdigest()
+    version = _rating_version(cycle, PageStamps(stamps.own, {}))
+    members_key = f"rating-members:{cycle.pk}:{unit.pk}:{unit.path}:{version}:{_who(user)}:{digest}"
+    kept = cache.get(members_key)
+    if kept is not None:
+        return {**kept, "head": _rating_head(cycle, unit, own, compliance, kept)}
     # Every row is of this one unit: the permission is the same for all of them.
     allowed = bool(own) and can_propose(user, own[0])
     rows = [
@@ -408,7 +412,7 @@ def _rating_tables(
         for ev in own
         if ev.subject_type != SubjectType.PARTY_MEMBER
     ]
-    members = _member_rows(user, own, compliance, posted, allowed=allowed)
+    members = _member_rows(user, own, compliance, {}, allowed=allowed)
     context = {
         "members": members,
         "bulk": allowed and bool(members),
@@ -426,8 +430,7 @@ def _rating_tables(
         "bulk": context["bulk"],
         "rows": rows,
     }
-    if members_key is not None:
-        cache.set(members_key, tables, TABLES_SECONDS)
+    cache.set(members_key, tables, TABLES_SECONDS)
     return {**tables, "head": _rating_head(cycle, unit, own, compliance, tables)}
 
 
