@@ -1,5 +1,8 @@
 """Walk evaluations through the steps with the actions, as the pages do."""
 
+import random
+from collections.abc import Iterator
+
 from kiemdiem.campaigns import actions
 from kiemdiem.campaigns.models import Evaluation, EvaluationState
 from kiemdiem.campaigns.review_forms import form_of, required_sections
@@ -34,3 +37,16 @@ def propose(user, ev: Evaluation, rating: str) -> Evaluation:  # type: ignore[no
         votes_for=9,
         proposed_rating=rating,
     )
+
+
+def random_batches(
+    rows: list[Evaluation], seed: int, count: int, most: int
+) -> Iterator[tuple[dict[int, str | None], dict[int, str]]]:
+    """`count` batches of 1 to `most` of `rows`, each row given a random level (or none) and the proposed state: what
+    `check_changes` takes, to compare its verdicts counted apart with the whole check's."""
+    rng = random.Random(seed)
+    levels = ["HTXS", "HTT", "HT", "KHT", None]
+    for _ in range(count):
+        batch = rng.sample(rows, rng.randint(1, most))
+        ratings = {ev.pk: rng.choice(levels) for ev in batch}
+        yield ratings, {pk: EvaluationState.PROPOSED for pk in ratings}

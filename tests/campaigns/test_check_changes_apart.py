@@ -9,15 +9,13 @@ whole check (`whole=True` reads and judges every peer, as before).
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from kiemdiem.campaigns import actions, compliance
 from kiemdiem.campaigns.models import Evaluation, EvaluationState
 from kiemdiem.orgs.actions import do_create_unit
 from kiemdiem.orgs.models import UnitKind
-from tests.campaigns.helpers import propose
+from tests.campaigns.helpers import propose, random_batches
 from tests.conftest import make_members
 
 
@@ -52,13 +50,8 @@ def group(world, cell_secretary):  # type: ignore[no-untyped-def]
 def test_a_batchs_verdicts_are_those_of_the_whole_check(group):  # type: ignore[no-untyped-def]
     cycle, evs, peers = group
     rows = [*evs, *peers]
-    rng = random.Random(21)
-    levels = ["HTXS", "HTT", "HT", "KHT", None]
     refused = 0
-    for _ in range(40):
-        batch = rng.sample(rows, rng.randint(1, 4))
-        ratings = {ev.pk: rng.choice(levels) for ev in batch}
-        states = {pk: EvaluationState.PROPOSED for pk in ratings}
+    for ratings, states in random_batches(rows, seed=21, count=40, most=4):
         apart = compliance.check_changes(cycle, ratings, states=states)
         whole = compliance.check_changes(cycle, ratings, states=states, whole=True)
         assert sorted(apart, key=repr) == sorted(whole, key=repr), ratings

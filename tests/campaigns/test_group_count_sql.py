@@ -19,6 +19,7 @@ from kiemdiem.campaigns import actions, compliance
 from kiemdiem.campaigns.models import Evaluation, EvaluationState, QuotaGroup, SubjectType
 from kiemdiem.orgs.actions import do_create_unit
 from kiemdiem.orgs.models import UnitKind
+from tests.campaigns.helpers import random_batches
 from tests.conftest import make_members
 
 # (decided, proposed): the rating counted is the decided one, else the proposed one; '' is no rating.
@@ -128,13 +129,8 @@ def test_a_batchs_quota_verdicts_are_those_of_the_whole_check(rated):  # type: i
     blames the same changes, with the same text, as the whole check over every member."""
     cycle = rated
     rows = list(Evaluation.objects.filter(cycle=cycle, quota_group__isnull=False).order_by("pk"))
-    rng = random.Random(cycle.year + 1)
-    levels = ["HTXS", "HTT", "HT", "KHT", None]
     refused = 0
-    for _ in range(30):
-        batch = rng.sample(rows, rng.randint(1, 5))
-        ratings = {ev.pk: rng.choice(levels) for ev in batch}
-        states = {pk: EvaluationState.PROPOSED for pk in ratings}
+    for ratings, states in random_batches(rows, seed=cycle.year + 1, count=30, most=5):
 
         def quota(caused: list[compliance.Caused]) -> list[compliance.Caused]:
             return sorted((c for c in caused if c.code == "QUOTA_EXCELLENT"), key=repr)
