@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kiemdiem.campaigns import actions
 from kiemdiem.campaigns.models import Evaluation
@@ -34,7 +35,7 @@ def test_a_member_writes_a_self_review(live_server, page, world, member):
     login(page, live_server, "dangvien")
     page.goto(f"{live_server.url}/danh-gia/{ev.pk}/")
     page.get_by_role("button", name="Nộp bản tự kiểm điểm").click()
-    assert page.get_by_text("Chưa thể nộp bản tự kiểm điểm, còn thiếu").is_visible()
+    expect(page.get_by_text("Chưa thể nộp bản tự kiểm điểm, còn thiếu")).to_be_visible()
     for textarea in page.locator("textarea[name^=section-]").all():
         textarea.fill("Luôn giữ vững lập trường, tham gia đầy đủ sinh hoạt chi bộ.")
     for select in page.locator("select[name^=criterion-]").all():
@@ -42,7 +43,7 @@ def test_a_member_writes_a_self_review(live_server, page, world, member):
     page.select_option("#self_rating", "HTT")
     shot(page, "self-review-form")
     page.get_by_role("button", name="Nộp bản tự kiểm điểm").click()
-    assert page.get_by_text("Đã nộp bản tự kiểm điểm.").is_visible()
+    expect(page.get_by_text("Đã nộp bản tự kiểm điểm.")).to_be_visible()
     assert page.locator("#state").inner_text() == "Đã tự kiểm điểm"
 
 
@@ -76,7 +77,7 @@ def test_a_secretary_proposes_for_a_cell_and_the_quota_refuses_a_third_htxs(
     assert page.locator("input[name=attendees]").input_value() == "13"
     page.select_option(f"select[name=rating-{evs[10].pk}]", "HTT")
     page.get_by_role("button", name="Ghi mức đề xuất của hội nghị").click()
-    assert page.get_by_text("Đã ghi mức đề xuất của 13 đảng viên.").is_visible()
+    expect(page.get_by_text("Đã ghi mức đề xuất của 13 đảng viên.")).to_be_visible()
     assert "đã hết suất HTXS" in page.locator(".meter").first.inner_text()
     shot(page, "rating-page-quota-full")
 
@@ -96,7 +97,7 @@ def test_the_grassroots_committee_decides(live_server, page, world, cell_secreta
     page.select_option("#rating", "HTT")
     page.fill("input[name=decided_on]", "08/01/2022")
     page.get_by_role("button", name="Ghi quyết định").click()
-    assert page.get_by_text("Đã ghi quyết định xếp loại.").is_visible()
+    expect(page.get_by_text("Đã ghi quyết định xếp loại.")).to_be_visible()
     assert "Hoàn thành tốt nhiệm vụ" in page.locator("#decided").inner_text()
     assert "08/01/2022" in page.locator("#decided").inner_text()
     shot(page, "evaluation-decided")
@@ -123,8 +124,8 @@ def test_a_head_cannot_be_decided_above_the_collective(live_server, page, world,
     propose(district_officer, leader, "HTT")
     actions.do_verify(user=district_officer, evaluation=leader, note="Đã thẩm định hồ sơ.")
     page.goto(f"{live_server.url}/danh-gia/{leader.pk}/")
-    assert page.get_by_text("Cần quyết định trước").is_visible()
-    assert page.get_by_role("link", name="Tập thể lãnh đạo UBND huyện Na Hang").is_visible()
+    expect(page.get_by_text("Cần quyết định trước")).to_be_visible()
+    expect(page.get_by_role("link", name="Tập thể lãnh đạo UBND huyện Na Hang")).to_be_visible()
     shot(page, "head-waits-for-collective")
     actions.do_decide_rating(
         user=district_officer, evaluation=propose(district_officer, col, "HT"), rating="HT"
@@ -140,7 +141,7 @@ def test_a_head_cannot_be_decided_above_the_collective(live_server, page, world,
     page.select_option("#rating", "HT")
     page.fill("input[name=decided_on]", "08/01/2022")
     page.get_by_role("button", name="Ghi quyết định").click()
-    assert page.get_by_text("Đã ghi quyết định xếp loại.").is_visible()
+    expect(page.get_by_text("Đã ghi quyết định xếp loại.")).to_be_visible()
     shot(page, "head-decided")
 
 
@@ -160,7 +161,7 @@ def test_the_upper_committee_orders_a_rerating_and_the_history_shows_it(
     page.select_option("select[name=kind]", "rerating")
     page.fill("#order-reason", "Kết quả thực hiện nhiệm vụ chưa tương xứng với mức xếp loại.")
     page.get_by_role("button", name="Ra yêu cầu").click()
-    assert page.get_by_text("Đã ra yêu cầu xếp loại lại.").is_visible()
+    expect(page.get_by_text("Đã ra yêu cầu xếp loại lại.")).to_be_visible()
     assert page.locator("#state").inner_text() == "Đã kiểm điểm tại hội nghị"
     history = page.locator(".order").first.inner_text()
     assert "Xếp loại lại" in history and "chưa thực hiện" in history and "HTT" in history

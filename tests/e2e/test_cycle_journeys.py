@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kiemdiem.campaigns import actions, cycle_jobs
 from kiemdiem.campaigns.models import Cycle, CycleJob, Evaluation
@@ -85,9 +86,8 @@ def test_the_province_opens_the_2026_cycle_and_watches_its_creation(
     assert page.locator("#cycle-total").inner_text().startswith(str(total))
     page.goto(live_server.url + "/dot/")
     assert "(đợt hiện hành)" in page.locator("#cycles tr", has_text="năm 2026").inner_text()
-    assert page.locator(
-        "#cycles tr", has_text="năm 2021 — Đảng bộ tỉnh"
-    ).is_visible()  # past cycles one click away
+    # past cycles one click away
+    expect(page.locator("#cycles tr", has_text="năm 2021 — Đảng bộ tỉnh")).to_be_visible()
 
 
 def test_a_cadres_first_quarter_shows_in_the_year(
@@ -115,8 +115,8 @@ def test_a_cadres_first_quarter_shows_in_the_year(
     # The cadre's Mẫu 05 for quarter I is on screen (the page tests fill it in: tests/campaigns/test_quarterly.py).
     ev = Evaluation.objects.get(cycle=q1, person=world.member_na_hang)
     page.goto(f"{live_server.url}/danh-gia/{ev.pk}/")
-    assert page.get_by_role("heading", name="Bản tự đánh giá cá nhân hằng quý").is_visible()
-    assert page.locator("textarea[name=section-quarter_tasks]").is_visible()
+    expect(page.get_by_role("heading", name="Bản tự đánh giá cá nhân hằng quý")).to_be_visible()
+    expect(page.locator("textarea[name=section-quarter_tasks]")).to_be_visible()
     actions.do_save_self_review(
         user=member,
         evaluation=ev,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kiemdiem.assessments import actions
 from kiemdiem.assessments.models import FrameworkVersion, ItemScore
@@ -74,7 +75,7 @@ def test_the_secretary_and_the_verifier_propose_and_the_deciding_committee_decid
     page.fill(f"#score-{codes['5']}", "18")
     page.select_option("#self_rating", "HTT")
     page.get_by_role("button", name="Nộp bản tự kiểm điểm").click()
-    assert page.get_by_text("Đã nộp bản tự kiểm điểm.").is_visible()
+    expect(page.get_by_text("Đã nộp bản tự kiểm điểm.")).to_be_visible()
     assert page.locator("#total-self").inner_text() == "90"
     assert "mức cao nhất được xếp là HTT" in page.locator("#band").inner_text()  # 25 % < 30 % exceeded
     shot(page, "decision-chain-1-self")
@@ -90,7 +91,7 @@ def test_the_secretary_and_the_verifier_propose_and_the_deciding_committee_decid
     page.fill("input[name=votes_for]", "9")
     page.select_option("#proposed_rating", "HTT")
     page.get_by_role("button", name="Ghi kết quả hội nghị").click()
-    assert page.get_by_text("Đã ghi kết quả hội nghị và mức đề xuất.").is_visible()
+    expect(page.get_by_text("Đã ghi kết quả hội nghị và mức đề xuất.")).to_be_visible()
     assert Evaluation.objects.get(pk=ev.pk).proposed_rating == "HTT"
 
     # 3. The organisation board verifies item by item (its boxes start from the formula) and proposes.
@@ -102,10 +103,10 @@ def test_the_secretary_and_the_verifier_propose_and_the_deciding_committee_decid
     for code, value in {"1": "17", "2": "9", "3": "30", "4": "15", "5": "16"}.items():
         page.fill(f"input[name=verified-{codes[code]}]", value)
     page.get_by_role("button", name="Ghi điểm thẩm định").click()
-    assert page.get_by_text("Đã ghi điểm thẩm định.").is_visible()
+    expect(page.get_by_text("Đã ghi điểm thẩm định.")).to_be_visible()
     page.fill("#note", "Danh mục nhiệm vụ đã được chi bộ xác nhận; đề nghị xếp mức hoàn thành tốt nhiệm vụ.")
     page.get_by_role("button", name="Ghi ý kiến thẩm định").click()
-    assert page.get_by_text("Đã ghi ý kiến thẩm định.").is_visible()
+    expect(page.get_by_text("Đã ghi ý kiến thẩm định.")).to_be_visible()
     assert page.locator("#state").inner_text() == "Đã thẩm định"
     shot(page, "decision-chain-2-verified")
 
@@ -116,11 +117,11 @@ def test_the_secretary_and_the_verifier_propose_and_the_deciding_committee_decid
     page.get_by_text("Điểm do cấp có thẩm quyền quyết định").click()
     assert page.locator(f"input[name=decided-{codes['5']}]").input_value() == "16"  # from the verifier
     page.get_by_role("button", name="Ghi điểm quyết định").click()
-    assert page.get_by_text("Đã ghi điểm quyết định.").is_visible()
+    expect(page.get_by_text("Đã ghi điểm quyết định.")).to_be_visible()
     page.select_option("#rating", "HTT")
     page.fill("input[name=decided_on]", datetime.date.today().strftime("%d/%m/%Y"))
     page.get_by_role("button", name="Ghi quyết định").click()
-    assert page.get_by_text("Đã ghi quyết định xếp loại.").is_visible()
+    expect(page.get_by_text("Đã ghi quyết định xếp loại.")).to_be_visible()
     assert "Hoàn thành tốt nhiệm vụ" in page.locator("#decided").inner_text()
     shot(page, "decision-chain-3-decided")
 

@@ -5,6 +5,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kiemdiem.campaigns import actions
 from kiemdiem.campaigns.models import Evaluation
@@ -46,12 +47,12 @@ def test_a_suggestion_runs_through_the_review_into_next_years_self_review(
     page.fill("input[name=reference]", "45-CV/HU")
     page.select_option("#suggestion-attendee", label="btv")
     page.get_by_role("button", name="Gửi gợi ý").click()
-    assert page.get_by_text("Đã gửi gợi ý kiểm điểm gồm 2 nội dung.").is_visible()
+    expect(page.get_by_text("Đã gửi gợi ý kiểm điểm gồm 2 nội dung.")).to_be_visible()
 
     # The member cannot submit until both points are answered.
     login(page, live_server, "dangvien")
     page.goto(live_server.url + "/theo-doi/")
-    assert page.get_by_text("gợi ý kiểm điểm 2 nội dung đối với Ma Văn Hùng").is_visible()
+    expect(page.get_by_text("gợi ý kiểm điểm 2 nội dung đối với Ma Văn Hùng")).to_be_visible()
     page.goto(url)
     for textarea in page.locator("textarea[name^=section-]").all():
         textarea.fill(
@@ -61,12 +62,12 @@ def test_a_suggestion_runs_through_the_review_into_next_years_self_review(
         select.select_option("T")
     page.select_option("#self_rating", "HTT")
     page.get_by_role("button", name="Nộp bản tự kiểm điểm").click()
-    assert page.get_by_text("giải trình nội dung gợi ý số 1 của Đảng bộ huyện Na Hang").is_visible()
+    expect(page.get_by_text("giải trình nội dung gợi ý số 1 của Đảng bộ huyện Na Hang")).to_be_visible()
     answers = page.locator("textarea[name^=answer-]")
     answers.nth(0).fill("Do đi điều trị dài ngày; đã báo cáo chi ủy, nay sinh hoạt đầy đủ.")
     answers.nth(1).fill("Đã nộp bổ sung đủ đảng phí ngày 20/12/2021.")
     page.get_by_role("button", name="Lưu giải trình gợi ý").click()
-    assert page.get_by_text("Đã lưu phần giải trình các nội dung được gợi ý.").is_visible()
+    expect(page.get_by_text("Đã lưu phần giải trình các nội dung được gợi ý.")).to_be_visible()
     for textarea in page.locator("textarea[name^=section-]").all():
         textarea.fill(
             "Luôn giữ vững lập trường, tham gia đầy đủ sinh hoạt chi bộ, hoàn thành nhiệm vụ được giao."
@@ -99,7 +100,7 @@ def test_a_suggestion_runs_through_the_review_into_next_years_self_review(
     page.fill("input[name=owner-1]", "Ma Văn Hùng")
     page.fill("input[name=due_on-1]", "30/06/2022")
     page.get_by_role("button", name="Thêm vào kế hoạch khắc phục").click()
-    assert page.get_by_text("Đã thêm 1 nội dung vào kế hoạch khắc phục.").is_visible()
+    expect(page.get_by_text("Đã thêm 1 nội dung vào kế hoạch khắc phục.")).to_be_visible()
     assert page.locator("tr.plan-item").count() == 1
     shot(page, "followup-plan")
 
@@ -110,9 +111,9 @@ def test_a_suggestion_runs_through_the_review_into_next_years_self_review(
     page.goto(f"{live_server.url}/danh-gia/{nxt.pk}/")
     section = page.locator("#khac-phuc-ky-truoc")
     assert "kỳ trước (2021)" in section.locator("h2").inner_text()
-    assert section.get_by_text("Chưa đều đặn sinh hoạt chi bộ").is_visible()
+    expect(section.get_by_text("Chưa đều đặn sinh hoạt chi bộ")).to_be_visible()
     section.locator("select[name^=status-]").select_option("remedied")
     page.get_by_role("button", name="Lưu kết quả khắc phục").click()
-    assert page.get_by_text("Đã lưu kết quả khắc phục: 100% nội dung đã khắc phục.").is_visible()
+    expect(page.get_by_text("Đã lưu kết quả khắc phục: 100% nội dung đã khắc phục.")).to_be_visible()
     assert page.locator("#remediation-pct").inner_text() == "100%"
     shot(page, "followup-next-year")

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kiemdiem.demo.province import DEMO_PASSWORD, build_demo_province
 from kiemdiem.orgs.models import Unit
@@ -22,11 +23,11 @@ def test_a_district_officer_logs_in_and_browses_their_district(empty_db, live_se
     page.click("button[type=submit]")
     page.wait_for_url("**/don-vi/*/")
     assert page.locator("h1").inner_text() == "Đảng bộ huyện Na Hang"
-    assert page.get_by_text("Ban Thường vụ Huyện ủy Na Hang").is_visible()
+    expect(page.get_by_text("Ban Thường vụ Huyện ủy Na Hang")).to_be_visible()
     page.screenshot(path=str(ARTEFACTS / "unit-district.png"), full_page=True)
     page.get_by_role("link", name="Đảng bộ thị trấn Na Hang").click()
     page.get_by_role("link", name="Chi bộ tổ dân phố số 1").first.click()
-    assert page.get_by_text("Đảng viên sinh hoạt tại chi bộ").is_visible()
+    expect(page.get_by_text("Đảng viên sinh hoạt tại chi bộ")).to_be_visible()
     page.screenshot(path=str(ARTEFACTS / "unit-cell.png"), full_page=True)
     other = Unit.objects.get(code="LB")
     response = page.goto(f"{live_server.url}/don-vi/{other.pk}/")

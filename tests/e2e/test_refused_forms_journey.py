@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from kiemdiem.campaigns import actions
 from kiemdiem.campaigns.models import Evaluation
@@ -31,7 +32,7 @@ def test_a_refused_long_save_keeps_the_text(live_server, page, world, member):
     # Shortened, the same form saves.
     sections.first.fill("Luôn giữ vững lập trường chính trị.")
     page.get_by_role("button", name="Lưu nháp").click()
-    assert page.get_by_text("Đã lưu bản nháp tự kiểm điểm.").is_visible()
+    expect(page.get_by_text("Đã lưu bản nháp tự kiểm điểm.")).to_be_visible()
     ev.refresh_from_db()
     saved = set(ev.self_review.values())
     assert {"Luôn giữ vững lập trường chính trị.", "Giữ gìn đạo đức, lối sống giản dị."} <= saved

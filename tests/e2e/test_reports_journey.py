@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from tests.reports.conftest import build_rated
 
@@ -29,13 +30,13 @@ def test_a_district_officer_reads_the_dashboard_drills_down_and_downloads_the_re
     assert page.locator("h1").inner_text() == "Kết quả xếp loại năm 2021 — Đảng bộ huyện Na Hang"
     members = page.locator('#distribution tr[data-form="B"] td')
     assert members.nth(1).inner_text() == "14" and members.nth(5).inner_text() == "10"  # total, HTT
-    assert page.locator("svg.chart").first.is_visible()
+    expect(page.locator("svg.chart").first).to_be_visible()
     page.screenshot(path=str(ARTEFACTS / "reports-dashboard.png"), full_page=True)
 
     # Drill down to the grassroots committee, then back up through the breadcrumbs.
     page.locator("#children").get_by_role("link", name="Đảng bộ thị trấn Na Hang").click()
     assert page.locator("h1").inner_text() == "Kết quả xếp loại năm 2021 — Đảng bộ thị trấn Na Hang"
-    assert page.locator("#children").get_by_text("Chi bộ tổ dân phố số 1").is_visible()
+    expect(page.locator("#children").get_by_text("Chi bộ tổ dân phố số 1")).to_be_visible()
     page.screenshot(path=str(ARTEFACTS / "reports-drill-down.png"), full_page=True)
     page.locator(".crumbs").get_by_role("link", name="Đảng bộ huyện Na Hang").click()
 
@@ -74,7 +75,8 @@ def test_a_large_export_shows_its_progress_bar_and_downloads_when_the_worker_is_
     ).click()  # a job starts by POST
     page.wait_for_url("**/bao-cao/tai-ve/*/")
     assert page.locator("#job-status").inner_text() == "Đang chờ xử lý"  # no worker in the test: it waits
-    assert page.locator("#job-progress").is_visible() and page.locator("#job-ready").is_hidden()
+    expect(page.locator("#job-progress")).to_be_visible()
+    expect(page.locator("#job-ready")).to_be_hidden()
     job = ExportJob.objects.get(user=district_officer)
     with page.expect_download() as info:
         export_jobs.run_export_job(job.pk)  # the worker's turn; the page's poll sees it done and downloads
@@ -84,5 +86,5 @@ def test_a_large_export_shows_its_progress_bar_and_downloads_when_the_worker_is_
     assert any(row[8] == "Hoàn thành xuất sắc nhiệm vụ" for row in ws.iter_rows(values_only=True))
     assert page.locator("#job-status").inner_text() == "Đã tạo xong"
     assert page.locator("#job-progress").get_attribute("value") == "100"
-    assert page.get_by_role("link", name="Tải tệp danh-sach-xep-loai-nh-2021.xlsx").is_visible()
+    expect(page.get_by_role("link", name="Tải tệp danh-sach-xep-loai-nh-2021.xlsx")).to_be_visible()
     page.screenshot(path=str(ARTEFACTS / "reports-export-job.png"), full_page=True)

@@ -4,6 +4,7 @@ with its article when fewer than 30 % of the tasks exceeded their target."""
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kiemdiem.assessments.models import Task
 from kiemdiem.campaigns.models import Evaluation
@@ -56,7 +57,7 @@ def add_task(page, title: str, result: str, *, evidence: bool = False) -> None: 
         )
     page.get_by_role("button", name="Thêm vào danh mục").click()
     page.wait_for_load_state()
-    assert page.get_by_text(f"Đã kê khai nhiệm vụ “{title}”.").is_visible()
+    expect(page.get_by_text(f"Đã kê khai nhiệm vụ “{title}”.")).to_be_visible()
 
 
 def test_a_member_lists_tasks_scores_item_by_item_and_htxs_is_refused_below_30_pct_exceeded(
@@ -70,13 +71,13 @@ def test_a_member_lists_tasks_scores_item_by_item_and_htxs_is_refused_below_30_p
 
     login(page, live_server, "dangvien")
     page.goto(f"{live_server.url}/danh-gia/{ev.pk}/")
-    assert page.get_by_role("heading", name="Mẫu 2C-HD KĐ.ĐG 2025").is_visible()
+    expect(page.get_by_role("heading", name="Mẫu 2C-HD KĐ.ĐG 2025")).to_be_visible()
     add_task(page, "Vận động 20 hộ đóng góp làm đường", "exceeded", evidence=True)
     for number in range(2, 6):
         add_task(page, f"Tham gia sinh hoạt tổ dân phố lần {number}", "on_time")
     summary = page.locator("#task-summary").inner_text()
     assert "5 nhiệm vụ" in summary and "vượt mức 20%" in summary
-    assert page.get_by_role("link", name="bien-ban-nghiem-thu.pdf").is_visible()
+    expect(page.get_by_role("link", name="bien-ban-nghiem-thu.pdf")).to_be_visible()
     assert Task.objects.get(evaluation=ev, result="exceeded").evidence.size == len(b"%PDF-1.7 bien ban")
 
     # Part A and part B; one item over its maximum is refused and nothing typed is lost.
@@ -100,7 +101,7 @@ def test_a_member_lists_tasks_scores_item_by_item_and_htxs_is_refused_below_30_p
     assert "Luôn giữ vững lập trường" in page.locator("textarea[name=section-quality]").input_value()
     page.locator("input[name^=score-]").nth(0).fill("19,5")
     page.get_by_role("button", name="Nộp bản tự kiểm điểm").click()
-    assert page.get_by_text("Đã nộp bản tự kiểm điểm.").is_visible()
+    expect(page.get_by_text("Đã nộp bản tự kiểm điểm.")).to_be_visible()
     assert page.locator("#total-self").inner_text() == "99,5"
     assert "thuộc khung HTXS" in page.locator("#band").inner_text()
     assert "mức cao nhất được xếp là HTT" in page.locator("#band").inner_text()
