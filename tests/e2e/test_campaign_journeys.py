@@ -44,7 +44,7 @@ def test_a_member_writes_a_self_review(live_server, page, world, member):
     shot(page, "self-review-form")
     page.get_by_role("button", name="Nộp bản tự kiểm điểm").click()
     expect(page.get_by_text("Đã nộp bản tự kiểm điểm.")).to_be_visible()
-    assert page.locator("#state").inner_text() == "Đã tự kiểm điểm"
+    expect(page.locator("#state")).to_have_text("Đã tự kiểm điểm")
 
 
 def test_a_secretary_proposes_for_a_cell_and_the_quota_refuses_a_third_htxs(
@@ -162,7 +162,7 @@ def test_the_upper_committee_orders_a_rerating_and_the_history_shows_it(
     page.fill("#order-reason", "Kết quả thực hiện nhiệm vụ chưa tương xứng với mức xếp loại.")
     page.get_by_role("button", name="Ra yêu cầu").click()
     expect(page.get_by_text("Đã ra yêu cầu xếp loại lại.")).to_be_visible()
-    assert page.locator("#state").inner_text() == "Đã kiểm điểm tại hội nghị"
+    expect(page.locator("#state")).to_have_text("Đã kiểm điểm tại hội nghị")
     history = page.locator(".order").first.inner_text()
     assert "Xếp loại lại" in history and "chưa thực hiện" in history and "HTT" in history
     assert "HTT → —" in page.locator("table.history").inner_text()

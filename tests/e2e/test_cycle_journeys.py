@@ -52,7 +52,7 @@ def test_the_province_opens_the_2026_cycle_and_watches_its_creation(
     shot(page, "cycle-open-2026")
     page.get_by_role("button", name="Mở đợt năm 2026").click()
     page.wait_for_url("**/dot/tao/*/")
-    assert page.locator("#job-status").inner_text() == "Đang chờ xử lý"  # no worker in the test: it waits
+    expect(page.locator("#job-status")).to_have_text("Đang chờ xử lý")  # no worker in the test: it waits
     # Record every value the bar takes while the worker runs.
     page.evaluate(
         """() => { window.seen = [];
@@ -82,7 +82,7 @@ def test_the_province_opens_the_2026_cycle_and_watches_its_creation(
     assert f"{total} bản đánh giá" in page.locator("#job-added").inner_text()
     shot(page, "cycle-open-progress")
     page.get_by_role("link", name="Mở trang đợt kiểm điểm").click()
-    assert page.locator("#regime").inner_text() == "Quy định 366-QĐ/TW và Hướng dẫn 43-HD/BTCTW"
+    expect(page.locator("#regime")).to_have_text("Quy định 366-QĐ/TW và Hướng dẫn 43-HD/BTCTW")
     assert page.locator("#cycle-total").inner_text().startswith(str(total))
     page.goto(live_server.url + "/dot/")
     assert "(đợt hiện hành)" in page.locator("#cycles tr", has_text="năm 2026").inner_text()

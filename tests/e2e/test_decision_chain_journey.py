@@ -76,7 +76,7 @@ def test_the_secretary_and_the_verifier_propose_and_the_deciding_committee_decid
     page.select_option("#self_rating", "HTT")
     page.get_by_role("button", name="Nộp bản tự kiểm điểm").click()
     expect(page.get_by_text("Đã nộp bản tự kiểm điểm.")).to_be_visible()
-    assert page.locator("#total-self").inner_text() == "90"
+    expect(page.locator("#total-self")).to_have_text("90")
     assert "mức cao nhất được xếp là HTT" in page.locator("#band").inner_text()  # 25 % < 30 % exceeded
     shot(page, "decision-chain-1-self")
     page.set_viewport_size({"width": 390, "height": 844})  # the formula's column and hints fit a phone
@@ -97,7 +97,8 @@ def test_the_secretary_and_the_verifier_propose_and_the_deciding_committee_decid
     # 3. The organisation board verifies item by item (its boxes start from the formula) and proposes.
     login(page, live_server, "nahang")
     page.goto(f"{live_server.url}/danh-gia/{ev.pk}/")
-    assert page.locator("#derived-3").inner_text() == "30" and page.locator("#derived-4").inner_text() == "15"
+    expect(page.locator("#derived-3")).to_have_text("30")
+    expect(page.locator("#derived-4")).to_have_text("15")
     page.get_by_text("Thẩm định điểm từng tiêu chí").click()
     assert page.locator(f"input[name=verified-{codes['4']}]").input_value() == "15"
     for code, value in {"1": "17", "2": "9", "3": "30", "4": "15", "5": "16"}.items():
@@ -107,7 +108,7 @@ def test_the_secretary_and_the_verifier_propose_and_the_deciding_committee_decid
     page.fill("#note", "Danh mục nhiệm vụ đã được chi bộ xác nhận; đề nghị xếp mức hoàn thành tốt nhiệm vụ.")
     page.get_by_role("button", name="Ghi ý kiến thẩm định").click()
     expect(page.get_by_text("Đã ghi ý kiến thẩm định.")).to_be_visible()
-    assert page.locator("#state").inner_text() == "Đã thẩm định"
+    expect(page.locator("#state")).to_have_text("Đã thẩm định")
     shot(page, "decision-chain-2-verified")
 
     # 4. The grassroots committee sees the derived column and every stage, scores and decides.

@@ -76,7 +76,7 @@ def test_a_suggestion_runs_through_the_review_into_next_years_self_review(
         select.select_option("T")
     page.select_option("#self_rating", "HTT")
     page.get_by_role("button", name="Nộp bản tự kiểm điểm").click()
-    assert page.locator("#state").inner_text() == "Đã tự kiểm điểm"
+    expect(page.locator("#state")).to_have_text("Đã tự kiểm điểm")
     shot(page, "followup-suggestion-answered")
 
     # The standing-committee member who attended records the meeting's conclusion.
@@ -115,5 +115,5 @@ def test_a_suggestion_runs_through_the_review_into_next_years_self_review(
     section.locator("select[name^=status-]").select_option("remedied")
     page.get_by_role("button", name="Lưu kết quả khắc phục").click()
     expect(page.get_by_text("Đã lưu kết quả khắc phục: 100% nội dung đã khắc phục.")).to_be_visible()
-    assert page.locator("#remediation-pct").inner_text() == "100%"
+    expect(page.locator("#remediation-pct")).to_have_text("100%")
     shot(page, "followup-next-year")

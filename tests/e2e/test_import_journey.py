@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from kiemdiem.demo.province import DEMO_PASSWORD, build_demo_province
 from kiemdiem.orgs.models import Person
@@ -33,7 +34,7 @@ def test_a_district_officer_imports_members_from_the_template(empty_db, live_ser
     page.click("button[type=submit]")
     page.wait_for_url("**/don-vi/*/")
     page.get_by_role("link", name="Nhập Excel").click()
-    assert page.locator("h1").inner_text() == "Nhập dữ liệu từ Excel"
+    expect(page.locator("h1")).to_have_text("Nhập dữ liệu từ Excel")
     with page.expect_download() as download_info:
         page.locator("tr", has_text="Cá nhân, đảng viên").get_by_role("link", name="Tải mẫu").click()
     template = Path(download_info.value.path()).read_bytes()
@@ -61,11 +62,11 @@ def test_a_district_officer_imports_members_from_the_template(empty_db, live_ser
     page.get_by_role("button", name="Kiểm tra và nhập").click()
     page.wait_for_url("**/nhap-lieu/luot/*/")
     # People are shown first (new, changed, unchanged, missing), then written when the clerk applies them.
-    assert page.locator("#job-status").inner_text() == "Đã kiểm tra: xem trước, chờ áp dụng"
+    expect(page.locator("#job-status")).to_have_text("Đã kiểm tra: xem trước, chờ áp dụng")
     assert "2 người mới" in page.locator("#diff-new").inner_text()
     page.get_by_role("button", name="Áp dụng các thay đổi").click()
     page.wait_for_url("**/nhap-lieu/luot/*/")
-    assert page.locator("#job-status").inner_text() == "Đã nhập xong"
+    expect(page.locator("#job-status")).to_have_text("Đã nhập xong")
     assert page.locator("#job-progress").get_attribute("value") == "100"
     page.screenshot(path=str(ARTEFACTS / "import-done.png"), full_page=True)
     assert Person.objects.filter(code__in=["NHX001", "NHX002"]).count() == 2

@@ -16,13 +16,13 @@ def test_a_district_officer_logs_in_and_browses_their_district(empty_db, live_se
     build_demo_province(members=400, seed=5)
     ARTEFACTS.mkdir(exist_ok=True)
     page.goto(live_server.url + "/")
-    assert page.locator("h1").inner_text() == "Đăng nhập"
+    expect(page.locator("h1")).to_have_text("Đăng nhập")
     page.screenshot(path=str(ARTEFACTS / "login.png"))
     page.fill("#id_username", "nahang")
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/don-vi/*/")
-    assert page.locator("h1").inner_text() == "Đảng bộ huyện Na Hang"
+    expect(page.locator("h1")).to_have_text("Đảng bộ huyện Na Hang")
     expect(page.get_by_text("Ban Thường vụ Huyện ủy Na Hang")).to_be_visible()
     page.screenshot(path=str(ARTEFACTS / "unit-district.png"), full_page=True)
     page.get_by_role("link", name="Đảng bộ thị trấn Na Hang").click()

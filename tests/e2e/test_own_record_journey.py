@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from kiemdiem.campaigns import actions
 from kiemdiem.campaigns.models import Evaluation
@@ -20,7 +21,7 @@ def test_a_member_opens_their_own_record_and_sees_their_years(live_server, page,
     login(page, live_server, "dangvien")
     page.get_by_role("link", name="Hồ sơ của tôi").click()
     page.wait_for_url(f"**/ca-nhan/{world.member_na_hang.pk}/")
-    assert page.locator("h1").inner_text() == "Ma Văn Hùng"
+    expect(page.locator("h1")).to_have_text("Ma Văn Hùng")
     rows = page.locator("table.grid").first.locator("tbody tr")
     texts = [rows.nth(i).inner_text() for i in range(rows.count())]
     assert any(t.startswith("2021") and "Đảng viên Chi bộ tổ dân phố số 1" in t for t in texts), texts

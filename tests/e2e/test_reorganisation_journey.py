@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kiemdiem.campaigns.models import Cycle, Evaluation
 from kiemdiem.demo.province import DEMO_PASSWORD, build_demo_province
@@ -33,7 +34,7 @@ def test_the_province_officer_previews_and_applies_a_merger_then_opens_2026_on_t
     page.wait_for_url("**/don-vi/*/")
     page.goto(live_server.url + "/don-vi/")
     page.get_by_role("link", name="Sắp xếp tổ chức (hợp nhất, chia tách, giải thể, chuyển, đổi tên)").click()
-    assert page.locator("h1").inner_text() == "Sắp xếp tổ chức"
+    expect(page.locator("h1")).to_have_text("Sắp xếp tổ chức")
     page.select_option("#id_kind", "merge")
     page.fill("#id_effective_on", "01/07/2025")
     page.fill("#id_units", "NH-001; NH-002")
@@ -101,7 +102,7 @@ def test_the_province_officer_previews_and_applies_a_merger_then_opens_2026_on_t
     assert in_merged.count() == members  # every member of the two communes, once, in the new commune
     assert not Evaluation.objects.filter(cycle=cycle, unit__in=[first, second]).exists()
     page.get_by_role("link", name="Đảng bộ xã Na Hang").first.click()
-    assert page.locator("h1").inner_text() == "Đánh giá, xếp loại 2026 — Đảng bộ xã Na Hang"
+    expect(page.locator("h1")).to_have_text("Đánh giá, xếp loại 2026 — Đảng bộ xã Na Hang")
     # The 2021 cycle's province page still lists Na Hang's two communes under the district, not the merged one.
     cycle_2021 = Cycle.objects.get(year=2021, quarter=None, unit__code="TQ")
     page.goto(f"{live_server.url}/dot/{cycle_2021.pk}/don-vi/{first.parent_id}/")

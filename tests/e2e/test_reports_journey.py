@@ -27,7 +27,7 @@ def test_a_district_officer_reads_the_dashboard_drills_down_and_downloads_the_re
     page.get_by_role("link", name="Báo cáo", exact=True).click()
     yearly = page.locator(".card", has_text="Kiểm điểm năm 2021 — Đảng bộ tỉnh Tuyên Quang")
     yearly.get_by_role("link", name="Bảng điều khiển — Đảng bộ huyện Na Hang").click()
-    assert page.locator("h1").inner_text() == "Kết quả xếp loại năm 2021 — Đảng bộ huyện Na Hang"
+    expect(page.locator("h1")).to_have_text("Kết quả xếp loại năm 2021 — Đảng bộ huyện Na Hang")
     members = page.locator('#distribution tr[data-form="B"] td')
     assert members.nth(1).inner_text() == "14" and members.nth(5).inner_text() == "10"  # total, HTT
     expect(page.locator("svg.chart").first).to_be_visible()
@@ -35,7 +35,7 @@ def test_a_district_officer_reads_the_dashboard_drills_down_and_downloads_the_re
 
     # Drill down to the grassroots committee, then back up through the breadcrumbs.
     page.locator("#children").get_by_role("link", name="Đảng bộ thị trấn Na Hang").click()
-    assert page.locator("h1").inner_text() == "Kết quả xếp loại năm 2021 — Đảng bộ thị trấn Na Hang"
+    expect(page.locator("h1")).to_have_text("Kết quả xếp loại năm 2021 — Đảng bộ thị trấn Na Hang")
     expect(page.locator("#children").get_by_text("Chi bộ tổ dân phố số 1")).to_be_visible()
     page.screenshot(path=str(ARTEFACTS / "reports-drill-down.png"), full_page=True)
     page.locator(".crumbs").get_by_role("link", name="Đảng bộ huyện Na Hang").click()
@@ -74,7 +74,7 @@ def test_a_large_export_shows_its_progress_bar_and_downloads_when_the_worker_is_
         "button", name="Tạo danh sách xếp loại từng đối tượng (XLSX)"
     ).click()  # a job starts by POST
     page.wait_for_url("**/bao-cao/tai-ve/*/")
-    assert page.locator("#job-status").inner_text() == "Đang chờ xử lý"  # no worker in the test: it waits
+    expect(page.locator("#job-status")).to_have_text("Đang chờ xử lý")  # no worker in the test: it waits
     expect(page.locator("#job-progress")).to_be_visible()
     expect(page.locator("#job-ready")).to_be_hidden()
     job = ExportJob.objects.get(user=district_officer)
@@ -84,7 +84,7 @@ def test_a_large_export_shows_its_progress_bar_and_downloads_when_the_worker_is_
     assert download.suggested_filename == "danh-sach-xep-loai-nh-2021.xlsx"
     ws = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
     assert any(row[8] == "Hoàn thành xuất sắc nhiệm vụ" for row in ws.iter_rows(values_only=True))
-    assert page.locator("#job-status").inner_text() == "Đã tạo xong"
+    expect(page.locator("#job-status")).to_have_text("Đã tạo xong")
     assert page.locator("#job-progress").get_attribute("value") == "100"
     expect(page.get_by_role("link", name="Tải tệp danh-sach-xep-loai-nh-2021.xlsx")).to_be_visible()
     page.screenshot(path=str(ARTEFACTS / "reports-export-job.png"), full_page=True)

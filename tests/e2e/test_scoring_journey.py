@@ -102,7 +102,7 @@ def test_a_member_lists_tasks_scores_item_by_item_and_htxs_is_refused_below_30_p
     page.locator("input[name^=score-]").nth(0).fill("19,5")
     page.get_by_role("button", name="Nộp bản tự kiểm điểm").click()
     expect(page.get_by_text("Đã nộp bản tự kiểm điểm.")).to_be_visible()
-    assert page.locator("#total-self").inner_text() == "99,5"
+    expect(page.locator("#total-self")).to_have_text("99,5")
     assert "thuộc khung HTXS" in page.locator("#band").inner_text()
     assert "mức cao nhất được xếp là HTT" in page.locator("#band").inner_text()
 

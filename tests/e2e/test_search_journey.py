@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kiemdiem.accounts.models import User
 from kiemdiem.orgs.actions import do_create_unit
@@ -49,4 +50,4 @@ def test_vu_thanh_van_is_found_without_accents_from_the_header(live_server, page
     page.screenshot(path=str(ARTEFACTS / "search.png"), full_page=True)
     found.first.get_by_role("link").click()
     page.wait_for_url("**/ca-nhan/*/")
-    assert page.locator("h1").inner_text() == "Vũ Thanh Vân"
+    expect(page.locator("h1")).to_have_text("Vũ Thanh Vân")
