@@ -615,7 +615,7 @@ class PageStamps(NamedTuple):
 
     `own`: what the unit's rows read apart from their quota groups' peers (the rows, the evaluations a ceiling
     links them to, the subtree below: its party organisations and the children's progress) and the deadlines of
-    the children's progress; `groups`: each quota group of the unit's rows (the version the database keeps of
+    the children's progress, with the subtree below stamped apart too (`frame_part`); `groups`: each quota group of the unit's rows (the version the database keeps of
     what its count reads, `group_versions`, and the group's exception). Each evaluation part is the count and the
     sum of the rows' `updated_at`: every writer sets `updated_at` to its own time, and a row is written again only
     after the write before it committed (the row lock), so every committed write moves a sum forward, whatever the
@@ -629,6 +629,12 @@ class PageStamps(NamedTuple):
     # None when it has had no other name since) and its meeting's time, venue and secretary (None: no meeting).
     name: str | None = None
     meeting: tuple[datetime.datetime | None, str, str] | None = None
+
+
+def frame_part(own: str) -> str:
+    """The parts of `PageStamps.own` that a rating page's frame reads: the subtree below (`b`: the children's
+    progress) and the deadlines (`l`, `d`), not the unit's own rows: its own save keeps the frame."""
+    return ";".join(part for part in own.split(";") if part[:1] in ("b", "l", "d"))
 
 
 def names_part(own: str) -> str:
@@ -710,11 +716,13 @@ def page_stamps(
         WITH own AS MATERIALIZED (
             SELECT id, updated_at, quota_group_id, collective_id, leader_collective_id, person_id FROM {ev}
             WHERE cycle_id = %s AND unit_id = %s
+        ), below AS MATERIALIZED (
+            SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND unit_id IN (
+                SELECT id FROM {units} WHERE {path_range_sql("path", connection.vendor)} AND id <> %s)
         ), scope AS (
             SELECT id, updated_at FROM own
             UNION
-            SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND unit_id IN (
-                SELECT id FROM {units} WHERE {path_range_sql("path", connection.vendor)} AND id <> %s)
+            SELECT id, updated_at FROM below
             UNION
             SELECT id, updated_at FROM {ev} WHERE cycle_id = %s AND collective_id {among("leader_collective_id")}
             UNION
@@ -722,6 +730,8 @@ def page_stamps(
                 AND leader_collective_id {among("collective_id")}{derived}
         )
         SELECT 's', 0, COUNT(*), CAST(SUM({epoch}) AS TEXT) FROM scope
+        UNION ALL
+        SELECT 'b', 0, COUNT(*), CAST(SUM({epoch}) AS TEXT) FROM below
         UNION ALL
         {names}
         UNION ALL
@@ -903,19 +913,37 @@ def _linked_outside(cycle: Cycle, evaluations: Sequence[Evaluation]) -> set[int]
         ev.collective_id for ev in evaluations if ev.subject_type == _COLLECTIVE and ev.collective_id
     }
     linked_units = {ev.unit_id for ev in evaluations if ev.subject_type in (_LEADER, _COLLECTIVE)} | org_units
-    in_cycle = Evaluation.objects.filter(cycle=cycle)
-    queries = []
+
+    def among(values: set[int]) -> tuple[str, list[Any]]:
+        ordered = sorted(values)
+        return f"IN ({', '.join(['%s'] * len(ordered))})", ordered
+
+    # One simple indexed query each, in SQL written here: the ORM compiled each on every page after a save.
+    ev, units_table = Evaluation._meta.db_table, Unit._meta.db_table
+    queries: list[tuple[str, list[Any]]] = []
     if linked_units - units:
-        queries.append(in_cycle.filter(unit_id__in=linked_units - units, subject_type__in=_UNIT_TYPES))
+        sql, params = among(linked_units - units)
+        types = ", ".join(["%s"] * len(_UNIT_TYPES))
+        queries.append((f"e.unit_id {sql} AND e.subject_type IN ({types})", [*params, *_UNIT_TYPES]))
     if led_by:
-        queries.append(in_cycle.filter(collective_id__in=led_by))
+        sql, params = among(led_by)
+        queries.append((f"e.collective_id {sql}", params))
     if collectives:
-        queries.append(in_cycle.filter(leader_collective_id__in=collectives, subject_type=_LEADER))
+        sql, params = among(collectives)
+        queries.append((f"e.leader_collective_id {sql} AND e.subject_type = %s", [*params, _LEADER]))
     if org_units:
-        queries.append(in_cycle.filter(unit__parent_id__in=org_units, subject_type=_PARTY_ORGANIZATION))
+        sql, params = among(org_units)
+        queries.append(
+            (
+                f"e.unit_id IN (SELECT u.id FROM {units_table} u WHERE u.parent_id {sql}) AND e.subject_type = %s",
+                [*params, _PARTY_ORGANIZATION],
+            )
+        )
     found: set[int] = set()
-    for qs in queries:
-        found.update(qs.values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        for where, params in queries:
+            cursor.execute(f"SELECT e.id FROM {ev} e WHERE e.cycle_id = %s AND {where}", [cycle.pk, *params])
+            found.update(pk for (pk,) in cursor.fetchall())
     return found
 
 

@@ -284,10 +284,11 @@ def test_a_save_in_another_cell_of_the_group_redraws_the_page_without_reading_th
     assert loaded == []
 
 
-def test_a_save_in_another_cell_of_the_group_keeps_the_breadcrumbs_and_the_childrens_progress(
+def test_a_save_in_another_cell_of_the_group_or_in_the_cell_keeps_the_breadcrumbs_and_the_childrens_progress(
     world, cell_secretary, province_admin, drawn, monkeypatch
 ):
-    """They read the tree and the subtree below (`PageStamps.own`), not the group's count: kept apart from the page."""
+    """They read the tree and the subtree below (`frame_part`), neither the group's count nor the unit's own rows:
+    kept apart from the page (a save below moves them: `test_a_decision_below_changes_the_childrens_progress`)."""
     from kiemdiem.campaigns import views
 
     peer = a_peer_in_the_group(world)
@@ -307,9 +308,10 @@ def test_a_save_in_another_cell_of_the_group_keeps_the_breadcrumbs_and_the_child
     assert "0 HTXS / 1 HTT" in again and len(drawn) == 2 and len(read) == 2
     crumbs = re.compile(r'<nav class="crumbs".*?</nav>', re.S)
     assert crumbs.search(first) and crumbs.search(first).group(0) == crumbs.search(again).group(0)
-    propose(province_admin, own, "HTT")  # the cell's own rows move: read again
-    page(client, cycle, world.cell_na_hang)
-    assert len(read) == 4
+    propose(province_admin, own, "HTT")  # the cell's own rows move: the page is drawn again, not its frame
+    third = page(client, cycle, world.cell_na_hang)
+    assert "0 HTXS / 2 HTT" in third and len(drawn) == 3 and len(read) == 2
+    assert crumbs.search(third).group(0) == crumbs.search(first).group(0)  # type: ignore[union-attr]
 
 
 def test_a_refused_save_keeps_the_page_for_the_next_view(world, cell_secretary, province_admin, monkeypatch):
