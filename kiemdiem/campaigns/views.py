@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models.base import ModelState
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -317,13 +318,32 @@ def _kept_rows(cycle, unit) -> tuple[str, _KeptRows | None]:
     return key, kept
 
 
+def _last_changes(cycle, unit) -> dict[int, datetime.datetime]:
+    """Each of the unit's rows' last change, by plain SQL: the ORM compiled it again on every save (issue 21)."""
+    table = Evaluation._meta.db_table
+    updated_at = Evaluation._meta.get_field("updated_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, updated_at FROM {table} WHERE cycle_id = %s AND unit_id = %s", [cycle.pk, unit.pk]
+        )
+        rows = cursor.fetchall()
+    col = updated_at.get_col(table)  # SQLite's text of a time made a datetime, as the ORM makes it
+    converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+    found = {}
+    for pk, at in rows:
+        for convert in converters:
+            at = convert(at, col, connection)
+        found[pk] = at
+    return found
+
+
 def _refreshed(
     cycle, unit, kept: _KeptRows
 ) -> tuple[list[Evaluation], dict[int, datetime.datetime], list[Evaluation]]:
     """The unit's rows as they are now: the kept objects whose last change has not moved (one query of the rows'
     ids and last changes), the others read again (returned apart too), a row gone left out; and each one's last
     change as read."""
-    seen = dict(Evaluation.objects.filter(cycle=cycle, unit=unit).values_list("pk", "updated_at"))
+    seen = _last_changes(cycle, unit)
     moved = sorted(pk for pk, at in seen.items() if kept.seen.get(pk) != at)
     fresh = _read_own(cycle, unit, moved) if moved else []
     by_pk = {ev.pk: ev for ev in kept.own if ev.pk in seen}

@@ -43,6 +43,12 @@ def test_the_units_rows_are_the_objects_the_orm_makes(world, cell_secretary):
         some, key=lambda pk: next(i for i, ev in enumerate(orm) if ev.pk == pk)
     )
     assert views._read_own(cycle, world.cell_na_hang, []) == []
+    # Each row's last change as the ORM reads it (a datetime with its zone, on SQLite too): compared with the objects'.
+    seen = views._last_changes(cycle, world.cell_na_hang)
+    assert seen == dict(
+        Evaluation.objects.filter(cycle=cycle, unit=world.cell_na_hang).values_list("pk", "updated_at")
+    )
+    assert seen == {ev.pk: ev.updated_at for ev in got}
     assert views._read_own(cycle, world.go_na_hang, [member.pk]) == []  # another unit's row is not this one's
 
 
