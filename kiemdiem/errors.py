@@ -62,6 +62,13 @@ def service_unavailable(request: HttpRequest, exc: BaseException) -> HttpRespons
     logger.warning(
         "database unavailable on %s %s: %s: %s", request.method, request.path, type(exc).__name__, exc
     )
+    return busy(request)
+
+
+def busy(request: HttpRequest, why: str = "") -> HttpResponse:
+    """The Vietnamese "hệ thống đang bận, xin thử lại" page (JSON for the API), 503 with Retry-After."""
+    if why:
+        logger.warning("busy on %s %s: %s", request.method, request.path, why)
     if _wants_json(request):
         response: HttpResponse = JsonResponse({"detail": BUSY_MESSAGE}, status=503)
     else:

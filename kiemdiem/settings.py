@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "kiemdiem.errors.DatabaseUnavailableMiddleware",  # a database outage or lock is a 503 "thử lại", never a 500
+    "kiemdiem.admission.WriteAdmissionMiddleware",  # writes take turns, so page views keep the CPU (issue 21)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,6 +55,11 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the 429 page
 ]
+
+# At most this many writes (unsafe requests) at once per process; a write waits its turn at most so long, then
+# answers the busy page (kiemdiem/admission.py). 0: no limit.
+KIEMDIEM_CONCURRENT_WRITES = int(os.environ.get("KIEMDIEM_CONCURRENT_WRITES", "0"))
+KIEMDIEM_WRITE_WAIT_SECONDS = float(os.environ.get("KIEMDIEM_WRITE_WAIT_SECONDS", "30"))
 
 ROOT_URLCONF = "kiemdiem.urls"
 WSGI_APPLICATION = "kiemdiem.wsgi.application"
