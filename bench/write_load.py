@@ -2,7 +2,7 @@
 
 20 cell secretaries of one district, each looping "open my rating page → save the bulk proposal with 1–3 levels
 changed → open one evaluation" for SECONDS, against gunicorn started with the README's production command
-(gthread, 2 workers × 8 threads) on the province profile in PostgreSQL; then the same load while the district's
+(gthread, 2 workers × 12 threads, two writes at once per process) on the province profile in PostgreSQL; then the same load while the district's
 other members' paper ratings are imported (`kiemdiem import --kind ratings`, a separate process, as the worker
 runs it). A monitor reads pg_stat_activity every 50 ms to time the import's transactions: the last is its write,
 which takes the quota groups' locks and holds them until it commits. The evaluations the run touched are put back as they were
@@ -41,7 +41,7 @@ PORT = int(os.environ.get("BENCH_WRITE_PORT", "8451"))
 SECONDS = int(os.environ.get("BENCH_WRITE_SECONDS", "120"))
 USERS = 20
 # The production command of the README: two processes for two cores, threads so that pages never queue behind saves.
-GUNICORN_ARGS = ["--worker-class", "gthread", "--workers", "2", "--threads", "8", "--timeout", "60"]
+GUNICORN_ARGS = ["--worker-class", "gthread", "--workers", "2", "--threads", "12", "--timeout", "60"]
 EXTRA_ARGS = os.environ.get("BENCH_GUNICORN_EXTRA", "").split()
 IMPORT_APP = "bench-write-import"  # the import's application_name, for the lock monitor
 
