@@ -615,12 +615,12 @@ class PageStamps(NamedTuple):
 
     `own`: what the unit's rows read apart from their quota groups' peers (the rows, the evaluations a ceiling
     links them to, the subtree below: its party organisations and the children's progress) and the deadlines of
-    the children's progress, with the subtree below stamped apart too (`frame_part`); `groups`: each quota group of the unit's rows (the version the database keeps of
-    what its count reads, `group_versions`, and the group's exception). Each evaluation part is the count and the
-    sum of the rows' `updated_at`: every writer sets `updated_at` to its own time, and a row is written again only
-    after the write before it committed (the row lock), so every committed write moves a sum forward, whatever the
-    order of the commits (a max would miss a write stamped before another that committed first), and a removed row
-    moves the count.
+    the children's progress, with the subtree below stamped apart too (`frame_part`); `groups`: each quota group
+    of the unit's rows (the version the database keeps of what its count reads, `group_versions`, and the group's
+    exception). Each evaluation part is the count and the sum of the rows' `updated_at`: every writer sets
+    `updated_at` to its own time, and a row is written again only after the write before it committed (the row
+    lock), so every committed write moves a sum forward, whatever the order of the commits (a max would miss a write
+    stamped before another that committed first), and a removed row moves the count.
     """
 
     own: str

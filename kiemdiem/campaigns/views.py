@@ -388,9 +388,8 @@ def _own_rows(cycle, unit, stamps: PageStamps) -> tuple[list[Evaluation], Compli
         own = _read_own(cycle, unit)
         seen = {ev.pk: ev.updated_at for ev in own}
         read_at = time.monotonic()
-        if (
-            stamps.name is not None
-        ):  # every row's unit is this one: named as of the cycle's period, read with the key
+        # Every row's unit is this one: named as of the cycle's period, as read with the page's key.
+        if stamps.name is not None:
             for ev in own:
                 ev.unit.name = stamps.name
     else:
