@@ -1,5 +1,6 @@
 """The rating page after the unit's own save (issue 21's write load: the slowest of its pages, its p95) reads the
-unit's rows by SQL written once per process, and they are the objects the ORM makes."""
+unit's rows, their last changes and what its rules read outside the unit by SQL written here or once per process,
+and they are what the ORM read."""
 
 from __future__ import annotations
 
