@@ -898,21 +898,39 @@ def check_apart(cycle: Cycle, evaluations: Sequence[Evaluation], *, whole_unit: 
     return Compliance(result=dataclasses.replace(partial, findings=findings, quota_groups={}), names=names)
 
 
+class _Outside(NamedTuple):
+    """What a set of evaluations' rules read outside it is looked up by (`_linked_outside`)."""
+
+    other_units: set[
+        int
+    ]  # units of its leaders, collectives and organisations not its own: their organisations
+    led_by: set[int]  # collectives its leaders lead: their collectives' evaluations
+    collectives: set[int]  # its collectives: their leaders
+    org_units: set[int]  # units of its organisations: their child organisations
+
+
+def _outside_keys(evaluations: Sequence[Evaluation]) -> _Outside:
+    org_units = {ev.unit_id for ev in evaluations if ev.subject_type in _UNIT_TYPES}
+    linked_units = {ev.unit_id for ev in evaluations if ev.subject_type in (_LEADER, _COLLECTIVE)} | org_units
+    return _Outside(
+        other_units=linked_units - {ev.unit_id for ev in evaluations},
+        led_by={
+            ev.leader_collective_id
+            for ev in evaluations
+            if ev.subject_type == _LEADER and ev.leader_collective_id
+        },
+        collectives={
+            ev.collective_id for ev in evaluations if ev.subject_type == _COLLECTIVE and ev.collective_id
+        },
+        org_units=org_units,
+    )
+
+
 def _linked_outside(cycle: Cycle, evaluations: Sequence[Evaluation]) -> set[int]:
     """`touching(peers=False)` for a unit's whole set of evaluations, without the queries whose rows are that set
     (the unit's own organisation, collective, leaders and members): a cell of members and its organisation reads
     only its child organisations, one query."""
-    units = {ev.unit_id for ev in evaluations}
-    org_units = {ev.unit_id for ev in evaluations if ev.subject_type in _UNIT_TYPES}
-    led_by = {
-        ev.leader_collective_id
-        for ev in evaluations
-        if ev.subject_type == _LEADER and ev.leader_collective_id
-    }
-    collectives = {
-        ev.collective_id for ev in evaluations if ev.subject_type == _COLLECTIVE and ev.collective_id
-    }
-    linked_units = {ev.unit_id for ev in evaluations if ev.subject_type in (_LEADER, _COLLECTIVE)} | org_units
+    other_units, led_by, collectives, org_units = _outside_keys(evaluations)
 
     def among(values: set[int]) -> tuple[str, list[Any]]:
         ordered = sorted(values)
@@ -921,8 +939,8 @@ def _linked_outside(cycle: Cycle, evaluations: Sequence[Evaluation]) -> set[int]
     # One simple indexed query each, in SQL written here: the ORM compiled each on every page after a save.
     ev, units_table = Evaluation._meta.db_table, Unit._meta.db_table
     queries: list[tuple[str, list[Any]]] = []
-    if linked_units - units:
-        sql, params = among(linked_units - units)
+    if other_units:
+        sql, params = among(other_units)
         types = ", ".join(["%s"] * len(_UNIT_TYPES))
         queries.append((f"e.unit_id {sql} AND e.subject_type IN ({types})", [*params, *_UNIT_TYPES]))
     if led_by:

@@ -83,25 +83,15 @@ def test_the_page_after_the_cells_own_save_compiles_no_orm_query_of_its_rows(wor
 
 
 def _linked_outside_by_the_orm(cycle, evaluations) -> set[int]:  # type: ignore[no-untyped-def]
-    """`compliance._linked_outside` as the ORM wrote it before (its reference)."""
-    from kiemdiem.campaigns.compliance import _COLLECTIVE, _LEADER, _PARTY_ORGANIZATION, _UNIT_TYPES
+    """`compliance._linked_outside`'s queries as the ORM wrote them before (its reference), on the same keys."""
+    from kiemdiem.campaigns.compliance import _LEADER, _PARTY_ORGANIZATION, _UNIT_TYPES, _outside_keys
 
-    units = {ev.unit_id for ev in evaluations}
-    org_units = {ev.unit_id for ev in evaluations if ev.subject_type in _UNIT_TYPES}
-    led_by = {
-        ev.leader_collective_id
-        for ev in evaluations
-        if ev.subject_type == _LEADER and ev.leader_collective_id
-    }
-    collectives = {
-        ev.collective_id for ev in evaluations if ev.subject_type == _COLLECTIVE and ev.collective_id
-    }
-    linked = {ev.unit_id for ev in evaluations if ev.subject_type in (_LEADER, _COLLECTIVE)} | org_units
+    other_units, led_by, collectives, org_units = _outside_keys(evaluations)
     in_cycle = Evaluation.objects.filter(cycle=cycle)
     found: set[int] = set()
-    if linked - units:
+    if other_units:
         found |= set(
-            in_cycle.filter(unit_id__in=linked - units, subject_type__in=_UNIT_TYPES).values_list(
+            in_cycle.filter(unit_id__in=other_units, subject_type__in=_UNIT_TYPES).values_list(
                 "pk", flat=True
             )
         )
@@ -125,7 +115,7 @@ def _linked_outside_by_the_orm(cycle, evaluations) -> set[int]:  # type: ignore[
 def test_what_a_units_rules_read_outside_it_is_what_the_orm_read(world):
     """Every unit of the world, in the province's cycle (collectives, leaders, organisations, members) and in one
     set of a leader with the collective they lead from elsewhere."""
-    from kiemdiem.campaigns.compliance import _linked_outside
+    from kiemdiem.campaigns.compliance import _linked_outside, touching
 
     make_members(world.cell_na_hang, 2)
     cycle = world.cycle_province
@@ -138,6 +128,9 @@ def test_what_a_units_rules_read_outside_it_is_what_the_orm_read(world):
     for evaluations in by_unit.values():
         expected = _linked_outside_by_the_orm(cycle, evaluations)
         assert _linked_outside(cycle, evaluations) == expected
+        # and, from the other side, what `touching` finds the unit's rules read, less the unit's own rows
+        own = {ev.pk for ev in evaluations}
+        assert expected == set(touching(cycle, own, peers=False)) - own
         linked += bool(expected)
     assert linked >= 3  # not a comparison of empty sets
     everything = list(Evaluation.objects.filter(cycle=cycle))
