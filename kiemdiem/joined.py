@@ -18,6 +18,13 @@ from django.db import connections
 from django.db.models import Model
 
 
+def converters_of(field: Any, connection: Any) -> tuple[Any, list[Any]]:
+    """A field's column and what the ORM runs on a value read from it (dates on SQLite, JSON, decimals …): each
+    converter is called as `convert(value, column, connection)`."""
+    col = field.get_col("t")
+    return col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+
+
 class JoinedRead[M: Model]:
     def __init__(
         self,
@@ -83,8 +90,7 @@ class JoinedRead[M: Model]:
         converters = []
         for _path, _model, _parent, _field, start, read in plan:
             for i, f in enumerate(read):
-                col = f.get_col("t")
-                chain = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                col, chain = converters_of(f, connection)
                 if chain:
                     converters.append((start + i, col, chain))
         sql = f"SELECT {', '.join(columns)} FROM {qn(self.model._meta.db_table)} t0 {' '.join(joins)}"

@@ -901,12 +901,14 @@ def check_apart(cycle: Cycle, evaluations: Sequence[Evaluation], *, whole_unit: 
 class _Outside(NamedTuple):
     """What a set of evaluations' rules read outside it is looked up by (`_linked_outside`)."""
 
-    other_units: set[
-        int
-    ]  # units of its leaders, collectives and organisations not its own: their organisations
-    led_by: set[int]  # collectives its leaders lead: their collectives' evaluations
-    collectives: set[int]  # its collectives: their leaders
-    org_units: set[int]  # units of its organisations: their child organisations
+    # units of its leaders, collectives and organisations, not its own: their organisations' evaluations
+    other_units: set[int]
+    # collectives its leaders lead: those collectives' evaluations
+    led_by: set[int]
+    # its collectives: their leaders
+    collectives: set[int]
+    # units of its organisations: their child organisations
+    org_units: set[int]
 
 
 def _outside_keys(evaluations: Sequence[Evaluation]) -> _Outside:

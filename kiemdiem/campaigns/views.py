@@ -74,7 +74,7 @@ from kiemdiem.campaigns.queries import (
 )
 from kiemdiem.campaigns.review_forms import GRADES, form_of
 from kiemdiem.fragments import esc, shown
-from kiemdiem.joined import JoinedRead
+from kiemdiem.joined import JoinedRead, converters_of
 from kiemdiem.orgs.models import Unit
 from kiemdiem.orgs.queries import (
     period_end,
@@ -321,14 +321,13 @@ def _kept_rows(cycle, unit) -> tuple[str, _KeptRows | None]:
 def _last_changes(cycle, unit) -> dict[int, datetime.datetime]:
     """Each of the unit's rows' last change, by plain SQL: the ORM compiled it again on every save (issue 21)."""
     table = Evaluation._meta.db_table
-    updated_at = Evaluation._meta.get_field("updated_at")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, updated_at FROM {table} WHERE cycle_id = %s AND unit_id = %s", [cycle.pk, unit.pk]
         )
         rows = cursor.fetchall()
-    col = updated_at.get_col(table)  # SQLite's text of a time made a datetime, as the ORM makes it
-    converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+    # SQLite's text of a time made a datetime, as the ORM makes it
+    col, converters = converters_of(Evaluation._meta.get_field("updated_at"), connection)
     found = {}
     for pk, at in rows:
         for convert in converters:
